@@ -14,6 +14,7 @@ interface IAviaryRegistry {
     // ───────────────────────────── errors ─────────────────────────────
     error InvalidParams(string reason);
     error NotSettlement(address caller);
+    error NotDeployer(address caller);
     error SettlementAlreadySet(address settlement);
     error ModelAlreadyRegistered(bytes32 modelId);
     error ModelNotRegistered(bytes32 modelId);

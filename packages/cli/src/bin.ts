@@ -1,0 +1,90 @@
+import { BaseError } from "@aviary/protocol";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { devnetDown } from "./commands/devnet/devnetDown.ts";
+import { devnetStatus } from "./commands/devnet/devnetStatus.ts";
+import { devnetUp } from "./commands/devnet/devnetUp.ts";
+import { trieProve } from "./commands/protocol/trieProve.ts";
+import { trieRoot } from "./commands/protocol/trieRoot.ts";
+import { CliInputError } from "./errors.ts";
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError("must be a positive number of seconds");
+  return parsed;
+}
+
+const program = new Command("aviary")
+  .description("Aviary: a permissionless network for open-model inference")
+  .version("0.1.0")
+  .showHelpAfterError("(run with --help for usage)")
+  .exitOverride();
+
+const protocol = program
+  .command("protocol")
+  .description("Conformance commands: the protocol library's answers, for testing other implementations");
+protocol
+  .command("trie-root")
+  .description("Root of the sparse Merkle sum trie of the leaves on stdin")
+  .addHelpText(
+    "after",
+    `
+Input (stdin):  {"leaves":[{"key":"0x<32 bytes>","valueHash":"0x<32 bytes>","weight":"<decimal>"}]}
+Output:         {"hash":"0x…","sum":"<decimal>","count":<n>}
+
+Example:
+  echo '{"leaves":[{"key":"0x${"11".repeat(32)}","valueHash":"0x${"22".repeat(32)}","weight":"5"}]}' | npx aviary protocol trie-root`,
+  )
+  .action(trieRoot);
+protocol
+  .command("trie-prove")
+  .description("Closest proof for a target path in the trie of the leaves on stdin")
+  .addHelpText(
+    "after",
+    `
+Input (stdin):  {"leaves":[…as for trie-root…],"target":"0x<32 bytes>"}
+Output:         {"key","valueHash","weight","sideNodes":[{"hash","sum","count"}, …]}  (side nodes root to leaf)
+
+Example:
+  echo '{"leaves":[{"key":"0x${"11".repeat(32)}","valueHash":"0x${"22".repeat(32)}","weight":"5"}],"target":"0x${"ff".repeat(32)}"}' | npx aviary protocol trie-prove`,
+  )
+  .action(trieProve);
+
+const devnet = program.command("devnet").description("The local network: anvil with the Aviary contracts deployed");
+devnet
+  .command("up")
+  .description("Start anvil, deploy the contracts (or resume the saved chain), fund the dev accounts, run until Ctrl-C")
+  .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
+  .option("--block-time <seconds>", "seconds per block", positiveNumber, 1)
+  .option("--fresh", "discard the saved chain and deploy anew", false)
+  .option("--no-persist", "do not save chain state between runs")
+  .addHelpText("after", "\nExample:\n  npx aviary devnet up --block-time 1")
+  .action((options: { home?: string; blockTime: number; fresh: boolean; persist: boolean }) => devnetUp(options));
+devnet
+  .command("status")
+  .description("Show the devnet recorded in the state folder and whether it answers")
+  .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
+  .option("--json", "print devnet.json plus {running, blockNumber}", false)
+  .addHelpText("after", "\nExample:\n  npx aviary devnet status --json")
+  .action((options: { home?: string; json: boolean }) => devnetStatus(options));
+devnet
+  .command("down")
+  .description("Stop a running `devnet up` (state is kept unless --reset)")
+  .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
+  .option("--reset", "also delete the saved chain and devnet.json", false)
+  .addHelpText("after", "\nExample:\n  npx aviary devnet down --reset")
+  .action((options: { home?: string; reset: boolean }) => devnetDown(options));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message (or the help/version text).
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof BaseError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exitCode = error instanceof CliInputError ? 2 : 1;
+  } else {
+    process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

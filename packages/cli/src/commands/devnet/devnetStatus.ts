@@ -1,0 +1,29 @@
+import { readDevnetState, resolveAviaryHome } from "@aviary/devnet";
+import { createPublicClient, http } from "viem";
+
+/** `aviary devnet status`: what devnet.json says, and whether the chain answers. */
+export async function devnetStatus(options: { home?: string; json: boolean }): Promise<void> {
+  const home = resolveAviaryHome(options.home);
+  const state = readDevnetState(home);
+  if (!state) {
+    console.log(`No devnet in ${home}. Start one with \`npm start\` or \`npx aviary devnet up\`.`);
+    process.exitCode = 1;
+    return;
+  }
+  let blockNumber: bigint | undefined;
+  try {
+    blockNumber = await createPublicClient({ transport: http(state.rpcUrl, { retryCount: 0, timeout: 2_000 }) }).getBlockNumber();
+  } catch {
+    blockNumber = undefined;
+  }
+  if (options.json) {
+    console.log(JSON.stringify({ ...state, running: blockNumber !== undefined, blockNumber: blockNumber?.toString() }));
+    return;
+  }
+  console.log(`devnet in ${home}`);
+  console.log(`  RPC URL      ${state.rpcUrl}  ${blockNumber === undefined ? "(not answering)" : `(block ${blockNumber})`}`);
+  console.log(`  registry     ${state.contracts.registry}`);
+  console.log(`  settlement   ${state.contracts.settlement}`);
+  console.log(`  token        ${state.contracts.token}`);
+  if (blockNumber === undefined) process.exitCode = 1;
+}

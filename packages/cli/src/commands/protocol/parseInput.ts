@@ -1,0 +1,12 @@
+import { z } from "zod";
+import { CliInputError } from "../../errors.ts";
+
+/** Validates `input` against `schema`, naming every wrong field (e.g. `leaves.3.key`). */
+export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues
+    .slice(0, 10)
+    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(root)"}: ${issue.message}`);
+  throw new CliInputError(`Invalid input: ${problems.join("; ")}`);
+}
