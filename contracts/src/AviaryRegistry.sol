@@ -309,7 +309,11 @@ contract AviaryRegistry is IAviaryRegistry {
     }
 
     /// @inheritdoc IAviaryRegistry
-    function supplierStake(address supplier) external view returns (uint256 stake, uint256 unbonding, uint64 releaseSession) {
+    function supplierStake(address supplier)
+        external
+        view
+        returns (uint256 stake, uint256 unbonding, uint64 releaseSession)
+    {
         Account storage account = _suppliers[supplier];
         return (account.stake, account.unbonding, account.releaseSession);
     }
@@ -468,7 +472,11 @@ contract AviaryRegistry is IAviaryRegistry {
     }
 
     /// @inheritdoc IAviaryRegistry
-    function gatewayStake(address gateway) external view returns (uint256 stake, uint256 unbonding, uint64 releaseSession) {
+    function gatewayStake(address gateway)
+        external
+        view
+        returns (uint256 stake, uint256 unbonding, uint64 releaseSession)
+    {
         Account storage account = _gateways[gateway];
         return (account.stake, account.unbonding, account.releaseSession);
     }
