@@ -1,11 +1,15 @@
-import { BaseError } from "@aviary/protocol";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { devnetDown } from "./commands/devnet/devnetDown.ts";
-import { devnetStatus } from "./commands/devnet/devnetStatus.ts";
-import { devnetUp } from "./commands/devnet/devnetUp.ts";
-import { trieProve } from "./commands/protocol/trieProve.ts";
-import { trieRoot } from "./commands/protocol/trieRoot.ts";
-import { CliInputError } from "./errors.ts";
+// Commands are imported when run: loading every package up front would slow every invocation.
+const load = {
+  trieRoot: async () => (await import("./commands/protocol/trieRoot.ts")).trieRoot(),
+  trieProve: async () => (await import("./commands/protocol/trieProve.ts")).trieProve(),
+  devnetUp: async (options: Parameters<typeof import("./commands/devnet/devnetUp.ts").devnetUp>[0]) =>
+    (await import("./commands/devnet/devnetUp.ts")).devnetUp(options),
+  devnetStatus: async (options: { home?: string; json: boolean }) =>
+    (await import("./commands/devnet/devnetStatus.ts")).devnetStatus(options),
+  devnetDown: async (options: { home?: string; reset: boolean }) =>
+    (await import("./commands/devnet/devnetDown.ts")).devnetDown(options),
+};
 
 function positiveNumber(value: string): number {
   const parsed = Number(value);
@@ -34,7 +38,7 @@ Output:         {"hash":"0x…","sum":"<decimal>","count":<n>}
 Example:
   echo '{"leaves":[{"key":"0x${"11".repeat(32)}","valueHash":"0x${"22".repeat(32)}","weight":"5"}]}' | npx aviary protocol trie-root`,
   )
-  .action(trieRoot);
+  .action(load.trieRoot);
 protocol
   .command("trie-prove")
   .description("Closest proof for a target path in the trie of the leaves on stdin")
@@ -47,7 +51,7 @@ Output:         {"key","valueHash","weight","sideNodes":[{"hash","sum","count"},
 Example:
   echo '{"leaves":[{"key":"0x${"11".repeat(32)}","valueHash":"0x${"22".repeat(32)}","weight":"5"}],"target":"0x${"ff".repeat(32)}"}' | npx aviary protocol trie-prove`,
   )
-  .action(trieProve);
+  .action(load.trieProve);
 
 const devnet = program.command("devnet").description("The local network: anvil with the Aviary contracts deployed");
 devnet
@@ -58,21 +62,21 @@ devnet
   .option("--fresh", "discard the saved chain and deploy anew", false)
   .option("--no-persist", "do not save chain state between runs")
   .addHelpText("after", "\nExample:\n  npx aviary devnet up --block-time 1")
-  .action((options: { home?: string; blockTime: number; fresh: boolean; persist: boolean }) => devnetUp(options));
+  .action((options: { home?: string; blockTime: number; fresh: boolean; persist: boolean }) => load.devnetUp(options));
 devnet
   .command("status")
   .description("Show the devnet recorded in the state folder and whether it answers")
   .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
   .option("--json", "print devnet.json plus {running, blockNumber}", false)
   .addHelpText("after", "\nExample:\n  npx aviary devnet status --json")
-  .action((options: { home?: string; json: boolean }) => devnetStatus(options));
+  .action((options: { home?: string; json: boolean }) => load.devnetStatus(options));
 devnet
   .command("down")
   .description("Stop a running `devnet up` (state is kept unless --reset)")
   .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
   .option("--reset", "also delete the saved chain and devnet.json", false)
   .addHelpText("after", "\nExample:\n  npx aviary devnet down --reset")
-  .action((options: { home?: string; reset: boolean }) => devnetDown(options));
+  .action((options: { home?: string; reset: boolean }) => load.devnetDown(options));
 
 try {
   await program.parseAsync(process.argv);
@@ -80,9 +84,10 @@ try {
   if (error instanceof CommanderError) {
     // Commander already printed its message (or the help/version text).
     process.exitCode = error.exitCode === 0 ? 0 : 2;
-  } else if (error instanceof BaseError) {
+  } else if (error instanceof Error && "shortMessage" in error) {
+    // An Aviary BaseError: its message already carries hints and details.
     process.stderr.write(`error: ${error.message}\n`);
-    process.exitCode = error instanceof CliInputError ? 2 : 1;
+    process.exitCode = error.name === "CliInputError" ? 2 : 1;
   } else {
     process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = 1;

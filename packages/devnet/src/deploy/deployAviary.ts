@@ -4,6 +4,7 @@ import {
   createPublicClient,
   createWalletClient,
   defineChain,
+  getAddress,
   type Hash,
   type Hex,
   http,
@@ -86,7 +87,7 @@ export async function deployAviary(parameters: DeployAviaryParameters): Promise<
   async function deployed(hash: Hash): Promise<Address> {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success" || !receipt.contractAddress) throw new Error(`transaction ${hash} reverted`);
-    return receipt.contractAddress;
+    return getAddress(receipt.contractAddress);
   }
   async function confirmed(hash: Hash): Promise<bigint> {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });

@@ -32,14 +32,17 @@ export async function devnetUp(options: DevnetUpOptions): Promise<void> {
   console.log("");
   console.log(`ready: Aviary devnet ${devnet.deployed ? "deployed" : "resumed"}. Ctrl-C stops it.`);
 
+  let stopping = false;
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
+      stopping = true;
       log(`${signal}: stopping anvil (state is saved)`);
       resolve();
     };
     process.once("SIGINT", () => shutdown("SIGINT"));
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     devnet.anvil.process.once("exit", (code) => {
+      if (stopping) return;
       log(`anvil exited unexpectedly (code ${code})`);
       process.exitCode = 1;
       resolve();

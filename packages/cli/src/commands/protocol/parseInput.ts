@@ -7,6 +7,10 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unkn
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues
     .slice(0, 10)
-    .map((issue) => `${issue.path.length ? issue.path.join(".") : "(root)"}: ${issue.message}`);
+    .map((issue) => {
+      const where = issue.path.length ? issue.path.join(".") : "(root)";
+      const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
+      return `${where}: ${missing ? "is required" : issue.message}`;
+    });
   throw new CliInputError(`Invalid input: ${problems.join("; ")}`);
 }
