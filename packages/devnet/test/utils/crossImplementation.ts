@@ -1,7 +1,7 @@
 // Helpers of crossImplementation.test.ts: a seeded PRNG, an independent (viem-only) reference sum trie, the
 // contract's verifier as a tri-state call, batching and a CLI runner.
 import { spawn } from "node:child_process";
-import { aviarySettlementAbi } from "../../../protocol/src/abis.generated.ts";
+import { aviarySettlementAbi } from "@aviary/protocol";
 import {
   type Address,
   BaseError,
@@ -90,7 +90,12 @@ export function bitAt(value: Hex, depth: number): number {
 /** protocol.md §6 leaf, hashed with viem's encodePacked + keccak256 (independent of the library's byte code). */
 export function referenceLeaf(leaf: Leaf): Node {
   return {
-    hash: keccak256(encodePacked(["bytes1", "bytes32", "bytes32", "uint128"], ["0x00", leaf.key, leaf.valueHash, leaf.weight])),
+    hash: keccak256(
+      encodePacked(
+        ["bytes1", "bytes32", "bytes32", "uint128"],
+        ["0x00", leaf.key, leaf.valueHash, leaf.weight],
+      ),
+    ),
     sum: leaf.weight,
     count: 1n,
   };
@@ -170,7 +175,11 @@ export async function contractVerify(
 }
 
 /** Runs `run` over `items`, `size` at a time (each chunk is one JSON-RPC batch with a batching transport). */
-export async function inChunks<T, R>(items: readonly T[], size: number, run: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function inChunks<T, R>(
+  items: readonly T[],
+  size: number,
+  run: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = [];
   for (let start = 0; start < items.length; start += size) {
     const chunk = items.slice(start, start + size);
@@ -184,7 +193,12 @@ export async function inChunks<T, R>(items: readonly T[], size: number, run: (it
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 
 /** Runs `node packages/cli/bin/aviary.js …args` in `cwd` with `stdin` piped in. */
-export function runCli(cwd: string, args: readonly string[], stdin: string, timeoutMs = 30_000): Promise<CliResult> {
+export function runCli(
+  cwd: string,
+  args: readonly string[],
+  stdin: string,
+  timeoutMs = 30_000,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["packages/cli/bin/aviary.js", ...args], {
       cwd,

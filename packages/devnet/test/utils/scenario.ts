@@ -38,7 +38,8 @@ export function actor(devnet: Devnet, role: string): Actor {
 export function clients(devnet: Devnet) {
   const chain = devnetChain(devnet.rpcUrl, devnet.chainId);
   const transport = http(devnet.rpcUrl);
-  const publicClient = createPublicClient({ chain, transport, pollingInterval: 50 });
+  // cacheTime 0: tests move blocks by hand, a cached block number would be stale.
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: 50, cacheTime: 0 });
   const testClient = createTestClient({ chain, transport, mode: "anvil" });
   const contracts = devnet.contracts as { token: Address; registry: Address; settlement: Address };
   const domain = { chainId: devnet.chainId, verifyingContract: contracts.settlement };
