@@ -137,4 +137,15 @@ interface IAviarySettlement {
         TrieNode[] calldata sideNodes,
         uint256 emptyMask
     ) external pure returns (bool);
+    /// @notice ceil((graceBlocks + claimBlocks + proofBlocks) / sessionBlocks) + 1: the sessions one stake budgets for.
+    function pendingSessions() external view returns (uint256);
+    /// @notice block.number / sessionBlocks.
+    function currentSession() external view returns (uint64);
+    /// @notice A model's difficulty state. While hasPending is false, pendingSession is the last folded session.
+    function difficultyOf(bytes32 model)
+        external
+        view
+        returns (bool initialized, uint256 emaWad, uint64 pendingSession, uint64 pendingCount, bool hasPending);
+    /// @notice Whether an equivocation was already reported for this relayKey.
+    function isReported(bytes32 relayKey_) external view returns (bool);
 }
