@@ -24,7 +24,7 @@ import {Claim, LeafValue, RelayReceipt, RelayRequest, SettlementParams, TrieNode
 ///
 /// Difficulty, per model: the leaf counts of all claims of one session are summed; once that session's claim
 /// window has closed (at the next claim of a later session or at updateDifficulty) they are folded:
-/// estimate = count * 1e18 / p(s) (relays, wad); ema = first ? estimate : (alpha*estimate + (1e18-alpha)*ema)/1e18;
+/// estimate = count * 1e36 / p(s) (relays, in wad: count / (p / 1e18) * 1e18); ema = first ? estimate : (alpha*estimate + (1e18-alpha)*ema)/1e18;
 /// p' = clamp(targetMinedPerSession * 1e36 / ema, 1, 1e18), effective from currentSession() + 1.
 interface IAviarySettlement {
     // ───────────────────────────── errors ─────────────────────────────

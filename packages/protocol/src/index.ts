@@ -47,3 +47,9 @@ export * from "./trie/toCompactProof.ts";
 export * from "./trie/types.ts";
 export * from "./trie/verifyClosestProof.ts";
 export * from "./trie/verifyRelayProof.ts";
+
+// HTTP transport (protocol.md §4)
+export * from "./transport/index.ts";
+
+// OpenAI wire schemas
+export * from "./openai/schemas.ts";

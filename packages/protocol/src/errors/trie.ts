@@ -72,7 +72,6 @@ export type ProofInvalidReason =
   | "depth"
   | "not-closest"
   | "root-mismatch"
-  | "overflow"
   | "receipt-mismatch"
   | "cost-above-max"
   | "not-mined";

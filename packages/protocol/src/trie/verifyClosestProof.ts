@@ -34,10 +34,12 @@ export type VerifyClosestProofErrorType = never;
  * - `"depth"`: depth D (side nodes, plus popcount(emptyMask) in compact form) is above 256, or the mask has
  *   bits at or above D (contract: `InvalidProofDepth`);
  * - `"not-closest"`: at some depth i < D the key's bit differs from the target's and the side node is not
- *   Empty, so a leaf on the target's side was skipped (contract: `NotClosestLeaf`);
- * - `"overflow"`: folding overflows uint128 sums or uint64 counts (the contract reverts);
+ *   Empty, so a leaf on the target's side was skipped; `depth` is the deepest such i (contract: `NotClosestLeaf(i)`);
  * - `"root-mismatch"`: the leaf folded with the side nodes (from depth D−1 up to 0; key bit i = 0 means the
- *   current node is the left child) is not `(root.hash, root.sum, root.count)` (contract: `RootMismatch`).
+ *   current node is the left child) is not `(root.hash, root.sum, root.count)`, or a sum / count overflows
+ *   uint128 / uint64 on the way up (contract: `RootMismatch`).
+ *
+ * `depth` in an invalid verdict is what the contract's error carries (D for depth and root errors).
  *
  * A side node counts as Empty when it is `(0, 0, 0)`, whether sent in the mask or explicitly (both fold to
  * the same hash). Never throws.
@@ -78,7 +80,16 @@ export function verifyClosestProof(parameters: VerifyClosestProofParameters): Ve
     sideNodes = parameters.sideNodes;
   } else {
     const expanded = expandSideNodes(parameters.sideNodes, emptyMask);
-    if (typeof expanded === "string") return { valid: false, reason: "depth", details: expanded };
+    if (typeof expanded === "string") {
+      if (typeof emptyMask !== "bigint" || emptyMask < 0n || emptyMask >= 1n << 256n)
+        return { valid: false, reason: "malformed", details: expanded };
+      return {
+        valid: false,
+        reason: "depth",
+        depth: parameters.sideNodes.length + popcount(emptyMask),
+        details: expanded,
+      };
+    }
     sideNodes = expanded;
   }
   const depth = sideNodes.length;
@@ -96,7 +107,8 @@ export function verifyClosestProof(parameters: VerifyClosestProofParameters): Ve
     nodes.push({ hash, sum: node.sum, count: node.count });
   }
 
-  for (let index = 0; index < depth; index++) {
+  // Deepest offending depth first, as the contract reports it (NotClosestLeaf(depth)).
+  for (let index = depth - 1; index >= 0; index--) {
     if (bit(keyBytes, index) !== bit(targetBytes, index) && !isEmpty(nodes[index] as NodeBytes))
       return { valid: false, reason: "not-closest", depth: index };
   }
@@ -108,8 +120,14 @@ export function verifyClosestProof(parameters: VerifyClosestProofParameters): Ve
     const side = nodes[index] as NodeBytes;
     const sum = current.sum + side.sum;
     const count = current.count + side.count;
+    // The contract's fold treats an overflowing sum or count as a root mismatch.
     if (sum >= UINT128_LIMIT || count >= UINT64_LIMIT)
-      return { valid: false, reason: "overflow", depth: index };
+      return {
+        valid: false,
+        reason: "root-mismatch",
+        depth,
+        details: `sum or count overflows at depth ${index}`,
+      };
     const hash = new Uint8Array(32);
     if (bit(keyBytes, index) === 0) innerHashInto(current, side, hash);
     else innerHashInto(side, current, hash);
@@ -118,6 +136,12 @@ export function verifyClosestProof(parameters: VerifyClosestProofParameters): Ve
   if (!equalBytes(current.hash, rootHash) || current.sum !== root.sum || current.count !== root.count)
     return { valid: false, reason: "root-mismatch", depth };
   return { valid: true, depth };
+}
+
+function popcount(value: bigint): number {
+  let count = 0;
+  for (let rest = value; rest !== 0n; rest &= rest - 1n) count++;
+  return count;
 }
 
 function isUint(value: unknown, limit: bigint): value is bigint {

@@ -37,7 +37,8 @@ export type VerifyRelayProofErrorType = never;
  *
  * @example
  * ```ts
- * const verdict = verifyRelayProof({ domain, root: claim.root, target, relay, ...compactProofSideNodes });
+ * const { sideNodes, emptyMask } = toCompactProof(trie.proveClosest(target));
+ * const verdict = verifyRelayProof({ domain, root: claim.root, target, relay, sideNodes, emptyMask });
  * if (!verdict.valid) console.log(verdict.reason);
  * ```
  */
