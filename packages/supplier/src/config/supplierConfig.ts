@@ -1,0 +1,164 @@
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { BaseError } from "@aviary/protocol";
+import { z } from "zod";
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an 0x-prefixed 20-byte address");
+const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be an 0x-prefixed 32-byte private key");
+const price = z
+  .union([z.string().regex(/^\d+$/, "must be a decimal string of token wei per unit"), z.number().int().nonnegative()])
+  .transform((value) => BigInt(value));
+
+const embeddedBackend = z
+  .object({
+    type: z.literal("embedded"),
+    /** Path of the GGUF file (relative to the config file). */
+    path: z.string().min(1),
+    contextSize: z.number().int().min(128).max(131_072).default(2048),
+    sequences: z.number().int().min(1).max(64).default(4),
+    threads: z.number().int().min(1).max(256).default(1),
+  })
+  .strict();
+
+const openAiBackend = z
+  .object({
+    type: z.literal("openai"),
+    /** e.g. http://127.0.0.1:8080/v1 (llama.cpp server, vLLM, Ollama). */
+    baseUrl: z.string().url(),
+    /** The model name the upstream server knows. */
+    model: z.string().min(1),
+    apiKey: z.string().optional(),
+    timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
+  })
+  .strict();
+
+/** The supplier node's configuration file (JSON). Environment variables override: see `loadSupplierConfig`. */
+export const supplierConfigSchema = z
+  .object({
+    chain: z
+      .object({
+        rpcUrl: z.string().url(),
+        chainId: z.number().int().positive(),
+        registry: address,
+        settlement: address,
+      })
+      .strict(),
+    /** The supplier (owner) address named in relay requests and paid at settlement. */
+    supplier: address,
+    /** The operator key signs receipts and sends claims and proofs. Prefer AVIARY_OPERATOR_KEY. */
+    operatorKey: privateKey,
+    /** The owner key, only for `aviary supplier stake` / `offer`. Prefer AVIARY_OWNER_KEY. */
+    ownerKey: privateKey.optional(),
+    server: z
+      .object({
+        host: z.string().default("127.0.0.1"),
+        port: z.number().int().min(0).max(65_535).default(8081),
+        /** The endpoint registered on-chain; default http://host:port. */
+        publicUrl: z.string().url().optional(),
+        maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        /** Milliseconds to finish in-flight relays on shutdown. */
+        shutdownGraceMs: z.number().int().min(0).max(600_000).default(30_000),
+      })
+      .strict()
+      .default({ host: "127.0.0.1", port: 8081, maxBodyBytes: 1024 * 1024, shutdownGraceMs: 30_000 }),
+    /** Relay log and claim book (relative to the config file). */
+    dataDir: z.string().min(1),
+    models: z
+      .array(
+        z
+          .object({
+            /** The registered model name; modelId = keccak256(name). */
+            name: z.string().min(1),
+            inputPrice: price,
+            outputPrice: price,
+            backend: z.discriminatedUnion("type", [embeddedBackend, openAiBackend]),
+          })
+          .strict(),
+      )
+      .min(1, "must list at least one model"),
+    log: z.object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") }).strict().default({ level: "info" }),
+  })
+  .strict();
+
+export type SupplierConfig = z.output<typeof supplierConfigSchema>;
+export type SupplierConfigInput = z.input<typeof supplierConfigSchema>;
+
+export class SupplierConfigError extends BaseError {
+  override name = "SupplierConfigError";
+  constructor(source: string, problems: string[], cause?: unknown) {
+    super(`The supplier configuration ${source} is invalid.`, { metaMessages: problems, cause });
+  }
+}
+
+/** Environment variables that override the file, for secrets and deployment-specific values. */
+export const supplierEnvironment = {
+  AVIARY_OPERATOR_KEY: "operatorKey",
+  AVIARY_OWNER_KEY: "ownerKey",
+  AVIARY_RPC_URL: "chain.rpcUrl",
+  AVIARY_SUPPLIER_PORT: "server.port",
+  AVIARY_SUPPLIER_PUBLIC_URL: "server.publicUrl",
+} as const;
+
+/**
+ * Validates a supplier configuration object (paths resolved against `baseDirectory`).
+ *
+ * @example
+ * const config = parseSupplierConfig(JSON.parse(text), { source: "supplier.json", baseDirectory: "." });
+ */
+export function parseSupplierConfig(
+  input: unknown,
+  { source = "(object)", baseDirectory = process.cwd(), environment = process.env } = {},
+): SupplierConfig {
+  const merged = structuredClone(input) as Record<string, unknown>;
+  if (merged && typeof merged === "object") {
+    if (environment.AVIARY_OPERATOR_KEY) merged.operatorKey = environment.AVIARY_OPERATOR_KEY;
+    if (environment.AVIARY_OWNER_KEY) merged.ownerKey = environment.AVIARY_OWNER_KEY;
+    const chain = (merged.chain ?? {}) as Record<string, unknown>;
+    if (environment.AVIARY_RPC_URL) merged.chain = { ...chain, rpcUrl: environment.AVIARY_RPC_URL };
+    const server = (merged.server ?? {}) as Record<string, unknown>;
+    if (environment.AVIARY_SUPPLIER_PORT) server.port = Number(environment.AVIARY_SUPPLIER_PORT);
+    if (environment.AVIARY_SUPPLIER_PUBLIC_URL) server.publicUrl = environment.AVIARY_SUPPLIER_PUBLIC_URL;
+    if (environment.AVIARY_SUPPLIER_PORT || environment.AVIARY_SUPPLIER_PUBLIC_URL) merged.server = server;
+  }
+  const parsed = supplierConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new SupplierConfigError(
+      source,
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`),
+    );
+  }
+  const config = parsed.data;
+  const resolvePath = (path: string) => (isAbsolute(path) ? path : resolve(baseDirectory, path));
+  config.dataDir = resolvePath(config.dataDir);
+  for (const model of config.models) {
+    if (model.backend.type === "embedded") model.backend.path = resolvePath(model.backend.path);
+  }
+  const names = new Set<string>();
+  for (const model of config.models) {
+    if (names.has(model.name)) throw new SupplierConfigError(source, [`models: "${model.name}" is listed twice`]);
+    names.add(model.name);
+  }
+  return config;
+}
+
+/**
+ * Reads, validates and resolves a supplier configuration file.
+ *
+ * @example
+ * const config = loadSupplierConfig(".aviary/supplier-1.json");
+ */
+export function loadSupplierConfig(path: string, environment: NodeJS.ProcessEnv = process.env): SupplierConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (cause) {
+    throw new SupplierConfigError(path, [`cannot be read: ${(cause as Error).message}`], cause);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new SupplierConfigError(path, [`is not JSON: ${(cause as Error).message}`], cause);
+  }
+  return parseSupplierConfig(json, { source: path, baseDirectory: dirname(resolve(path)), environment });
+}

@@ -1,0 +1,138 @@
+import { aviaryRegistryAbi, pendingSessions, type SessionParams, sessionOf } from "@aviary/protocol";
+import type { Address, Hex, PublicClient } from "viem";
+
+export type Offer = { active: boolean; inputPrice: bigint; outputPrice: bigint };
+
+export type ChainViewParameters = {
+  publicClient: PublicClient;
+  registry: Address;
+  supplier: Address;
+  sessionParams: SessionParams;
+  /** Milliseconds between head polls. @default 250 */
+  pollMs?: number;
+  onError?: (error: unknown) => void;
+};
+
+/**
+ * What the relay hot path needs from the chain, cached: the head block (polled), and per session the
+ * supplier's offers, each application's budget and delegations. All of these are fixed once a session has
+ * started (the registry keeps history), so a cached answer never goes stale; entries of sessions that can no
+ * longer be served are dropped. Concurrent misses share one RPC call.
+ */
+export class ChainView {
+  #head = 0n;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #cache = new Map<string, { session: bigint; value: Promise<unknown> }>();
+  readonly #parameters: ChainViewParameters;
+  readonly #pending: bigint;
+  readonly #sessionBlocks: bigint;
+
+  constructor(parameters: ChainViewParameters) {
+    this.#parameters = parameters;
+    this.#pending = pendingSessions(parameters.sessionParams);
+    this.#sessionBlocks = BigInt(parameters.sessionParams.sessionBlocks);
+  }
+
+  /** Reads the head once, then keeps polling it. */
+  async start(): Promise<void> {
+    this.#head = await this.#parameters.publicClient.getBlockNumber({ cacheTime: 0 });
+    const poll = async () => {
+      try {
+        const head = await this.#parameters.publicClient.getBlockNumber({ cacheTime: 0 });
+        if (head !== this.#head) this.#onHead(head);
+      } catch (error) {
+        this.#parameters.onError?.(error);
+      } finally {
+        if (this.#timer) this.#timer = setTimeout(poll, this.#parameters.pollMs ?? 250);
+      }
+    };
+    this.#timer = setTimeout(poll, this.#parameters.pollMs ?? 250);
+  }
+
+  stop(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** The latest block number seen. */
+  get head(): bigint {
+    return this.#head;
+  }
+
+  get currentSession(): bigint {
+    return sessionOf(this.#head, this.#parameters.sessionParams);
+  }
+
+  get pendingSessions(): bigint {
+    return this.#pending;
+  }
+
+  /** The supplier's offer for `model` effective in `session`. */
+  offer(model: Hex, session: bigint): Promise<Offer> {
+    return this.#cached(`offer:${model}:${session}`, session, async () => {
+      const [active, inputPrice, outputPrice] = await this.#parameters.publicClient.readContract({
+        address: this.#parameters.registry,
+        abi: aviaryRegistryAbi,
+        functionName: "offerAt",
+        args: [this.#parameters.supplier, model, session],
+      });
+      return { active, inputPrice, outputPrice };
+    });
+  }
+
+  /** The application's budget for `session`: stake at the session's start / pendingSessions (protocol.md §7). */
+  budget(application: Address, session: bigint): Promise<bigint> {
+    return this.#cached(`budget:${application}:${session}`, session, async () => {
+      const stake = await this.#parameters.publicClient.readContract({
+        address: this.#parameters.registry,
+        abi: aviaryRegistryAbi,
+        functionName: "applicationStakeAt",
+        args: [application, session],
+      });
+      return stake / this.#pending;
+    });
+  }
+
+  /** Whether `application` delegated to `gateway` as of `session`. */
+  isDelegated(application: Address, gateway: Address, session: bigint): Promise<boolean> {
+    return this.#cached(`delegated:${application}:${gateway}:${session}`, session, () =>
+      this.#parameters.publicClient.readContract({
+        address: this.#parameters.registry,
+        abi: aviaryRegistryAbi,
+        functionName: "isDelegatedAt",
+        args: [application, gateway, session],
+      }),
+    );
+  }
+
+  /** Sets the head directly (tests, or a block subscription). */
+  setHead(head: bigint): void {
+    if (head !== this.#head) this.#onHead(head);
+  }
+
+  #onHead(head: bigint): void {
+    const previousSession = this.currentSession;
+    this.#head = head;
+    if (this.currentSession !== previousSession) {
+      // Sessions before the previous one can no longer be served: forget them.
+      for (const [key, entry] of this.#cache) {
+        if (entry.session + 1n < this.currentSession) this.#cache.delete(key);
+      }
+    }
+  }
+
+  #cached<T>(key: string, session: bigint, load: () => Promise<T>): Promise<T> {
+    const hit = this.#cache.get(key);
+    if (hit) return hit.value as Promise<T>;
+    const value = load();
+    this.#cache.set(key, { session, value });
+    // A failed read is not remembered: the next relay asks again.
+    value.catch(() => this.#cache.delete(key));
+    return value;
+  }
+
+  /** Sessions per block arithmetic, for callers that hold only the view. */
+  get sessionBlocks(): bigint {
+    return this.#sessionBlocks;
+  }
+}

@@ -1,0 +1,241 @@
+import {
+  encodeReceiptHeader,
+  hashRelayReceipt,
+  hashRelayRequest,
+  openAiError,
+  RECEIPT_HEADER,
+  RECEIPT_SSE_PREFIX,
+  type RelayReceipt,
+  requestedMaxTokens,
+} from "@aviary/protocol";
+import { keccak_256 } from "@noble/hashes/sha3";
+import { type Address, bytesToHex, type Hex, hexToBytes } from "viem";
+import type { BackendStreamEvent, BackendUsage } from "../backends/Backend.ts";
+import type { RelayStore } from "../store/RelayStore.ts";
+import type { BudgetMeter } from "./BudgetMeter.ts";
+import type { NonceGuard } from "./NonceGuard.ts";
+import type { SupplierMetrics } from "./metrics.ts";
+import { signDigest } from "./signatures.ts";
+import type { VerifiedRelay } from "./verifyRelay.ts";
+
+export type ServeContext = {
+  domain: { chainId: number; verifyingContract: Address };
+  operatorKey: Uint8Array;
+  store: RelayStore;
+  nonces: NonceGuard;
+  meter: BudgetMeter;
+  metrics: SupplierMetrics;
+  /** Default output limit when the request sets none. @default 256 */
+  defaultMaxTokens?: number;
+  onRelayError?: (relay: VerifiedRelay, error: unknown) => void;
+};
+
+const encoder = new TextEncoder();
+const jsonHeaders = { "content-type": "application/json" };
+
+function errorResponse(status: number, code: string, message: string): Response {
+  return new Response(JSON.stringify(openAiError(status, code, message)), { status, headers: jsonHeaders });
+}
+
+function promptText(relay: VerifiedRelay): string {
+  const body = relay.body as { messages?: { content: unknown }[]; prompt?: unknown; input?: unknown };
+  const parts: string[] = [];
+  const collect = (value: unknown) => {
+    if (typeof value === "string") parts.push(value);
+    else if (Array.isArray(value)) for (const item of value) collect((item as { text?: unknown })?.text ?? item);
+  };
+  if (body.messages) for (const message of body.messages) collect(message.content);
+  collect(body.prompt);
+  collect(body.input);
+  return parts.join("\n");
+}
+
+/**
+ * Units for the receipt, never costing more than the app signed for: if the runtime's counts would exceed
+ * `maxCost`, output (then input) units are cut to fit. Under-billing keeps the relay provable.
+ */
+function unitsWithinMaxCost(relay: VerifiedRelay, usage: BackendUsage): { inputUnits: bigint; outputUnits: bigint } {
+  const { inputPrice, outputPrice, maxCost } = relay.request;
+  let inputUnits = BigInt(usage.promptTokens);
+  let outputUnits = BigInt(usage.completionTokens);
+  if (inputUnits * inputPrice > maxCost) inputUnits = inputPrice === 0n ? inputUnits : maxCost / inputPrice;
+  const left = maxCost - inputUnits * inputPrice;
+  if (outputUnits * outputPrice > left) outputUnits = outputPrice === 0n ? outputUnits : left / outputPrice;
+  return { inputUnits, outputUnits };
+}
+
+async function signAndRecord(
+  context: ServeContext,
+  relay: VerifiedRelay,
+  responseHash: Hex,
+  usage: BackendUsage,
+): Promise<{ header: string; cost: bigint; receipt: RelayReceipt }> {
+  const units = unitsWithinMaxCost(relay, usage);
+  const receipt: RelayReceipt = {
+    request: hashRelayRequest(relay.request),
+    responseHash,
+    inputUnits: units.inputUnits,
+    outputUnits: units.outputUnits,
+  };
+  const signature = signDigest(hexToBytes(hashRelayReceipt({ domain: context.domain, receipt })), context.operatorKey);
+  // The record is durable before the client gets the receipt: what was answered can always be claimed.
+  await context.store.append({
+    relayKey: relay.relayKey,
+    request: relay.request,
+    requestSignature: relay.requestSignature,
+    receipt,
+    receiptSignature: signature,
+    servedAt: Date.now(),
+  });
+  const cost = units.inputUnits * relay.request.inputPrice + units.outputUnits * relay.request.outputPrice;
+  return { header: encodeReceiptHeader({ receipt, signature }), cost, receipt };
+}
+
+/**
+ * Serves a verified relay through its model's backend: the response (piped chunk by chunk when streamed),
+ * then the signed receipt (header, or an SSE comment before `data: [DONE]`). Nothing is billed for a relay
+ * that fails; its nonce and budget reservation are released.
+ */
+export async function serveRelay(context: ServeContext, relay: VerifiedRelay, signal: AbortSignal): Promise<Response> {
+  const started = performance.now();
+  const labels = { model: relay.model.name, route: relay.route, stream: String(relay.stream) };
+  const release = () => {
+    context.meter.settle(relay.request.application, relay.request.session, relay.reserved, 0n);
+    context.nonces.release(relay.request.session, relay.relayKey);
+  };
+
+  // Bound the output by what the app's maxCost can pay for, from the runtime's own prompt count.
+  const body = { ...relay.body };
+  if (relay.route !== "embeddings") {
+    const { inputPrice, outputPrice, maxCost } = relay.request;
+    const promptTokens = relay.model.backend.countTokens
+      ? BigInt(await relay.model.backend.countTokens(promptText(relay)))
+      : 0n;
+    const left = maxCost - promptTokens * inputPrice;
+    const affordable = outputPrice === 0n ? Number.MAX_SAFE_INTEGER : left < 0n ? 0 : Number(left / outputPrice);
+    if (affordable < 1) {
+      release();
+      context.metrics.refusals.inc({ code: "max_cost_too_low" });
+      return errorResponse(402, "max_cost_too_low", `maxCost ${maxCost} does not cover the prompt and one output token.`);
+    }
+    const requested = requestedMaxTokens(body as { max_tokens?: number }, context.defaultMaxTokens ?? 256);
+    body.max_tokens = Math.min(requested, affordable);
+    delete body.max_completion_tokens;
+  }
+
+  if (!relay.stream) {
+    let result: Awaited<ReturnType<typeof relay.model.backend.complete>>;
+    try {
+      result = await relay.model.backend.complete({ route: relay.route, body, signal });
+    } catch (error) {
+      release();
+      context.onRelayError?.(relay, error);
+      const status = (error as { status?: number }).status ?? 502;
+      const code = (error as { code?: string }).code ?? "backend_error";
+      context.metrics.refusals.inc({ code });
+      return errorResponse(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
+    }
+    const bytes = encoder.encode(JSON.stringify(result.body));
+    const { header, cost } = await signAndRecord(context, relay, bytesToHex(keccak_256(bytes)), result.usage);
+    context.meter.settle(relay.request.application, relay.request.session, relay.reserved, cost);
+    context.metrics.observeRelay(labels, performance.now() - started, result.usage, cost);
+    return new Response(bytes, { status: 200, headers: { ...jsonHeaders, [RECEIPT_HEADER]: header } });
+  }
+
+  // Streamed: the HTTP status is decided only once the first event arrived (errors before it are plain
+  // HTTP errors); after that, a failure ends the stream with an explicit error event, never a clean end.
+  const abort = new AbortController();
+  const onAbort = () => abort.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  const iterator = relay.model.backend.stream({ route: relay.route, body, signal: abort.signal })[Symbol.asyncIterator]();
+  let first: IteratorResult<BackendStreamEvent>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    signal.removeEventListener("abort", onAbort);
+    release();
+    context.onRelayError?.(relay, error);
+    const status = (error as { status?: number }).status ?? 502;
+    const code = (error as { code?: string }).code ?? "backend_error";
+    context.metrics.refusals.inc({ code });
+    return errorResponse(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
+  }
+
+  const hasher = keccak_256.create();
+  let chunkId = "";
+  let created = Math.floor(Date.now() / 1000);
+  let pending: IteratorResult<BackendStreamEvent> | undefined = first;
+  let finished = false;
+  let firstByteAt = 0;
+  const emit = (controller: ReadableStreamDefaultController<Uint8Array>, text: string, hashed: boolean) => {
+    const bytes = encoder.encode(text);
+    if (hashed) hasher.update(bytes);
+    controller.enqueue(bytes);
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = pending ?? (await iterator.next());
+        pending = undefined;
+        if (next.done) throw new Error("the backend ended the stream without usage");
+        const event = next.value;
+        if (event.type === "chunk") {
+          if (!chunkId) {
+            chunkId = String(event.chunk.id ?? "");
+            created = Number(event.chunk.created ?? created);
+            firstByteAt = performance.now();
+          }
+          emit(controller, `data: ${JSON.stringify(event.chunk)}\n\n`, true);
+          return;
+        }
+        if (relay.includeUsage) {
+          const usageChunk = {
+            id: chunkId,
+            object: relay.route === "chat/completions" ? "chat.completion.chunk" : "text_completion",
+            created,
+            model: relay.model.name,
+            choices: [],
+            usage: {
+              prompt_tokens: event.usage.promptTokens,
+              completion_tokens: event.usage.completionTokens,
+              total_tokens: event.usage.promptTokens + event.usage.completionTokens,
+            },
+          };
+          emit(controller, `data: ${JSON.stringify(usageChunk)}\n\n`, true);
+        }
+        const { header, cost } = await signAndRecord(context, relay, bytesToHex(hasher.digest()), event.usage);
+        finished = true;
+        context.meter.settle(relay.request.application, relay.request.session, relay.reserved, cost);
+        context.metrics.observeRelay(labels, performance.now() - started, event.usage, cost, firstByteAt - started);
+        emit(controller, `${RECEIPT_SSE_PREFIX}${header}\n\n`, false);
+        emit(controller, "data: [DONE]\n\n", false);
+        signal.removeEventListener("abort", onAbort);
+        controller.close();
+      } catch (error) {
+        if (finished) return;
+        finished = true;
+        release();
+        signal.removeEventListener("abort", onAbort);
+        context.onRelayError?.(relay, error);
+        const code = (error as { code?: string }).code ?? "backend_error";
+        context.metrics.refusals.inc({ code: `stream_${code}` });
+        const status = (error as { status?: number }).status ?? 502;
+        emit(controller, `data: ${JSON.stringify(openAiError(status, code, (error as Error).message.split("\n")[0] ?? "stream failed"))}\n\n`, false);
+        controller.close();
+      }
+    },
+    cancel(reason) {
+      // The client went away: stop generating; an unfinished relay is not billed.
+      abort.abort(reason);
+      if (!finished) {
+        finished = true;
+        release();
+      }
+      void iterator.return?.();
+    },
+  });
+  return new Response(stream, {
+    status: 200,
+    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" },
+  });
+}

@@ -1,0 +1,169 @@
+import {
+  decodeRelayHeader,
+  isServable,
+  openAiRouteSchemas,
+  type OpenAiRoute,
+  type RelayRequest,
+  relayKey,
+  type SessionParams,
+} from "@aviary/protocol";
+import { keccak_256 } from "@noble/hashes/sha3";
+import { type Address, bytesToHex, getAddress, type Hex, hexToBytes } from "viem";
+import type { Backend } from "../backends/Backend.ts";
+import type { BudgetMeter } from "./BudgetMeter.ts";
+import type { ChainView } from "./ChainView.ts";
+import type { NonceGuard } from "./NonceGuard.ts";
+import { type RelayRefusal, refusal } from "./RelayRefusal.ts";
+import { recoverDigestSigner } from "./signatures.ts";
+
+/** A model this node serves. */
+export type ServedModel = { name: string; modelId: Hex; backend: Backend; inputPrice: bigint; outputPrice: bigint };
+
+export type RelayContext = {
+  supplier: Address;
+  domain: { chainId: number; verifyingContract: Address };
+  sessionParams: SessionParams;
+  models: ReadonlyMap<string, ServedModel>; // by modelId (lowercase)
+  chain: ChainView;
+  nonces: NonceGuard;
+  meter: BudgetMeter;
+};
+
+export type VerifiedRelay = {
+  route: OpenAiRoute;
+  request: RelayRequest;
+  requestSignature: Hex;
+  relayKey: Hex;
+  signer: Address;
+  model: ServedModel;
+  body: Record<string, unknown>;
+  stream: boolean;
+  includeUsage: boolean;
+  /** The budget reserved (the request's maxCost): settle it with the actual cost. */
+  reserved: bigint;
+};
+
+/**
+ * Every check of protocol.md §4 before inference, cheapest first; nothing is reserved unless all pass.
+ * Returns the verified relay, or the refusal to answer with.
+ */
+export async function verifyRelay(
+  context: RelayContext,
+  route: OpenAiRoute,
+  header: string | undefined,
+  bodyBytes: Uint8Array,
+): Promise<VerifiedRelay | RelayRefusal> {
+  let decoded: ReturnType<typeof decodeRelayHeader>;
+  try {
+    decoded = decodeRelayHeader(header);
+  } catch (error) {
+    return header
+      ? refusal(400, "invalid_relay_header", (error as Error).message.split("\n")[0] ?? "invalid Aviary-Relay header")
+      : refusal(400, "missing_relay_header", "This endpoint serves relays: send the signed request in the Aviary-Relay header.");
+  }
+  const { request, signature } = decoded;
+
+  if (getAddress(request.supplier) !== context.supplier) {
+    return refusal(400, "wrong_supplier", `The relay names supplier ${request.supplier}, but this node is ${context.supplier}.`);
+  }
+  const model = context.models.get(request.model.toLowerCase());
+  if (!model) return refusal(404, "unknown_model", `Model ${request.model} is not served by this supplier.`);
+  if (!model.backend.supports(route)) {
+    return refusal(404, "unsupported_route", `Model ${model.name} does not serve /v1/${route}.`);
+  }
+
+  const head = context.chain.head;
+  const current = context.chain.currentSession;
+  if (request.session > current) {
+    return refusal(400, "session_not_started", `Session ${request.session} has not started (current session ${current}).`);
+  }
+  if (!isServable(request.session, head, context.sessionParams)) {
+    return refusal(400, "session_expired", `Session ${request.session} is over (block ${head}, current session ${current}).`);
+  }
+
+  if (bytesToHex(keccak_256(bodyBytes)) !== request.bodyHash.toLowerCase()) {
+    return refusal(400, "body_hash_mismatch", "bodyHash is not keccak256 of the request body bytes.");
+  }
+
+  const key = relayKey({ domain: context.domain, request });
+  const signer = recoverDigestSigner(hexToBytes(key), signature);
+  if (!signer) return refusal(401, "invalid_signature", "The Aviary-Relay signature does not recover (malformed or high-s).");
+  const application = getAddress(request.application);
+  if (signer !== application) {
+    let delegated: boolean;
+    try {
+      delegated = await context.chain.isDelegated(application, signer, request.session);
+    } catch {
+      return refusal(503, "chain_unavailable", "The chain could not be read to check the delegation; retry.");
+    }
+    if (!delegated) {
+      return refusal(
+        403,
+        "gateway_not_delegated",
+        `The relay was signed by ${signer}, which is neither the application nor a gateway it delegated to in session ${request.session}.`,
+      );
+    }
+  }
+
+  let offer: Awaited<ReturnType<ChainView["offer"]>>;
+  let budget: bigint;
+  try {
+    [offer, budget] = await Promise.all([
+      context.chain.offer(model.modelId, request.session),
+      context.chain.budget(application, request.session),
+    ]);
+  } catch {
+    return refusal(503, "chain_unavailable", "The chain could not be read to check the offer and budget; retry.");
+  }
+  if (!offer.active) return refusal(404, "unknown_model", `Model ${model.name} is not offered in session ${request.session}.`);
+  if (request.inputPrice !== offer.inputPrice || request.outputPrice !== offer.outputPrice) {
+    return refusal(
+      400,
+      "price_mismatch",
+      `Prices must be this session's offer: input ${offer.inputPrice}, output ${offer.outputPrice} token wei per unit.`,
+    );
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bodyBytes).toString("utf8"));
+  } catch {
+    return refusal(400, "invalid_json", "The request body is not JSON.");
+  }
+  const parsed = openAiRouteSchemas[route].safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const param = issue?.path.join(".") || undefined;
+    return refusal(400, "invalid_request", `${param ? `${param}: ` : ""}${issue?.message ?? "invalid body"}`, param);
+  }
+  const body = parsed.data as Record<string, unknown> & { model: string; stream?: boolean | null };
+  if (body.model !== model.name) {
+    return refusal(400, "model_mismatch", `The body names model "${body.model}" but the relay is for "${model.name}".`, "model");
+  }
+
+  if (!context.nonces.take(request.session, key)) {
+    return refusal(409, "replayed_nonce", `Relay ${key} (nonce ${request.nonce}) was already served.`);
+  }
+  if (!context.meter.reserve(application, request.session, request.maxCost, budget)) {
+    context.nonces.release(request.session, key);
+    return refusal(
+      402,
+      "over_budget",
+      `Application ${application} has no budget left with this supplier in session ${request.session} (budget ${budget}, maxCost ${request.maxCost}).`,
+    );
+  }
+
+  const streamOptions = body.stream_options as { include_usage?: boolean } | null | undefined;
+  return {
+    route,
+    request,
+    requestSignature: signature,
+    relayKey: key,
+    signer,
+    model,
+    body,
+    stream: body.stream === true,
+    includeUsage: streamOptions?.include_usage === true,
+    reserved: request.maxCost,
+  };
+}
