@@ -7,6 +7,12 @@ const load = {
     (await import("./commands/devnet/devnetUp.ts")).devnetUp(options),
   devnetStatus: async (options: { home?: string; json: boolean }) =>
     (await import("./commands/devnet/devnetStatus.ts")).devnetStatus(options),
+  supplierStart: async (options: { config: string }) =>
+    (await import("./commands/supplier/supplierStart.ts")).supplierStart(options),
+  supplierStake: async (options: { config: string; amount: string; endpoint?: string }) =>
+    (await import("./commands/supplier/supplierStake.ts")).supplierStake(options),
+  supplierStatus: async (options: { config: string; json: boolean }) =>
+    (await import("./commands/supplier/supplierStatus.ts")).supplierStatus(options),
   devnetDown: async (options: { home?: string; reset: boolean }) =>
     (await import("./commands/devnet/devnetDown.ts")).devnetDown(options),
 };
@@ -77,6 +83,29 @@ devnet
   .option("--reset", "also delete the saved chain and devnet.json", false)
   .addHelpText("after", "\nExample:\n  npx aviary devnet down --reset")
   .action((options: { home?: string; reset: boolean }) => load.devnetDown(options));
+
+const supplier = program.command("supplier").description("Run and manage a supplier node (serves relays beside a model runtime)");
+supplier
+  .command("start")
+  .description("Start the supplier node: serve relays, record them, claim and prove each session")
+  .requiredOption("-c, --config <file>", "supplier configuration (JSON; see docs/supplier.md)")
+  .addHelpText("after", "\nExample:\n  AVIARY_OPERATOR_KEY=0x… npx aviary supplier start --config supplier.json")
+  .action((options: { config: string }) => load.supplierStart(options));
+supplier
+  .command("stake")
+  .description("Stake (registering the operator and endpoint) and offer every model of the config at its prices")
+  .requiredOption("-c, --config <file>", "supplier configuration (JSON)")
+  .requiredOption("-a, --amount <tokens>", "tokens to stake, e.g. 2000")
+  .option("--endpoint <url>", "public endpoint to register (default: the config's server.publicUrl)")
+  .addHelpText("after", "\nExample:\n  AVIARY_OWNER_KEY=0x… npx aviary supplier stake --config supplier.json --amount 2000")
+  .action((options: { config: string; amount: string; endpoint?: string }) => load.supplierStake(options));
+supplier
+  .command("status")
+  .description("Stake and offers on-chain, and whether the node answers")
+  .requiredOption("-c, --config <file>", "supplier configuration (JSON)")
+  .option("--json", "print JSON", false)
+  .addHelpText("after", "\nExample:\n  npx aviary supplier status --config supplier.json")
+  .action((options: { config: string; json: boolean }) => load.supplierStatus(options));
 
 try {
   await program.parseAsync(process.argv);

@@ -108,14 +108,25 @@ export async function setUpNetwork(
     suppliers: { owner: Actor; operator: Actor; inputPrice: bigint; outputPrice: bigint; stake?: bigint }[];
     applications: { actor: Actor; stake: bigint; delegateTo?: Actor }[];
     gateway?: Actor;
+    /** The model to register. @default the test model name with a placeholder digest */
+    model?: { name: string; weightsDigest: Hex };
   },
-): Promise<{ session: bigint }> {
+): Promise<{ session: bigint; modelId: Hex }> {
+  const modelName = parameters.model?.name ?? testModelName;
+  const modelId = keccak256(toHex(modelName));
   const registry = { address: c.contracts.registry, abi: aviaryRegistryAbi } as const;
   await approveRegistry(c, parameters.source);
   await c.send(parameters.source, {
     ...registry,
     functionName: "registerModel",
-    args: [testModelName, keccak256(toHex("test weights")), "file://models/test.gguf", 0, parameters.source.address, parameters.sourceShareBps],
+    args: [
+      modelName,
+      parameters.model?.weightsDigest ?? keccak256(toHex("test weights")),
+      "file://models/test.gguf",
+      0,
+      parameters.source.address,
+      parameters.sourceShareBps,
+    ],
   });
   for (const supplier of parameters.suppliers) {
     await approveRegistry(c, supplier.owner);
@@ -127,7 +138,7 @@ export async function setUpNetwork(
     await c.send(supplier.owner, {
       ...registry,
       functionName: "setOffer",
-      args: [testModelId, supplier.inputPrice, supplier.outputPrice],
+      args: [modelId, supplier.inputPrice, supplier.outputPrice],
     });
   }
   if (parameters.gateway) {
@@ -145,7 +156,7 @@ export async function setUpNetwork(
   const current = await c.publicClient.getBlockNumber();
   const session = current / L + 1n;
   await c.mineTo(session * L);
-  return { session };
+  return { session, modelId };
 }
 
 /** Signs one relay with the library (request by `requestSigner`, receipt by the supplier's operator). */

@@ -1,0 +1,55 @@
+import { aviaryRegistryAbi } from "@aviary/protocol";
+import { loadSupplierConfig } from "@aviary/supplier";
+import { type Address, createPublicClient, formatUnits, http, keccak256, toHex } from "viem";
+
+/** `aviary supplier status`: stake and offers on-chain, and what the running node says about itself. */
+export async function supplierStatus(options: { config: string; json: boolean }): Promise<void> {
+  const config = loadSupplierConfig(options.config);
+  const client = createPublicClient({ transport: http(config.chain.rpcUrl) });
+  const registry = config.chain.registry as Address;
+  const supplier = config.supplier as Address;
+  const [stake, unbonding, releaseSession] = await client.readContract({
+    address: registry,
+    abi: aviaryRegistryAbi,
+    functionName: "supplierStake",
+    args: [supplier],
+  });
+  const session = await client.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "currentSession" });
+  const offers = [];
+  for (const model of config.models) {
+    const [active, inputPrice, outputPrice] = await client.readContract({
+      address: registry,
+      abi: aviaryRegistryAbi,
+      functionName: "offerAt",
+      args: [supplier, keccak256(toHex(model.name)), session],
+    });
+    offers.push({ model: model.name, active, inputPrice: inputPrice.toString(), outputPrice: outputPrice.toString() });
+  }
+  const url = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
+  let node: unknown;
+  try {
+    const response = await fetch(`${url}/v1/supplier`, { signal: AbortSignal.timeout(2_000) });
+    node = response.ok ? await response.json() : { error: `HTTP ${response.status}` };
+  } catch (error) {
+    node = { error: `not reachable at ${url}: ${(error as Error).message}` };
+  }
+  const status = {
+    supplier,
+    session: session.toString(),
+    stake: stake.toString(),
+    unbonding: unbonding.toString(),
+    releaseSession: releaseSession.toString(),
+    offers,
+    node,
+  };
+  if (options.json) {
+    console.log(JSON.stringify(status, null, 2));
+    return;
+  }
+  console.log(`supplier ${supplier} (session ${session})`);
+  console.log(`  stake      ${formatUnits(stake, 18)} (unbonding ${formatUnits(unbonding, 18)})`);
+  for (const offer of offers) {
+    console.log(`  offer      ${offer.model}: ${offer.active ? `${offer.inputPrice}/${offer.outputPrice} wei per input/output token` : "not offered this session"}`);
+  }
+  console.log(`  node       ${url}: ${"error" in (node as object) ? (node as { error: string }).error : "answering"}`);
+}
