@@ -110,9 +110,9 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         _graceBlocks = windows_.graceBlocks;
         _claimBlocks = windows_.claimBlocks;
         _proofBlocks = windows_.proofBlocks;
-        _pendingSessions =
-            Math.ceilDiv(uint256(windows_.graceBlocks) + windows_.claimBlocks + windows_.proofBlocks, windows_.sessionBlocks)
-            + 1;
+        _pendingSessions = Math.ceilDiv(
+            uint256(windows_.graceBlocks) + windows_.claimBlocks + windows_.proofBlocks, windows_.sessionBlocks
+        ) + 1;
 
         _protocolShareBps = params_.protocolShareBps;
         _proofThreshold = params_.proofThreshold;
@@ -199,7 +199,8 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         address supplier = stored.supplier;
         uint256 amount = _amountOf(stored);
         if (!stored.proven && _isProofRequired(stored, claimKey, amount)) {
-            uint256 slashed = _missingProofPenalty == 0 ? 0 : _registry.slashSupplier(supplier, _missingProofPenalty, _treasury);
+            uint256 slashed =
+                _missingProofPenalty == 0 ? 0 : _registry.slashSupplier(supplier, _missingProofPenalty, _treasury);
             emit ProofMissing(claimKey, supplier, slashed);
             emit Settled(claimKey, 0, 0, 0, 0);
             return 0;
@@ -510,7 +511,9 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         bytes32 requestHash,
         bytes calldata signature
     ) private view returns (uint256 cost) {
-        if (receipt.request != requestHash) revert ReceiptMismatch(requestHash, receipt.request);
+        if (receipt.request != requestHash) {
+            revert ReceiptMismatch(requestHash, receipt.request);
+        }
         address operator = _registry.supplierOperatorAt(stored.supplier, stored.session);
         _requireReceiptSigner(RelayHashing.hashReceipt(receipt), signature, operator);
         cost = RelayHashing.cost(request, receipt);
@@ -539,8 +542,7 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         requestHash = RelayHashing.hashRequest(request);
         key = _hashTypedDataV4(requestHash);
         address signer = _recover(key, signature);
-        if (signer != application && (signer == address(0) || !_registry.isDelegatedAt(application, signer, session)))
-        {
+        if (signer != application && (signer == address(0) || !_registry.isDelegatedAt(application, signer, session))) {
             revert InvalidRequestSignature(signer, application);
         }
     }

@@ -9,14 +9,7 @@ import {IAviarySettlement} from "../src/interfaces/IAviarySettlement.sol";
 import {Probability} from "../src/libraries/Probability.sol";
 import {RelayHashing} from "../src/libraries/RelayHashing.sol";
 import {SumTrie} from "../src/libraries/SumTrie.sol";
-import {
-    Claim,
-    LeafValue,
-    RelayReceipt,
-    RelayRequest,
-    SettlementParams,
-    TrieNode
-} from "../src/types/AviaryTypes.sol";
+import {Claim, LeafValue, RelayReceipt, RelayRequest, SettlementParams, TrieNode} from "../src/types/AviaryTypes.sol";
 
 contract AviarySettlementTest is SettlementFixture {
     uint256 internal constant SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
@@ -180,10 +173,14 @@ contract AviarySettlementTest is SettlementFixture {
         TrieProof memory proof = TrieBuilder.closestProof(leaves, target);
         TrieLeaf memory leaf = leaves[proof.leafIndex];
         vm.assertTrue(
-            settlement.verifyClosestProof(root, target, leaf.key, leaf.valueHash, leaf.weight, proof.sideNodes, proof.emptyMask)
+            settlement.verifyClosestProof(
+                root, target, leaf.key, leaf.valueHash, leaf.weight, proof.sideNodes, proof.emptyMask
+            )
         );
         vm.assertFalse(
-            settlement.verifyClosestProof(root, target, leaf.key, leaf.valueHash, leaf.weight + 1, proof.sideNodes, proof.emptyMask)
+            settlement.verifyClosestProof(
+                root, target, leaf.key, leaf.valueHash, leaf.weight + 1, proof.sideNodes, proof.emptyMask
+            )
         );
         vm.assertFalse(
             settlement.verifyClosestProof(
@@ -259,9 +256,7 @@ contract AviarySettlementTest is SettlementFixture {
         rollToClaimWindow(SESSION);
         (uint256 claimStart,,,,) = settlement.windows(SESSION);
         setMiningSeed(SESSION, bytes32(0));
-        vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.SeedUnavailable.selector, SESSION, claimStart - 1)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.SeedUnavailable.selector, SESSION, claimStart - 1));
         claimRoot(fakeRoot(100, 1));
     }
 
@@ -283,7 +278,9 @@ contract AviarySettlementTest is SettlementFixture {
         (uint256 claimStart, uint256 claimEnd,,,) = settlement.windows(SESSION);
         vm.roll(claimStart - 1); // last block where relays of SESSION are still served
         vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.OutsideWindow.selector, SESSION, claimStart - 1, claimStart, claimEnd)
+            abi.encodeWithSelector(
+                IAviarySettlement.OutsideWindow.selector, SESSION, claimStart - 1, claimStart, claimEnd
+            )
         );
         claimRoot(fakeRoot(100, 1));
     }
@@ -292,7 +289,9 @@ contract AviarySettlementTest is SettlementFixture {
         (uint256 claimStart, uint256 claimEnd,,,) = settlement.windows(SESSION);
         vm.roll(claimEnd + 1);
         vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.OutsideWindow.selector, SESSION, claimEnd + 1, claimStart, claimEnd)
+            abi.encodeWithSelector(
+                IAviarySettlement.OutsideWindow.selector, SESSION, claimEnd + 1, claimStart, claimEnd
+            )
         );
         claimRoot(fakeRoot(100, 1));
     }
@@ -414,7 +413,9 @@ contract AviarySettlementTest is SettlementFixture {
         (,, uint256 proofStart, uint256 proofEnd,) = settlement.windows(SESSION);
         vm.roll(proofEnd + 1);
         vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.OutsideWindow.selector, SESSION, proofEnd + 1, proofStart, proofEnd)
+            abi.encodeWithSelector(
+                IAviarySettlement.OutsideWindow.selector, SESSION, proofEnd + 1, proofStart, proofEnd
+            )
         );
         settlement.prove(claimKey, values[0], new TrieNode[](0), 0);
     }
@@ -441,9 +442,7 @@ contract AviarySettlementTest is SettlementFixture {
         LeafValue memory value = signedRelay(newRequest(1), 10, 10);
         value.requestSignature = signRequest(STRANGER_KEY, value.request);
         bytes32 claimKey = _claimOne(value);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.InvalidRequestSignature.selector, STRANGER, APP)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.InvalidRequestSignature.selector, STRANGER, APP));
         _proveOne(claimKey, value);
     }
 
@@ -455,9 +454,7 @@ contract AviarySettlementTest is SettlementFixture {
         bytes32 claimKey = _claimOne(value);
         (address recovered,,) = _tryRecover(settlement.relayKey(value.request), replayed);
         vm.assertNotEq(uint256(uint160(recovered)), uint256(uint160(APP)));
-        vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.InvalidRequestSignature.selector, recovered, APP)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.InvalidRequestSignature.selector, recovered, APP));
         _proveOne(claimKey, value);
     }
 
@@ -472,13 +469,12 @@ contract AviarySettlementTest is SettlementFixture {
                 address(settlement)
             )
         );
-        bytes32 otherDigest = keccak256(abi.encodePacked("\x19\x01", otherDomain, RelayHashing.hashRequest(value.request)));
+        bytes32 otherDigest =
+            keccak256(abi.encodePacked("\x19\x01", otherDomain, RelayHashing.hashRequest(value.request)));
         value.requestSignature = signDigest(APP_KEY, otherDigest);
         bytes32 claimKey = _claimOne(value);
         (address recovered,,) = _tryRecover(settlement.relayKey(value.request), value.requestSignature);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.InvalidRequestSignature.selector, recovered, APP)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.InvalidRequestSignature.selector, recovered, APP));
         _proveOne(claimKey, value);
     }
 
@@ -487,9 +483,7 @@ contract AviarySettlementTest is SettlementFixture {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(APP_KEY, settlement.relayKey(value.request));
         value.requestSignature = abi.encodePacked(r, bytes32(SECP256K1_N - uint256(s)), v == 27 ? uint8(28) : uint8(27));
         bytes32 claimKey = _claimOne(value);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.InvalidRequestSignature.selector, address(0), APP)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.InvalidRequestSignature.selector, address(0), APP));
         _proveOne(claimKey, value);
     }
 
@@ -500,9 +494,7 @@ contract AviarySettlementTest is SettlementFixture {
         value.requestSignature = signRequest(GATEWAY2_KEY, value.request);
         bytes32 claimKey = _claimOne(value);
         vm.assertTrue(registry.isDelegatedAt(APP, GATEWAY2, SESSION + 1));
-        vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.InvalidRequestSignature.selector, GATEWAY2, APP)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.InvalidRequestSignature.selector, GATEWAY2, APP));
         _proveOne(claimKey, value);
     }
 
@@ -515,9 +507,7 @@ contract AviarySettlementTest is SettlementFixture {
         value.requestSignature = signRequest(GATEWAY_KEY, value.request);
         bytes32 claimKey = _claimOne(value);
         vm.assertTrue(registry.isDelegatedAt(APP, GATEWAY, SESSION));
-        vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.InvalidRequestSignature.selector, GATEWAY, APP)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.InvalidRequestSignature.selector, GATEWAY, APP));
         _proveOne(claimKey, value);
     }
 
@@ -585,9 +575,7 @@ contract AviarySettlementTest is SettlementFixture {
         LeafValue memory value = signedRelay(newRequest(1), 10, 10);
         value.receiptSignature = signReceipt(SUPPLIER_KEY, value.receipt); // the owner is not the operator
         bytes32 claimKey = _claimOne(value);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.InvalidReceiptSignature.selector, SUPPLIER, OPERATOR)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.InvalidReceiptSignature.selector, SUPPLIER, OPERATOR));
         _proveOne(claimKey, value);
     }
 
@@ -610,8 +598,7 @@ contract AviarySettlementTest is SettlementFixture {
         uint256 closest = TrieBuilder.closestProof(leaves, target).leafIndex;
         uint256 other = (closest + 1) % values.length;
         TrieProof memory membership = TrieBuilder.closestProof(leaves, leaves[other].key);
-        (SumTrie.Verdict verdict, uint256 level,) =
-            _check(claimKey, leaves[other], target, membership);
+        (SumTrie.Verdict verdict, uint256 level,) = _check(claimKey, leaves[other], target, membership);
         vm.assertTrue(verdict == SumTrie.Verdict.NotClosest);
         vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.NotClosestLeaf.selector, level));
         settlement.prove(claimKey, values[other], membership.sideNodes, membership.emptyMask);
@@ -646,7 +633,8 @@ contract AviarySettlementTest is SettlementFixture {
         // An Empty extra node never breaks closeness, so the fold itself must fail.
         bytes32 root = settlement.getClaim(claimKey).root.hash;
         proof.sideNodes = sides;
-        (,, bytes32 computed) = _check(claimKey, trieLeafOf(values[proof.leafIndex]), settlement.proofTarget(claimKey), proof);
+        (,, bytes32 computed) =
+            _check(claimKey, trieLeafOf(values[proof.leafIndex]), settlement.proofTarget(claimKey), proof);
         vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.RootMismatch.selector, root, computed));
         settlement.prove(claimKey, values[proof.leafIndex], sides, proof.emptyMask);
     }
@@ -662,7 +650,8 @@ contract AviarySettlementTest is SettlementFixture {
             sides[i] = proof.sideNodes[i];
         }
         proof.sideNodes = sides;
-        (SumTrie.Verdict verdict,, bytes32 computed) = _check(claimKey, trieLeafOf(values[proof.leafIndex]), target, proof);
+        (SumTrie.Verdict verdict,, bytes32 computed) =
+            _check(claimKey, trieLeafOf(values[proof.leafIndex]), target, proof);
         vm.assertTrue(verdict == SumTrie.Verdict.RootMismatch);
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -704,8 +693,14 @@ contract AviarySettlementTest is SettlementFixture {
         (bytes32 claimKey,) = claimRelays(4);
         rollToProofWindow(SESSION);
         LeafValue[] memory others = signedRelays(SESSION, 100, 4);
-        TrieProof memory proof = proofFor(others, settlement.proofTarget(claimKey));
-        vm.expectRevert(); // RootMismatch(root, hash of the other trie)
+        bytes32 target = settlement.proofTarget(claimKey);
+        TrieProof memory proof = proofFor(others, target);
+        (, TrieNode memory otherRoot) = trieOf(others);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAviarySettlement.RootMismatch.selector, settlement.getClaim(claimKey).root.hash, otherRoot.hash
+            )
+        );
         settlement.prove(claimKey, others[proof.leafIndex], proof.sideNodes, proof.emptyMask);
     }
 
@@ -773,6 +768,7 @@ contract AviarySettlementTest is SettlementFixture {
 
     function test_settle_aboveThreshold_requiresProof() public {
         rollToClaimWindow(SESSION);
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         bytes32 claimKey = claimRoot(fakeRoot(uint128(PROOF_THRESHOLD), 4));
         rollToProofWindow(SESSION);
         settlement.recordSeed(SESSION);
@@ -912,12 +908,16 @@ contract AviarySettlementTest is SettlementFixture {
         (,, uint256 proofStart, uint256 proofEnd,) = settlement.windows(SESSION);
         vm.roll(proofStart - 1);
         vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.OutsideWindow.selector, SESSION, proofStart - 1, proofStart, proofEnd)
+            abi.encodeWithSelector(
+                IAviarySettlement.OutsideWindow.selector, SESSION, proofStart - 1, proofStart, proofEnd
+            )
         );
         settlement.recordSeed(SESSION);
         vm.roll(proofEnd + 1);
         vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.OutsideWindow.selector, SESSION, proofEnd + 1, proofStart, proofEnd)
+            abi.encodeWithSelector(
+                IAviarySettlement.OutsideWindow.selector, SESSION, proofEnd + 1, proofStart, proofEnd
+            )
         );
         settlement.recordSeed(SESSION);
     }
@@ -987,9 +987,7 @@ contract AviarySettlementTest is SettlementFixture {
         RelayRequest memory request = newRequest(1);
         (RelayReceipt memory a, bytes memory sigA, RelayReceipt memory b,) = _conflictingReceipts(request);
         bytes memory forged = signReceipt(STRANGER_KEY, b);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAviarySettlement.InvalidReceiptSignature.selector, STRANGER, OPERATOR)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.InvalidReceiptSignature.selector, STRANGER, OPERATOR));
         settlement.reportEquivocation(request, a, sigA, b, forged);
     }
 
@@ -1133,6 +1131,7 @@ contract AviarySettlementTest is SettlementFixture {
         for (uint64 session = SESSION; session < SESSION + 80; ++session) {
             rollToClaimWindow(session);
             uint64 probability = settlement.miningProbabilityAt(MODEL, session);
+            // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
             mined = uint64(traffic * probability / 1e18);
             vm.prank(OPERATOR);
             settlement.claim(SUPPLIER, APP, MODEL, session, fakeRoot(uint128(mined) * 1000 + 1, mined));
@@ -1237,9 +1236,12 @@ contract AviarySettlementTest is SettlementFixture {
         paid = settlement.settle(claimKey);
     }
 
-    function test_fuzz_settle_splitConservesExactly(uint16 protocolShare, uint16 sourceShare, uint256 appStake, uint128 sum)
-        public
-    {
+    function test_fuzz_settle_splitConservesExactly(
+        uint16 protocolShare,
+        uint16 sourceShare,
+        uint256 appStake,
+        uint128 sum
+    ) public {
         SettlementParams memory params_ = _noProofParams();
         params_.protocolShareBps = uint16(bound(protocolShare, 0, 8_000));
         sourceShare = uint16(bound(sourceShare, 0, 2_000));
@@ -1259,7 +1261,9 @@ contract AviarySettlementTest is SettlementFixture {
         vm.assertEq(balanceOf(SOURCE), toSource, "source");
         vm.assertEq(balanceOf(TREASURY) - treasuryBefore, toTreasury, "treasury");
         vm.assertEq(balanceOf(SUPPLIER), pay - toSource - toTreasury, "supplier");
-        vm.assertEq(balanceOf(SOURCE) + balanceOf(TREASURY) - treasuryBefore + balanceOf(SUPPLIER), paid, "conservation");
+        vm.assertEq(
+            balanceOf(SOURCE) + balanceOf(TREASURY) - treasuryBefore + balanceOf(SUPPLIER), paid, "conservation"
+        );
         vm.assertEq(heldBefore - registry.totalHeld(), paid, "held");
         assertBalanceInvariant();
     }
@@ -1269,7 +1273,9 @@ contract AviarySettlementTest is SettlementFixture {
         uint256 n = bound(suppliers, 1, 4);
         address[] memory owners = new address[](n);
         for (uint256 i; i < n; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
             owners[i] = address(uint160(0x5100 + i));
+            // forge-lint: disable-next-line(unsafe-typecast) — test addresses
             stakeSupplier(owners[i], MIN_SUPPLIER, address(uint160(0x0B00 + i)));
         }
         rollToClaimWindow(SESSION);
@@ -1392,7 +1398,7 @@ contract AviarySettlementTest is SettlementFixture {
 
     function test_fuzz_prove_costAboveMax_reverts(uint64 inputUnits, uint64 outputUnits, uint128 maxCost) public {
         inputUnits = uint64(bound(inputUnits, 0, 1e9));
-        outputUnits = uint64(bound(outputUnits, 0, 1e9));
+        outputUnits = uint64(bound(outputUnits, 1, 1e9)); // a claim needs sum >= 1
         RelayRequest memory request = newRequest(1);
         uint256 cost = uint256(inputUnits) * INPUT_PRICE + uint256(outputUnits) * OUTPUT_PRICE;
         vm.assume(cost <= type(uint128).max);

@@ -29,9 +29,10 @@ library SumTrie {
 
     /// @notice keccak256(0x01 ‖ L.hash ‖ uint128 L.sum ‖ uint64 L.count ‖ R.hash ‖ uint128 R.sum ‖ uint64 R.count).
     function innerHash(TrieNode memory left, TrieNode memory right) internal pure returns (bytes32) {
-        return keccak256(
-            abi.encodePacked(bytes1(0x01), left.hash, left.sum, left.count, right.hash, right.sum, right.count)
-        );
+        return
+            keccak256(
+                abi.encodePacked(bytes1(0x01), left.hash, left.sum, left.count, right.hash, right.sum, right.count)
+            );
     }
 
     /// @notice The parent of two nodes; sums and counts add (reverts on overflow).
@@ -104,6 +105,7 @@ library SumTrie {
         if (verdict == Verdict.RootMismatch) revert IAviarySettlement.RootMismatch(root.hash, computedHash);
         return detail;
     }
+
     /// @dev The deepest depth below `depth` where key and target go different ways and the side node is not Empty.
     function _nonEmptyWhereDiverging(
         bytes32 key,
@@ -131,13 +133,11 @@ library SumTrie {
     }
 
     /// @dev Folds `node` (the leaf) up to the root in place; false if a sum or count overflows.
-    function _fold(
-        TrieNode memory node,
-        bytes32 key,
-        TrieNode[] calldata sideNodes,
-        uint256 emptyMask,
-        uint256 depth
-    ) private pure returns (bool) {
+    function _fold(TrieNode memory node, bytes32 key, TrieNode[] calldata sideNodes, uint256 emptyMask, uint256 depth)
+        private
+        pure
+        returns (bool)
+    {
         uint256 next = sideNodes.length;
         while (depth > 0) {
             unchecked {

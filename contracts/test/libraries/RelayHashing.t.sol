@@ -26,9 +26,10 @@ contract RelayHashingTest is Test {
     }
 
     function _receipt() internal pure returns (RelayReceipt memory) {
-        return RelayReceipt({
-            request: REQUEST_HASH, responseHash: keccak256("response"), inputUnits: 100, outputUnits: 120
-        });
+        return
+            RelayReceipt({
+                request: REQUEST_HASH, responseHash: keccak256("response"), inputUnits: 100, outputUnits: 120
+            });
     }
 
     function _repeat(bytes1 b, uint256 n) internal pure returns (bytes memory out) {
@@ -60,8 +61,7 @@ contract RelayHashingTest is Test {
     }
 
     function test_valueHash_matchesViemVector() public pure {
-        bytes32 value =
-            RelayHashing.valueHash(_request(), _repeat(0xab, 65), _receipt(), _repeat(0xcd, 65));
+        bytes32 value = RelayHashing.valueHash(_request(), _repeat(0xab, 65), _receipt(), _repeat(0xcd, 65));
         vm.assertEq(value, VALUE_HASH);
     }
 
@@ -69,10 +69,12 @@ contract RelayHashingTest is Test {
         vm.assertEq(RelayHashing.cost(_request(), _receipt()), 100 * 3 + 120 * 5);
     }
 
-    function test_fuzz_cost_neverOverflows(uint64 inputUnits, uint64 outputUnits, uint128 inputPrice, uint128 outputPrice)
-        public
-        pure
-    {
+    function test_fuzz_cost_neverOverflows(
+        uint64 inputUnits,
+        uint64 outputUnits,
+        uint128 inputPrice,
+        uint128 outputPrice
+    ) public pure {
         RelayRequest memory request = _request();
         request.inputPrice = inputPrice;
         request.outputPrice = outputPrice;

@@ -63,7 +63,8 @@ contract SumTrieTest is Test {
 
     function _verify(TrieLeaf[] memory leaves, bytes32 target) internal view returns (uint256 depth) {
         TrieProof memory proof = TrieBuilder.closestProof(leaves, target);
-        return harness.verify(TrieBuilder.root(leaves), target, leaves[proof.leafIndex], proof.sideNodes, proof.emptyMask);
+        return
+            harness.verify(TrieBuilder.root(leaves), target, leaves[proof.leafIndex], proof.sideNodes, proof.emptyMask);
     }
 
     function _drop(TrieNode[] memory nodes, uint256 index) internal pure returns (TrieNode[] memory out) {
@@ -212,12 +213,14 @@ contract SumTrieTest is Test {
         TrieLeaf[] memory leaves = _randomLeaves(3, "extra");
         TrieProof memory proof = TrieBuilder.closestProof(leaves, leaves[0].key);
         TrieNode[] memory sides = _append(proof.sideNodes, TrieNode(keccak256("fake"), 1, 1));
-        vm.expectRevert(); // RootMismatch(root, computed): the computed hash is checked below
-        harness.verify(TrieBuilder.root(leaves), leaves[0].key, leaves[0], sides, proof.emptyMask);
-        (SumTrie.Verdict verdict, uint256 depth,) =
-            harness.check(TrieBuilder.root(leaves), leaves[0].key, leaves[0], sides, proof.emptyMask);
+        TrieNode memory root = TrieBuilder.root(leaves);
+        // Target = the leaf's own key: closeness cannot fail, so the fold must.
+        (SumTrie.Verdict verdict, uint256 depth, bytes32 computed) =
+            harness.check(root, leaves[0].key, leaves[0], sides, proof.emptyMask);
         vm.assertTrue(verdict == SumTrie.Verdict.RootMismatch);
         vm.assertEq(depth, proof.depth + 1);
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.RootMismatch.selector, root.hash, computed));
+        harness.verify(root, leaves[0].key, leaves[0], sides, proof.emptyMask);
     }
 
     function test_verify_missingSideNode_revertsRootMismatch() public {
@@ -247,10 +250,12 @@ contract SumTrieTest is Test {
         leaves[1] = _leaf(_keyWithTop(4, 2), 7);
         TrieNode memory root = TrieBuilder.root(leaves);
         // Claims the sibling at depth 0 is Empty: depth 1, no side nodes; the fold misses the sibling's sum.
-        vm.expectRevert();
-        harness.verify(root, leaves[0].key, leaves[0], new TrieNode[](0), 1);
-        (SumTrie.Verdict verdict,,) = harness.check(root, leaves[0].key, leaves[0], new TrieNode[](0), 1);
+        (SumTrie.Verdict verdict,, bytes32 computed) =
+            harness.check(root, leaves[0].key, leaves[0], new TrieNode[](0), 1);
         vm.assertTrue(verdict == SumTrie.Verdict.RootMismatch);
+        vm.assertEq(computed, SumTrie.innerHash(TrieBuilder.leafNode(leaves[0]), TrieNode(bytes32(0), 0, 0)));
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.RootMismatch.selector, root.hash, computed));
+        harness.verify(root, leaves[0].key, leaves[0], new TrieNode[](0), 1);
     }
 
     function test_verify_depthAbove256_revertsInvalidProofDepth() public {
@@ -307,8 +312,7 @@ contract SumTrieTest is Test {
         TrieLeaf[] memory leaves = _randomLeaves(bound(size, 1, 12), seed);
         TrieProof memory proof = TrieBuilder.closestProof(leaves, target);
         TrieNode memory root = TrieBuilder.root(leaves);
-        uint256 depth =
-            harness.verify(root, target, leaves[proof.leafIndex], proof.sideNodes, proof.emptyMask);
+        uint256 depth = harness.verify(root, target, leaves[proof.leafIndex], proof.sideNodes, proof.emptyMask);
         vm.assertEq(depth, proof.depth);
     }
 

@@ -129,7 +129,9 @@ abstract contract SettlementFixture is Test {
 
         fund(SOURCE, MODEL_FEE);
         vm.prank(SOURCE);
-        MODEL = registry.registerModel(MODEL_NAME, keccak256("weights"), "ipfs://weights", ModelKind.Chat, SOURCE, sourceShareBps);
+        MODEL = registry.registerModel(
+            MODEL_NAME, keccak256("weights"), "ipfs://weights", ModelKind.Chat, SOURCE, sourceShareBps
+        );
 
         stakeSupplier(SUPPLIER, supplierStake, OPERATOR);
         vm.prank(SUPPLIER);
@@ -226,9 +228,14 @@ abstract contract SettlementFixture is Test {
     }
 
     /// @dev `count` relays of SUPPLIER to APP in `session`, nonces from `firstNonce`, units varying with the nonce.
-    function signedRelays(uint64 session, uint64 firstNonce, uint256 count) internal view returns (LeafValue[] memory values) {
+    function signedRelays(uint64 session, uint64 firstNonce, uint256 count)
+        internal
+        view
+        returns (LeafValue[] memory values)
+    {
         values = new LeafValue[](count);
         for (uint256 i; i < count; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
             uint64 nonce = firstNonce + uint64(i);
             values[i] = signedRelay(newRequest(SUPPLIER, APP, session, nonce), 100 + nonce % 50, 200 + nonce % 70);
         }
@@ -237,7 +244,9 @@ abstract contract SettlementFixture is Test {
     function trieLeafOf(LeafValue memory value) internal view returns (TrieLeaf memory) {
         return TrieLeaf({
             key: settlement.relayKey(value.request),
-            valueHash: RelayHashing.valueHash(value.request, value.requestSignature, value.receipt, value.receiptSignature),
+            valueHash: RelayHashing.valueHash(
+                value.request, value.requestSignature, value.receipt, value.receiptSignature
+            ),
             weight: uint128(RelayHashing.cost(value.request, value.receipt))
         });
     }

@@ -94,7 +94,9 @@ contract SettlementHandler is Test {
     {
         uint64 session = _claimableSession();
         ClaimInfo memory info;
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         info.supplier = uint8(supplierSeed % suppliers.length);
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         info.application = uint8(applicationSeed % applications.length);
         info.session = session;
         info.key = settlement.claimKeyOf(suppliers[info.supplier], applications[info.application], model, session);
@@ -103,7 +105,9 @@ contract SettlementHandler is Test {
         TrieNode memory root;
         if (relays % 3 == 0) {
             // A fabricated root: no proof can exist.
-            root = TrieNode(keccak256(abi.encode(info.key)), uint128(bound(fakeSum, 1, 40e18)), uint64(bound(fakeCount, 1, 50)));
+            root = TrieNode(
+                keccak256(abi.encode(info.key)), uint128(bound(fakeSum, 1, 40e18)), uint64(bound(fakeCount, 1, 50))
+            );
         } else {
             info.count = uint8(bound(relays, 1, 6));
             info.firstNonce = _nonce;
@@ -120,13 +124,20 @@ contract SettlementHandler is Test {
         ++calls["claim"];
     }
 
+    /// @dev Proves one of the honest, unproven claims whose proof window has not passed (rolling into it).
     function prove(uint256 claimSeed) external {
-        if (_claims.length == 0) return;
-        ClaimInfo memory info = _claims[claimSeed % _claims.length];
-        (,, uint256 proofStart, uint256 proofEnd,) = settlement.windows(info.session);
-        if (info.count == 0 || block.number > proofEnd) return;
+        ClaimInfo[] memory candidates = new ClaimInfo[](_claims.length);
+        uint256 found;
+        for (uint256 i = _claims.length; i > 0; --i) {
+            ClaimInfo memory candidate = _claims[i - 1];
+            (,,, uint256 end,) = settlement.windows(candidate.session);
+            if (block.number > end) break; // claims are pushed in session order
+            if (candidate.count != 0 && !settlement.getClaim(candidate.key).proven) candidates[found++] = candidate;
+        }
+        if (found == 0) return;
+        ClaimInfo memory info = candidates[claimSeed % found];
+        (,, uint256 proofStart,,) = settlement.windows(info.session);
         if (block.number < proofStart) vm.roll(proofStart);
-        if (settlement.getClaim(info.key).proven) return;
         (LeafValue[] memory values,) = _trie(info);
         TrieLeaf[] memory leaves = new TrieLeaf[](values.length);
         for (uint256 i; i < values.length; ++i) {
@@ -158,7 +169,10 @@ contract SettlementHandler is Test {
             try settlement.settle(info.key) {
                 ++doubleSettlements;
             } catch (bytes memory reason) {
-                if (keccak256(reason) != keccak256(abi.encodeWithSelector(IAviarySettlement.AlreadySettled.selector, info.key))) {
+                if (
+                    keccak256(reason)
+                        != keccak256(abi.encodeWithSelector(IAviarySettlement.AlreadySettled.selector, info.key))
+                ) {
                     ++doubleSettlements;
                 }
             }
@@ -174,7 +188,8 @@ contract SettlementHandler is Test {
         paidPerClaim[info.key] += paid;
         paidPerAppSession[applications[info.application]][info.session] += paid;
         totalPaid += paid;
-        ++calls[paid == 0 ? bytes32("settleZero") : bytes32("settlePaid")];
+        if (paid == 0) ++calls["settleZero"];
+        else ++calls["settlePaid"];
     }
 
     function reportEquivocation(uint256 supplierSeed, uint64 outputUnits) external {
@@ -281,11 +296,11 @@ contract SettlementHandler is Test {
         values = new LeafValue[](info.count);
         TrieLeaf[] memory leaves = new TrieLeaf[](info.count);
         for (uint256 i; i < info.count; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
             uint64 nonce = info.firstNonce + uint64(i);
             RelayRequest memory request = _request(info.supplier, info.application, info.session, nonce);
             values[i].request = request;
-            values[i].requestSignature =
-                signDigest(_applicationKeys[info.application], settlement.relayKey(request));
+            values[i].requestSignature = signDigest(_applicationKeys[info.application], settlement.relayKey(request));
             values[i].receipt = _receipt(request, uint64(1_000 + nonce % 1_000), uint64(nonce % 5_000_000));
             values[i].receiptSignature =
                 signDigest(_operatorKeys[info.supplier], settlement.hashRelayReceipt(values[i].receipt));
@@ -297,7 +312,9 @@ contract SettlementHandler is Test {
     function _leafOf(LeafValue memory value) internal view returns (TrieLeaf memory) {
         return TrieLeaf({
             key: settlement.relayKey(value.request),
-            valueHash: RelayHashing.valueHash(value.request, value.requestSignature, value.receipt, value.receiptSignature),
+            valueHash: RelayHashing.valueHash(
+                value.request, value.requestSignature, value.receipt, value.receiptSignature
+            ),
             weight: uint128(RelayHashing.cost(value.request, value.receipt))
         });
     }
