@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+
 // Commands are imported when run: loading every package up front would slow every invocation.
 const load = {
   trieRoot: async () => (await import("./commands/protocol/trieRoot.ts")).trieRoot(),
@@ -19,7 +20,8 @@ const load = {
 
 function positiveNumber(value: string): number {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError("must be a positive number of seconds");
+  if (!Number.isFinite(parsed) || parsed <= 0)
+    throw new InvalidArgumentError("must be a positive number of seconds");
   return parsed;
 }
 
@@ -59,16 +61,22 @@ Example:
   )
   .action(load.trieProve);
 
-const devnet = program.command("devnet").description("The local network: anvil with the Aviary contracts deployed");
+const devnet = program
+  .command("devnet")
+  .description("The local network: anvil with the Aviary contracts deployed");
 devnet
   .command("up")
-  .description("Start anvil, deploy the contracts (or resume the saved chain), fund the dev accounts, run until Ctrl-C")
+  .description(
+    "Start anvil, deploy the contracts (or resume the saved chain), fund the dev accounts, run until Ctrl-C",
+  )
   .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
   .option("--block-time <seconds>", "seconds per block", positiveNumber, 1)
   .option("--fresh", "discard the saved chain and deploy anew", false)
   .option("--no-persist", "do not save chain state between runs")
   .addHelpText("after", "\nExample:\n  npx aviary devnet up --block-time 1")
-  .action((options: { home?: string; blockTime: number; fresh: boolean; persist: boolean }) => load.devnetUp(options));
+  .action((options: { home?: string; blockTime: number; fresh: boolean; persist: boolean }) =>
+    load.devnetUp(options),
+  );
 devnet
   .command("status")
   .description("Show the devnet recorded in the state folder and whether it answers")
@@ -84,20 +92,30 @@ devnet
   .addHelpText("after", "\nExample:\n  npx aviary devnet down --reset")
   .action((options: { home?: string; reset: boolean }) => load.devnetDown(options));
 
-const supplier = program.command("supplier").description("Run and manage a supplier node (serves relays beside a model runtime)");
+const supplier = program
+  .command("supplier")
+  .description("Run and manage a supplier node (serves relays beside a model runtime)");
 supplier
   .command("start")
   .description("Start the supplier node: serve relays, record them, claim and prove each session")
   .requiredOption("-c, --config <file>", "supplier configuration (JSON; see docs/supplier.md)")
-  .addHelpText("after", "\nExample:\n  AVIARY_OPERATOR_KEY=0x… npx aviary supplier start --config supplier.json")
+  .addHelpText(
+    "after",
+    "\nExample:\n  AVIARY_OPERATOR_KEY=0x… npx aviary supplier start --config supplier.json",
+  )
   .action((options: { config: string }) => load.supplierStart(options));
 supplier
   .command("stake")
-  .description("Stake (registering the operator and endpoint) and offer every model of the config at its prices")
+  .description(
+    "Stake (registering the operator and endpoint) and offer every model of the config at its prices",
+  )
   .requiredOption("-c, --config <file>", "supplier configuration (JSON)")
   .requiredOption("-a, --amount <tokens>", "tokens to stake, e.g. 2000")
   .option("--endpoint <url>", "public endpoint to register (default: the config's server.publicUrl)")
-  .addHelpText("after", "\nExample:\n  AVIARY_OWNER_KEY=0x… npx aviary supplier stake --config supplier.json --amount 2000")
+  .addHelpText(
+    "after",
+    "\nExample:\n  AVIARY_OWNER_KEY=0x… npx aviary supplier stake --config supplier.json --amount 2000",
+  )
   .action((options: { config: string; amount: string; endpoint?: string }) => load.supplierStake(options));
 supplier
   .command("status")
@@ -118,7 +136,9 @@ try {
     process.stderr.write(`error: ${error.message}\n`);
     process.exitCode = error.name === "CliInputError" ? 2 : 1;
   } else {
-    process.stderr.write(`error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   }
 }

@@ -33,7 +33,9 @@ describe("aviary devnet", () => {
       // Blocks advance on their own.
       const client = createPublicClient({ transport: http(state.rpcUrl, { retryCount: 0 }), cacheTime: 0 });
       const before = await client.getBlockNumber();
-      await expect.poll(() => client.getBlockNumber(), { timeout: 5_000, interval: 200 }).toBeGreaterThan(before);
+      await expect
+        .poll(() => client.getBlockNumber(), { timeout: 5_000, interval: 200 })
+        .toBeGreaterThan(before);
 
       const status = spawnSync(process.execPath, [bin, "devnet", "status", "--home", home, "--json"], {
         encoding: "utf8",
@@ -50,7 +52,9 @@ describe("aviary devnet", () => {
   });
 
   it("rejects bad arguments with a message and a non-zero exit", () => {
-    const result = spawnSync(process.execPath, [bin, "devnet", "up", "--block-time", "-3"], { encoding: "utf8" });
+    const result = spawnSync(process.execPath, [bin, "devnet", "up", "--block-time", "-3"], {
+      encoding: "utf8",
+    });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/block-time.*positive number/);
   });

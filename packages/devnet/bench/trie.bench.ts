@@ -20,14 +20,22 @@ import {
   proofTarget,
   relayCost,
   relayValueHash,
-  SumTrie,
   type SignedRelay,
+  SumTrie,
   sessionWindows,
   toCompactProof,
 } from "@aviary/protocol";
-import { encodeAbiParameters, type Hex, parseAbiParameters } from "viem";
+import type { Hex } from "viem";
 import { startDevnet, token } from "../src/index.ts";
-import { actor, clients, relayKeyOf, setUpNetwork, settlement, signRelay, testModelId } from "../test/utils/scenario.ts";
+import {
+  actor,
+  clients,
+  relayKeyOf,
+  settlement,
+  setUpNetwork,
+  signRelay,
+  testModelId,
+} from "../test/utils/scenario.ts";
 
 const sizes = (process.env.BENCH_TRIE_SIZES ?? "1000,100000,1000000").split(",").map(Number);
 const realRelays = 1000;
@@ -51,7 +59,9 @@ function proofCalldataBytes(nonEmptySideNodes: number): number {
 
 async function trieFigures(): Promise<void> {
   console.log("\n## Sum trie (TypeScript, one core)\n");
-  console.log("| leaves | insert/s (incremental) | bulk build leaves/s | closest proofs/s | mean depth | max depth | proof calldata (bytes) | memory (MiB) |");
+  console.log(
+    "| leaves | insert/s (incremental) | bulk build leaves/s | closest proofs/s | mean depth | max depth | proof calldata (bytes) | memory (MiB) |",
+  );
   console.log("|---:|---:|---:|---:|---:|---:|---:|---:|");
   for (const size of sizes) {
     const leaves = randomLeaves(size);
@@ -154,7 +164,12 @@ async function gasFigures(): Promise<void> {
         functionName: "claim",
         args: [owner.address, application.address, testModelId, session, root],
       });
-      const key = computeClaimKey({ supplier: owner.address, application: application.address, model: testModelId, session });
+      const key = computeClaimKey({
+        supplier: owner.address,
+        application: application.address,
+        model: testModelId,
+        session,
+      });
 
       // Search the proof-seed block's timestamp until the closest leaf is one of the real relays.
       await c.mineTo(windows.proofSeedBlock - 1n);
@@ -167,7 +182,9 @@ async function gasFigures(): Promise<void> {
         await c.testClient.setNextBlockTimestamp({ timestamp: parent.timestamp + BigInt(tries) });
         await c.testClient.mine({ blocks: 1 });
         const seedBlock = await c.publicClient.getBlock({ blockNumber: windows.proofSeedBlock });
-        const candidate = toCompactProof(trie.proveClosest(proofTarget({ proofSeed: seedBlock.hash as Hex, claimKey: key })));
+        const candidate = toCompactProof(
+          trie.proveClosest(proofTarget({ proofSeed: seedBlock.hash as Hex, claimKey: key })),
+        );
         if (real.has(candidate.key)) {
           proof = candidate;
           break;
@@ -183,7 +200,11 @@ async function gasFigures(): Promise<void> {
         args: [key, relay, proof.sideNodes, proof.emptyMask],
       });
       await c.mineTo(windows.settleFrom - 1n);
-      const settleReceipt = await c.send(application, { ...settlement(c), functionName: "settle", args: [key] });
+      const settleReceipt = await c.send(application, {
+        ...settlement(c),
+        functionName: "settle",
+        args: [key],
+      });
       const depth = proof.sideNodes.length + proof.emptyMask.toString(2).replaceAll("0", "").length;
       rows.push({
         size,
@@ -198,7 +219,9 @@ async function gasFigures(): Promise<void> {
     }
   }
 
-  console.log("| leaves in the claim | proof depth | claim gas | prove gas | settle gas | total | seed searches |");
+  console.log(
+    "| leaves in the claim | proof depth | claim gas | prove gas | settle gas | total | seed searches |",
+  );
   console.log("|---:|---:|---:|---:|---:|---:|---:|");
   for (const row of rows) {
     const total = row.claim + row.prove + row.settle;
@@ -210,11 +233,15 @@ async function gasFigures(): Promise<void> {
   if (largest) {
     const total = Number(largest.claim + largest.prove + largest.settle);
     const perRelay = total / largest.size;
-    console.log(`\nERC-20 transfer transaction (the baseline: paying one relay on-chain): ${format(Number(transferGas))} gas`);
+    console.log(
+      `\nERC-20 transfer transaction (the baseline: paying one relay on-chain): ${format(Number(transferGas))} gas`,
+    );
     console.log(
       `Session of ${format(largest.size)} relays, one claim + one proof + one settlement: ${format(total)} gas = ${perRelay.toFixed(3)} gas per relay`,
     );
-    console.log(`Ratio (one transfer per relay / Aviary per relay): ${format(Number(transferGas) / perRelay)}x less gas with relay mining`);
+    console.log(
+      `Ratio (one transfer per relay / Aviary per relay): ${format(Number(transferGas) / perRelay)}x less gas with relay mining`,
+    );
   }
 }
 

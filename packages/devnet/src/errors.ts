@@ -37,7 +37,9 @@ export class DevnetStateError extends BaseError {
   constructor({ path, reason, cause }: { path: string; reason: string; cause?: unknown }) {
     super(`The devnet state file ${path} is unusable: ${reason}.`, {
       cause,
-      metaMessages: ["Delete the state folder (or run `aviary devnet down --reset`) to start from a fresh chain."],
+      metaMessages: [
+        "Delete the state folder (or run `aviary devnet down --reset`) to start from a fresh chain.",
+      ],
     });
   }
 }

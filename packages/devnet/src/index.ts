@@ -1,6 +1,10 @@
 export { resolveAnvilBinary } from "./anvil/resolveAnvilBinary.ts";
-export { type AnvilInstance, aviaryHardfork, type StartAnvilParameters, startAnvil } from "./anvil/startAnvil.ts";
-export { type DevAccount, devAccounts, devMnemonic } from "./deploy/devAccounts.ts";
+export {
+  type AnvilInstance,
+  aviaryHardfork,
+  type StartAnvilParameters,
+  startAnvil,
+} from "./anvil/startAnvil.ts";
 export {
   type AviaryContracts,
   type DeployAviaryParameters,
@@ -8,6 +12,7 @@ export {
   deployAviary,
   devnetChain,
 } from "./deploy/deployAviary.ts";
+export { type DevAccount, devAccounts, devMnemonic } from "./deploy/devAccounts.ts";
 export {
   devnetRegistryParameters,
   devnetSettlementParameters,
@@ -16,6 +21,7 @@ export {
   token,
 } from "./deploy/devnetParameters.ts";
 export { AnvilNotFoundError, AnvilStartError, DeploymentError, DevnetStateError } from "./errors.ts";
+export { type Devnet, devnetRoles, type StartDevnetParameters, startDevnet } from "./startDevnet.ts";
 export {
   type DevnetState,
   devnetStatePath,
@@ -24,4 +30,3 @@ export {
   resolveAviaryHome,
   writeDevnetState,
 } from "./state/devnetState.ts";
-export { type Devnet, devnetRoles, type StartDevnetParameters, startDevnet } from "./startDevnet.ts";

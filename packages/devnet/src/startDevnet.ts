@@ -2,9 +2,14 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createPublicClient, http } from "viem";
 import { type AnvilInstance, startAnvil } from "./anvil/startAnvil.ts";
-import { devAccounts } from "./deploy/devAccounts.ts";
 import { deployAviary, devnetChain } from "./deploy/deployAviary.ts";
-import { type DevnetState, readDevnetState, resolveAviaryHome, writeDevnetState } from "./state/devnetState.ts";
+import { devAccounts } from "./deploy/devAccounts.ts";
+import {
+  type DevnetState,
+  readDevnetState,
+  resolveAviaryHome,
+  writeDevnetState,
+} from "./state/devnetState.ts";
 
 /** Roles of the dev accounts, by index. */
 export const devnetRoles = [

@@ -29,8 +29,8 @@ import {
   clients,
   registry,
   relayKeyOf,
-  setUpNetwork,
   settlement,
+  setUpNetwork,
   signRelay,
   testModelId,
 } from "./utils/scenario.ts";
@@ -58,9 +58,19 @@ beforeAll(async () => {
   richApp = actor(devnet, "application");
   poorApp = actor(devnet, "spare-2");
   suppliers = [
-    { owner: actor(devnet, "supplier-1"), operator: actor(devnet, "spare-1"), inputPrice: 10n ** 12n, outputPrice: 3n * 10n ** 12n },
+    {
+      owner: actor(devnet, "supplier-1"),
+      operator: actor(devnet, "spare-1"),
+      inputPrice: 10n ** 12n,
+      outputPrice: 3n * 10n ** 12n,
+    },
     // The second supplier is its own operator: the owner key signs receipts too.
-    { owner: actor(devnet, "supplier-2"), operator: actor(devnet, "supplier-2"), inputPrice: token(1), outputPrice: token(2) },
+    {
+      owner: actor(devnet, "supplier-2"),
+      operator: actor(devnet, "supplier-2"),
+      inputPrice: token(1),
+      outputPrice: token(2),
+    },
   ];
   ({ session } = await setUpNetwork(c, {
     source,
@@ -184,13 +194,21 @@ describe("settlement flow (anvil, real contracts, library-built tries)", () => {
         model: testModelId,
         session,
       });
-      const onChain = await c.publicClient.readContract({ ...settlement(c), functionName: "getClaim", args: [key] });
+      const onChain = await c.publicClient.readContract({
+        ...settlement(c),
+        functionName: "getClaim",
+        args: [key],
+      });
       expect(onChain.root.hash).toBe(root.hash);
       expect(onChain.amount).toBe(claimAmount(root.sum, probabilityWad));
       claims.push({ plan, key, trie, byKey, amount: onChain.amount });
     }
     expect(
-      await c.publicClient.readContract({ ...settlement(c), functionName: "miningSeed", args: [Number(session)] as never }),
+      await c.publicClient.readContract({
+        ...settlement(c),
+        functionName: "miningSeed",
+        args: [Number(session)] as never,
+      }),
     ).toBe(miningSeed);
 
     // Proof window: the seed block's hash decides which claims need a proof and which leaf.
@@ -235,7 +253,10 @@ describe("settlement flow (anvil, real contracts, library-built tries)", () => {
     const pending = BigInt(Math.ceil(Number(4n + 8n + 8n) / 20)) + 1n;
     const totals = new Map<Address, bigint>();
     for (const claim of claims) {
-      totals.set(claim.plan.application.address, (totals.get(claim.plan.application.address) ?? 0n) + claim.amount);
+      totals.set(
+        claim.plan.application.address,
+        (totals.get(claim.plan.application.address) ?? 0n) + claim.amount,
+      );
     }
     for (const claim of claims) {
       const application = claim.plan.application.address;
@@ -272,12 +293,17 @@ describe("settlement flow (anvil, real contracts, library-built tries)", () => {
       const budget = sessionBudget(stakeAtSession, pending);
       const total = totals.get(application) ?? 0n;
       const pay = settlementPayout({ amount: claim.amount, total, budget });
-      const split = splitPayment({ pay, sourceShareBps, protocolShareBps: settlementParameters.protocolShareBps });
+      const split = splitPayment({
+        pay,
+        sourceShareBps,
+        protocolShareBps: settlementParameters.protocolShareBps,
+      });
       expect(ownerDelta).toBe(split.toSupplier);
       expect(sourceDelta).toBe(split.toSource);
       expect(treasuryDelta).toBe(split.toTreasury);
       expect(stakeAfter).toBe(stakeBefore);
-      if (application === poorApp.address) expect(pay).toBeLessThan(claim.amount); // pro rata
+      if (application === poorApp.address)
+        expect(pay).toBeLessThan(claim.amount); // pro rata
       else expect(pay).toBe(claim.amount);
     }
     // Nothing is paid twice.

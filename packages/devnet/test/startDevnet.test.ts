@@ -5,7 +5,14 @@ import { join } from "node:path";
 import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
 import { type Address, createPublicClient, http } from "viem";
 import { describe, expect, it } from "vitest";
-import { devnetStateSchema, readDevnetState, startAnvil, startDevnet, token, writeDevnetState } from "../src/index.ts";
+import {
+  devnetStateSchema,
+  readDevnetState,
+  startAnvil,
+  startDevnet,
+  token,
+  writeDevnetState,
+} from "../src/index.ts";
 
 function portIsClosed(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -57,10 +64,17 @@ describe("startDevnet", () => {
         });
         expect(balance).toBe(token(1_000_000));
       }
-      const params = await client.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "params" });
+      const params = await client.readContract({
+        address: registry,
+        abi: aviaryRegistryAbi,
+        functionName: "params",
+      });
       expect(params.sessionBlocks).toBe(20n);
       // Something to find again after the restart.
-      await client.request({ method: "anvil_mine" as "eth_chainId", params: ["0x20"] as unknown as undefined });
+      await client.request({
+        method: "anvil_mine" as "eth_chainId",
+        params: ["0x20"] as unknown as undefined,
+      });
     } finally {
       await first.stop();
     }
@@ -108,4 +122,3 @@ describe("startDevnet", () => {
     expect(() => readDevnetState(home)).toThrow(/devnet\.json is unusable: .*contracts\.registry/s);
   });
 });
-

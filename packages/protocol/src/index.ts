@@ -26,6 +26,8 @@ export * from "./mining/isBelow.ts";
 export * from "./mining/isMined.ts";
 export * from "./mining/isProofRequired.ts";
 export * from "./mining/proofTarget.ts";
+// OpenAI wire schemas
+export * from "./openai/schemas.ts";
 export * from "./pricing/claimAmount.ts";
 export * from "./pricing/isRelayCostValid.ts";
 export * from "./pricing/relayCost.ts";
@@ -38,6 +40,8 @@ export * from "./sessions/sessionOf.ts";
 export * from "./sessions/sessionPhase.ts";
 export * from "./sessions/sessionWindows.ts";
 export type { SessionParams } from "./sessions/types.ts";
+// HTTP transport (protocol.md §4)
+export * from "./transport/index.ts";
 export * from "./trie/buildSumTrie.ts";
 export * from "./trie/fromCompactProof.ts";
 export * from "./trie/hashTrieInner.ts";
@@ -47,9 +51,3 @@ export * from "./trie/toCompactProof.ts";
 export * from "./trie/types.ts";
 export * from "./trie/verifyClosestProof.ts";
 export * from "./trie/verifyRelayProof.ts";
-
-// HTTP transport (protocol.md §4)
-export * from "./transport/index.ts";
-
-// OpenAI wire schemas
-export * from "./openai/schemas.ts";

@@ -28,7 +28,11 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
-async function run(count: number, concurrency: number, send: (index: number) => Promise<boolean>): Promise<RunResult> {
+async function run(
+  count: number,
+  concurrency: number,
+  send: (index: number) => Promise<boolean>,
+): Promise<RunResult> {
   const latencies: number[] = [];
   let failures = 0;
   let next = 0;
@@ -77,17 +81,33 @@ async function protocolOverhead(): Promise<void> {
   });
   const node = await startSupplier(
     parseSupplierConfig({
-      chain: { rpcUrl: devnet.rpcUrl, chainId: devnet.chainId, registry: devnet.contracts.registry, settlement: devnet.contracts.settlement },
+      chain: {
+        rpcUrl: devnet.rpcUrl,
+        chainId: devnet.chainId,
+        registry: devnet.contracts.registry,
+        settlement: devnet.contracts.settlement,
+      },
       supplier: owner.address,
       operatorKey: operator.privateKey,
       server: { host: "127.0.0.1", port: 0 },
       dataDir: join(home, "data"),
-      models: [{ name: modelName, inputPrice: "1", outputPrice: "1", backend: { type: "openai", baseUrl: instant.baseUrl, model: "instant" } }],
+      models: [
+        {
+          name: modelName,
+          inputPrice: "1",
+          outputPrice: "1",
+          backend: { type: "openai", baseUrl: instant.baseUrl, model: "instant" },
+        },
+      ],
     }),
     { logger: pino({ level: "silent" }) },
   );
   const domain = { chainId: devnet.chainId, verifyingContract: devnet.contracts.settlement as Address };
-  const bodyText = JSON.stringify({ model: modelName, messages: [{ role: "user", content: "Say something." }], max_tokens: 8 });
+  const bodyText = JSON.stringify({
+    model: modelName,
+    messages: [{ role: "user", content: "Say something." }],
+    max_tokens: 8,
+  });
   const directBody = bodyText.replace(modelName, "instant");
   const bodyHash = keccak256(toBytes(bodyText));
   const applicationKey = hexToBytes(application.privateKey as Hex);
@@ -113,12 +133,14 @@ async function protocolOverhead(): Promise<void> {
     });
 
   const direct = (index: number) =>
-    fetch(`${instant.baseUrl}/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: directBody }).then(
-      async (response) => {
-        await response.arrayBuffer();
-        return response.ok && index >= 0;
-      },
-    );
+    fetch(`${instant.baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: directBody,
+    }).then(async (response) => {
+      await response.arrayBuffer();
+      return response.ok && index >= 0;
+    });
   const through = (headers: string[]) => (index: number) =>
     fetch(`${node.url}/v1/relay/chat/completions`, {
       method: "POST",
@@ -138,8 +160,12 @@ async function protocolOverhead(): Promise<void> {
     await run(200, concurrency, through(presign(200)));
     const baseline = await run(count, concurrency, direct);
     const supplier = await run(count, concurrency, through(presign(count)));
-    console.log(`| ${concurrency} | direct | ${ms(baseline.p50)} | ${ms(baseline.p99)} | ${baseline.perSecond.toFixed(0)} | ${baseline.failures} |`);
-    console.log(`| ${concurrency} | through supplier | ${ms(supplier.p50)} | ${ms(supplier.p99)} | ${supplier.perSecond.toFixed(0)} | ${supplier.failures} |`);
+    console.log(
+      `| ${concurrency} | direct | ${ms(baseline.p50)} | ${ms(baseline.p99)} | ${baseline.perSecond.toFixed(0)} | ${baseline.failures} |`,
+    );
+    console.log(
+      `| ${concurrency} | through supplier | ${ms(supplier.p50)} | ${ms(supplier.p99)} | ${supplier.perSecond.toFixed(0)} | ${supplier.failures} |`,
+    );
     summary.push(
       `concurrency ${concurrency}: added p50 ${ms(supplier.p50 - baseline.p50)}, added p99 ${ms(supplier.p99 - baseline.p99)}, throughput ratio (supplier/direct) ${(supplier.perSecond / baseline.perSecond).toFixed(2)}`,
     );
@@ -152,7 +178,9 @@ async function protocolOverhead(): Promise<void> {
 }
 
 async function runtimeThroughput(): Promise<void> {
-  console.log(`\n## 2. Runtime: tokens/s, embedded backend through the supplier vs node-llama-cpp directly (${generationTokens} tokens, greedy)\n`);
+  console.log(
+    `\n## 2. Runtime: tokens/s, embedded backend through the supplier vs node-llama-cpp directly (${generationTokens} tokens, greedy)\n`,
+  );
   const home = mkdtempSync(join(tmpdir(), "aviary-bench-runtime-"));
   const model = await ensureTestModel({ directory: join(home, "models"), preset: "small" });
 
@@ -192,19 +220,38 @@ async function runtimeThroughput(): Promise<void> {
   });
   const node = await startSupplier(
     parseSupplierConfig({
-      chain: { rpcUrl: devnet.rpcUrl, chainId: devnet.chainId, registry: devnet.contracts.registry, settlement: devnet.contracts.settlement },
+      chain: {
+        rpcUrl: devnet.rpcUrl,
+        chainId: devnet.chainId,
+        registry: devnet.contracts.registry,
+        settlement: devnet.contracts.settlement,
+      },
       supplier: owner.address,
       operatorKey: operator.privateKey,
       server: { host: "127.0.0.1", port: 0 },
       dataDir: join(home, "data"),
-      models: [{ name: testModelName, inputPrice: "1", outputPrice: "1", backend: { type: "embedded", path: model.path, sequences: 1 } }],
+      models: [
+        {
+          name: testModelName,
+          inputPrice: "1",
+          outputPrice: "1",
+          backend: { type: "embedded", path: model.path, sequences: 1 },
+        },
+      ],
     }),
     { logger: pino({ level: "silent" }) },
   );
   const domain = { chainId: devnet.chainId, verifyingContract: devnet.contracts.settlement as Address };
   const throughRates: number[] = [];
   for (let round = 0; round < 3; round += 1) {
-    const bodyText = JSON.stringify({ model: testModelName, prompt: "Once upon a time", max_tokens: generationTokens, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    const bodyText = JSON.stringify({
+      model: testModelName,
+      prompt: "Once upon a time",
+      max_tokens: generationTokens,
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const request: RelayRequest = {
       application: application.address,
       supplier: owner.address,
@@ -216,9 +263,19 @@ async function runtimeThroughput(): Promise<void> {
       outputPrice: 1n,
       maxCost: 10n ** 12n,
     };
-    const header = encodeRelayHeader({ request, signature: signDigest(hexToBytes(relayKey({ domain, request })), hexToBytes(application.privateKey as Hex)) });
+    const header = encodeRelayHeader({
+      request,
+      signature: signDigest(
+        hexToBytes(relayKey({ domain, request })),
+        hexToBytes(application.privateKey as Hex),
+      ),
+    });
     const start = performance.now();
-    const response = await fetch(`${node.url}/v1/relay/completions`, { method: "POST", headers: { [RELAY_HEADER]: header, "content-type": "application/json" }, body: bodyText });
+    const response = await fetch(`${node.url}/v1/relay/completions`, {
+      method: "POST",
+      headers: { [RELAY_HEADER]: header, "content-type": "application/json" },
+      body: bodyText,
+    });
     const text = await response.text();
     const seconds = (performance.now() - start) / 1000;
     const usageLine = text.split("\n\n").find((line) => line.includes('"usage"'));
@@ -230,8 +287,12 @@ async function runtimeThroughput(): Promise<void> {
   const best = (rates: number[]) => Math.max(...rates);
   console.log("| path | tokens/s (best of 3) | all runs |");
   console.log("|---|---:|---|");
-  console.log(`| node-llama-cpp directly | ${best(directRates).toFixed(1)} | ${directRates.map((rate) => rate.toFixed(1)).join(", ")} |`);
-  console.log(`| through the supplier (stream) | ${best(throughRates).toFixed(1)} | ${throughRates.map((rate) => rate.toFixed(1)).join(", ")} |`);
+  console.log(
+    `| node-llama-cpp directly | ${best(directRates).toFixed(1)} | ${directRates.map((rate) => rate.toFixed(1)).join(", ")} |`,
+  );
+  console.log(
+    `| through the supplier (stream) | ${best(throughRates).toFixed(1)} | ${throughRates.map((rate) => rate.toFixed(1)).join(", ")} |`,
+  );
   console.log(`\nratio (supplier / direct): ${(best(throughRates) / best(directRates)).toFixed(3)}`);
 }
 

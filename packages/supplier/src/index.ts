@@ -1,9 +1,16 @@
-export type { Backend, BackendRequest, BackendResponse, BackendRoute, BackendStreamEvent, BackendUsage } from "./backends/Backend.ts";
+export type {
+  Backend,
+  BackendRequest,
+  BackendResponse,
+  BackendRoute,
+  BackendStreamEvent,
+  BackendUsage,
+} from "./backends/Backend.ts";
 export {
   loadSupplierConfig,
   parseSupplierConfig,
-  SupplierConfigError,
   type SupplierConfig,
+  SupplierConfigError,
   type SupplierConfigInput,
   supplierConfigSchema,
   supplierEnvironment,

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { aviaryRegistryAbi, relayCost, sessionOf } from "@aviary/protocol";
+import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import {
   type Address,
@@ -77,7 +77,10 @@ function createBackend(model: SupplierConfig["models"][number], weightsDigest: H
  * console.log(node.url);
  * await node.stop();
  */
-export async function startSupplier(config: SupplierConfig, options: { logger?: Logger } = {}): Promise<SupplierNode> {
+export async function startSupplier(
+  config: SupplierConfig,
+  options: { logger?: Logger } = {},
+): Promise<SupplierNode> {
   const logger = options.logger ?? pino({ level: config.log.level });
   const chain = defineChain({
     id: config.chain.chainId,
@@ -101,7 +104,10 @@ export async function startSupplier(config: SupplierConfig, options: { logger?: 
   try {
     registryParams = await readParams();
   } catch (cause) {
-    throw new SupplierStartError(`cannot read the registry at ${registry} through ${config.chain.rpcUrl}`, cause);
+    throw new SupplierStartError(
+      `cannot read the registry at ${registry} through ${config.chain.rpcUrl}`,
+      cause,
+    );
   }
   const sessionParams = {
     sessionBlocks: registryParams.sessionBlocks,
@@ -132,7 +138,13 @@ export async function startSupplier(config: SupplierConfig, options: { logger?: 
       await backend.close().catch(() => {});
       continue;
     }
-    models.push({ name: model.name, modelId, backend, inputPrice: model.inputPrice, outputPrice: model.outputPrice });
+    models.push({
+      name: model.name,
+      modelId,
+      backend,
+      inputPrice: model.inputPrice,
+      outputPrice: model.outputPrice,
+    });
     logger.info({ model: model.name, modelId, backend: backend.description }, "serving model");
   }
   if (models.length === 0) throw new SupplierStartError("no model can be served (see the errors above)");
@@ -219,13 +231,18 @@ export async function startSupplier(config: SupplierConfig, options: { logger?: 
   });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const instance = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () => resolve(instance));
+    const instance = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () =>
+      resolve(instance),
+    );
     instance.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.server.host}:${port}`;
   endpointPlaceholder.value = config.server.publicUrl ?? url;
-  logger.info({ url, supplier, operator: operatorAccount.address, models: models.map((model) => model.name) }, "supplier ready");
+  logger.info(
+    { url, supplier, operator: operatorAccount.address, models: models.map((model) => model.name) },
+    "supplier ready",
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -233,7 +250,8 @@ export async function startSupplier(config: SupplierConfig, options: { logger?: 
       accepting = false;
       logger.info({ inFlight: inFlight.count }, "shutting down: finishing relays in flight");
       const deadline = Date.now() + config.server.shutdownGraceMs;
-      while (inFlight.count > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      while (inFlight.count > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
@@ -248,5 +266,16 @@ export async function startSupplier(config: SupplierConfig, options: { logger?: 
     return stopping;
   };
 
-  return { url, endpoint: endpointPlaceholder.value, supplier, operator: operatorAccount.address, models, metrics, store, lifecycle, chain: chainView, stop };
+  return {
+    url,
+    endpoint: endpointPlaceholder.value,
+    supplier,
+    operator: operatorAccount.address,
+    models,
+    metrics,
+    store,
+    lifecycle,
+    chain: chainView,
+    stop,
+  };
 }

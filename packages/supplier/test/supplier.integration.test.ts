@@ -22,7 +22,14 @@ import pino from "pino";
 import { type Address, bytesToHex, type Hex, hexToBytes, keccak256, toBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Devnet, devnetSettlementParameters, startDevnet, token } from "../../devnet/src/index.ts";
-import { actor, type Clients, clients, registry, setUpNetwork, settlement } from "../../devnet/test/utils/scenario.ts";
+import {
+  actor,
+  type Clients,
+  clients,
+  registry,
+  settlement,
+  setUpNetwork,
+} from "../../devnet/test/utils/scenario.ts";
 import { parseSupplierConfig } from "../src/config/supplierConfig.ts";
 import { recoverDigestSigner } from "../src/server/signatures.ts";
 import { type SupplierNode, startSupplier } from "../src/startSupplier.ts";
@@ -71,12 +78,24 @@ beforeAll(async () => {
   });
   modelId = setup.modelId;
   const config = parseSupplierConfig({
-    chain: { rpcUrl: devnet.rpcUrl, chainId: devnet.chainId, registry: devnet.contracts.registry, settlement: devnet.contracts.settlement },
+    chain: {
+      rpcUrl: devnet.rpcUrl,
+      chainId: devnet.chainId,
+      registry: devnet.contracts.registry,
+      settlement: devnet.contracts.settlement,
+    },
     supplier: owner.address,
     operatorKey: operator.privateKey,
     server: { host: "127.0.0.1", port: 0 },
     dataDir: join(home, "supplier-data"),
-    models: [{ name: testModelName, inputPrice: inputPrice.toString(), outputPrice: outputPrice.toString(), backend: { type: "embedded", path: model.path } }],
+    models: [
+      {
+        name: testModelName,
+        inputPrice: inputPrice.toString(),
+        outputPrice: outputPrice.toString(),
+        backend: { type: "embedded", path: model.path },
+      },
+    ],
   });
   node = await startSupplier(config, { logger: pino({ level: "silent" }) });
   target = {
@@ -103,14 +122,26 @@ describe("supplier node", () => {
     expect(body).toMatchObject({
       address: target.supplier,
       operator: actor(devnet, "spare-1").address,
-      models: [{ name: testModelName, modelId, inputPrice: inputPrice.toString(), outputPrice: outputPrice.toString() }],
+      models: [
+        {
+          name: testModelName,
+          modelId,
+          inputPrice: inputPrice.toString(),
+          outputPrice: outputPrice.toString(),
+        },
+      ],
       version: "0.1.0",
     });
     expect(BigInt(body.session.number)).toBe(target.session);
   });
 
   it("serves a non-streamed relay with a receipt that binds the exact response bytes and the runtime's units", async () => {
-    const { response, request, relayKey } = await sendRelay(target, app().address, app().privateKey, chatBody("Hello there"));
+    const { response, request, relayKey } = await sendRelay(
+      target,
+      app().address,
+      app().privateKey,
+      chatBody("Hello there"),
+    );
     expect(response.status).toBe(200);
     const bytes = new Uint8Array(await response.arrayBuffer());
     const body = JSON.parse(Buffer.from(bytes).toString("utf8"));
@@ -121,7 +152,10 @@ describe("supplier node", () => {
     expect(receipt.outputUnits).toBe(BigInt(body.usage.completion_tokens));
     expect(receipt.outputUnits).toBeGreaterThan(0n);
     expect(receipt.outputUnits).toBeLessThanOrEqual(8n);
-    const signer = recoverDigestSigner(hexToBytes(hashRelayReceipt({ domain: target.domain, receipt })), signature);
+    const signer = recoverDigestSigner(
+      hexToBytes(hashRelayReceipt({ domain: target.domain, receipt })),
+      signature,
+    );
     expect(signer).toBe(actor(devnet, "spare-1").address);
     served.push(relayKey);
   });
@@ -141,7 +175,10 @@ describe("supplier node", () => {
     const before = text.slice(0, receiptAt);
     const after = text.slice(receiptAt);
     expect(after).toMatch(/^: aviary-receipt [A-Za-z0-9_-]+\n\ndata: \[DONE\]\n\n$/);
-    const events = before.split("\n\n").filter(Boolean).map((line) => JSON.parse(line.replace(/^data: /, "")));
+    const events = before
+      .split("\n\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line.replace(/^data: /, "")));
     expect(events.length).toBeGreaterThanOrEqual(3);
     const usage = events.at(-1).usage;
     const { receipt } = decodeReceiptHeader(after.slice(RECEIPT_SSE_PREFIX.length).split("\n")[0]);
@@ -151,7 +188,11 @@ describe("supplier node", () => {
   });
 
   describe("refuses, at no cost and with the right code", () => {
-    const expectRefusal = async (result: Promise<{ response: Response }> | Promise<Response>, status: number, code: string) => {
+    const expectRefusal = async (
+      result: Promise<{ response: Response }> | Promise<Response>,
+      status: number,
+      code: string,
+    ) => {
       const awaited = await result;
       const response = awaited instanceof Response ? awaited : awaited.response;
       expect(response.status).toBe(status);
@@ -162,7 +203,11 @@ describe("supplier node", () => {
     };
 
     it("a signature by someone the application did not delegate to", async () => {
-      await expectRefusal(sendRelay(target, app().address, actor(devnet, "spare-2").privateKey, chatBody("x")), 403, "gateway_not_delegated");
+      await expectRefusal(
+        sendRelay(target, app().address, actor(devnet, "spare-2").privateKey, chatBody("x")),
+        403,
+        "gateway_not_delegated",
+      );
     });
     it("a malformed signature", async () => {
       const { header } = await import("./utils/relayClient.ts").then((module) =>
@@ -170,30 +215,71 @@ describe("supplier node", () => {
       );
       const { decodeRelayHeader, encodeRelayHeader } = await import("@aviary/protocol");
       const decoded = decodeRelayHeader(header);
-      const broken = encodeRelayHeader({ request: decoded.request, signature: `${decoded.signature.slice(0, -2)}05` as Hex });
-      await expectRefusal(sendRelay(target, app().address, app().privateKey, chatBody("x"), { header: broken }), 401, "invalid_signature");
+      const broken = encodeRelayHeader({
+        request: decoded.request,
+        signature: `${decoded.signature.slice(0, -2)}05` as Hex,
+      });
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, chatBody("x"), { header: broken }),
+        401,
+        "invalid_signature",
+      );
     });
     it("a gateway whose delegation starts only next session", async () => {
-      await c.send(actor(devnet, "spare-2"), { ...registry(c), functionName: "delegate", args: [gateway().address] });
-      await expectRefusal(sendRelay(target, actor(devnet, "spare-2").address, gateway().privateKey, chatBody("x")), 403, "gateway_not_delegated");
+      await c.send(actor(devnet, "spare-2"), {
+        ...registry(c),
+        functionName: "delegate",
+        args: [gateway().address],
+      });
+      await expectRefusal(
+        sendRelay(target, actor(devnet, "spare-2").address, gateway().privateKey, chatBody("x")),
+        403,
+        "gateway_not_delegated",
+      );
     });
     it("another supplier", async () => {
-      await expectRefusal(sendRelay(target, app().address, app().privateKey, chatBody("x"), { overrides: { supplier: actor(devnet, "supplier-2").address } }), 400, "wrong_supplier");
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, chatBody("x"), {
+          overrides: { supplier: actor(devnet, "supplier-2").address },
+        }),
+        400,
+        "wrong_supplier",
+      );
     });
     it("a model it does not serve", async () => {
-      await expectRefusal(sendRelay(target, app().address, app().privateKey, chatBody("x"), { overrides: { model: keccak256(toBytes("other")) } }), 404, "unknown_model");
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, chatBody("x"), {
+          overrides: { model: keccak256(toBytes("other")) },
+        }),
+        404,
+        "unknown_model",
+      );
     });
     it("a session that has not started", async () => {
-      await expectRefusal(sendRelay(target, app().address, app().privateKey, chatBody("x"), { overrides: { session: target.session + 5n } }), 400, "session_not_started");
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, chatBody("x"), {
+          overrides: { session: target.session + 5n },
+        }),
+        400,
+        "session_not_started",
+      );
     });
     it("prices that are not the offer", async () => {
-      await expectRefusal(sendRelay(target, app().address, app().privateKey, chatBody("x"), { overrides: { outputPrice: 1n } }), 400, "price_mismatch");
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, chatBody("x"), { overrides: { outputPrice: 1n } }),
+        400,
+        "price_mismatch",
+      );
     });
     it("a tampered body", async () => {
       const signedFor = JSON.stringify(chatBody("original"));
       const { signedRelayHeader } = await import("./utils/relayClient.ts");
       const { header } = await signedRelayHeader(target, app().address, app().privateKey, signedFor);
-      await expectRefusal(sendRelay(target, app().address, app().privateKey, chatBody("tampered"), { header }), 400, "body_hash_mismatch");
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, chatBody("tampered"), { header }),
+        400,
+        "body_hash_mismatch",
+      );
     });
     it("a replayed nonce", async () => {
       const bodyText = JSON.stringify(chatBody("once"));
@@ -203,27 +289,60 @@ describe("supplier node", () => {
       expect(first.response.status).toBe(200);
       await first.response.arrayBuffer();
       served.push(relayKey);
-      await expectRefusal(sendRelay(target, app().address, app().privateKey, {}, { header, bodyText }), 409, "replayed_nonce");
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, {}, { header, bodyText }),
+        409,
+        "replayed_nonce",
+      );
     });
     it("a maxCost beyond the application's session budget", async () => {
-      await expectRefusal(sendRelay(target, app().address, app().privateKey, chatBody("x"), { overrides: { maxCost: token(600) } }), 402, "over_budget");
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, chatBody("x"), {
+          overrides: { maxCost: token(600) },
+        }),
+        402,
+        "over_budget",
+      );
     });
     it("a body that is not JSON, and one that is not a chat request", async () => {
-      await expectRefusal(sendRelay(target, app().address, app().privateKey, {}, { bodyText: "{not json" }), 400, "invalid_json");
-      await expectRefusal(sendRelay(target, app().address, app().privateKey, { model: testModelName, messages: [] }), 400, "invalid_request");
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, {}, { bodyText: "{not json" }),
+        400,
+        "invalid_json",
+      );
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, { model: testModelName, messages: [] }),
+        400,
+        "invalid_request",
+      );
     });
     it("an oversized body", async () => {
       const bodyText = JSON.stringify(chatBody("x".repeat(2 * 1024 * 1024)));
-      await expectRefusal(sendRelay(target, app().address, app().privateKey, {}, { bodyText }), 413, "body_too_large");
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, {}, { bodyText }),
+        413,
+        "body_too_large",
+      );
     });
     it("a missing or garbled Aviary-Relay header, and unknown routes", async () => {
       await expectRefusal(
-        fetch(`${node.url}/v1/relay/chat/completions`, { method: "POST", body: JSON.stringify(chatBody("x")) }),
+        fetch(`${node.url}/v1/relay/chat/completions`, {
+          method: "POST",
+          body: JSON.stringify(chatBody("x")),
+        }),
         400,
         "missing_relay_header",
       );
-      await expectRefusal(sendRelay(target, app().address, app().privateKey, chatBody("x"), { header: "%%%" }), 400, "invalid_relay_header");
-      await expectRefusal(fetch(`${node.url}/v1/chat/completions`, { method: "POST", body: "{}" }), 404, "unknown_route");
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, chatBody("x"), { header: "%%%" }),
+        400,
+        "invalid_relay_header",
+      );
+      await expectRefusal(
+        fetch(`${node.url}/v1/chat/completions`, { method: "POST", body: "{}" }),
+        404,
+        "unknown_route",
+      );
       await expectRefusal(fetch(`${node.url}/nope`), 404, "unknown_route");
     });
     it("and is still healthy, with only the served relays recorded", async () => {
@@ -244,11 +363,20 @@ describe("supplier node", () => {
     const owner = target.supplier;
     const source = actor(devnet, "model-source").address;
     const treasury = actor(devnet, "treasury").address;
-    const before = { owner: await c.balanceOf(owner), source: await c.balanceOf(source), treasury: await c.balanceOf(treasury) };
+    const before = {
+      owner: await c.balanceOf(owner),
+      source: await c.balanceOf(source),
+      treasury: await c.balanceOf(treasury),
+    };
 
     // An expired session is refused once its serving window is over.
     const windows = sessionWindows(target.session, sessionParams);
-    const key = computeClaimKey({ supplier: owner, application: app().address, model: modelId, session: target.session });
+    const key = computeClaimKey({
+      supplier: owner,
+      application: app().address,
+      model: modelId,
+      session: target.session,
+    });
     for (let block = await c.publicClient.getBlockNumber(); block < windows.settleFrom + 4n; block += 1n) {
       await c.testClient.mine({ blocks: 1 });
       await new Promise((resolve) => setTimeout(resolve, 120)); // let the node see each block
@@ -258,21 +386,40 @@ describe("supplier node", () => {
     expect((await expired.response.json()).error.code).toBe("session_expired");
 
     await expect
-      .poll(async () => (await c.publicClient.readContract({ ...settlement(c), functionName: "getClaim", args: [key] })).settled, {
-        timeout: 30_000,
-        interval: 250,
-      })
+      .poll(
+        async () =>
+          (await c.publicClient.readContract({ ...settlement(c), functionName: "getClaim", args: [key] }))
+            .settled,
+        {
+          timeout: 30_000,
+          interval: 250,
+        },
+      )
       .toBe(true);
-    const claim = await c.publicClient.readContract({ ...settlement(c), functionName: "getClaim", args: [key] });
+    const claim = await c.publicClient.readContract({
+      ...settlement(c),
+      functionName: "getClaim",
+      args: [key],
+    });
     expect(claim.root.sum).toBe(sum);
     expect(claim.root.count).toBe(BigInt(records.length));
     const amount = claimAmount(sum, 10n ** 18n);
-    const stake = await c.publicClient.readContract({ ...registry(c), functionName: "applicationStakeAt", args: [app().address, target.session] });
+    const stake = await c.publicClient.readContract({
+      ...registry(c),
+      functionName: "applicationStakeAt",
+      args: [app().address, target.session],
+    });
     const pay = settlementPayout({ amount, total: amount, budget: sessionBudget(stake, 2n) });
-    const split = splitPayment({ pay, sourceShareBps, protocolShareBps: devnetSettlementParameters().protocolShareBps });
+    const split = splitPayment({
+      pay,
+      sourceShareBps,
+      protocolShareBps: devnetSettlementParameters().protocolShareBps,
+    });
     expect((await c.balanceOf(owner)) - before.owner).toBe(split.toSupplier);
     expect((await c.balanceOf(source)) - before.source).toBe(split.toSource);
     expect((await c.balanceOf(treasury)) - before.treasury).toBe(split.toTreasury);
-    await expect.poll(async () => (await node.store.sessions()).includes(target.session), { timeout: 10_000 }).toBe(false);
+    await expect
+      .poll(async () => (await node.store.sessions()).includes(target.session), { timeout: 10_000 })
+      .toBe(false);
   });
 });

@@ -86,7 +86,8 @@ export async function startAnvil(parameters: StartAnvilParameters = {}): Promise
   });
 
   const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    if (!child.stdout) throw new AnvilStartError({ reason: "no stdout pipe", stderr: "" });
+    const lines = createInterface({ input: child.stdout });
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new AnvilStartError({ reason: `did not listen within ${timeoutMs} ms`, stderr: stderrTail }));

@@ -10,7 +10,11 @@ import {
   http,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { aviaryRegistryBytecode, aviarySettlementBytecode, aviaryTokenBytecode } from "../bytecode.generated.ts";
+import {
+  aviaryRegistryBytecode,
+  aviarySettlementBytecode,
+  aviaryTokenBytecode,
+} from "../bytecode.generated.ts";
 import { DeploymentError } from "../errors.ts";
 import {
   devnetRegistryParameters,
@@ -86,7 +90,8 @@ export async function deployAviary(parameters: DeployAviaryParameters): Promise<
   }
   async function deployed(hash: Hash): Promise<Address> {
     const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success" || !receipt.contractAddress) throw new Error(`transaction ${hash} reverted`);
+    if (receipt.status !== "success" || !receipt.contractAddress)
+      throw new Error(`transaction ${hash} reverted`);
     return getAddress(receipt.contractAddress);
   }
   async function confirmed(hash: Hash): Promise<bigint> {
@@ -97,7 +102,11 @@ export async function deployAviary(parameters: DeployAviaryParameters): Promise<
 
   const tokenAddress = await step("token", async () =>
     deployed(
-      await wallet.deployContract({ abi: aviaryTokenAbi, bytecode: aviaryTokenBytecode, args: [account.address] }),
+      await wallet.deployContract({
+        abi: aviaryTokenAbi,
+        bytecode: aviaryTokenBytecode,
+        args: [account.address],
+      }),
     ),
   );
   const registry = await step("registry", async () =>

@@ -72,4 +72,3 @@ export function devnetSettlementParameters(): SettlementParameters {
     difficultyAlphaWad: 100_000_000_000_000_000n,
   };
 }
-

@@ -143,13 +143,25 @@ export async function setUpNetwork(
   }
   if (parameters.gateway) {
     await approveRegistry(c, parameters.gateway);
-    await c.send(parameters.gateway, { ...registry, functionName: "stakeGateway", args: [token(100), "http://127.0.0.1:9/"] });
+    await c.send(parameters.gateway, {
+      ...registry,
+      functionName: "stakeGateway",
+      args: [token(100), "http://127.0.0.1:9/"],
+    });
   }
   for (const application of parameters.applications) {
     await approveRegistry(c, application.actor);
-    await c.send(application.actor, { ...registry, functionName: "stakeApplication", args: [application.stake] });
+    await c.send(application.actor, {
+      ...registry,
+      functionName: "stakeApplication",
+      args: [application.stake],
+    });
     if (application.delegateTo) {
-      await c.send(application.actor, { ...registry, functionName: "delegate", args: [application.delegateTo.address] });
+      await c.send(application.actor, {
+        ...registry,
+        functionName: "delegate",
+        args: [application.delegateTo.address],
+      });
     }
   }
   const L = 20n;
@@ -167,7 +179,11 @@ export async function signRelay(
   operator: Actor,
   units: { inputUnits: bigint; outputUnits: bigint },
 ): Promise<SignedRelay> {
-  const requestSignature = await signRelayRequest({ domain: c.domain, request, signer: requestSigner.privateKey });
+  const requestSignature = await signRelayRequest({
+    domain: c.domain,
+    request,
+    signer: requestSigner.privateKey,
+  });
   const receipt: RelayReceipt = {
     request: hashRelayRequest(request),
     responseHash: keccak256(toHex(`response ${request.nonce}`)),
@@ -182,5 +198,6 @@ export function relayKeyOf(c: Clients, relay: SignedRelay): Hex {
   return relayKey({ domain: c.domain, request: relay.request });
 }
 
-export const settlement = (c: Clients) => ({ address: c.contracts.settlement, abi: aviarySettlementAbi }) as const;
+export const settlement = (c: Clients) =>
+  ({ address: c.contracts.settlement, abi: aviarySettlementAbi }) as const;
 export const registry = (c: Clients) => ({ address: c.contracts.registry, abi: aviaryRegistryAbi }) as const;

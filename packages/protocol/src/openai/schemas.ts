@@ -84,6 +84,9 @@ export const usageSchema = z
  * requestedMaxTokens({ max_tokens: 64 }, 256); // 64
  * ```
  */
-export function requestedMaxTokens(body: { max_tokens?: number | null; max_completion_tokens?: number | null }, fallback: number): number {
+export function requestedMaxTokens(
+  body: { max_tokens?: number | null; max_completion_tokens?: number | null },
+  fallback: number,
+): number {
   return body.max_completion_tokens ?? body.max_tokens ?? fallback;
 }

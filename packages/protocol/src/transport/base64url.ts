@@ -1,4 +1,4 @@
-import { type Hex, bytesToHex, hexToBytes } from "viem";
+import { bytesToHex, type Hex, hexToBytes } from "viem";
 
 /** base64url (RFC 4648 §5, no padding) of hex bytes. */
 export function hexToBase64Url(hex: Hex): string {

@@ -8,4 +8,9 @@ export {
   RECEIPT_SSE_PREFIX,
   type SignedRelayReceipt,
 } from "./receiptHeader.ts";
-export { decodeRelayHeader, encodeRelayHeader, RELAY_HEADER, type SignedRelayRequest } from "./relayHeader.ts";
+export {
+  decodeRelayHeader,
+  encodeRelayHeader,
+  RELAY_HEADER,
+  type SignedRelayRequest,
+} from "./relayHeader.ts";

@@ -21,7 +21,12 @@ export type OpenAiErrorBody = {
  * return context.json(openAiError(409, "replayed_nonce", "This relay's nonce was already served."), 409);
  * ```
  */
-export function openAiError(status: number, code: string, message: string, param: string | null = null): OpenAiErrorBody {
+export function openAiError(
+  status: number,
+  code: string,
+  message: string,
+  param: string | null = null,
+): OpenAiErrorBody {
   const type: OpenAiErrorType =
     status === 401
       ? "authentication_error"

@@ -1,6 +1,6 @@
 import { decodeAbiParameters, encodeAbiParameters, type Hex } from "viem";
-import { relayReceiptSchema, type RelayReceipt } from "../eip712/schemas.ts";
 import { relayTypes } from "../eip712/relayTypes.ts";
+import { type RelayReceipt, relayReceiptSchema } from "../eip712/schemas.ts";
 import { base64UrlToHex, hexToBase64Url } from "./base64url.ts";
 import { RelayHeaderInvalidError } from "./errors.ts";
 
@@ -41,7 +41,10 @@ export function decodeReceiptHeader(value: string | undefined | null): SignedRel
   if (!value) throw new RelayHeaderInvalidError({ header: RECEIPT_HEADER, reason: "it is missing" });
   const hex = base64UrlToHex(value.trim());
   if (!hex || hex.length > 2 + 2 * 1024) {
-    throw new RelayHeaderInvalidError({ header: RECEIPT_HEADER, reason: "it is not base64url of at most 1 KiB" });
+    throw new RelayHeaderInvalidError({
+      header: RECEIPT_HEADER,
+      reason: "it is not base64url of at most 1 KiB",
+    });
   }
   let decoded: readonly [unknown, Hex];
   try {
@@ -55,7 +58,10 @@ export function decodeReceiptHeader(value: string | undefined | null): SignedRel
   }
   const receipt = relayReceiptSchema.safeParse(decoded[0]);
   if (!receipt.success) {
-    throw new RelayHeaderInvalidError({ header: RECEIPT_HEADER, reason: `its receipt is malformed (${receipt.error.issues[0]?.message})` });
+    throw new RelayHeaderInvalidError({
+      header: RECEIPT_HEADER,
+      reason: `its receipt is malformed (${receipt.error.issues[0]?.message})`,
+    });
   }
   if ((decoded[1].length - 2) / 2 !== 65) {
     throw new RelayHeaderInvalidError({ header: RECEIPT_HEADER, reason: "its signature is not 65 bytes" });

@@ -1,6 +1,6 @@
 import { decodeAbiParameters, encodeAbiParameters, type Hex } from "viem";
-import { relayRequestSchema, type RelayRequest } from "../eip712/schemas.ts";
 import { relayTypes } from "../eip712/relayTypes.ts";
+import { type RelayRequest, relayRequestSchema } from "../eip712/schemas.ts";
 import { base64UrlToHex, hexToBase64Url } from "./base64url.ts";
 import { RelayHeaderInvalidError } from "./errors.ts";
 
@@ -42,7 +42,10 @@ export function decodeRelayHeader(value: string | undefined | null): SignedRelay
     throw new RelayHeaderInvalidError({ header: RELAY_HEADER, reason: "it is missing" });
   }
   if (value.length > maxHeaderLength) {
-    throw new RelayHeaderInvalidError({ header: RELAY_HEADER, reason: `it is longer than ${maxHeaderLength} characters` });
+    throw new RelayHeaderInvalidError({
+      header: RELAY_HEADER,
+      reason: `it is longer than ${maxHeaderLength} characters`,
+    });
   }
   const hex = base64UrlToHex(value.trim());
   if (!hex) throw new RelayHeaderInvalidError({ header: RELAY_HEADER, reason: "it is not base64url" });
@@ -58,10 +61,16 @@ export function decodeRelayHeader(value: string | undefined | null): SignedRelay
   }
   const request = relayRequestSchema.safeParse(decoded[0]);
   if (!request.success) {
-    throw new RelayHeaderInvalidError({ header: RELAY_HEADER, reason: `its request is malformed (${request.error.issues[0]?.message})` });
+    throw new RelayHeaderInvalidError({
+      header: RELAY_HEADER,
+      reason: `its request is malformed (${request.error.issues[0]?.message})`,
+    });
   }
   if ((decoded[1].length - 2) / 2 !== 65) {
-    throw new RelayHeaderInvalidError({ header: RELAY_HEADER, reason: "its signature is not 65 bytes (r ‖ s ‖ v)" });
+    throw new RelayHeaderInvalidError({
+      header: RELAY_HEADER,
+      reason: "its signature is not 65 bytes (r ‖ s ‖ v)",
+    });
   }
   return { request: request.data, signature: decoded[1] };
 }

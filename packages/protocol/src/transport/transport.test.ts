@@ -39,7 +39,12 @@ describe("Aviary-Relay header", () => {
 
 describe("Aviary-Receipt header", () => {
   it("round-trips a receipt and its signature", () => {
-    const receipt = { request: keccak256(toHex("r")), responseHash: keccak256(toHex("s")), inputUnits: 3n, outputUnits: 9n };
+    const receipt = {
+      request: keccak256(toHex("r")),
+      responseHash: keccak256(toHex("s")),
+      inputUnits: 3n,
+      outputUnits: 9n,
+    };
     const decoded = decodeReceiptHeader(encodeReceiptHeader({ receipt, signature }));
     expect(decoded).toEqual({ receipt, signature });
   });

@@ -6,7 +6,10 @@ import { z } from "zod";
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an 0x-prefixed 20-byte address");
 const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be an 0x-prefixed 32-byte private key");
 const price = z
-  .union([z.string().regex(/^\d+$/, "must be a decimal string of token wei per unit"), z.number().int().nonnegative()])
+  .union([
+    z.string().regex(/^\d+$/, "must be a decimal string of token wei per unit"),
+    z.number().int().nonnegative(),
+  ])
   .transform((value) => BigInt(value));
 
 const embeddedBackend = z
@@ -55,7 +58,12 @@ export const supplierConfigSchema = z
         port: z.number().int().min(0).max(65_535).default(8081),
         /** The endpoint registered on-chain; default http://host:port. */
         publicUrl: z.string().url().optional(),
-        maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(64 * 1024 * 1024)
+          .default(1024 * 1024),
         /** Milliseconds to finish in-flight relays on shutdown. */
         shutdownGraceMs: z.number().int().min(0).max(600_000).default(30_000),
       })
@@ -76,7 +84,12 @@ export const supplierConfigSchema = z
           .strict(),
       )
       .min(1, "must list at least one model"),
-    log: z.object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") }).strict().default({ level: "info" }),
+    log: z
+      .object({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      })
+      .strict()
+      .default({ level: "info" }),
   })
   .strict();
 
@@ -135,7 +148,8 @@ export function parseSupplierConfig(
   }
   const names = new Set<string>();
   for (const model of config.models) {
-    if (names.has(model.name)) throw new SupplierConfigError(source, [`models: "${model.name}" is listed twice`]);
+    if (names.has(model.name))
+      throw new SupplierConfigError(source, [`models: "${model.name}" is listed twice`]);
     names.add(model.name);
   }
   return config;
@@ -147,7 +161,10 @@ export function parseSupplierConfig(
  * @example
  * const config = loadSupplierConfig(".aviary/supplier-1.json");
  */
-export function loadSupplierConfig(path: string, environment: NodeJS.ProcessEnv = process.env): SupplierConfig {
+export function loadSupplierConfig(
+  path: string,
+  environment: NodeJS.ProcessEnv = process.env,
+): SupplierConfig {
   let text: string;
   try {
     text = readFileSync(path, "utf8");

@@ -1,10 +1,10 @@
-import { openAiError, type OpenAiRoute, sessionWindows } from "@aviary/protocol";
+import { type OpenAiRoute, openAiError, sessionWindows } from "@aviary/protocol";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Address } from "viem";
+import { type ServeContext, serveRelay } from "./serveRelay.ts";
 import type { RelayContext } from "./verifyRelay.ts";
 import { verifyRelay } from "./verifyRelay.ts";
-import { type ServeContext, serveRelay } from "./serveRelay.ts";
 
 export type SupplierAppParameters = {
   relay: RelayContext;
@@ -31,11 +31,18 @@ export function createSupplierApp(parameters: SupplierAppParameters): Hono {
 
   app.onError((error, context) => {
     serveContext.metrics.refusals.inc({ code: "internal_error" });
-    return context.json(openAiError(500, "internal_error", `Internal error: ${error.message.split("\n")[0]}`), 500);
+    return context.json(
+      openAiError(500, "internal_error", `Internal error: ${error.message.split("\n")[0]}`),
+      500,
+    );
   });
   app.notFound((context) =>
     context.json(
-      openAiError(404, "unknown_route", `No route ${context.req.method} ${context.req.path}. Relays go to POST /v1/relay/chat/completions, /v1/relay/completions or /v1/relay/embeddings.`),
+      openAiError(
+        404,
+        "unknown_route",
+        `No route ${context.req.method} ${context.req.path}. Relays go to POST /v1/relay/chat/completions, /v1/relay/completions or /v1/relay/embeddings.`,
+      ),
       404,
     ),
   );
@@ -47,13 +54,23 @@ export function createSupplierApp(parameters: SupplierAppParameters): Hono {
         maxSize: parameters.maxBodyBytes,
         onError: (context) => {
           serveContext.metrics.refusals.inc({ code: "body_too_large" });
-          return context.json(openAiError(413, "body_too_large", `The request body is larger than ${parameters.maxBodyBytes} bytes.`), 413);
+          return context.json(
+            openAiError(
+              413,
+              "body_too_large",
+              `The request body is larger than ${parameters.maxBodyBytes} bytes.`,
+            ),
+            413,
+          );
         },
       }),
       async (context) => {
         if (!parameters.accepting()) {
           serveContext.metrics.refusals.inc({ code: "shutting_down" });
-          return context.json(openAiError(503, "shutting_down", "This supplier is shutting down; use another."), 503);
+          return context.json(
+            openAiError(503, "shutting_down", "This supplier is shutting down; use another."),
+            503,
+          );
         }
         parameters.inFlight.count += 1;
         let counted = true;
@@ -63,11 +80,19 @@ export function createSupplierApp(parameters: SupplierAppParameters): Hono {
         };
         try {
           const bodyBytes = new Uint8Array(await context.req.arrayBuffer());
-          const verified = await verifyRelay(relayContext, route, context.req.header("aviary-relay"), bodyBytes);
+          const verified = await verifyRelay(
+            relayContext,
+            route,
+            context.req.header("aviary-relay"),
+            bodyBytes,
+          );
           if ("code" in verified) {
             serveContext.metrics.refusals.inc({ code: verified.code });
             done();
-            return context.json(openAiError(verified.status, verified.code, verified.message, verified.param ?? null), verified.status);
+            return context.json(
+              openAiError(verified.status, verified.code, verified.message, verified.param ?? null),
+              verified.status,
+            );
           }
           const response = await serveRelay(serveContext, verified, context.req.raw.signal);
           if (!response.body || !response.headers.get("content-type")?.startsWith("text/event-stream")) {
@@ -124,7 +149,10 @@ export function createSupplierApp(parameters: SupplierAppParameters): Hono {
   });
 
   app.get("/health", (context) =>
-    context.json({ status: parameters.accepting() ? "ok" : "shutting_down", head: relayContext.chain.head.toString() }, parameters.accepting() ? 200 : 503),
+    context.json(
+      { status: parameters.accepting() ? "ok" : "shutting_down", head: relayContext.chain.head.toString() },
+      parameters.accepting() ? 200 : 503,
+    ),
   );
 
   app.get("/metrics", async (context) => {

@@ -13,8 +13,8 @@ import { type Address, bytesToHex, type Hex, hexToBytes } from "viem";
 import type { BackendStreamEvent, BackendUsage } from "../backends/Backend.ts";
 import type { RelayStore } from "../store/RelayStore.ts";
 import type { BudgetMeter } from "./BudgetMeter.ts";
-import type { NonceGuard } from "./NonceGuard.ts";
 import type { SupplierMetrics } from "./metrics.ts";
+import type { NonceGuard } from "./NonceGuard.ts";
 import { signDigest } from "./signatures.ts";
 import type { VerifiedRelay } from "./verifyRelay.ts";
 
@@ -42,7 +42,8 @@ function promptText(relay: VerifiedRelay): string {
   const parts: string[] = [];
   const collect = (value: unknown) => {
     if (typeof value === "string") parts.push(value);
-    else if (Array.isArray(value)) for (const item of value) collect((item as { text?: unknown })?.text ?? item);
+    else if (Array.isArray(value))
+      for (const item of value) collect((item as { text?: unknown })?.text ?? item);
   };
   if (body.messages) for (const message of body.messages) collect(message.content);
   collect(body.prompt);
@@ -54,7 +55,10 @@ function promptText(relay: VerifiedRelay): string {
  * Units for the receipt, never costing more than the app signed for: if the runtime's counts would exceed
  * `maxCost`, output (then input) units are cut to fit. Under-billing keeps the relay provable.
  */
-function unitsWithinMaxCost(relay: VerifiedRelay, usage: BackendUsage): { inputUnits: bigint; outputUnits: bigint } {
+function unitsWithinMaxCost(
+  relay: VerifiedRelay,
+  usage: BackendUsage,
+): { inputUnits: bigint; outputUnits: bigint } {
   const { inputPrice, outputPrice, maxCost } = relay.request;
   let inputUnits = BigInt(usage.promptTokens);
   let outputUnits = BigInt(usage.completionTokens);
@@ -77,7 +81,10 @@ async function signAndRecord(
     inputUnits: units.inputUnits,
     outputUnits: units.outputUnits,
   };
-  const signature = signDigest(hexToBytes(hashRelayReceipt({ domain: context.domain, receipt })), context.operatorKey);
+  const signature = signDigest(
+    hexToBytes(hashRelayReceipt({ domain: context.domain, receipt })),
+    context.operatorKey,
+  );
   // The record is durable before the client gets the receipt: what was answered can always be claimed.
   await context.store.append({
     relayKey: relay.relayKey,
@@ -96,7 +103,11 @@ async function signAndRecord(
  * then the signed receipt (header, or an SSE comment before `data: [DONE]`). Nothing is billed for a relay
  * that fails; its nonce and budget reservation are released.
  */
-export async function serveRelay(context: ServeContext, relay: VerifiedRelay, signal: AbortSignal): Promise<Response> {
+export async function serveRelay(
+  context: ServeContext,
+  relay: VerifiedRelay,
+  signal: AbortSignal,
+): Promise<Response> {
   const started = performance.now();
   const labels = { model: relay.model.name, route: relay.route, stream: String(relay.stream) };
   const release = () => {
@@ -112,11 +123,16 @@ export async function serveRelay(context: ServeContext, relay: VerifiedRelay, si
       ? BigInt(await relay.model.backend.countTokens(promptText(relay)))
       : 0n;
     const left = maxCost - promptTokens * inputPrice;
-    const affordable = outputPrice === 0n ? Number.MAX_SAFE_INTEGER : left < 0n ? 0 : Number(left / outputPrice);
+    const affordable =
+      outputPrice === 0n ? Number.MAX_SAFE_INTEGER : left < 0n ? 0 : Number(left / outputPrice);
     if (affordable < 1) {
       release();
       context.metrics.refusals.inc({ code: "max_cost_too_low" });
-      return errorResponse(402, "max_cost_too_low", `maxCost ${maxCost} does not cover the prompt and one output token.`);
+      return errorResponse(
+        402,
+        "max_cost_too_low",
+        `maxCost ${maxCost} does not cover the prompt and one output token.`,
+      );
     }
     const requested = requestedMaxTokens(body as { max_tokens?: number }, context.defaultMaxTokens ?? 256);
     body.max_tokens = Math.min(requested, affordable);
@@ -147,7 +163,9 @@ export async function serveRelay(context: ServeContext, relay: VerifiedRelay, si
   const abort = new AbortController();
   const onAbort = () => abort.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
-  const iterator = relay.model.backend.stream({ route: relay.route, body, signal: abort.signal })[Symbol.asyncIterator]();
+  const iterator = relay.model.backend
+    .stream({ route: relay.route, body, signal: abort.signal })
+    [Symbol.asyncIterator]();
   let first: IteratorResult<BackendStreamEvent>;
   try {
     first = await iterator.next();
@@ -203,10 +221,21 @@ export async function serveRelay(context: ServeContext, relay: VerifiedRelay, si
           };
           emit(controller, `data: ${JSON.stringify(usageChunk)}\n\n`, true);
         }
-        const { header, cost } = await signAndRecord(context, relay, bytesToHex(hasher.digest()), event.usage);
+        const { header, cost } = await signAndRecord(
+          context,
+          relay,
+          bytesToHex(hasher.digest()),
+          event.usage,
+        );
         finished = true;
         context.meter.settle(relay.request.application, relay.request.session, relay.reserved, cost);
-        context.metrics.observeRelay(labels, performance.now() - started, event.usage, cost, firstByteAt - started);
+        context.metrics.observeRelay(
+          labels,
+          performance.now() - started,
+          event.usage,
+          cost,
+          firstByteAt - started,
+        );
         emit(controller, `${RECEIPT_SSE_PREFIX}${header}\n\n`, false);
         emit(controller, "data: [DONE]\n\n", false);
         signal.removeEventListener("abort", onAbort);
@@ -220,7 +249,11 @@ export async function serveRelay(context: ServeContext, relay: VerifiedRelay, si
         const code = (error as { code?: string }).code ?? "backend_error";
         context.metrics.refusals.inc({ code: `stream_${code}` });
         const status = (error as { status?: number }).status ?? 502;
-        emit(controller, `data: ${JSON.stringify(openAiError(status, code, (error as Error).message.split("\n")[0] ?? "stream failed"))}\n\n`, false);
+        emit(
+          controller,
+          `data: ${JSON.stringify(openAiError(status, code, (error as Error).message.split("\n")[0] ?? "stream failed"))}\n\n`,
+          false,
+        );
         controller.close();
       }
     },
@@ -236,6 +269,10 @@ export async function serveRelay(context: ServeContext, relay: VerifiedRelay, si
   });
   return new Response(stream, {
     status: 200,
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" },
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    },
   });
 }

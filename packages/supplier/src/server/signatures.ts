@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
-import { type Address, getAddress, type Hex, hexToBytes } from "viem";
 import { keccak_256 } from "@noble/hashes/sha3";
+import { type Address, getAddress, type Hex, hexToBytes } from "viem";
 
 // libsecp256k1 through its npm binding: ~20x the signatures per core of viem's pure-JS path (field notes),
 // and signature work is the first throughput ceiling of the relay hot path.

@@ -1,8 +1,8 @@
 import {
   decodeRelayHeader,
   isServable,
-  openAiRouteSchemas,
   type OpenAiRoute,
+  openAiRouteSchemas,
   type RelayRequest,
   relayKey,
   type SessionParams,
@@ -17,7 +17,13 @@ import { type RelayRefusal, refusal } from "./RelayRefusal.ts";
 import { recoverDigestSigner } from "./signatures.ts";
 
 /** A model this node serves. */
-export type ServedModel = { name: string; modelId: Hex; backend: Backend; inputPrice: bigint; outputPrice: bigint };
+export type ServedModel = {
+  name: string;
+  modelId: Hex;
+  backend: Backend;
+  inputPrice: bigint;
+  outputPrice: bigint;
+};
 
 export type RelayContext = {
   supplier: Address;
@@ -58,13 +64,25 @@ export async function verifyRelay(
     decoded = decodeRelayHeader(header);
   } catch (error) {
     return header
-      ? refusal(400, "invalid_relay_header", (error as Error).message.split("\n")[0] ?? "invalid Aviary-Relay header")
-      : refusal(400, "missing_relay_header", "This endpoint serves relays: send the signed request in the Aviary-Relay header.");
+      ? refusal(
+          400,
+          "invalid_relay_header",
+          (error as Error).message.split("\n")[0] ?? "invalid Aviary-Relay header",
+        )
+      : refusal(
+          400,
+          "missing_relay_header",
+          "This endpoint serves relays: send the signed request in the Aviary-Relay header.",
+        );
   }
   const { request, signature } = decoded;
 
   if (getAddress(request.supplier) !== context.supplier) {
-    return refusal(400, "wrong_supplier", `The relay names supplier ${request.supplier}, but this node is ${context.supplier}.`);
+    return refusal(
+      400,
+      "wrong_supplier",
+      `The relay names supplier ${request.supplier}, but this node is ${context.supplier}.`,
+    );
   }
   const model = context.models.get(request.model.toLowerCase());
   if (!model) return refusal(404, "unknown_model", `Model ${request.model} is not served by this supplier.`);
@@ -75,10 +93,18 @@ export async function verifyRelay(
   const head = context.chain.head;
   const current = context.chain.currentSession;
   if (request.session > current) {
-    return refusal(400, "session_not_started", `Session ${request.session} has not started (current session ${current}).`);
+    return refusal(
+      400,
+      "session_not_started",
+      `Session ${request.session} has not started (current session ${current}).`,
+    );
   }
   if (!isServable(request.session, head, context.sessionParams)) {
-    return refusal(400, "session_expired", `Session ${request.session} is over (block ${head}, current session ${current}).`);
+    return refusal(
+      400,
+      "session_expired",
+      `Session ${request.session} is over (block ${head}, current session ${current}).`,
+    );
   }
 
   if (bytesToHex(keccak_256(bodyBytes)) !== request.bodyHash.toLowerCase()) {
@@ -87,7 +113,12 @@ export async function verifyRelay(
 
   const key = relayKey({ domain: context.domain, request });
   const signer = recoverDigestSigner(hexToBytes(key), signature);
-  if (!signer) return refusal(401, "invalid_signature", "The Aviary-Relay signature does not recover (malformed or high-s).");
+  if (!signer)
+    return refusal(
+      401,
+      "invalid_signature",
+      "The Aviary-Relay signature does not recover (malformed or high-s).",
+    );
   const application = getAddress(request.application);
   if (signer !== application) {
     let delegated: boolean;
@@ -113,9 +144,14 @@ export async function verifyRelay(
       context.chain.budget(application, request.session),
     ]);
   } catch {
-    return refusal(503, "chain_unavailable", "The chain could not be read to check the offer and budget; retry.");
+    return refusal(
+      503,
+      "chain_unavailable",
+      "The chain could not be read to check the offer and budget; retry.",
+    );
   }
-  if (!offer.active) return refusal(404, "unknown_model", `Model ${model.name} is not offered in session ${request.session}.`);
+  if (!offer.active)
+    return refusal(404, "unknown_model", `Model ${model.name} is not offered in session ${request.session}.`);
   if (request.inputPrice !== offer.inputPrice || request.outputPrice !== offer.outputPrice) {
     return refusal(
       400,
@@ -134,11 +170,21 @@ export async function verifyRelay(
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const param = issue?.path.join(".") || undefined;
-    return refusal(400, "invalid_request", `${param ? `${param}: ` : ""}${issue?.message ?? "invalid body"}`, param);
+    return refusal(
+      400,
+      "invalid_request",
+      `${param ? `${param}: ` : ""}${issue?.message ?? "invalid body"}`,
+      param,
+    );
   }
   const body = parsed.data as Record<string, unknown> & { model: string; stream?: boolean | null };
   if (body.model !== model.name) {
-    return refusal(400, "model_mismatch", `The body names model "${body.model}" but the relay is for "${model.name}".`, "model");
+    return refusal(
+      400,
+      "model_mismatch",
+      `The body names model "${body.model}" but the relay is for "${model.name}".`,
+      "model",
+    );
   }
 
   if (!context.nonces.take(request.session, key)) {

@@ -42,7 +42,11 @@ export async function signedRelayHeader(
     ...overrides,
   };
   const signature = await signRelayRequest({ domain: target.domain, request, signer: signerKey });
-  return { header: encodeRelayHeader({ request, signature }), request, relayKey: relayKey({ domain: target.domain, request }) };
+  return {
+    header: encodeRelayHeader({ request, signature }),
+    request,
+    relayKey: relayKey({ domain: target.domain, request }),
+  };
 }
 
 /** POSTs a relay; returns the raw response and the request that was signed. */

@@ -12,16 +12,22 @@ export async function devnetStatus(options: { home?: string; json: boolean }): P
   }
   let blockNumber: bigint | undefined;
   try {
-    blockNumber = await createPublicClient({ transport: http(state.rpcUrl, { retryCount: 0, timeout: 2_000 }) }).getBlockNumber();
+    blockNumber = await createPublicClient({
+      transport: http(state.rpcUrl, { retryCount: 0, timeout: 2_000 }),
+    }).getBlockNumber();
   } catch {
     blockNumber = undefined;
   }
   if (options.json) {
-    console.log(JSON.stringify({ ...state, running: blockNumber !== undefined, blockNumber: blockNumber?.toString() }));
+    console.log(
+      JSON.stringify({ ...state, running: blockNumber !== undefined, blockNumber: blockNumber?.toString() }),
+    );
     return;
   }
   console.log(`devnet in ${home}`);
-  console.log(`  RPC URL      ${state.rpcUrl}  ${blockNumber === undefined ? "(not answering)" : `(block ${blockNumber})`}`);
+  console.log(
+    `  RPC URL      ${state.rpcUrl}  ${blockNumber === undefined ? "(not answering)" : `(block ${blockNumber})`}`,
+  );
   console.log(`  registry     ${state.contracts.registry}`);
   console.log(`  settlement   ${state.contracts.settlement}`);
   console.log(`  token        ${state.contracts.token}`);

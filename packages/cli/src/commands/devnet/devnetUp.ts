@@ -10,7 +10,8 @@ export type DevnetUpOptions = { home?: string; blockTime: number; fresh: boolean
  */
 export async function devnetUp(options: DevnetUpOptions): Promise<void> {
   const started = Date.now();
-  const log = (message: string) => console.log(`[devnet +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
+  const log = (message: string) =>
+    console.log(`[devnet +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
   log("starting anvil");
   const devnet: Devnet = await startDevnet({
     home: options.home,

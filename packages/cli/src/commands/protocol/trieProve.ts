@@ -6,7 +6,7 @@ import { trieProveInputSchema } from "./trieSchemas.ts";
 
 /** `aviary protocol trie-prove`: prints the closest proof for `target`, side nodes from the root down. */
 export async function trieProve(): Promise<void> {
-  const input = parseInput(trieProveInputSchema, await readStdinJson("{\"leaves\":[…],\"target\":\"0x…\"}"));
+  const input = parseInput(trieProveInputSchema, await readStdinJson('{"leaves":[…],"target":"0x…"}'));
   const proof = buildSumTrie(input.leaves).proveClosest(input.target);
   process.stdout.write(
     `${JSON.stringify({

@@ -10,7 +10,7 @@ export function nodeToJson(node: TrieNode): { hash: string; sum: string; count: 
 
 /** `aviary protocol trie-root`: prints the root `(hash, sum, count)` of the leaves on stdin. */
 export async function trieRoot(): Promise<void> {
-  const input = parseInput(trieRootInputSchema, await readStdinJson("{\"leaves\":[…]}"));
+  const input = parseInput(trieRootInputSchema, await readStdinJson('{"leaves":[…]}'));
   const trie = buildSumTrie(input.leaves);
   process.stdout.write(`${JSON.stringify(nodeToJson(trie.root()))}\n`);
 }

@@ -18,4 +18,6 @@ export const trieLeafSchema = z.object({ key: hex32, valueHash: hex32, weight })
 export const trieRootInputSchema = z.object({ leaves: z.array(trieLeafSchema) }).strict();
 
 /** stdin of `aviary protocol trie-prove`. */
-export const trieProveInputSchema = z.object({ leaves: z.array(trieLeafSchema).min(1), target: hex32 }).strict();
+export const trieProveInputSchema = z
+  .object({ leaves: z.array(trieLeafSchema).min(1), target: hex32 })
+  .strict();

@@ -14,7 +14,11 @@ export async function supplierStatus(options: { config: string; json: boolean })
     functionName: "supplierStake",
     args: [supplier],
   });
-  const session = await client.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "currentSession" });
+  const session = await client.readContract({
+    address: registry,
+    abi: aviaryRegistryAbi,
+    functionName: "currentSession",
+  });
   const offers = [];
   for (const model of config.models) {
     const [active, inputPrice, outputPrice] = await client.readContract({
@@ -23,7 +27,12 @@ export async function supplierStatus(options: { config: string; json: boolean })
       functionName: "offerAt",
       args: [supplier, keccak256(toHex(model.name)), session],
     });
-    offers.push({ model: model.name, active, inputPrice: inputPrice.toString(), outputPrice: outputPrice.toString() });
+    offers.push({
+      model: model.name,
+      active,
+      inputPrice: inputPrice.toString(),
+      outputPrice: outputPrice.toString(),
+    });
   }
   const url = config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
   let node: unknown;
@@ -49,7 +58,11 @@ export async function supplierStatus(options: { config: string; json: boolean })
   console.log(`supplier ${supplier} (session ${session})`);
   console.log(`  stake      ${formatUnits(stake, 18)} (unbonding ${formatUnits(unbonding, 18)})`);
   for (const offer of offers) {
-    console.log(`  offer      ${offer.model}: ${offer.active ? `${offer.inputPrice}/${offer.outputPrice} wei per input/output token` : "not offered this session"}`);
+    console.log(
+      `  offer      ${offer.model}: ${offer.active ? `${offer.inputPrice}/${offer.outputPrice} wei per input/output token` : "not offered this session"}`,
+    );
   }
-  console.log(`  node       ${url}: ${"error" in (node as object) ? (node as { error: string }).error : "answering"}`);
+  console.log(
+    `  node       ${url}: ${"error" in (node as object) ? (node as { error: string }).error : "answering"}`,
+  );
 }
