@@ -21,4 +21,5 @@ export { createSupplierApp } from "./server/createSupplierApp.ts";
 export { SupplierMetrics } from "./server/metrics.ts";
 export { recoverDigestSigner, signDigest } from "./server/signatures.ts";
 export { type SupplierNode, startSupplier, supplierVersion } from "./startSupplier.ts";
+export { ensureTestModel, testModelName, testModelPresets, writeTestModelGguf } from "./testModel/writeTestModelGguf.ts";
 export type { ClaimState, ClaimStatus, RelayRecord, RelayStore } from "./store/RelayStore.ts";

@@ -182,20 +182,24 @@ export async function startSupplier(
     domain,
     sessionParams,
     logger,
-    onEvent: (event: { type: string; paid?: bigint }) => {
-      if (event.type === "claimed") metrics.claims.inc({ outcome: "claimed" });
-      else if (event.type === "claim-failed") metrics.claims.inc({ outcome: "failed" });
-      else if (event.type === "proven") metrics.proofs.inc({ outcome: "proven" });
-      else if (event.type === "proof-failed") metrics.proofs.inc({ outcome: "failed" });
-      else if (event.type === "settled" && event.paid !== undefined) metrics.earnings.inc(Number(event.paid));
+    onEvent: (event) => {
+      if (event.type === "claimed" && !event.adopted) metrics.claims.inc({ outcome: "claimed" });
+      else if (event.type === "failed") metrics.claims.inc({ outcome: "failed" });
+      else if (event.type === "proven" && !event.adopted) metrics.proofs.inc({ outcome: "proven" });
+      else if (event.type === "not-required") metrics.proofs.inc({ outcome: "not_required" });
+      else if (event.type === "settled" && !event.adopted) metrics.earnings.inc(Number(event.paid));
     },
   });
-  const stopWatching = watchBlocks(publicClient, async (blockNumber: bigint) => {
-    chainView.setHead(blockNumber);
-    nonces.forgetBefore(sessionOf(blockNumber, sessionParams) - 1n);
-    meter.forgetBefore(sessionOf(blockNumber, sessionParams) - 1n);
-    await lifecycle.tick(blockNumber);
-  });
+  const watcher = watchBlocks(
+    publicClient,
+    async (blockNumber: bigint) => {
+      chainView.setHead(blockNumber);
+      nonces.forgetBefore(sessionOf(blockNumber, sessionParams) - 1n);
+      meter.forgetBefore(sessionOf(blockNumber, sessionParams) - 1n);
+      await lifecycle.tick(blockNumber);
+    },
+    { onError: (error) => logger.warn({ err: error }, "block poll failed; retrying") },
+  );
 
   const inFlight = { count: 0 };
   let accepting = true;
@@ -256,9 +260,8 @@ export async function startSupplier(
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
-      stopWatching();
+      await watcher.stop();
       chainView.stop();
-      await lifecycle.stop?.();
       await Promise.all(models.map((model) => model.backend.close().catch(() => {})));
       await store.close();
       logger.info("supplier stopped");

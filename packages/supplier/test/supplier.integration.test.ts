@@ -118,7 +118,7 @@ describe("supplier node", () => {
   it("describes itself at GET /v1/supplier", async () => {
     const response = await fetch(`${node.url}/v1/supplier`);
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = (await response.json()) as { session: { number: string } };
     expect(body).toMatchObject({
       address: target.supplier,
       operator: actor(devnet, "spare-1").address,
@@ -194,9 +194,10 @@ describe("supplier node", () => {
       code: string,
     ) => {
       const awaited = await result;
-      const response = awaited instanceof Response ? awaited : awaited.response;
+      // (@hono/node-server replaces the global Response class, so no instanceof here.)
+      const response = "response" in awaited ? awaited.response : awaited;
       expect(response.status).toBe(status);
-      const body = await response.json();
+      const body = (await response.json()) as { error: { code: string; message: unknown } };
       expect(body.error.code).toBe(code);
       expect(typeof body.error.message).toBe("string");
       expect(response.headers.get(RECEIPT_HEADER)).toBeNull();
@@ -383,7 +384,7 @@ describe("supplier node", () => {
     }
     const expired = await sendRelay(target, app().address, app().privateKey, chatBody("late"));
     expect(expired.response.status).toBe(400);
-    expect((await expired.response.json()).error.code).toBe("session_expired");
+    expect(((await expired.response.json()) as { error: { code: string } }).error.code).toBe("session_expired");
 
     await expect
       .poll(

@@ -54,6 +54,7 @@ export function createSupplierApp(parameters: SupplierAppParameters): Hono {
         maxSize: parameters.maxBodyBytes,
         onError: (context) => {
           serveContext.metrics.refusals.inc({ code: "body_too_large" });
+          // The rest of the body is not read, so the connection cannot be reused.
           return context.json(
             openAiError(
               413,
@@ -61,6 +62,7 @@ export function createSupplierApp(parameters: SupplierAppParameters): Hono {
               `The request body is larger than ${parameters.maxBodyBytes} bytes.`,
             ),
             413,
+            { connection: "close" },
           );
         },
       }),

@@ -1,5 +1,5 @@
-import type { Hex } from "viem";
 import type { RelayReceipt, RelayRequest } from "@aviary/protocol";
+import type { Hex } from "viem";
 
 /** Everything needed to put a served relay into a claim and prove it later. */
 export type RelayRecord = {

@@ -1,0 +1,371 @@
+import { z } from "zod";
+import type {
+  Backend,
+  BackendRequest,
+  BackendResponse,
+  BackendRoute,
+  BackendStreamEvent,
+  BackendUsage,
+} from "../Backend.ts";
+import {
+  BackendError,
+  BackendOptionsInvalidError,
+  BackendRequestAbortedError,
+  BackendResponseInvalidError,
+  BackendRouteUnsupportedError,
+  BackendTimeoutError,
+  BackendUnavailableError,
+  BackendUsageMissingError,
+} from "../errors.ts";
+import { parseEmbeddingRequest } from "../parseEmbeddingRequest.ts";
+import { parseGenerationRequest } from "../parseGenerationRequest.ts";
+import { createServerSentEventParser } from "./createServerSentEventParser.ts";
+import {
+  upstreamChunkSchema,
+  upstreamCompletionSchema,
+  upstreamEmbeddingsSchema,
+  upstreamModelsSchema,
+  upstreamUsageSchema,
+} from "./openAiResponseSchemas.ts";
+import { upstreamHttpError } from "./upstreamHttpError.ts";
+
+const routeSchema = z.enum(["chat/completions", "completions", "embeddings"]);
+
+/** Options of {@link OpenAiCompatibleBackend}, validated with zod in the constructor. */
+export const openAiCompatibleBackendOptionsSchema = z.object({
+  /** The upstream's OpenAI base URL, e.g. `http://127.0.0.1:8080/v1` (llama.cpp), `http://127.0.0.1:11434/v1` (Ollama). */
+  baseUrl: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, "")),
+  /** The model name sent upstream (replaces the request's `model`). */
+  model: z.string().min(1),
+  /** Sent as `Authorization: Bearer …` when set. */
+  apiKey: z.string().min(1).optional(),
+  /** Longest wait for the first byte of a response, and between two stream reads. Default 60 000. */
+  timeoutMs: z.number().int().positive().default(60_000),
+  /** Routes the upstream serves. Default chat and completions (embeddings need e.g. llama.cpp `--embeddings`). */
+  routes: z.array(routeSchema).min(1).default(["chat/completions", "completions"]),
+});
+
+export type OpenAiCompatibleBackendOptions = z.input<typeof openAiCompatibleBackendOptionsSchema>;
+
+/** One upstream HTTP exchange: its abort controller, deadline and error mapping. */
+type Call = {
+  signal: AbortSignal;
+  /** `promise`, or a `BackendTimeoutError` (and the exchange aborted) after `timeoutMs`. */
+  deadline<T>(promise: Promise<T>): Promise<T>;
+  /** Any failure of the exchange as a `BackendError`. */
+  failure(error: unknown): BackendError;
+  /** Aborts the exchange (closes the connection, which stops upstream generation). */
+  abort(): void;
+};
+
+/**
+ * Serves through an OpenAI-compatible HTTP server (llama.cpp `llama-server`, vLLM, Ollama): the body is
+ * validated, `model` replaced by the upstream name, bounds made explicit (`max_tokens`, `temperature`), and
+ * the answer schema-checked. Usage must come from the upstream itself: a response (or stream, which asks for
+ * `stream_options.include_usage`) without it fails with `BackendUsageMissingError`.
+ *
+ * Upstream failures map to `BackendError`s: 5xx and unreachable → 502 retryable, timeouts → 504 retryable,
+ * 4xx → 400 with the upstream message (see `upstreamHttpError`).
+ *
+ * @example
+ * ```ts
+ * const backend = new OpenAiCompatibleBackend({ baseUrl: "http://127.0.0.1:8080/v1", model: "qwen2.5-0.5b" });
+ * await backend.start();
+ * for await (const event of backend.stream({ route: "chat/completions", body, signal })) write(event);
+ * ```
+ */
+export class OpenAiCompatibleBackend implements Backend {
+  readonly description: string;
+  private readonly options: z.output<typeof openAiCompatibleBackendOptionsSchema>;
+  private readonly closing = new AbortController();
+
+  constructor(options: OpenAiCompatibleBackendOptions) {
+    const parsed = openAiCompatibleBackendOptionsSchema.safeParse(options);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new BackendOptionsInvalidError({
+        backend: "openai",
+        reason: `\`${issue?.path.join(".")}\`: ${issue?.message}`,
+        details: z.prettifyError(parsed.error),
+      });
+    }
+    this.options = parsed.data;
+    const url = new URL(this.options.baseUrl);
+    url.username = "";
+    url.password = "";
+    this.description = `openai:${url.toString().replace(/\/+$/, "")}`;
+  }
+
+  /**
+   * Checks that `GET {baseUrl}/models` answers with a model list.
+   *
+   * @throws {BackendUnavailableError} unreachable or 5xx; {@link BackendTimeoutError}; other `BackendError`s for
+   * 4xx or an invalid list.
+   */
+  async start(): Promise<void> {
+    const call = this.call(this.closing.signal);
+    try {
+      const response = await call.deadline(
+        fetch(`${this.options.baseUrl}/models`, { headers: this.headers(), signal: call.signal }),
+      );
+      const text = await call.deadline(response.text());
+      if (!response.ok) throw this.httpError(response.status, text);
+      this.parseUpstream(upstreamModelsSchema, text, "GET /models");
+    } catch (error) {
+      throw call.failure(error);
+    } finally {
+      call.abort();
+    }
+  }
+
+  supports(route: BackendRoute): boolean {
+    return this.options.routes.includes(route);
+  }
+
+  async complete(request: BackendRequest): Promise<BackendResponse> {
+    const { body, requestedModel } = this.upstreamBody(request, false);
+    const call = this.call(request.signal);
+    try {
+      const response = await call.deadline(this.post(request.route, body, call.signal));
+      const text = await call.deadline(response.text());
+      if (!response.ok) throw this.httpError(response.status, text);
+      const schema = request.route === "embeddings" ? upstreamEmbeddingsSchema : upstreamCompletionSchema;
+      const json = this.parseUpstream(schema, text, request.route);
+      const usage = this.usage(json.usage, request.route);
+      return { body: { ...json, model: requestedModel ?? json.model }, usage };
+    } catch (error) {
+      throw call.failure(error);
+    } finally {
+      call.abort();
+    }
+  }
+
+  async *stream(request: BackendRequest): AsyncGenerator<BackendStreamEvent, void, void> {
+    if (request.route === "embeddings") {
+      throw new BackendRouteUnsupportedError({
+        route: "embeddings",
+        description: this.description,
+        reason: "embeddings are not streamed",
+      });
+    }
+    const { body, requestedModel } = this.upstreamBody(request, true);
+    const call = this.call(request.signal);
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    try {
+      const response = await call.deadline(this.post(request.route, body, call.signal));
+      if (!response.ok) throw this.httpError(response.status, await call.deadline(response.text()));
+      const contentType = response.headers.get("content-type") ?? "";
+      if (!contentType.includes("text/event-stream") || !response.body) {
+        const text = await call.deadline(response.text());
+        throw new BackendResponseInvalidError({
+          description: this.description,
+          reason: `expected an event stream, got \`${contentType || "no content type"}\`: ${text.slice(0, 200)}`,
+        });
+      }
+      reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      const parser = createServerSentEventParser();
+      let usage: BackendUsage | undefined;
+      let finished = false;
+      let done = false;
+      while (!done) {
+        const read = await call.deadline(reader.read());
+        const events = read.done
+          ? [...parser.feed(decoder.decode()), ...parser.end()]
+          : parser.feed(decoder.decode(read.value, { stream: true }));
+        for (const event of events) {
+          if (event.data === "[DONE]") {
+            done = true;
+            break;
+          }
+          const chunk = this.parseUpstream(upstreamChunkSchema, event.data, `${request.route} stream`);
+          if (chunk.usage != null) usage = this.usage(chunk.usage, request.route);
+          if (chunk.choices.length === 0) continue;
+          if (chunk.choices.some((choice) => choice.finish_reason != null)) finished = true;
+          const { usage: _usage, ...rest } = chunk;
+          yield { type: "chunk", chunk: { ...rest, model: requestedModel ?? rest.model } };
+        }
+        if (read.done) break;
+      }
+      if (!done && !finished) {
+        throw new BackendResponseInvalidError({
+          description: this.description,
+          reason: "the stream ended before its last chunk",
+        });
+      }
+      if (!usage) throw new BackendUsageMissingError({ description: this.description });
+      yield { type: "usage", usage };
+    } catch (error) {
+      throw call.failure(error);
+    } finally {
+      call.abort();
+      await reader?.cancel().catch(() => undefined);
+    }
+  }
+
+  /** Aborts requests in flight; later calls fail with `BackendUnavailableError`. */
+  async close(): Promise<void> {
+    this.closing.abort();
+  }
+
+  private headers(): Record<string, string> {
+    return {
+      accept: "application/json, text/event-stream",
+      ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+    };
+  }
+
+  private post(route: BackendRoute, body: Record<string, unknown>, signal: AbortSignal): Promise<Response> {
+    return fetch(`${this.options.baseUrl}/${route}`, {
+      method: "POST",
+      headers: { ...this.headers(), "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal,
+    });
+  }
+
+  /** Validates the request locally (400 without a round trip) and builds the body sent upstream. */
+  private upstreamBody(
+    request: BackendRequest,
+    stream: boolean,
+  ): { body: Record<string, unknown>; requestedModel: string | undefined } {
+    if (this.closing.signal.aborted) throw this.closedError();
+    if (!this.supports(request.route)) {
+      throw new BackendRouteUnsupportedError({ route: request.route, description: this.description });
+    }
+    const body: Record<string, unknown> = { ...request.body, model: this.options.model };
+    if (request.route === "embeddings") {
+      return { body, requestedModel: parseEmbeddingRequest(request.body).model };
+    }
+    const parsed = parseGenerationRequest(request.route, request.body);
+    // Explicit bounds: servers differ in defaults (llama.cpp generates without limit, Ollama samples at 0.8).
+    body.max_tokens = parsed.maxTokens;
+    delete body.max_completion_tokens;
+    body.temperature = parsed.temperature;
+    body.stream = stream;
+    if (stream) body.stream_options = { include_usage: true };
+    else delete body.stream_options;
+    return { body, requestedModel: parsed.model };
+  }
+
+  private call(requestSignal: AbortSignal): Call {
+    const controller = new AbortController();
+    const signal = AbortSignal.any([requestSignal, controller.signal, this.closing.signal]);
+    const { timeoutMs } = this.options;
+    const description = this.description;
+    let timedOut = false;
+    return {
+      signal,
+      async deadline<T>(promise: Promise<T>): Promise<T> {
+        promise.catch(() => undefined);
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+            reject(new BackendTimeoutError({ description, timeoutMs }));
+          }, timeoutMs);
+        });
+        try {
+          return await Promise.race([promise, timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      failure: (error) => {
+        if (error instanceof BackendError) return error;
+        if (timedOut) return new BackendTimeoutError({ description, timeoutMs, cause: error });
+        if (requestSignal.aborted) return new BackendRequestAbortedError({ cause: error });
+        if (this.closing.signal.aborted) return this.closedError();
+        return new BackendUnavailableError({ description, reason: networkReason(error), cause: error });
+      },
+      abort: () => controller.abort(),
+    };
+  }
+
+  private closedError(): BackendError {
+    return new BackendUnavailableError({
+      description: this.description,
+      reason: "closed",
+      status: 503,
+      isRetryable: false,
+    });
+  }
+
+  private httpError(status: number, body: string): BackendError {
+    return upstreamHttpError({
+      description: this.description,
+      status,
+      body,
+      timeoutMs: this.options.timeoutMs,
+    });
+  }
+
+  private parseUpstream<Schema extends z.ZodType>(
+    schema: Schema,
+    text: string,
+    what: string,
+  ): z.infer<Schema> {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (cause) {
+      throw new BackendResponseInvalidError({
+        description: this.description,
+        reason: `${what}: not JSON: ${text.slice(0, 200)}`,
+        cause,
+      });
+    }
+    if (typeof json === "object" && json !== null && "error" in json && !("choices" in json)) {
+      // llama.cpp and vLLM report failures inside a stream as an `error` event.
+      throw new BackendUnavailableError({
+        description: this.description,
+        reason: "upstream reported an error",
+        details: JSON.stringify((json as { error: unknown }).error).slice(0, 500),
+      });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new BackendResponseInvalidError({
+        description: this.description,
+        reason: `${what}: \`${issue?.path.join(".")}\`: ${issue?.message}`,
+        cause: parsed.error,
+      });
+    }
+    return parsed.data;
+  }
+
+  /** The upstream's counts; generation routes must report `completion_tokens`, embeddings need not. */
+  private usage(value: unknown, route: BackendRoute): BackendUsage {
+    if (value == null) throw new BackendUsageMissingError({ description: this.description });
+    const parsed = upstreamUsageSchema.safeParse(value);
+    if (!parsed.success) {
+      throw new BackendResponseInvalidError({
+        description: this.description,
+        reason: "invalid `usage`",
+        cause: parsed.error,
+      });
+    }
+    const completionTokens = parsed.data.completion_tokens;
+    if (completionTokens === undefined && route !== "embeddings") {
+      throw new BackendUsageMissingError({ description: this.description });
+    }
+    return { promptTokens: parsed.data.prompt_tokens, completionTokens: completionTokens ?? 0 };
+  }
+}
+
+/** A short reason for a failed `fetch` (`connection refused (ECONNREFUSED)`, …). */
+function networkReason(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  const known: Record<string, string> = {
+    ECONNREFUSED: "connection refused",
+    ECONNRESET: "connection reset",
+    ENOTFOUND: "host not found",
+    EHOSTUNREACH: "host unreachable",
+    UND_ERR_SOCKET: "connection closed",
+  };
+  if (typeof code === "string") return `${known[code] ?? "network error"} (${code})`;
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,8 @@
+import { MemoryRelayStore, memoryRelayStoreData } from "./MemoryRelayStore.ts";
+import { describeRelayStoreConformance } from "./relayStore.conformance.ts";
+
+// Memory appends are atomic, so there is no torn line to simulate: the suite skips that test.
+describeRelayStoreConformance("MemoryRelayStore", () => {
+  const data = memoryRelayStoreData();
+  return { store: new MemoryRelayStore({ data }), reopen: () => new MemoryRelayStore({ data }) };
+});
