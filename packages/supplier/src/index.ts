@@ -6,6 +6,9 @@ export type {
   BackendStreamEvent,
   BackendUsage,
 } from "./backends/Backend.ts";
+export { EmbeddedBackend } from "./backends/embedded/EmbeddedBackend.ts";
+export { BackendError } from "./backends/errors.ts";
+export { OpenAiCompatibleBackend } from "./backends/openai/OpenAiCompatibleBackend.ts";
 export {
   loadSupplierConfig,
   parseSupplierConfig,
@@ -16,10 +19,20 @@ export {
   supplierEnvironment,
 } from "./config/supplierConfig.ts";
 export { SupplierStartError } from "./errors.ts";
+export { SessionLifecycle } from "./pipeline/SessionLifecycle.ts";
+export type { LifecycleEvent } from "./pipeline/types.ts";
+export { watchBlocks } from "./pipeline/watchBlocks.ts";
 export { ChainView } from "./server/ChainView.ts";
 export { createSupplierApp } from "./server/createSupplierApp.ts";
 export { SupplierMetrics } from "./server/metrics.ts";
 export { recoverDigestSigner, signDigest } from "./server/signatures.ts";
 export { type SupplierNode, startSupplier, supplierVersion } from "./startSupplier.ts";
-export { ensureTestModel, testModelName, testModelPresets, writeTestModelGguf } from "./testModel/writeTestModelGguf.ts";
+export { FileRelayStore, type FileRelayStoreParameters } from "./store/FileRelayStore.ts";
+export { MemoryRelayStore } from "./store/MemoryRelayStore.ts";
 export type { ClaimState, ClaimStatus, RelayRecord, RelayStore } from "./store/RelayStore.ts";
+export {
+  ensureTestModel,
+  testModelName,
+  testModelPresets,
+  writeTestModelGguf,
+} from "./testModel/writeTestModelGguf.ts";

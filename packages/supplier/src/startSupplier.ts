@@ -261,6 +261,7 @@ export async function startSupplier(
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await watcher.stop();
+      await lifecycle.stop();
       chainView.stop();
       await Promise.all(models.map((model) => model.backend.close().catch(() => {})));
       await store.close();

@@ -187,6 +187,20 @@ describe("supplier node", () => {
     served.push(relayKey);
   });
 
+  it("serves more streams, one after another, than the runtime has parallel sequences", async () => {
+    for (let index = 0; index < 6; index += 1) {
+      const { response, relayKey } = await sendRelay(
+        target,
+        app().address,
+        app().privateKey,
+        chatBody(`stream ${index}`, { stream: true, max_tokens: 4 }),
+      );
+      expect(response.status).toBe(200);
+      expect(await response.text()).toMatch(/: aviary-receipt [A-Za-z0-9_-]+\n\ndata: \[DONE\]\n\n$/);
+      served.push(relayKey);
+    }
+  });
+
   describe("refuses, at no cost and with the right code", () => {
     const expectRefusal = async (
       result: Promise<{ response: Response }> | Promise<Response>,
@@ -384,7 +398,9 @@ describe("supplier node", () => {
     }
     const expired = await sendRelay(target, app().address, app().privateKey, chatBody("late"));
     expect(expired.response.status).toBe(400);
-    expect(((await expired.response.json()) as { error: { code: string } }).error.code).toBe("session_expired");
+    expect(((await expired.response.json()) as { error: { code: string } }).error.code).toBe(
+      "session_expired",
+    );
 
     await expect
       .poll(

@@ -115,7 +115,7 @@ export class SessionLifecycle {
         const message = describeError(error);
         context.lastErrors.set(action, message);
         logger.warn(
-          { session: session?.toString(), action, claimKey, error },
+          { session: session?.toString(), action, claimKey, err: error },
           `${action} failed, retrying: ${message}`,
         );
         const event: LifecycleEvent = { type: "retry", action, message, error };
@@ -291,7 +291,7 @@ export class SessionLifecycle {
     try {
       this.#onEvent(event);
     } catch (error) {
-      this.#context.logger.warn({ error, event: event.type }, "onEvent threw");
+      this.#context.logger.warn({ err: error, event: event.type }, "onEvent threw");
     }
   }
 }

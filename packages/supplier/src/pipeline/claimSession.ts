@@ -41,7 +41,12 @@ export async function claimSession(
     if (onChain) {
       if (onChain.root.hash !== claim.root.hash)
         context.logger.warn(
-          { session, claimKey: claim.claimKey, onChain: onChain.root.hash, rebuilt: claim.root.hash },
+          {
+            session: session.toString(),
+            claimKey: claim.claimKey,
+            onChain: onChain.root.hash,
+            rebuilt: claim.root.hash,
+          },
           "the claim on chain has another root than the one rebuilt from the records",
         );
       await context.book.put({
@@ -101,7 +106,12 @@ export async function claimSession(
         transactionHash: receipt.transactionHash,
       });
       context.logger.info(
-        { session, claimKey: claim.claimKey, relays: claim.relays.length, sum: claim.root.sum.toString() },
+        {
+          session: session.toString(),
+          claimKey: claim.claimKey,
+          relays: claim.relays.length,
+          sum: claim.root.sum.toString(),
+        },
         "claimed",
       );
     } catch (error) {

@@ -6,7 +6,7 @@ import { ContractFunctionRevertedError, BaseError as ViemBaseError } from "viem"
  *
  * @example
  * ```ts
- * logger.warn({ error }, `claim failed: ${describeError(error)}`);
+ * logger.warn({ err: error }, `claim failed: ${describeError(error)}`);
  * ```
  */
 export function describeError(error: unknown): string {

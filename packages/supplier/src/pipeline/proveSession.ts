@@ -59,7 +59,10 @@ export async function proveSession(
       });
       if (!receipt) return;
       context.lastErrors.delete(key);
-      context.logger.info({ session, transactionHash: receipt.transactionHash }, "proof seed recorded");
+      context.logger.info(
+        { session: session.toString(), transactionHash: receipt.transactionHash },
+        "proof seed recorded",
+      );
     } catch (error) {
       context.retry({ session, action: key, error });
       return;
@@ -161,7 +164,10 @@ export async function proveSession(
         relayKey: proof.key,
         transactionHash: receipt.transactionHash,
       });
-      context.logger.info({ session, claimKey: state.claimKey, relayKey: proof.key }, "proven");
+      context.logger.info(
+        { session: session.toString(), claimKey: state.claimKey, relayKey: proof.key },
+        "proven",
+      );
     } catch (error) {
       context.retry({ session, action: key, claimKey: state.claimKey, error });
     }
@@ -190,7 +196,7 @@ function isProofRequired(context: LifecycleContext, claimKey: Hex): Promise<bool
 async function markNotRequired(context: LifecycleContext, state: ClaimState): Promise<void> {
   await put(context, state, "not-required");
   context.emit({ type: "not-required", session: state.session, claimKey: state.claimKey });
-  context.logger.info({ session: state.session, claimKey: state.claimKey }, "no proof required");
+  context.logger.info({ session: state.session.toString(), claimKey: state.claimKey }, "no proof required");
 }
 
 async function put(

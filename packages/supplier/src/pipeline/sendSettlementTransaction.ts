@@ -57,7 +57,7 @@ export async function sendSettlementTransaction(
       });
       if (transaction) {
         context.logger.info(
-          { session, action, transactionHash: pending },
+          { session: session.toString(), action, transactionHash: pending },
           `${action} transaction still pending`,
         );
         return undefined;

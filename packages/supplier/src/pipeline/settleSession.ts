@@ -124,5 +124,8 @@ async function settled(
         }
       : { type: "settled", session: state.session, claimKey: state.claimKey, paid, adopted: true },
   );
-  context.logger.info({ session: state.session, claimKey: state.claimKey, paid: paid.toString() }, "settled");
+  context.logger.info(
+    { session: state.session.toString(), claimKey: state.claimKey, paid: paid.toString() },
+    "settled",
+  );
 }

@@ -21,7 +21,7 @@ export type WatchBlocksReturnType = {
  * @example
  * ```ts
  * const watcher = watchBlocks(publicClient, (blockNumber) => lifecycle.tick(blockNumber), {
- *   onError: (error) => logger.warn({ error }, "block poll failed"),
+ *   onError: (error) => logger.warn({ err: error }, "block poll failed"),
  * });
  * // …
  * await watcher.stop();

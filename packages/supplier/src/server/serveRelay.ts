@@ -240,6 +240,8 @@ export async function serveRelay(
         emit(controller, "data: [DONE]\n\n", false);
         signal.removeEventListener("abort", onAbort);
         controller.close();
+        // Let the backend's generator run its cleanup (it releases its runtime sequence there).
+        await iterator.return?.(undefined);
       } catch (error) {
         if (finished) return;
         finished = true;
@@ -255,6 +257,7 @@ export async function serveRelay(
           false,
         );
         controller.close();
+        await iterator.return?.(undefined);
       }
     },
     cancel(reason) {

@@ -1,4 +1,4 @@
-import { type FileHandle, open } from "node:fs/promises";
+import { access, type FileHandle, open } from "node:fs/promises";
 import { RelayStoreClosedError, RelayStoreWriteError } from "./errors.ts";
 
 /**
@@ -32,6 +32,7 @@ type Waiter = { resolve: () => void; reject: (error: unknown) => void };
 export class AppendLog {
   readonly path: string;
   readonly #syncMode: AppendLogSyncMode;
+  readonly #onCreated: (() => Promise<void>) | undefined;
   #handle: Promise<FileHandle> | undefined;
   #size = 0;
   #queue: string[] = [];
@@ -45,9 +46,16 @@ export class AppendLog {
   #failure: RelayStoreWriteError | undefined;
   readonly #stats: AppendLogStats = { appends: 0, writes: 0, syncs: 0 };
 
-  constructor(path: string, { syncMode }: { syncMode: AppendLogSyncMode }) {
+  /**
+   * @param path - the file (created on the first append if missing).
+   * @param options.syncMode - see {@link AppendLogSyncMode}.
+   * @param options.onCreated - awaited after this log created its file, before the first batch resolves (to
+   * make the new directory entry durable).
+   */
+  constructor(path: string, options: { syncMode: AppendLogSyncMode; onCreated?: () => Promise<void> }) {
     this.path = path;
-    this.#syncMode = syncMode;
+    this.#syncMode = options.syncMode;
+    this.#onCreated = options.onCreated;
   }
 
   /** Counters since this log was created. */
@@ -137,9 +145,14 @@ export class AppendLog {
   #openHandle(): Promise<FileHandle> {
     if (!this.#handle) {
       this.#handle = (async () => {
+        const created = await access(this.path).then(
+          () => false,
+          () => true,
+        );
         const handle = await open(this.path, "a");
         try {
           this.#size = (await handle.stat()).size;
+          if (created) await this.#onCreated?.();
         } catch (error) {
           await handle.close().catch(() => {});
           throw error;

@@ -1,5 +1,5 @@
 // Appends per second with 64 appends in flight, per fsync policy (records are prepared beforehand, so this
-// measures validation, encoding and the writes):
+// measures validation, encoding and the writes), then reading them back:
 //   node --import tsx packages/supplier/src/store/FileRelayStore.bench.ts [records]
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -29,9 +29,16 @@ async function run(name: string, store: RelayStore, stats?: () => { writes: numb
   );
   const seconds = (performance.now() - started) / 1000;
   const counters = stats?.();
+  const readStarted = performance.now();
+  let read = 0;
+  for await (const _record of store.readSession(1n)) read += 1;
+  const readSeconds = (performance.now() - readStarted) / 1000;
   await store.close();
   const perWrite = counters ? ` (${counters.writes} writes, ${counters.syncs} fsyncs)` : "";
-  console.log(`${name.padEnd(24)} ${Math.round(total / seconds).toLocaleString("en")} appends/s${perWrite}`);
+  console.log(
+    `${name.padEnd(24)} ${Math.round(total / seconds).toLocaleString("en")} appends/s${perWrite}; ` +
+      `readSession ${Math.round(read / readSeconds).toLocaleString("en")} records/s`,
+  );
 }
 
 await run("memory", new MemoryRelayStore());

@@ -90,6 +90,19 @@ describe("FileRelayStore files", () => {
     expect(syncs).toBeGreaterThanOrEqual(1);
   });
 
+  test("test_fsyncInterval_syncsWrittenFilesInTheBackground", async () => {
+    const directory = await temporaryDirectory();
+    directories.push(directory);
+    const store = new FileRelayStore({ directory, fsync: "interval", fsyncIntervalMs: 10 });
+    await store.open();
+    stores.push(store);
+    await store.append(makeRelayRecord({ session: 1n, nonce: 1n }));
+    await store.putClaim(makeClaimState({ session: 1n }));
+    expect(store.stats().syncs).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(store.stats().syncs).toBe(2); // the session file and the claim book, once each
+  });
+
   test("test_open_truncatesTornLastLine", async () => {
     const directory = await temporaryDirectory();
     directories.push(directory);

@@ -11,9 +11,9 @@ import {
   claimStateSchema,
   copyClaimState,
   decodeLine,
+  decodeRelayRecordLine,
   encodeClaimState,
   encodeRelayRecord,
-  relayRecordSchema,
 } from "./relayStoreCodec.ts";
 import { repairTornTail } from "./repairTornTail.ts";
 
@@ -82,6 +82,8 @@ export class FileRelayStore implements RelayStore {
   #claimLog: AppendLog | undefined;
   readonly #retired: AppendLogStats = { appends: 0, writes: 0, syncs: 0 };
   #repairedFiles = 0;
+  /** Directories that gained a file since their last fsync (`fsync: "interval"`). */
+  readonly #dirtyDirectories = new Set<string>();
 
   constructor(parameters: FileRelayStoreParameters) {
     this.directory = resolve(parameters.directory);
@@ -102,10 +104,12 @@ export class FileRelayStore implements RelayStore {
     this.#state = "opening";
     try {
       await this.#prepareDirectory();
+      // `relays/` may have just been created: make its entry durable too.
+      if (this.#fsync !== "never") await syncDirectory(this.directory);
       this.#lock = await acquireDirectoryLock(this.directory);
       await this.#loadSessions();
       await this.#loadClaims();
-      this.#claimLog = new AppendLog(join(this.directory, CLAIMS_FILE), { syncMode: this.#syncMode() });
+      this.#claimLog = this.#newLog(join(this.directory, CLAIMS_FILE), this.directory);
       if (this.#fsync === "interval") {
         this.#timer = setInterval(() => void this.#syncAll(), this.#fsyncIntervalMs);
         this.#timer.unref();
@@ -126,7 +130,8 @@ export class FileRelayStore implements RelayStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    const session = record.request.session;
+    // A bigint once validated (zod also accepts a number or decimal string there).
+    const session = BigInt(record.request.session);
     const key = session.toString();
     const pruning = this.#pruning.get(key);
     if (pruning) return pruning.then(() => this.#appendLine(session, key, line));
@@ -137,7 +142,7 @@ export class FileRelayStore implements RelayStore {
     this.#assertOpen("readSession");
     const file = this.#sessionPath(session.toString());
     for await (const { text, line } of readJsonLines(file)) {
-      const decoded = decodeLine(text, relayRecordSchema);
+      const decoded = decodeRelayRecordLine(text);
       if (!decoded.ok)
         throw new RelayStoreCorruptError({ file, line, reason: decoded.reason, cause: decoded.cause });
       yield decoded.value;
@@ -228,21 +233,33 @@ export class FileRelayStore implements RelayStore {
     if (this.#state !== "open") return Promise.reject(new RelayStoreClosedError({ operation: "append" }));
     let log = this.#logs.get(key);
     if (!log) {
-      log = new AppendLog(this.#sessionPath(key), { syncMode: this.#syncMode() });
+      log = this.#newLog(this.#sessionPath(key), this.#relaysDirectory);
       this.#logs.set(key, log);
     }
     this.#sessions.add(session);
     return log.append(line);
   }
 
-  #syncMode() {
-    return this.#fsync === "always" ? ("always" as const) : ("on-request" as const);
+  /** A log whose new file's directory entry is made durable as the fsync policy says. */
+  #newLog(path: string, directory: string): AppendLog {
+    return new AppendLog(path, {
+      syncMode: this.#fsync === "always" ? "always" : "on-request",
+      onCreated: async () => {
+        if (this.#fsync === "always") await syncDirectory(directory);
+        else if (this.#fsync === "interval") this.#dirtyDirectories.add(directory);
+      },
+    });
   }
 
   async #syncAll(): Promise<void> {
     const logs = [...this.#logs.values(), ...(this.#claimLog ? [this.#claimLog] : [])];
+    const directories = [...this.#dirtyDirectories];
+    this.#dirtyDirectories.clear();
     // A failed sync is remembered by its log, which then refuses appends with the cause.
-    await Promise.allSettled(logs.filter((log) => log.dirty).map((log) => log.sync()));
+    await Promise.allSettled([
+      ...logs.filter((log) => log.dirty).map((log) => log.sync()),
+      ...directories.map((directory) => syncDirectory(directory)),
+    ]);
   }
 
   #retire(log: AppendLog): void {
@@ -325,11 +342,16 @@ export class FileRelayStore implements RelayStore {
       await handle.close();
     }
     await rename(temporary, file);
-    const directory = await open(this.directory, "r");
-    try {
-      await directory.sync();
-    } finally {
-      await directory.close();
-    }
+    await syncDirectory(this.directory);
+  }
+}
+
+/** fsyncs a directory, making the files created or renamed in it durable. */
+async function syncDirectory(directory: string): Promise<void> {
+  const handle = await open(directory, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

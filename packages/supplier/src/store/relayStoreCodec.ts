@@ -14,6 +14,7 @@ import type { Hex } from "viem";
 import { type ZodType, z } from "zod";
 import { RelayRecordInvalidError } from "./errors.ts";
 import type { ClaimState, RelayRecord } from "./RelayStore.ts";
+import { fastDecodeRelayRecord, fastEncodeRelayRecord } from "./relayRecordFastCodec.ts";
 
 const addressLikeSchema = z
   .string()
@@ -81,6 +82,8 @@ function describeIssues(error: z.ZodError): string {
  * ```
  */
 export function encodeRelayRecord(record: RelayRecord): string {
+  const fast = fastEncodeRelayRecord(record);
+  if (fast !== undefined) return fast;
   const parsed = relayRecordSchema.safeParse(record);
   if (!parsed.success)
     throw new RelayRecordInvalidError({
@@ -131,6 +134,31 @@ export function decodeLine<T>(
     return { ok: false, reason: "not valid JSON", cause: error };
   }
   const parsed = schema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error), cause: parsed.error };
+  return { ok: true, value: parsed.data };
+}
+
+/**
+ * Parses one stored relay record line (fast path for the canonical form, zod otherwise).
+ *
+ * @example
+ * ```ts
+ * const result = decodeRelayRecordLine(line);
+ * if (result.ok) console.log(result.value.relayKey);
+ * ```
+ */
+export function decodeRelayRecordLine(
+  line: string,
+): { ok: true; value: RelayRecord } | { ok: false; reason: string; cause?: unknown } {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    return { ok: false, reason: "not valid JSON", cause: error };
+  }
+  const fast = fastDecodeRelayRecord(json);
+  if (fast) return { ok: true, value: fast };
+  const parsed = relayRecordSchema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error), cause: parsed.error };
   return { ok: true, value: parsed.data };
 }

@@ -21,7 +21,14 @@ export function responseIdentity(route: "chat/completions" | "completions", mode
   };
 }
 
-/** OpenAI `usage` from the runtime's counts. */
+/**
+ * OpenAI `usage` from the runtime's counts.
+ *
+ * @example
+ * ```ts
+ * openAiUsage({ promptTokens: 5, completionTokens: 2 }); // { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 }
+ * ```
+ */
 export function openAiUsage(usage: BackendUsage) {
   return {
     prompt_tokens: usage.promptTokens,
@@ -30,7 +37,14 @@ export function openAiUsage(usage: BackendUsage) {
   };
 }
 
-/** A `chat.completion` body. */
+/**
+ * A `chat.completion` body.
+ *
+ * @example
+ * ```ts
+ * chatCompletionBody(identity, "Hello", "stop", { promptTokens: 5, completionTokens: 2 });
+ * ```
+ */
 export function chatCompletionBody(
   identity: ResponseIdentity,
   content: string,
@@ -47,7 +61,15 @@ export function chatCompletionBody(
   };
 }
 
-/** A `chat.completion.chunk`: `delta` is `{ role }` first, then `{ content }` pieces, then `{}` with the finish reason. */
+/**
+ * A `chat.completion.chunk`: `delta` is `{ role }` first, then `{ content }` pieces, then `{}` with the finish reason.
+ *
+ * @example
+ * ```ts
+ * chatCompletionChunk(identity, { content: "Hel" });
+ * chatCompletionChunk(identity, {}, "length");
+ * ```
+ */
 export function chatCompletionChunk(
   identity: ResponseIdentity,
   delta: { role?: "assistant"; content?: string },
@@ -60,7 +82,14 @@ export function chatCompletionChunk(
   };
 }
 
-/** A `text_completion` body. */
+/**
+ * A `text_completion` body.
+ *
+ * @example
+ * ```ts
+ * textCompletionBody(identity, " upon a time", "length", { promptTokens: 3, completionTokens: 4 });
+ * ```
+ */
 export function textCompletionBody(
   identity: ResponseIdentity,
   text: string,
@@ -75,7 +104,15 @@ export function textCompletionBody(
   };
 }
 
-/** A streamed `text_completion` chunk (OpenAI streams completions with the same `object`). */
+/**
+ * A streamed `text_completion` chunk (OpenAI streams completions with the same `object`).
+ *
+ * @example
+ * ```ts
+ * textCompletionChunk(identity, " upon");
+ * textCompletionChunk(identity, "", "stop");
+ * ```
+ */
 export function textCompletionChunk(
   identity: ResponseIdentity,
   text: string,

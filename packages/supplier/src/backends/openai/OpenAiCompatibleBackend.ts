@@ -275,8 +275,8 @@ export class OpenAiCompatibleBackend implements Backend {
       failure: (error) => {
         if (error instanceof BackendError) return error;
         if (timedOut) return new BackendTimeoutError({ description, timeoutMs, cause: error });
-        if (requestSignal.aborted) return new BackendRequestAbortedError({ cause: error });
         if (this.closing.signal.aborted) return this.closedError();
+        if (requestSignal.aborted) return new BackendRequestAbortedError({ cause: error });
         return new BackendUnavailableError({ description, reason: networkReason(error), cause: error });
       },
       abort: () => controller.abort(),

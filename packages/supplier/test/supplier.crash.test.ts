@@ -1,0 +1,189 @@
+// Crash safety: a supplier node killed with SIGKILL while serving loses nothing it answered. After a restart
+// its claim covers every relay that got a receipt.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { claimKey as computeClaimKey, RECEIPT_HEADER, sessionWindows } from "@aviary/protocol";
+import type { Address, Hex } from "viem";
+import { afterAll, describe, expect, it } from "vitest";
+import { type Devnet, startDevnet, token } from "../../devnet/src/index.ts";
+import { actor, clients, settlement, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
+import { FileRelayStore } from "../src/store/FileRelayStore.ts";
+import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelGguf.ts";
+import { type RelayTarget, sendRelay } from "./utils/relayClient.ts";
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "cli", "bin", "aviary.js");
+const sessionParams = { sessionBlocks: 20n, graceBlocks: 4n, claimBlocks: 8n, proofBlocks: 8n };
+const children: ChildProcess[] = [];
+let devnet: Devnet | undefined;
+
+afterAll(async () => {
+  for (const child of children) child.kill("SIGKILL");
+  await devnet?.stop();
+});
+
+function startNode(configPath: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [cli, "supplier", "start", "--config", configPath], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`supplier did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /ready: supplier .* at (http:\/\/[\d.:]+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1] });
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`supplier exited (${code}):\n${output}`));
+    });
+  });
+}
+
+describe("supplier crash safety", () => {
+  it("SIGKILL mid-session, restart: the claim covers every relay that was answered", async () => {
+    const home = mkdtempSync(join(tmpdir(), "aviary-crash-"));
+    const model = await ensureTestModel({ directory: join(home, "models"), preset: "tiny" });
+    devnet = await startDevnet({ home, persist: false });
+    const c = clients(devnet);
+    const owner = actor(devnet, "supplier-1");
+    const operator = actor(devnet, "spare-1");
+    const application = actor(devnet, "application");
+    const inputPrice = 10n ** 9n;
+    const outputPrice = 2n * 10n ** 9n;
+    const { session, modelId } = await setUpNetwork(c, {
+      source: actor(devnet, "model-source"),
+      sourceShareBps: 1000,
+      suppliers: [{ owner, operator, inputPrice, outputPrice }],
+      applications: [{ actor: application, stake: token(1000) }],
+      model: { name: testModelName, weightsDigest: model.sha256 },
+    });
+    const dataDir = join(home, "supplier-data");
+    const configPath = join(home, "supplier.json");
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        chain: {
+          rpcUrl: devnet.rpcUrl,
+          chainId: devnet.chainId,
+          registry: devnet.contracts.registry,
+          settlement: devnet.contracts.settlement,
+        },
+        supplier: owner.address,
+        operatorKey: operator.privateKey,
+        server: { host: "127.0.0.1", port: 0 },
+        dataDir,
+        models: [
+          {
+            name: testModelName,
+            inputPrice: inputPrice.toString(),
+            outputPrice: outputPrice.toString(),
+            backend: { type: "embedded", path: model.path },
+          },
+        ],
+        log: { level: "warn" },
+      }),
+    );
+
+    const answered = new Set<Hex>();
+    const send = async (target: RelayTarget, index: number) => {
+      try {
+        const { response, relayKey } = await sendRelay(target, application.address, application.privateKey, {
+          model: testModelName,
+          messages: [{ role: "user", content: `request ${index}` }],
+          max_tokens: 6,
+          stream: index % 2 === 0,
+        });
+        const text = await response.text();
+        const receipt =
+          response.headers.get(RECEIPT_HEADER) ?? (/: aviary-receipt /.test(text) ? "sse" : null);
+        if (response.ok && receipt) answered.add(relayKey);
+      } catch {
+        // The node was killed under this request: it was not answered.
+      }
+    };
+
+    const first = await startNode(configPath);
+    const target: RelayTarget = {
+      url: first.url,
+      domain: { chainId: devnet.chainId, verifyingContract: devnet.contracts.settlement as Address },
+      supplier: owner.address,
+      model: modelId,
+      session,
+      inputPrice,
+      outputPrice,
+    };
+    // Four concurrent clients; kill -9 once some relays were answered, while others are in flight.
+    let index = 0;
+    const load = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (index < 400 && first.child.exitCode === null && first.child.signalCode === null)
+          await send(target, index++);
+      }),
+    );
+    await expect.poll(() => answered.size, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(12);
+    first.child.kill("SIGKILL");
+    await load;
+    const answeredBeforeCrash = answered.size;
+    expect(answeredBeforeCrash).toBeGreaterThanOrEqual(12);
+
+    // Restart on the same data; serve a few more.
+    const second = await startNode(configPath);
+    const restarted = { ...target, url: second.url };
+    for (let more = 0; more < 4; more += 1) await send(restarted, 1000 + more);
+    expect(answered.size).toBe(answeredBeforeCrash + 4);
+
+    // Move through the windows; the restarted node claims, proves if required, and settles.
+    const windows = sessionWindows(session, sessionParams);
+    for (let block = await c.publicClient.getBlockNumber(); block < windows.settleFrom + 4n; block += 1n) {
+      await c.testClient.mine({ blocks: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const key = computeClaimKey({
+      supplier: owner.address,
+      application: application.address,
+      model: modelId,
+      session,
+    });
+    await expect
+      .poll(
+        async () =>
+          (await c.publicClient.readContract({ ...settlement(c), functionName: "getClaim", args: [key] }))
+            .root.count,
+        {
+          timeout: 30_000,
+          interval: 250,
+        },
+      )
+      .toBeGreaterThan(0n);
+    const claim = await c.publicClient.readContract({
+      ...settlement(c),
+      functionName: "getClaim",
+      args: [key],
+    });
+
+    second.child.kill("SIGTERM");
+    await new Promise((resolve) => second.child.once("exit", resolve));
+    // Every answered relay is in the log; the claim counts exactly the log (a relay recorded just before the
+    // kill but never answered is in both: served work the client did not see).
+    const store = new FileRelayStore({ directory: dataDir });
+    await store.open();
+    const recorded = new Set<Hex>();
+    for await (const record of store.readSession(session)) recorded.add(record.relayKey);
+    await store.close();
+    if (recorded.size > 0) {
+      for (const relayKey of answered) expect(recorded.has(relayKey)).toBe(true);
+      expect(claim.root.count).toBe(BigInt(recorded.size));
+    }
+    expect(claim.root.count).toBeGreaterThanOrEqual(BigInt(answered.size));
+  });
+});
