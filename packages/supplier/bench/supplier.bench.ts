@@ -5,9 +5,11 @@
 //    p50/p99 and relays/s at concurrency 1 and 64.
 // 2. Runtime: tokens/s of the embedded backend through the supplier against node-llama-cpp called directly,
 //    on the generated test model.
-import { mkdtempSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { encodeRelayHeader, RELAY_HEADER, type RelayRequest, relayKey } from "@aviary/protocol";
 import pino from "pino";
 import { type Address, type Hex, hexToBytes, keccak256, toBytes } from "viem";
@@ -17,7 +19,29 @@ import { parseSupplierConfig } from "../src/config/supplierConfig.ts";
 import { signDigest } from "../src/server/signatures.ts";
 import { startSupplier } from "../src/startSupplier.ts";
 import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelGguf.ts";
-import { startInstantOpenAiServer } from "../test/utils/instantOpenAiServer.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const children: ChildProcess[] = [];
+process.once("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+/** Spawns a process and resolves with the first match of `pattern` in its output. */
+function spawnAndWait(command: string, args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: string }> {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let output = "";
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = pattern.exec(output);
+      if (match?.[1]) resolve({ child, match: match[1] });
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited (${code}):\n${output}`)));
+  });
+}
 
 const requestsPerRun = Number(process.env.BENCH_SUPPLIER_REQUESTS ?? 3000);
 const generationTokens = Number(process.env.BENCH_SUPPLIER_TOKENS ?? 128);
@@ -65,7 +89,9 @@ const ms = (value: number) => `${value.toFixed(2)} ms`;
 async function protocolOverhead(): Promise<void> {
   console.log("\n## 1. Protocol overhead (instant OpenAI-compatible backend, non-streamed chat)\n");
   const home = mkdtempSync(join(tmpdir(), "aviary-bench-supplier-"));
-  const instant = await startInstantOpenAiServer({ chunks: 8 });
+  // The backend and the supplier each run in their own process, like in production; this process is the client.
+  const instant = await spawnAndWait(process.execPath, ["--import", "tsx", join(here, "instantServerProcess.ts")], /listening (\S+)/);
+  const instantUrl = instant.match;
   const devnet = await startDevnet({ home, persist: false });
   const c = clients(devnet);
   const owner = actor(devnet, "supplier-1");
@@ -79,29 +105,25 @@ async function protocolOverhead(): Promise<void> {
     applications: [{ actor: application, stake: token(1000) }],
     model: { name: modelName, weightsDigest: keccak256(toBytes("instant")) },
   });
-  const node = await startSupplier(
-    parseSupplierConfig({
-      chain: {
-        rpcUrl: devnet.rpcUrl,
-        chainId: devnet.chainId,
-        registry: devnet.contracts.registry,
-        settlement: devnet.contracts.settlement,
-      },
+  const configPath = join(home, "supplier.json");
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      chain: { rpcUrl: devnet.rpcUrl, chainId: devnet.chainId, registry: devnet.contracts.registry, settlement: devnet.contracts.settlement },
       supplier: owner.address,
       operatorKey: operator.privateKey,
       server: { host: "127.0.0.1", port: 0 },
       dataDir: join(home, "data"),
-      models: [
-        {
-          name: modelName,
-          inputPrice: "1",
-          outputPrice: "1",
-          backend: { type: "openai", baseUrl: instant.baseUrl, model: "instant" },
-        },
-      ],
+      models: [{ name: modelName, inputPrice: "1", outputPrice: "1", backend: { type: "openai", baseUrl: instantUrl, model: "instant" } }],
+      log: { level: "warn" },
     }),
-    { logger: pino({ level: "silent" }) },
   );
+  const supplierProcess = await spawnAndWait(
+    process.execPath,
+    [join(here, "..", "..", "cli", "bin", "aviary.js"), "supplier", "start", "--config", configPath],
+    /ready: supplier .* at (http:\/\/[\d.:]+)/,
+  );
+  const node = { url: supplierProcess.match };
   const domain = { chainId: devnet.chainId, verifyingContract: devnet.contracts.settlement as Address };
   const bodyText = JSON.stringify({
     model: modelName,
@@ -133,7 +155,7 @@ async function protocolOverhead(): Promise<void> {
     });
 
   const direct = (index: number) =>
-    fetch(`${instant.baseUrl}/chat/completions`, {
+    fetch(`${instantUrl}/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: directBody,
@@ -172,8 +194,8 @@ async function protocolOverhead(): Promise<void> {
   }
   console.log("");
   for (const line of summary) console.log(line);
-  await node.stop();
-  await instant.close();
+  supplierProcess.child.kill("SIGTERM");
+  instant.child.kill("SIGTERM");
   await devnet.stop();
 }
 
@@ -297,6 +319,7 @@ async function runtimeThroughput(): Promise<void> {
 }
 
 console.log("# bench:supplier");
+console.log("client, supplier node and instant backend each in their own process (2 cores shared)");
 console.log(`node ${process.version}; ${requestsPerRun} requests per overhead run`);
 await protocolOverhead();
 await runtimeThroughput();

@@ -1,0 +1,6 @@
+// Runs the instant OpenAI-compatible server in its own process (for bench:supplier), printing its URL.
+import { startInstantOpenAiServer } from "../test/utils/instantOpenAiServer.ts";
+
+const server = await startInstantOpenAiServer({ chunks: 8 });
+console.log(`listening ${server.baseUrl}`);
+process.once("SIGTERM", () => void server.close().then(() => process.exit(0)));
