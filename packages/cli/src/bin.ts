@@ -14,10 +14,12 @@ const load = {
     (await import("./commands/supplier/supplierStake.ts")).supplierStake(options),
   supplierStatus: async (options: { config: string; json: boolean }) =>
     (await import("./commands/supplier/supplierStatus.ts")).supplierStatus(options),
-  modelTestModel: async (options: Parameters<typeof import("./commands/model/modelTestModel.ts").modelTestModel>[0]) =>
-    (await import("./commands/model/modelTestModel.ts")).modelTestModel(options),
-  modelPublish: async (options: Parameters<typeof import("./commands/model/modelPublish.ts").modelPublish>[0]) =>
-    (await import("./commands/model/modelPublish.ts")).modelPublish(options),
+  modelTestModel: async (
+    options: Parameters<typeof import("./commands/model/modelTestModel.ts").modelTestModel>[0],
+  ) => (await import("./commands/model/modelTestModel.ts")).modelTestModel(options),
+  modelPublish: async (
+    options: Parameters<typeof import("./commands/model/modelPublish.ts").modelPublish>[0],
+  ) => (await import("./commands/model/modelPublish.ts")).modelPublish(options),
   devnetDown: async (options: { home?: string; reset: boolean }) =>
     (await import("./commands/devnet/devnetDown.ts")).devnetDown(options),
 };

@@ -27,7 +27,11 @@ process.once("exit", () => {
 });
 
 /** Spawns a process and resolves with the first match of `pattern` in its output. */
-function spawnAndWait(command: string, args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: string }> {
+function spawnAndWait(
+  command: string,
+  args: string[],
+  pattern: RegExp,
+): Promise<{ child: ChildProcess; match: string }> {
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let output = "";
@@ -90,7 +94,11 @@ async function protocolOverhead(): Promise<void> {
   console.log("\n## 1. Protocol overhead (instant OpenAI-compatible backend, non-streamed chat)\n");
   const home = mkdtempSync(join(tmpdir(), "aviary-bench-supplier-"));
   // The backend and the supplier each run in their own process, like in production; this process is the client.
-  const instant = await spawnAndWait(process.execPath, ["--import", "tsx", join(here, "instantServerProcess.ts")], /listening (\S+)/);
+  const instant = await spawnAndWait(
+    process.execPath,
+    ["--import", "tsx", join(here, "instantServerProcess.ts")],
+    /listening (\S+)/,
+  );
   const instantUrl = instant.match;
   const devnet = await startDevnet({ home, persist: false });
   const c = clients(devnet);
@@ -109,12 +117,24 @@ async function protocolOverhead(): Promise<void> {
   writeFileSync(
     configPath,
     JSON.stringify({
-      chain: { rpcUrl: devnet.rpcUrl, chainId: devnet.chainId, registry: devnet.contracts.registry, settlement: devnet.contracts.settlement },
+      chain: {
+        rpcUrl: devnet.rpcUrl,
+        chainId: devnet.chainId,
+        registry: devnet.contracts.registry,
+        settlement: devnet.contracts.settlement,
+      },
       supplier: owner.address,
       operatorKey: operator.privateKey,
       server: { host: "127.0.0.1", port: 0 },
       dataDir: join(home, "data"),
-      models: [{ name: modelName, inputPrice: "1", outputPrice: "1", backend: { type: "openai", baseUrl: instantUrl, model: "instant" } }],
+      models: [
+        {
+          name: modelName,
+          inputPrice: "1",
+          outputPrice: "1",
+          backend: { type: "openai", baseUrl: instantUrl, model: "instant" },
+        },
+      ],
       log: { level: "warn" },
     }),
   );

@@ -26,11 +26,14 @@ export async function modelPublish(options: {
   if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
     throw new CliInputError("Publishing needs the source's private key in AVIARY_KEY (0x + 64 hex digits).");
   }
-  if (!(options.kind in kinds)) throw new CliInputError(`--kind must be one of ${Object.keys(kinds).join(", ")}.`);
+  if (!(options.kind in kinds))
+    throw new CliInputError(`--kind must be one of ${Object.keys(kinds).join(", ")}.`);
   const shareBps = Number(options.shareBps);
-  if (!Number.isInteger(shareBps) || shareBps < 0 || shareBps > 10_000) throw new CliInputError("--share-bps must be an integer in [0, 10000].");
+  if (!Number.isInteger(shareBps) || shareBps < 0 || shareBps > 10_000)
+    throw new CliInputError("--share-bps must be an integer in [0, 10000].");
   const devnet = readDevnetState(resolveAviaryHome(options.home));
-  if (!devnet) throw new CliInputError("No devnet.json found: start the network (`npm start`) or pass --home.");
+  if (!devnet)
+    throw new CliInputError("No devnet.json found: start the network (`npm start`) or pass --home.");
 
   const path = resolve(options.file);
   const hash = createHash("sha256");
@@ -61,7 +64,11 @@ export async function modelPublish(options: {
   const publicClient = createPublicClient({ chain, transport: http(devnet.rpcUrl) });
   const wallet = createWalletClient({ chain, transport: http(devnet.rpcUrl), account });
   const registry = devnet.contracts.registry as Hex;
-  const params = await publicClient.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "params" });
+  const params = await publicClient.readContract({
+    address: registry,
+    abi: aviaryRegistryAbi,
+    functionName: "params",
+  });
   const approve = await wallet.writeContract({
     address: devnet.contracts.token as Hex,
     abi: aviaryTokenAbi,
@@ -84,5 +91,7 @@ export async function modelPublish(options: {
   });
   const receipt = await publicClient.waitForTransactionReceipt({ hash: transaction });
   if (receipt.status !== "success") throw new Error(`registerModel reverted (${transaction})`);
-  console.log(`published ${options.name}: modelId ${keccak256(toHex(options.name))} (block ${receipt.blockNumber})`);
+  console.log(
+    `published ${options.name}: modelId ${keccak256(toHex(options.name))} (block ${receipt.blockNumber})`,
+  );
 }

@@ -2,11 +2,20 @@ import { ensureTestModel } from "@aviary/supplier";
 import { CliInputError } from "../../errors.ts";
 
 /** `aviary model test-model`: writes the generated TEST model (meaningless output) and prints its digest. */
-export async function modelTestModel(options: { out: string; preset: string; seed: string; type: string; json: boolean }): Promise<void> {
-  if (!["tiny", "small"].includes(options.preset)) throw new CliInputError(`--preset must be tiny or small, got "${options.preset}".`);
-  if (!["f32", "f16", "q8_0"].includes(options.type)) throw new CliInputError(`--type must be f32, f16 or q8_0, got "${options.type}".`);
+export async function modelTestModel(options: {
+  out: string;
+  preset: string;
+  seed: string;
+  type: string;
+  json: boolean;
+}): Promise<void> {
+  if (!["tiny", "small"].includes(options.preset))
+    throw new CliInputError(`--preset must be tiny or small, got "${options.preset}".`);
+  if (!["f32", "f16", "q8_0"].includes(options.type))
+    throw new CliInputError(`--type must be f32, f16 or q8_0, got "${options.type}".`);
   const seed = Number(options.seed);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new CliInputError(`--seed must be an integer in [0, 4294967295].`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new CliInputError(`--seed must be an integer in [0, 4294967295].`);
   const model = await ensureTestModel({
     directory: options.out,
     preset: options.preset as "tiny" | "small",
@@ -14,5 +23,8 @@ export async function modelTestModel(options: { out: string; preset: string; see
     type: options.type as "f32" | "f16" | "q8_0",
   });
   if (options.json) console.log(JSON.stringify(model));
-  else console.log(`test model (seeded random weights; its output is not meaningful)\n  path    ${model.path}\n  sha256  ${model.sha256}\n  bytes   ${model.bytes}`);
+  else
+    console.log(
+      `test model (seeded random weights; its output is not meaningful)\n  path    ${model.path}\n  sha256  ${model.sha256}\n  bytes   ${model.bytes}`,
+    );
 }
