@@ -98,6 +98,39 @@ devnet
   .addHelpText("after", "\nExample:\n  npx aviary devnet down --reset")
   .action((options: { home?: string; reset: boolean }) => load.devnetDown(options));
 
+const model = program
+  .command("model")
+  .description("Models: content-addressed weights and the sources they pay");
+model
+  .command("test-model")
+  .description(
+    "Write the generated TEST model (seeded random weights, meaningless output) and print its sha256",
+  )
+  .option("-o, --out <dir>", "folder for the GGUF file", ".aviary/models")
+  .option("--preset <name>", "tiny or small", "tiny")
+  .option("--seed <n>", "weights seed", "42")
+  .option("--type <type>", "f32, f16 or q8_0", "f32")
+  .option("--json", "print {path, sha256, bytes}", false)
+  .addHelpText("after", "\nExample:\n  npx aviary model test-model --out .aviary/models --preset tiny")
+  .action((options) => load.modelTestModel(options));
+model
+  .command("publish")
+  .description(
+    "Register a model: computes the weights file's sha256 and registers it (AVIARY_KEY pays the fee)",
+  )
+  .requiredOption("-f, --file <path>", "the weights file (e.g. a GGUF)")
+  .requiredOption("-n, --name <name>", "the model's name; modelId = keccak256(name)")
+  .option("--uri <uri>", "where to get the weights (default file://<path>)")
+  .option("--kind <kind>", "chat, completion, embedding or image", "chat")
+  .option("--share-bps <bps>", "the source's share of every payment, in basis points", "1000")
+  .option("--source <address>", "payee (default: the key's address)")
+  .option("--home <dir>", "devnet state folder (default: $AVIARY_HOME or ./.aviary)")
+  .addHelpText(
+    "after",
+    "\nExample:\n  AVIARY_KEY=0x… npx aviary model publish --file model.gguf --name my-model-q4 --share-bps 1000",
+  )
+  .action((options) => load.modelPublish(options));
+
 const supplier = program
   .command("supplier")
   .description("Run and manage a supplier node (serves relays beside a model runtime)");

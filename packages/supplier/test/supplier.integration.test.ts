@@ -439,4 +439,35 @@ describe("supplier node", () => {
       .poll(async () => (await node.store.sessions()).includes(target.session), { timeout: 10_000 })
       .toBe(false);
   });
+
+  it("shuts down gracefully: a stream in flight finishes with its receipt, new relays are turned away", async () => {
+    const session = (await c.publicClient.getBlockNumber()) / 20n;
+    const live = { ...target, session };
+    const { response } = await sendRelay(
+      live,
+      app().address,
+      app().privateKey,
+      chatBody("a long answer", { stream: true, max_tokens: 1500 }),
+    );
+    expect(response.status).toBe(200);
+    const reader = response.body?.getReader();
+    if (!reader) throw new Error("no body");
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    const stopping = node.stop();
+    // New relays are refused (503 shutting_down) or find the port closed.
+    const late = await sendRelay(live, app().address, app().privateKey, chatBody("too late")).then(
+      (result) => result.response.status,
+      () => "connection refused",
+    );
+    expect([503, "connection refused"]).toContain(late);
+    let text = Buffer.from(first.value ?? new Uint8Array()).toString();
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      text += Buffer.from(next.value).toString();
+    }
+    expect(text).toMatch(/: aviary-receipt [A-Za-z0-9_-]+\n\ndata: \[DONE\]\n\n$/);
+    await stopping;
+  });
 });
