@@ -40,6 +40,8 @@ export * from "./sessions/sessionOf.ts";
 export * from "./sessions/sessionPhase.ts";
 export * from "./sessions/sessionWindows.ts";
 export type { SessionParams } from "./sessions/types.ts";
+// Fast secp256k1 over 32-byte digests (libsecp256k1 binding)
+export { recoverDigestSigner, signDigest } from "./signatures/digestSignatures.ts";
 // HTTP transport (protocol.md §4)
 export * from "./transport/index.ts";
 export * from "./trie/buildSumTrie.ts";

@@ -10,13 +10,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodeRelayHeader, RELAY_HEADER, type RelayRequest, relayKey } from "@aviary/protocol";
+import { encodeRelayHeader, RELAY_HEADER, type RelayRequest, relayKey, signDigest } from "@aviary/protocol";
 import pino from "pino";
 import { type Address, type Hex, hexToBytes, keccak256, toBytes } from "viem";
 import { startDevnet, token } from "../../devnet/src/index.ts";
 import { actor, clients, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
 import { parseSupplierConfig } from "../src/config/supplierConfig.ts";
-import { signDigest } from "../src/server/signatures.ts";
 import { startSupplier } from "../src/startSupplier.ts";
 import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelGguf.ts";
 

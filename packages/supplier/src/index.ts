@@ -1,3 +1,4 @@
+export { recoverDigestSigner, signDigest } from "@aviary/protocol";
 export type {
   Backend,
   BackendRequest,
@@ -25,7 +26,6 @@ export { watchBlocks } from "./pipeline/watchBlocks.ts";
 export { ChainView } from "./server/ChainView.ts";
 export { createSupplierApp } from "./server/createSupplierApp.ts";
 export { SupplierMetrics } from "./server/metrics.ts";
-export { recoverDigestSigner, signDigest } from "./server/signatures.ts";
 export { type SupplierNode, startSupplier, supplierVersion } from "./startSupplier.ts";
 export { FileRelayStore, type FileRelayStoreParameters } from "./store/FileRelayStore.ts";
 export { MemoryRelayStore } from "./store/MemoryRelayStore.ts";

@@ -12,6 +12,7 @@ import {
   hashRelayRequest,
   RECEIPT_HEADER,
   RECEIPT_SSE_PREFIX,
+  recoverDigestSigner,
   relayCost,
   sessionBudget,
   sessionWindows,
@@ -31,7 +32,6 @@ import {
   setUpNetwork,
 } from "../../devnet/test/utils/scenario.ts";
 import { parseSupplierConfig } from "../src/config/supplierConfig.ts";
-import { recoverDigestSigner } from "../src/server/signatures.ts";
 import { type SupplierNode, startSupplier } from "../src/startSupplier.ts";
 import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelGguf.ts";
 import { type RelayTarget, sendRelay } from "./utils/relayClient.ts";

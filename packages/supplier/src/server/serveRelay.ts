@@ -7,6 +7,7 @@ import {
   RECEIPT_SSE_PREFIX,
   type RelayReceipt,
   requestedMaxTokens,
+  signDigest,
 } from "@aviary/protocol";
 import { keccak_256 } from "@noble/hashes/sha3";
 import { type Address, bytesToHex, type Hex, hexToBytes } from "viem";
@@ -15,7 +16,7 @@ import type { RelayStore } from "../store/RelayStore.ts";
 import type { BudgetMeter } from "./BudgetMeter.ts";
 import type { SupplierMetrics } from "./metrics.ts";
 import type { NonceGuard } from "./NonceGuard.ts";
-import { signDigest } from "./signatures.ts";
+
 import type { VerifiedRelay } from "./verifyRelay.ts";
 
 export type ServeContext = {

@@ -4,6 +4,7 @@ import {
   type OpenAiRoute,
   openAiRouteSchemas,
   type RelayRequest,
+  recoverDigestSigner,
   relayKey,
   type SessionParams,
 } from "@aviary/protocol";
@@ -14,7 +15,6 @@ import type { BudgetMeter } from "./BudgetMeter.ts";
 import type { ChainView } from "./ChainView.ts";
 import type { NonceGuard } from "./NonceGuard.ts";
 import { type RelayRefusal, refusal } from "./RelayRefusal.ts";
-import { recoverDigestSigner } from "./signatures.ts";
 
 /** A model this node serves. */
 export type ServedModel = {
