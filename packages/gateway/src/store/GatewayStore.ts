@@ -1,0 +1,185 @@
+/**
+ * The gateway's persistence boundary: API keys, per-key rate limits and budgets, usage records and relay
+ * receipts. This file is the spec; every implementation passes `describeGatewayStoreConformance`
+ * (`gatewayStore.conformance.ts`).
+ *
+ * Amounts are bigint token wei (0 ≤ x < 2^256, stored exactly); times are unix milliseconds.
+ * @module
+ */
+
+/** Length of a rate-limit window: limits are counted in fixed windows `[k·60 000, (k+1)·60 000)` ms. */
+export const RATE_LIMIT_WINDOW_MS = 60_000;
+
+/**
+ * How long an admitted request's reservation counts against its key's budget when it is never settled
+ * (the replica crashed between `admit` and `recordUsage`). Afterwards it stops counting, so a crash cannot
+ * lock a key out for good. A settlement that arrives later is still charged in full.
+ */
+export const DEFAULT_RESERVATION_TTL_MS = 15 * 60_000;
+
+/** An API key as listed: never the key itself, only its first 8 characters. */
+export type ApiKeyRecord = {
+  id: string;
+  name: string;
+  /** First 8 characters of the key (`avy_` and 4 more), shown in listings; unique among keys. */
+  prefix: string;
+  createdAt: number;
+  revokedAt: number | null;
+  /** Lifetime spend cap; `null` = none. */
+  budgetWei: bigint | null;
+  /** Settled spend so far (reservations of requests in flight are not included). */
+  spentWei: bigint;
+  /** `null` = unlimited. */
+  requestsPerMinute: number | null;
+  /** `null` = unlimited. */
+  tokensPerMinute: number | null;
+};
+
+/** What `createKey` returns: the only time the plaintext key is available. */
+export type CreatedApiKey = {
+  /** Plaintext, shown once: `"avy_"` + 43 base64url characters of 32 random bytes. */
+  key: string;
+  record: ApiKeyRecord;
+};
+
+/** One request through the gateway, as accounted. */
+export type UsageRecord = {
+  /** Unique per request; `recordUsage` is idempotent on it. */
+  id: string;
+  keyId: string;
+  createdAt: number;
+  model: string;
+  supplier: string | null;
+  application: string | null;
+  route: string;
+  stream: boolean;
+  status: "ok" | "error";
+  errorCode: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  costWei: bigint;
+  relayKey: string | null;
+  session: bigint | null;
+  latencyMs: number;
+  timeToFirstTokenMs: number | null;
+  attempts: number;
+};
+
+/** A supplier's signed receipt for one relay, kept as evidence for audits and disputes. */
+export type ReceiptRecord = {
+  /** EIP-712 digest of the request; the record's identity. */
+  relayKey: string;
+  session: bigint;
+  supplier: string;
+  application: string;
+  model: string;
+  /** JSON of the RelayRequest with bigints as strings. */
+  request: string;
+  requestSignature: string;
+  /** JSON of the RelayReceipt with bigints as strings. */
+  receipt: string;
+  receiptSignature: string;
+  createdAt: number;
+};
+
+/**
+ * The verdict of `admit`. On refusal, `limit` names the limit that refused (`"50 requests per minute"`,
+ * `"1000 tokens per minute"`, `"budget 5000 wei"`) and `retryAfterMs` says when trying again can succeed:
+ * the start of the next window for `requests` and `tokens`; for `budget`, when the oldest pending
+ * reservation stops counting if pending reservations are what blocks, else `0` (the budget is spent: only
+ * raising it helps).
+ */
+export type RateLimitDecision =
+  | { allowed: true; windowStart: number }
+  | { allowed: false; reason: "requests" | "tokens" | "budget"; retryAfterMs: number; limit: string };
+
+/** What `admit` reserved, handed back to `recordUsage` to settle it. */
+export type Reservation = { tokens: number; costWei: bigint; windowStart: number };
+
+/** Filter of {@link GatewayStore.usage}. */
+export type UsageFilter = {
+  keyId?: string;
+  /** Only records with `createdAt >= since`. */
+  since?: number;
+  /** At most this many, newest first. Default 1000, at most 100 000. */
+  limit?: number;
+};
+
+/** Filter of {@link GatewayStore.receiptsFor}: every given field must match exactly. */
+export type ReceiptFilter = { session?: bigint; supplier?: string; application?: string; model?: string };
+
+/**
+ * Persistence of the gateway. Several gateway replicas may share one database: `admit` and `recordUsage` are
+ * atomic across all of them, so per-key limits and budgets hold for the fleet, not per replica.
+ *
+ * @example
+ * ```ts
+ * const store = createGatewayStore({ path: "/var/lib/aviary/gateway.db" });
+ * await store.migrate();
+ * const { key, record } = await store.createKey({ name: "ci", requestsPerMinute: 60, budgetWei: 10n ** 18n });
+ * const caller = await store.authenticate(key);
+ * const decision = await store.admit(record.id, 1_000, 5n * 10n ** 12n);
+ * if (decision.allowed) {
+ *   // … serve the request, then:
+ *   await store.recordUsage(usage, { tokens: 1_000, costWei: 5n * 10n ** 12n, windowStart: decision.windowStart });
+ * }
+ * ```
+ */
+export interface GatewayStore {
+  /** Creates the schema if missing. Idempotent, safe to run from several replicas at once. */
+  migrate(): Promise<void>;
+  /** Creates a key. Limits default to none. */
+  createKey(input: {
+    name: string;
+    budgetWei?: bigint | null;
+    requestsPerMinute?: number | null;
+    tokensPerMinute?: number | null;
+  }): Promise<CreatedApiKey>;
+  /** Revokes by id or by 8-character prefix; returns the key, or `undefined` when none matches. Revoking twice keeps the first `revokedAt`. */
+  revokeKey(idOrPrefix: string): Promise<ApiKeyRecord | undefined>;
+  /** Every key, revoked ones included, oldest first. */
+  listKeys(): Promise<ApiKeyRecord[]>;
+  /** By plaintext key (hashed with sha256 before lookup; only hashes are stored). Revoked keys return undefined. */
+  authenticate(key: string): Promise<ApiKeyRecord | undefined>;
+  /**
+   * Atomically (across replicas sharing the database) admits one request for `keyId` that may use up to
+   * `estimatedTokens` and `estimatedCostWei`: fixed one-minute windows per key for requests and tokens; budget
+   * checked as spent + reserved ≤ budgetWei (and refused once spent + reserved reaches it). On success it
+   * reserves them in the window of `now`; a refusal reserves nothing.
+   *
+   * No lockouts by construction: a request estimated above the whole tokens-per-minute limit is admitted
+   * into an empty window (it could never fit otherwise); an unsettled reservation stops counting against the
+   * budget after {@link DEFAULT_RESERVATION_TTL_MS}.
+   *
+   * @throws ApiKeyNotFoundError for an unknown key, ApiKeyRevokedError for a revoked one.
+   */
+  admit(
+    keyId: string,
+    estimatedTokens: number,
+    estimatedCostWei: bigint,
+    now?: number,
+  ): Promise<RateLimitDecision>;
+  /**
+   * Settles an admitted request in one transaction: replaces the reservation by the actual tokens
+   * (`inputTokens + outputTokens`, counted in the window of admission) and cost (added to `spentWei`), and
+   * appends the usage record. Idempotent on `usage.id`: a repeated call (a retry after a timeout) changes
+   * nothing. A request that was never admitted is settled with `{ tokens: 0, costWei: 0n, windowStart }`.
+   *
+   * @throws ApiKeyNotFoundError when `usage.keyId` is unknown.
+   */
+  recordUsage(usage: UsageRecord, reserved: Reservation): Promise<void>;
+  /** Usage records, newest first. */
+  usage(filter: UsageFilter): Promise<UsageRecord[]>;
+  /**
+   * Stores a receipt. Idempotent per `relayKey`: putting the same receipt again is a no-op. A *different*
+   * receipt for a stored `relayKey` is not written and the stored one comes back as `conflict` (evidence of a
+   * supplier signing two receipts for one request). `createdAt` is not part of the comparison.
+   */
+  putReceipt(receipt: ReceiptRecord): Promise<{ conflict?: ReceiptRecord }>;
+  /** Receipts matching every given field, by session, then time, then relayKey. */
+  receiptsFor(filter: ReceiptFilter): Promise<ReceiptRecord[]>;
+  /** Deletes the receipts of sessions `< beforeSession`; returns how many. */
+  pruneReceipts(beforeSession: bigint): Promise<number>;
+  /** Releases the database. Idempotent; other operations then throw GatewayStoreClosedError. */
+  close(): Promise<void>;
+}
