@@ -20,6 +20,13 @@ const load = {
   modelPublish: async (
     options: Parameters<typeof import("./commands/model/modelPublish.ts").modelPublish>[0],
   ) => (await import("./commands/model/modelPublish.ts")).modelPublish(options),
+  gatewayStart: async (options: { config: string }) =>
+    (await import("./commands/gateway/gatewayStart.ts")).gatewayStart(options),
+  gatewayKeys: async (
+    action: string,
+    argument: string | undefined,
+    options: Parameters<typeof import("./commands/gateway/gatewayKeys.ts").gatewayKeys>[2],
+  ) => (await import("./commands/gateway/gatewayKeys.ts")).gatewayKeys(action, argument, options),
   devnetDown: async (options: { home?: string; reset: boolean }) =>
     (await import("./commands/devnet/devnetDown.ts")).devnetDown(options),
 };
@@ -130,6 +137,33 @@ model
     "\nExample:\n  AVIARY_KEY=0x… npx aviary model publish --file model.gguf --name my-model-q4 --share-bps 1000",
   )
   .action((options) => load.modelPublish(options));
+
+const gateway = program
+  .command("gateway")
+  .description("Run and manage a gateway: the OpenAI-compatible front door to the network");
+gateway
+  .command("start")
+  .description("Serve /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models")
+  .requiredOption("-c, --config <file>", "gateway configuration (JSON; see docs/gateway.md)")
+  .addHelpText("after", "\nExample:\n  AVIARY_GATEWAY_KEY=0x… npx aviary gateway start --config gateway.json")
+  .action((options: { config: string }) => load.gatewayStart(options));
+gateway
+  .command("keys")
+  .description("API keys: create <name> | list | revoke <id-or-prefix> (only hashes are stored)")
+  .argument("<action>", "create, list or revoke")
+  .argument("[name-or-key]", "the new key's name, or the key to revoke")
+  .requiredOption("-c, --config <file>", "gateway configuration (JSON)")
+  .option("--budget <wei>", "lifetime spend cap in token wei")
+  .option("--rpm <n>", "requests per minute")
+  .option("--tpm <n>", "tokens per minute")
+  .option("--json", "print JSON", false)
+  .addHelpText(
+    "after",
+    "\nExamples:\n  npx aviary gateway keys create my-app --config gateway.json --rpm 600\n  npx aviary gateway keys revoke avy_AbCd --config gateway.json",
+  )
+  .action((action: string, argument: string | undefined, options) =>
+    load.gatewayKeys(action, argument, options),
+  );
 
 const supplier = program
   .command("supplier")

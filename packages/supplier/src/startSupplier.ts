@@ -253,6 +253,9 @@ export async function startSupplier(
     stopping ??= (async () => {
       accepting = false;
       logger.info({ inFlight: inFlight.count }, "shutting down: finishing relays in flight");
+      // The lifecycle stops first: whatever it has left, the next start picks up from the store and the chain.
+      await watcher.stop();
+      await lifecycle.stop();
       const deadline = Date.now() + config.server.shutdownGraceMs;
       while (inFlight.count > 0 && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -260,8 +263,6 @@ export async function startSupplier(
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
-      await watcher.stop();
-      await lifecycle.stop();
       chainView.stop();
       await Promise.all(models.map((model) => model.backend.close().catch(() => {})));
       await store.close();

@@ -102,11 +102,21 @@ export function createSupplierApp(parameters: SupplierAppParameters): Hono {
             return response;
           }
           // Streams stay in flight until their last byte.
-          const tracked = response.body.pipeThrough(
-            new TransformStream<Uint8Array, Uint8Array>({
-              flush: done,
-            }),
-          );
+          const reader = response.body.getReader();
+          // Counted until the last byte, or until the client cancels (then no flush would run).
+          const tracked = new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              const next = await reader.read();
+              if (next.done) {
+                done();
+                controller.close();
+              } else controller.enqueue(next.value);
+            },
+            cancel(reason) {
+              done();
+              return reader.cancel(reason);
+            },
+          });
           context.req.raw.signal.addEventListener("abort", done, { once: true });
           return new Response(tracked, { status: response.status, headers: response.headers });
         } catch (error) {

@@ -1,0 +1,16 @@
+export { ApplicationPool } from "./applications/ApplicationPool.ts";
+export {
+  type GatewayConfig,
+  GatewayConfigError,
+  type GatewayConfigInput,
+  gatewayConfigSchema,
+  gatewayStoreOptions,
+  loadGatewayConfig,
+  parseGatewayConfig,
+} from "./config/gatewayConfig.ts";
+export { createGatewayApp } from "./server/createGatewayApp.ts";
+export { maxCostFor, promptTokenBound, tokenBounds } from "./server/estimateRelayCost.ts";
+export { GatewayMetrics } from "./server/metrics.ts";
+export { type GatewayNode, startGateway } from "./startGateway.ts";
+export { createGatewayStore } from "./store/createGatewayStore.ts";
+export type { ApiKeyRecord, CreatedApiKey, GatewayStore, UsageRecord } from "./store/GatewayStore.ts";

@@ -1,0 +1,424 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import {
+  encodeRelayHeader,
+  type OpenAiRoute,
+  openAiError,
+  openAiRouteSchemas,
+  type RelayRequest,
+  relayKey,
+  signDigest,
+} from "@aviary/protocol";
+import {
+  planAttempts,
+  providerOptionsSchema,
+  type RelayAttemptReport,
+  RelayFailedError,
+  type RoutingStrategy,
+  rankCandidates,
+  recordRelayAttempt,
+  relayWithFailover,
+  type SupplierCandidateInfo,
+  type SupplierDirectory,
+  type SupplierStatsBook,
+} from "@aviary/sdk";
+import type { Logger } from "pino";
+import { type Address, type Hex, hexToBytes, keccak256, toHex } from "viem";
+import type { ApplicationPool } from "../applications/ApplicationPool.ts";
+import type { ApiKeyRecord, GatewayStore } from "../store/GatewayStore.ts";
+import { maxCostFor, tokenBounds } from "./estimateRelayCost.ts";
+import type { GatewayMetrics } from "./metrics.ts";
+
+export type RelayHandlerContext = {
+  store: GatewayStore;
+  directory: SupplierDirectory;
+  book: SupplierStatsBook;
+  pool: ApplicationPool;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  domain: { chainId: number; verifyingContract: Address };
+  gatewayKey: Uint8Array;
+  currentSession: () => bigint;
+  strategy: RoutingStrategy;
+  maxAttempts: number;
+  firstByteTimeoutMs: number;
+  idleTimeoutMs: number;
+  defaultMaxTokens: number;
+};
+
+type Candidate = SupplierCandidateInfo & { stats: ReturnType<SupplierStatsBook["statsFor"]> };
+
+const jsonHeaders = { "content-type": "application/json" };
+const encoder = new TextEncoder();
+
+function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  param: string | null = null,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(openAiError(status, code, message, param)), {
+    status,
+    headers: { ...jsonHeaders, ...headers },
+  });
+}
+
+function randomNonce(): bigint {
+  return BigInt(`0x${randomBytes(8).toString("hex")}`);
+}
+
+/**
+ * One OpenAI request through the gateway: authenticate the key, validate the body, admit it against the
+ * key's rate limits and budget, pick suppliers (routing), sign a relay per attempt for an application that
+ * can still pay, relay with failover, verify the receipt, answer, and account the usage.
+ */
+export async function handleRelay(
+  context: RelayHandlerContext,
+  route: OpenAiRoute,
+  key: ApiKeyRecord,
+  bodyBytes: Uint8Array,
+  signal: AbortSignal,
+): Promise<Response> {
+  const started = performance.now();
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(Buffer.from(bodyBytes).toString("utf8"));
+  } catch {
+    return errorResponse(400, "invalid_json", "The request body is not JSON.");
+  }
+  const parsed = openAiRouteSchemas[route].safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const param = issue?.path.join(".") || null;
+    return errorResponse(
+      400,
+      "invalid_request",
+      `${param ? `${param}: ` : ""}${issue?.message ?? "invalid body"}`,
+      param,
+    );
+  }
+  const body = { ...(parsed.data as Record<string, unknown>) };
+  const provider = providerOptionsSchema.safeParse(body.provider ?? {});
+  if (!provider.success) {
+    const issue = provider.error.issues[0];
+    return errorResponse(
+      400,
+      "invalid_request",
+      `provider.${issue?.path.join(".")}: ${issue?.message}`,
+      "provider",
+    );
+  }
+  delete body.provider;
+  const modelName = String(body.model);
+  const stream = body.stream === true;
+  const bounds = tokenBounds(body, context.defaultMaxTokens);
+  if (route !== "embeddings") body.max_tokens = bounds.output;
+  delete body.max_completion_tokens;
+  // Usage is always asked of the supplier (it is what the receipt states), and always passed on.
+  if (stream) body.stream_options = { ...((body.stream_options as object) ?? {}), include_usage: true };
+  const relayBody = encoder.encode(JSON.stringify(body));
+  const bodyHash = keccak256(relayBody);
+
+  const session = context.currentSession();
+  const modelId = keccak256(toHex(modelName));
+  let infos: SupplierCandidateInfo[];
+  try {
+    infos = await context.directory.get(modelId, session);
+  } catch (error) {
+    context.logger.warn({ err: error }, "supplier discovery failed");
+    return errorResponse(503, "chain_unavailable", "The network's registry could not be read; retry.");
+  }
+  if (infos.length === 0) {
+    return errorResponse(
+      404,
+      "model_not_found",
+      `No supplier offers model "${modelName}" in session ${session}.`,
+      "model",
+    );
+  }
+  const now = Date.now();
+  const candidates: Candidate[] = infos.map((info) => ({ ...info, stats: context.book.statsFor(info, now) }));
+  const { ranked, excluded } = rankCandidates(candidates, {
+    strategy: context.strategy,
+    provider: provider.data,
+    now,
+    random: Math.random,
+    expectedUsage: { inputTokens: bounds.input, outputTokens: bounds.output },
+  });
+  if (ranked.length === 0) {
+    return errorResponse(
+      404,
+      "no_eligible_supplier",
+      `No supplier of "${modelName}" matches the request's provider options (${excluded.map((entry) => `${entry.address}: ${entry.reason}`).join("; ")}).`,
+      "provider",
+    );
+  }
+  const plan = planAttempts(ranked, { maxAttempts: context.maxAttempts }) as Candidate[];
+  const worstCost = plan.reduce((worst, candidate) => {
+    const cost = maxCostFor(bounds, candidate);
+    return cost > worst ? cost : worst;
+  }, 0n);
+
+  const admission = await context.store.admit(key.id, bounds.input + bounds.output, worstCost);
+  if (!admission.allowed) {
+    const retryAfter = String(Math.ceil(admission.retryAfterMs / 1000));
+    if (admission.reason === "budget") {
+      return errorResponse(
+        402,
+        "insufficient_quota",
+        `This API key's budget is exhausted (${admission.limit}).`,
+      );
+    }
+    return errorResponse(
+      429,
+      "rate_limit_exceeded",
+      `Rate limit reached for this API key (${admission.limit}); retry in ${retryAfter}s.`,
+      null,
+      {
+        "retry-after": retryAfter,
+      },
+    );
+  }
+  const reservation = {
+    tokens: bounds.input + bounds.output,
+    costWei: worstCost,
+    windowStart: admission.windowStart,
+  };
+
+  // Each attempt reserves its maxCost from an application with budget left; released if it fails.
+  const reserved = new Map<string, { application: Address; amount: bigint }>();
+  const signRelay = async (candidate: Candidate, attempt: number) => {
+    const maxCost = maxCostFor(bounds, candidate);
+    const application = await context.pool.reserve(session, maxCost);
+    if (!application) throw new ApplicationsExhaustedError(session);
+    const request: RelayRequest = {
+      application,
+      supplier: candidate.address as Address,
+      model: modelId,
+      session,
+      nonce: randomNonce(),
+      bodyHash,
+      inputPrice: candidate.inputPrice,
+      outputPrice: candidate.outputPrice,
+      maxCost,
+    };
+    reserved.set(`${attempt}`, { application, amount: maxCost });
+    const signature = signDigest(
+      hexToBytes(relayKey({ domain: context.domain, request })),
+      context.gatewayKey,
+    );
+    return { header: encodeRelayHeader({ request, signature }), request };
+  };
+  const onAttempt = (report: RelayAttemptReport<Candidate>) => {
+    recordRelayAttempt(context.book, report);
+    context.metrics.attempts.inc({
+      supplier: report.candidate.address,
+      outcome: report.outcome.ok ? "ok" : "failed",
+    });
+    const hold = reserved.get(`${report.attempt}`);
+    if (hold && !report.outcome.ok) context.pool.settle(hold.application, session, hold.amount, 0n);
+    if (hold && report.outcome.ok)
+      context.pool.settle(hold.application, session, hold.amount, report.outcome.receipt.cost);
+  };
+
+  const usageBase = {
+    id: randomUUID(),
+    keyId: key.id,
+    createdAt: Date.now(),
+    model: modelName,
+    route,
+    stream,
+  };
+  const fail = async (status: number, code: string, message: string, attempts: number) => {
+    context.metrics.requests.inc({ route, model: modelName, status: String(status) });
+    await context.store
+      .recordUsage(
+        {
+          ...usageBase,
+          supplier: null,
+          application: null,
+          status: "error",
+          errorCode: code,
+          inputTokens: 0,
+          outputTokens: 0,
+          costWei: 0n,
+          relayKey: null,
+          session,
+          latencyMs: performance.now() - started,
+          timeToFirstTokenMs: null,
+          attempts,
+        },
+        reservation,
+      )
+      .catch((error) => context.logger.error({ err: error }, "recording usage failed"));
+    return errorResponse(status, code, message);
+  };
+
+  let result: Awaited<ReturnType<typeof relayWithFailover<Candidate>>>;
+  try {
+    result = await relayWithFailover<Candidate>({
+      candidates: plan,
+      route,
+      body: relayBody,
+      domain: context.domain,
+      signRelay,
+      onAttempt,
+      firstByteTimeoutMs: context.firstByteTimeoutMs,
+      chunkTimeoutMs: context.idleTimeoutMs,
+      signal,
+    });
+  } catch (error) {
+    if (error instanceof ApplicationsExhaustedError) {
+      return fail(503, "applications_exhausted", error.message, reserved.size);
+    }
+    if (error instanceof RelayFailedError) {
+      const status = (error as { status?: number }).status;
+      const code = (error as { code?: string }).code;
+      // A client error (bad body, context too long) is passed on as it is; anything else is a 502.
+      if (status !== undefined && status >= 400 && status < 500 && status !== 402 && status !== 409) {
+        return fail(status, code ?? "invalid_request", error.shortMessage, reserved.size);
+      }
+      return fail(
+        502,
+        "suppliers_unavailable",
+        `Every supplier tried failed: ${error.shortMessage}`,
+        reserved.size,
+      );
+    }
+    context.logger.error({ err: error }, "relay failed");
+    return fail(
+      502,
+      "relay_failed",
+      (error as Error).message.split("\n")[0] ?? "relay failed",
+      reserved.size,
+    );
+  }
+
+  const supplierHeaders = {
+    "x-aviary-supplier": result.candidate.address,
+    "x-aviary-attempts": String(result.attempts.length + (result.kind === "json" ? 0 : 1)),
+  };
+  const account = async (
+    receipt: {
+      inputUnits: bigint;
+      outputUnits: bigint;
+      cost: bigint;
+      signature: Hex;
+      receipt: unknown;
+      encoded: string;
+    },
+    firstTokenMs: number | null,
+  ) => {
+    const request = result.request;
+    const relay = relayKey({ domain: context.domain, request });
+    context.metrics.requests.inc({ route, model: modelName, status: "200" });
+    context.metrics.tokens.inc({ kind: "input" }, Number(receipt.inputUnits));
+    context.metrics.tokens.inc({ kind: "output" }, Number(receipt.outputUnits));
+    context.metrics.latency.observe({ route, stream: String(stream) }, (performance.now() - started) / 1000);
+    await Promise.all([
+      context.store.recordUsage(
+        {
+          ...usageBase,
+          supplier: result.candidate.address,
+          application: request.application,
+          status: "ok",
+          errorCode: null,
+          inputTokens: Number(receipt.inputUnits),
+          outputTokens: Number(receipt.outputUnits),
+          costWei: receipt.cost,
+          relayKey: relay,
+          session,
+          latencyMs: performance.now() - started,
+          timeToFirstTokenMs: firstTokenMs,
+          attempts: result.attempts.length + 1,
+        },
+        reservation,
+      ),
+      context.store.putReceipt({
+        relayKey: relay,
+        session,
+        supplier: result.candidate.address,
+        application: request.application,
+        model: modelId,
+        request: JSON.stringify(request, (_, value) =>
+          typeof value === "bigint" ? value.toString() : value,
+        ),
+        requestSignature: "",
+        receipt: JSON.stringify(receipt.receipt, (_, value) =>
+          typeof value === "bigint" ? value.toString() : value,
+        ),
+        receiptSignature: receipt.signature,
+        createdAt: Date.now(),
+      }),
+    ]);
+  };
+
+  if (result.kind === "json") {
+    try {
+      await account(result.receipt, null);
+    } catch (error) {
+      context.logger.error({ err: error }, "recording usage failed");
+    }
+    return new Response(result.body, { status: 200, headers: { ...jsonHeaders, ...supplierHeaders } });
+  }
+
+  // Streamed: the first event already arrived (the status is decided); pipe the rest as it comes. A stream
+  // that breaks, or whose receipt fails, ends with an explicit error event: never a silent clean end.
+  const firstTokenMs = performance.now() - started;
+  context.metrics.timeToFirstToken.observe(firstTokenMs / 1000);
+  const iterator = result.events[Symbol.asyncIterator]();
+  let first = result.firstEvent;
+  const streamResult = result;
+  const body$ = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (first) {
+          controller.enqueue(encoder.encode(`data: ${first.data}\n\n`));
+          first = undefined;
+          return;
+        }
+        const next = await iterator.next();
+        if (!next.done) {
+          controller.enqueue(encoder.encode(`data: ${next.value.data}\n\n`));
+          return;
+        }
+        const receipt = await streamResult.receipt;
+        controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+        controller.close();
+        await account(receipt, firstTokenMs).catch((error) =>
+          context.logger.error({ err: error }, "recording usage failed"),
+        );
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? "stream_broken";
+        controller.enqueue(
+          encoder.encode(
+            `data: ${JSON.stringify(openAiError(502, code, `The supplier's stream failed: ${(error as Error).message.split("\n")[0]}`))}\n\n`,
+          ),
+        );
+        controller.close();
+        await fail(502, code, "stream broken", streamResult.attempts.length + 1).catch(() => {});
+      }
+    },
+    cancel(reason) {
+      streamResult.cancel(reason);
+    },
+  });
+  return new Response(body$, {
+    status: 200,
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+      ...supplierHeaders,
+    },
+  });
+}
+
+/** No application this gateway signs for can pay the relay's maxCost this session. */
+export class ApplicationsExhaustedError extends Error {
+  override name = "ApplicationsExhaustedError";
+  constructor(session: bigint) {
+    super(
+      `No application delegated to this gateway has session budget left for this request (session ${session}).`,
+    );
+  }
+}

@@ -1,0 +1,205 @@
+import type { AddressInfo } from "node:net";
+import { aviaryRegistryAbi, pendingSessions, sessionOf } from "@aviary/protocol";
+import { listModels, SupplierDirectory, SupplierStatsBook } from "@aviary/sdk";
+import { serve } from "@hono/node-server";
+import pino, { type Logger } from "pino";
+import { type Address, createPublicClient, defineChain, getAddress, type Hex, hexToBytes, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { ApplicationPool } from "./applications/ApplicationPool.ts";
+import { type GatewayConfig, gatewayStoreOptions } from "./config/gatewayConfig.ts";
+import { createGatewayApp } from "./server/createGatewayApp.ts";
+import { GatewayMetrics } from "./server/metrics.ts";
+import { createGatewayStore } from "./store/createGatewayStore.ts";
+import type { GatewayStore } from "./store/GatewayStore.ts";
+
+export type GatewayNode = {
+  /** e.g. http://127.0.0.1:8080 (the OpenAI base URL is `${url}/v1`). */
+  url: string;
+  address: Address;
+  applications: readonly Address[];
+  store: GatewayStore;
+  metrics: GatewayMetrics;
+  book: SupplierStatsBook;
+  /** Stops taking requests (503), lets in-flight streams finish (grace period), then closes. */
+  stop: () => Promise<void>;
+};
+
+/**
+ * Starts a gateway: the OpenAI-compatible API over the network's suppliers, signing relays as a delegated
+ * gateway for the configured applications.
+ *
+ * @example
+ * const gateway = await startGateway(loadGatewayConfig("gateway.json"));
+ * const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey });
+ */
+export async function startGateway(
+  config: GatewayConfig,
+  options: { logger?: Logger } = {},
+): Promise<GatewayNode> {
+  const logger = options.logger ?? pino({ level: config.log.level });
+  const chain = defineChain({
+    id: config.chain.chainId,
+    name: "aviary",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.chain.rpcUrl] } },
+  });
+  const publicClient = createPublicClient({
+    chain,
+    transport: http(config.chain.rpcUrl, { retryCount: 2 }),
+    cacheTime: 0,
+  });
+  const registry = getAddress(config.chain.registry);
+  const settlement = getAddress(config.chain.settlement);
+  const gateway = privateKeyToAccount(config.gatewayKey as Hex).address;
+  const params = await publicClient.readContract({
+    address: registry,
+    abi: aviaryRegistryAbi,
+    functionName: "params",
+  });
+  const sessionParams = {
+    sessionBlocks: params.sessionBlocks,
+    graceBlocks: params.graceBlocks,
+    claimBlocks: params.claimBlocks,
+    proofBlocks: params.proofBlocks,
+  };
+  const pending = pendingSessions(sessionParams);
+
+  let head = await publicClient.getBlockNumber();
+  let headTimer: NodeJS.Timeout | undefined;
+  const pollHead = async () => {
+    try {
+      head = await publicClient.getBlockNumber();
+    } catch (error) {
+      logger.warn({ err: error }, "reading the chain head failed; retrying");
+    }
+    headTimer = setTimeout(pollHead, 250);
+  };
+  headTimer = setTimeout(pollHead, 250);
+  const currentSession = () => sessionOf(head, sessionParams);
+
+  // An application's budget with this gateway: its session budget, if it delegated to us in that session.
+  const budgets = new Map<string, Promise<bigint>>();
+  const pool = new ApplicationPool(config.applications, (application, session) => {
+    const key = `${application}:${session}`;
+    let budget = budgets.get(key);
+    if (!budget) {
+      budget = (async () => {
+        const [delegated, stake] = await Promise.all([
+          publicClient.readContract({
+            address: registry,
+            abi: aviaryRegistryAbi,
+            functionName: "isDelegatedAt",
+            args: [application, gateway, session],
+          }),
+          publicClient.readContract({
+            address: registry,
+            abi: aviaryRegistryAbi,
+            functionName: "applicationStakeAt",
+            args: [application, session],
+          }),
+        ]);
+        return delegated ? stake / pending : 0n;
+      })();
+      budget.catch(() => budgets.delete(key));
+      budgets.set(key, budget);
+      if (budgets.size > 4096) budgets.delete(budgets.keys().next().value as string);
+    }
+    return budget;
+  });
+
+  const store = await createGatewayStore(gatewayStoreOptions(config.store));
+  await store.migrate();
+  const directory = new SupplierDirectory({ publicClient, registry });
+  const book = new SupplierStatsBook();
+  const metrics = new GatewayMetrics();
+
+  let modelsCache: { at: number; value: Promise<unknown[]> } | undefined;
+  const listOfferedModels = () => {
+    if (modelsCache && Date.now() - modelsCache.at < 5_000) return modelsCache.value;
+    const value = (async () => {
+      const session = currentSession();
+      const models = await listModels(publicClient, { registry });
+      const offered = [];
+      for (const model of models) {
+        const suppliers = await directory.get(model.modelId, session);
+        if (suppliers.length === 0) continue;
+        const cheapest = suppliers.reduce((best, supplier) =>
+          supplier.outputPrice < best.outputPrice ? supplier : best,
+        );
+        offered.push({
+          id: model.name,
+          object: "model",
+          created: Number(model.registeredAt),
+          owned_by: model.source,
+          weights_digest: model.weightsDigest,
+          suppliers: suppliers.length,
+          pricing: {
+            prompt: cheapest.inputPrice.toString(),
+            completion: cheapest.outputPrice.toString(),
+            unit: "token wei per token",
+          },
+        });
+      }
+      return offered;
+    })();
+    value.catch(() => {
+      modelsCache = undefined;
+    });
+    modelsCache = { at: Date.now(), value };
+    return value;
+  };
+
+  const inFlight = { count: 0 };
+  let accepting = true;
+  const app = createGatewayApp({
+    relay: {
+      store,
+      directory,
+      book,
+      pool,
+      metrics,
+      logger,
+      domain: { chainId: config.chain.chainId, verifyingContract: settlement },
+      gatewayKey: hexToBytes(config.gatewayKey as Hex),
+      currentSession,
+      strategy: { type: config.routing.strategy } as never,
+      maxAttempts: config.routing.maxAttempts,
+      firstByteTimeoutMs: config.routing.firstByteTimeoutMs,
+      idleTimeoutMs: config.routing.idleTimeoutMs,
+      defaultMaxTokens: config.defaultMaxTokens,
+    },
+    store,
+    metrics,
+    maxBodyBytes: config.server.maxBodyBytes,
+    listModels: listOfferedModels,
+    inFlight,
+    accepting: () => accepting,
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const instance = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () =>
+      resolve(instance),
+    );
+    instance.once("error", reject);
+  });
+  const url = `http://${config.server.host}:${(server.address() as AddressInfo).port}`;
+  logger.info({ url, gateway, applications: pool.applications }, "gateway ready");
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      accepting = false;
+      const deadline = Date.now() + config.server.shutdownGraceMs;
+      while (inFlight.count > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      if (headTimer) clearTimeout(headTimer);
+      await store.close();
+      logger.info("gateway stopped");
+    })();
+    return stopping;
+  };
+  return { url, address: gateway, applications: pool.applications, store, metrics, book, stop };
+}

@@ -1,0 +1,277 @@
+/**
+ * Every error `@aviary/sdk` throws: subclasses of the protocol's {@link BaseError} (short message, details,
+ * cause chain, `isRetryable`). Suppliers are untrusted: anything they answer that does not check out is one
+ * of these, never a raw parse error.
+ * @module
+ */
+import { BaseError } from "@aviary/protocol";
+import type { Address, Hex } from "viem";
+
+export { BaseError } from "@aviary/protocol";
+
+/** How one relay attempt failed at the HTTP level. */
+export type RelayAttemptFailureKind = "http" | "network" | "timeout";
+
+/**
+ * One attempt against one supplier failed before a response could be used: a refusal or server error
+ * (`kind: "http"`, with the OpenAI error `code`), a connection error (`"network"`), or no first byte / no next
+ * chunk in time (`"timeout"`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await sendRelayAttempt({ ... });
+ * } catch (error) {
+ *   if (error instanceof RelayAttemptError && error.kind === "http") console.log(error.status, error.code);
+ * }
+ * ```
+ */
+export class RelayAttemptError extends BaseError {
+  override name = "RelayAttemptError";
+  readonly kind: RelayAttemptFailureKind;
+  /** HTTP status (kind `http` only). */
+  readonly status: number | undefined;
+  /** The OpenAI error `code` the supplier answered (kind `http`), or `connection_error` / `timeout`. */
+  readonly code: string;
+  /** The supplier's message (kind `http`), else a description. */
+  readonly supplierMessage: string;
+  readonly endpoint: string;
+  /** The system error code of a network failure (e.g. `ECONNREFUSED`), when known. */
+  readonly networkCode: string | undefined;
+
+  constructor(parameters: {
+    kind: RelayAttemptFailureKind;
+    endpoint: string;
+    status?: number;
+    code?: string;
+    message: string;
+    networkCode?: string;
+    cause?: unknown;
+  }) {
+    const { kind, endpoint, status } = parameters;
+    const code =
+      parameters.code ??
+      (kind === "timeout" ? "timeout" : kind === "network" ? "connection_error" : "http_error");
+    super(
+      kind === "http"
+        ? `The supplier at ${endpoint} answered ${status} ${code}: ${parameters.message}`
+        : kind === "timeout"
+          ? `The supplier at ${endpoint} timed out: ${parameters.message}`
+          : `The supplier at ${endpoint} could not be reached: ${parameters.message}`,
+      {
+        cause: parameters.cause,
+        isRetryable: kind !== "http" || (status !== undefined && (status >= 500 || status === 429)),
+      },
+    );
+    this.kind = kind;
+    this.status = status;
+    this.code = code;
+    this.supplierMessage = parameters.message;
+    this.endpoint = endpoint;
+    this.networkCode = parameters.networkCode;
+  }
+}
+
+/** Why a receipt was rejected. */
+export type ReceiptInvalidReason =
+  | "missing"
+  | "malformed"
+  | "request_mismatch"
+  | "response_hash_mismatch"
+  | "wrong_signer"
+  | "over_max_cost";
+
+/**
+ * The supplier's receipt is missing or does not bind this relay: wrong request hash, a response hash that is
+ * not keccak256 of the bytes received, a signature not by the supplier's operator, or a cost above `maxCost`.
+ * The response must not be used (for a stream: it must not end cleanly), and the supplier not be trusted.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof ReceiptInvalidError) stats.distrust(error.supplier);
+ * ```
+ */
+export class ReceiptInvalidError extends BaseError {
+  override name = "ReceiptInvalidError";
+  readonly reason: ReceiptInvalidReason;
+  readonly supplier: Address | undefined;
+
+  constructor({
+    reason,
+    supplier,
+    detail,
+    cause,
+  }: { reason: ReceiptInvalidReason; supplier?: Address; detail?: string; cause?: unknown }) {
+    super(`The relay receipt is invalid (${reason})${supplier ? ` from supplier ${supplier}` : ""}.`, {
+      cause,
+      details: detail,
+      // The same request may succeed with another supplier.
+      isRetryable: true,
+    });
+    this.reason = reason;
+    this.supplier = supplier;
+  }
+}
+
+/** How a stream broke. */
+export type StreamBrokenReason = "truncated" | "error_event" | "timeout" | "network";
+
+/**
+ * A streamed relay did not end with its receipt and `data: [DONE]`: the connection closed early, a chunk did
+ * not come in time, or the supplier sent an `error` event (`status`/`code` from it).
+ *
+ * @example
+ * ```ts
+ * for await (const event of result.events) write(event.data); // throws StreamBrokenError when cut
+ * ```
+ */
+export class StreamBrokenError extends BaseError {
+  override name = "StreamBrokenError";
+  readonly reason: StreamBrokenReason;
+  readonly status: number | undefined;
+  readonly code: string;
+  readonly endpoint: string;
+
+  constructor(parameters: {
+    reason: StreamBrokenReason;
+    endpoint: string;
+    status?: number;
+    code?: string;
+    message: string;
+    cause?: unknown;
+  }) {
+    super(`The stream from ${parameters.endpoint} broke (${parameters.reason}): ${parameters.message}`, {
+      cause: parameters.cause,
+      isRetryable: true,
+    });
+    this.reason = parameters.reason;
+    this.status = parameters.status;
+    this.code = parameters.code ?? `stream_${parameters.reason}`;
+    this.endpoint = parameters.endpoint;
+  }
+}
+
+/**
+ * Nobody offers the model in the session (or every offer was filtered out by the routing options).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof NoSupplierError) return json(openAiError(404, "model_not_found", error.shortMessage), 404);
+ * ```
+ */
+export class NoSupplierError extends BaseError {
+  override name = "NoSupplierError";
+  readonly model: Hex;
+  readonly session: bigint;
+  constructor({ model, session, modelName }: { model: Hex; session: bigint; modelName?: string }) {
+    super(`No supplier offers model ${modelName ?? model} in session ${session}.`);
+    this.model = model;
+    this.session = session;
+  }
+}
+
+/**
+ * Every attempt of a relay failed before a usable answer. `status` / `code` are the last error's (an HTTP
+ * status the caller can answer with), `attempts` every attempt's error in order.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof RelayFailedError) return json(openAiError(error.status, error.code, error.shortMessage), error.status);
+ * ```
+ */
+export class RelayFailedError extends BaseError {
+  override name = "RelayFailedError";
+  /** The status to answer the caller with: the last refusal's 4xx, else 502 (or 503 if nobody answered). */
+  readonly status: number;
+  readonly code: string;
+  readonly attempts: readonly { supplier: Address; error: unknown }[];
+
+  constructor({
+    status,
+    code,
+    message,
+    attempts,
+  }: {
+    status: number;
+    code: string;
+    message: string;
+    attempts: readonly { supplier: Address; error: unknown }[];
+  }) {
+    const last = attempts.at(-1)?.error;
+    super(message, {
+      cause: last,
+      metaMessages: attempts.map(
+        ({ supplier, error }, index) =>
+          `Attempt ${index + 1} (${supplier}): ${error instanceof BaseError ? error.shortMessage : String(error)}`,
+      ),
+      isRetryable: status >= 500,
+    });
+    this.status = status;
+    this.code = code;
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * Reading the chain failed (RPC down, wrong address). Retryable.
+ *
+ * @example
+ * ```ts
+ * throw new ChainReadError({ what: "the suppliers of session 12", cause: error });
+ * ```
+ */
+export class ChainReadError extends BaseError {
+  override name = "ChainReadError";
+  constructor({ what, cause }: { what: string; cause?: unknown }) {
+    super(`Could not read ${what} from the chain.`, { cause, isRetryable: true });
+  }
+}
+
+/**
+ * A transaction was mined but reverted.
+ *
+ * @example
+ * ```ts
+ * throw new TransactionRevertedError({ functionName: "stakeApplication", hash });
+ * ```
+ */
+export class TransactionRevertedError extends BaseError {
+  override name = "TransactionRevertedError";
+  readonly hash: Hex;
+  constructor({ functionName, hash }: { functionName: string; hash: Hex }) {
+    super(`The ${functionName} transaction ${hash} reverted.`);
+    this.hash = hash;
+  }
+}
+
+/**
+ * A wallet client without an account was given to an action that sends transactions.
+ *
+ * @example
+ * ```ts
+ * throw new AccountMissingError({ action: "stakeApplication" });
+ * ```
+ */
+export class AccountMissingError extends BaseError {
+  override name = "AccountMissingError";
+  constructor({ action }: { action: string }) {
+    super(`${action} needs a wallet client with an account.`, {
+      metaMessages: ["Create it with createWalletClient({ account: privateKeyToAccount(key), ... })."],
+    });
+  }
+}
+
+/**
+ * The caller aborted the relay (its `AbortSignal` fired): not the supplier's fault, never retried.
+ *
+ * @example
+ * ```ts
+ * controller.abort(); // a pending sendRelayAttempt / relayWithFailover rejects with RelayAbortedError
+ * ```
+ */
+export class RelayAbortedError extends BaseError {
+  override name = "RelayAbortedError";
+  constructor({ cause }: { cause?: unknown } = {}) {
+    super("The relay was aborted by the caller.", { cause });
+  }
+}

@@ -1,0 +1,148 @@
+// @aviary/sdk: the client library for applications and gateways. Chain actions (viem-style, one per file),
+// supplier discovery, direct relays with receipt verification and failover, routing, and an OpenAI-compatible
+// `fetch` for the official `openai` client.
+
+export {
+  type DelegateGatewayErrorType,
+  type DelegateGatewayParameters,
+  type DelegateGatewayReturnType,
+  delegateGateway,
+} from "./actions/delegateGateway.ts";
+export {
+  type GetApplicationStakeErrorType,
+  type GetApplicationStakeParameters,
+  type GetApplicationStakeReturnType,
+  getApplicationStake,
+} from "./actions/getApplicationStake.ts";
+export {
+  type AviaryClaim,
+  type GetClaimErrorType,
+  type GetClaimParameters,
+  type GetClaimReturnType,
+  getClaim,
+} from "./actions/getClaim.ts";
+export {
+  type GetCurrentSessionErrorType,
+  type GetCurrentSessionParameters,
+  type GetCurrentSessionReturnType,
+  getCurrentSession,
+} from "./actions/getCurrentSession.ts";
+export {
+  type GetSupplierOfferErrorType,
+  type GetSupplierOfferParameters,
+  type GetSupplierOfferReturnType,
+  getSupplierOffer,
+} from "./actions/getSupplierOffer.ts";
+// ───────────── chain actions ─────────────
+export type { AviaryWriteClients, AviaryWriteReturnType } from "./actions/internal/clients.ts";
+export {
+  type AviaryModel,
+  type ListModelsErrorType,
+  type ListModelsParameters,
+  type ListModelsReturnType,
+  listModels,
+} from "./actions/listModels.ts";
+export {
+  type ModelKind,
+  modelKinds,
+  type RegisterModelErrorType,
+  type RegisterModelParameters,
+  type RegisterModelReturnType,
+  registerModel,
+} from "./actions/registerModel.ts";
+export {
+  type SetOfferErrorType,
+  type SetOfferParameters,
+  type SetOfferReturnType,
+  setOffer,
+} from "./actions/setOffer.ts";
+export {
+  type StakeApplicationErrorType,
+  type StakeApplicationParameters,
+  type StakeApplicationReturnType,
+  stakeApplication,
+} from "./actions/stakeApplication.ts";
+export {
+  type StakeSupplierErrorType,
+  type StakeSupplierParameters,
+  type StakeSupplierReturnType,
+  stakeSupplier,
+} from "./actions/stakeSupplier.ts";
+export {
+  type UndelegateGatewayErrorType,
+  type UndelegateGatewayParameters,
+  type UndelegateGatewayReturnType,
+  undelegateGateway,
+} from "./actions/undelegateGateway.ts";
+
+// ───────────── the OpenAI-compatible fetch ─────────────
+export { type CreateAviaryFetchParameters, createAviaryFetch } from "./createAviaryFetch.ts";
+
+// ───────────── discovery ─────────────
+export {
+  type DiscoverSuppliersErrorType,
+  type DiscoverSuppliersParameters,
+  type DiscoverSuppliersReturnType,
+  discoverSuppliers,
+  type SupplierCandidateInfo,
+} from "./discovery/discoverSuppliers.ts";
+export { SupplierDirectory, type SupplierDirectoryParameters } from "./discovery/SupplierDirectory.ts";
+
+// ───────────── errors ─────────────
+export {
+  AccountMissingError,
+  BaseError,
+  ChainReadError,
+  NoSupplierError,
+  ReceiptInvalidError,
+  type ReceiptInvalidReason,
+  RelayAbortedError,
+  RelayAttemptError,
+  type RelayAttemptFailureKind,
+  RelayFailedError,
+  StreamBrokenError,
+  type StreamBrokenReason,
+  TransactionRevertedError,
+} from "./errors.ts";
+
+// ───────────── relays ─────────────
+export { createSseParser, type SseItem, type SseParser } from "./relay/createSseParser.ts";
+export {
+  DEFAULT_MAX_TOKENS,
+  type EstimateMaxCostParameters,
+  type EstimateMaxCostReturnType,
+  estimateMaxCost,
+  MESSAGE_OVERHEAD_UNITS,
+} from "./relay/estimateMaxCost.ts";
+export { recordRelayAttempt } from "./relay/recordRelayAttempt.ts";
+export {
+  type RelayAttemptOutcome,
+  type RelayAttemptReport,
+  type RelayCandidate,
+  type RelayWithFailoverErrorType,
+  type RelayWithFailoverParameters,
+  type RelayWithFailoverReturnType,
+  relayWithFailover,
+  type SignedRelayAttempt,
+} from "./relay/relayWithFailover.ts";
+export {
+  type RelayJsonResult,
+  type RelayStreamEvent,
+  type RelayStreamResult,
+  type SendRelayAttemptErrorType,
+  type SendRelayAttemptParameters,
+  type SendRelayAttemptReturnType,
+  sendRelayAttempt,
+} from "./relay/sendRelayAttempt.ts";
+export { toAttemptOutcome } from "./relay/toAttemptOutcome.ts";
+export {
+  type RecoverSigner,
+  type VerifiedReceipt,
+  type VerifyRelayReceiptErrorType,
+  type VerifyRelayReceiptParameters,
+  type VerifyRelayReceiptReturnType,
+  verifyRelayReceipt,
+} from "./relay/verifyRelayReceipt.ts";
+
+// ───────────── routing (supplier stats, ranking, failover classification) ─────────────
+export * from "./routing/index.ts";
