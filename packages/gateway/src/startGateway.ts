@@ -75,7 +75,11 @@ export async function startGateway(
     headTimer = setTimeout(pollHead, 250);
   };
   headTimer = setTimeout(pollHead, 250);
-  const currentSession = () => sessionOf(head, sessionParams);
+  // Relays name the session of a block slightly behind the head: a supplier a block or two behind us at a
+  // rollover still serves them, and the grace period covers suppliers ahead (no dips at session rollover).
+  const sessionLag = params.graceBlocks / 2n;
+  const currentSession = () => sessionOf(head > sessionLag ? head - sessionLag : 0n, sessionParams);
+  const headSession = () => sessionOf(head, sessionParams);
 
   // An application's budget with this gateway: its session budget, if it delegated to us in that session.
   const budgets = new Map<string, Promise<bigint>>();
@@ -162,6 +166,7 @@ export async function startGateway(
       domain: { chainId: config.chain.chainId, verifyingContract: settlement },
       gatewayKey: hexToBytes(config.gatewayKey as Hex),
       currentSession,
+      headSession,
       strategy: { type: config.routing.strategy } as never,
       maxAttempts: config.routing.maxAttempts,
       firstByteTimeoutMs: config.routing.firstByteTimeoutMs,

@@ -5,7 +5,6 @@
 //    p50/p99 and relays/s at concurrency 1 and 64.
 // 2. Runtime: tokens/s of the embedded backend through the supplier against node-llama-cpp called directly,
 //    on the generated test model.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,38 +13,13 @@ import { encodeRelayHeader, RELAY_HEADER, type RelayRequest, relayKey, signDiges
 import pino from "pino";
 import { type Address, type Hex, hexToBytes, keccak256, toBytes } from "viem";
 import { startDevnet, token } from "../../devnet/src/index.ts";
+import { spawnAndWait } from "../../devnet/test/utils/processes.ts";
 import { actor, clients, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
 import { parseSupplierConfig } from "../src/config/supplierConfig.ts";
 import { startSupplier } from "../src/startSupplier.ts";
 import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelGguf.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const children: ChildProcess[] = [];
-process.once("exit", () => {
-  for (const child of children) child.kill("SIGKILL");
-});
-
-/** Spawns a process and resolves with the first match of `pattern` in its output. */
-function spawnAndWait(
-  command: string,
-  args: string[],
-  pattern: RegExp,
-): Promise<{ child: ChildProcess; match: string }> {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = pattern.exec(output);
-      if (match?.[1]) resolve({ child, match: match[1] });
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited (${code}):\n${output}`)));
-  });
-}
-
 const requestsPerRun = Number(process.env.BENCH_SUPPLIER_REQUESTS ?? 3000);
 const generationTokens = Number(process.env.BENCH_SUPPLIER_TOKENS ?? 128);
 

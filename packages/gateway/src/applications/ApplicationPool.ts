@@ -48,6 +48,15 @@ export class ApplicationPool {
     return undefined;
   }
 
+  /** Whether some application could pay `amount` in `session` now (nothing reserved). */
+  async canPay(session: bigint, amount: bigint): Promise<boolean> {
+    for (const application of this.#applications) {
+      const budget = await this.#budget(application, session).catch(() => 0n);
+      if ((this.#committed.get(`${application}:${session}`) ?? 0n) + amount <= budget) return true;
+    }
+    return false;
+  }
+
   /** Replaces a reservation by what the relay actually cost (0 when nothing was served). */
   settle(application: Address, session: bigint, reserved: bigint, actual: bigint): void {
     const key = `${application}:${session}`;

@@ -5,6 +5,7 @@ import {
   openAiError,
   openAiRouteSchemas,
   type RelayRequest,
+  recoverDigestSigner,
   relayKey,
   signDigest,
 } from "@aviary/protocol";
@@ -37,7 +38,10 @@ export type RelayHandlerContext = {
   logger: Logger;
   domain: { chainId: number; verifyingContract: Address };
   gatewayKey: Uint8Array;
+  /** The session relays name: the head's, lagging a couple of blocks behind at a rollover. */
   currentSession: () => bigint;
+  /** The head block's session: used when nothing can be relayed in the lagging one. */
+  headSession: () => bigint;
   strategy: RoutingStrategy;
   maxAttempts: number;
   firstByteTimeoutMs: number;
@@ -119,11 +123,17 @@ export async function handleRelay(
   const relayBody = encoder.encode(JSON.stringify(body));
   const bodyHash = keccak256(relayBody);
 
-  const session = context.currentSession();
   const modelId = keccak256(toHex(modelName));
+  let session = context.currentSession();
   let infos: SupplierCandidateInfo[];
   try {
     infos = await context.directory.get(modelId, session);
+    // Right after a rollover the lagging session may have no offer or no delegation yet: use the head's.
+    const headSession = context.headSession();
+    if (headSession !== session && (infos.length === 0 || !(await context.pool.canPay(session, 1n)))) {
+      session = headSession;
+      infos = await context.directory.get(modelId, session);
+    }
   } catch (error) {
     context.logger.warn({ err: error }, "supplier discovery failed");
     return errorResponse(503, "chain_unavailable", "The network's registry could not be read; retry.");
@@ -266,6 +276,12 @@ export async function handleRelay(
       firstByteTimeoutMs: context.firstByteTimeoutMs,
       chunkTimeoutMs: context.idleTimeoutMs,
       signal,
+      // libsecp256k1: receipt verification is on every request's path.
+      recoverSigner: (digest, signature) => {
+        const signer = recoverDigestSigner(hexToBytes(digest), signature);
+        if (!signer) throw new Error("the receipt signature does not recover");
+        return signer;
+      },
     });
   } catch (error) {
     if (error instanceof ApplicationsExhaustedError) {
