@@ -23,7 +23,11 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
-async function run(count: number, concurrency: number, send: (index: number) => Promise<number | false>): Promise<RunResult> {
+async function run(
+  count: number,
+  concurrency: number,
+  send: (index: number) => Promise<number | false>,
+): Promise<RunResult> {
   const latencies: number[] = [];
   let failures = 0;
   let next = 0;
@@ -42,16 +46,27 @@ async function run(count: number, concurrency: number, send: (index: number) => 
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), perSecond: count / seconds, failures };
+  return {
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    perSecond: count / seconds,
+    failures,
+  };
 }
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
 console.log("# bench:gateway");
-console.log(`node ${process.version}; client, gateway, supplier and instant backend each in their own process (2 cores shared)`);
+console.log(
+  `node ${process.version}; client, gateway, supplier and instant backend each in their own process (2 cores shared)`,
+);
 
 const home = mkdtempSync(join(tmpdir(), "aviary-bench-gateway-"));
-const instant = await spawnAndWait(process.execPath, ["--import", "tsx", join(here, "..", "..", "supplier", "bench", "instantServerProcess.ts")], /listening (\S+)/);
+const instant = await spawnAndWait(
+  process.execPath,
+  ["--import", "tsx", join(here, "..", "..", "supplier", "bench", "instantServerProcess.ts")],
+  /listening (\S+)/,
+);
 const instantUrl = instant.match;
 const devnet = await startDevnet({ home, persist: false });
 const c = clients(devnet);
@@ -68,7 +83,12 @@ const { session, modelId } = await setUpNetwork(c, {
   applications: [{ actor: application, stake: token(100_000), delegateTo: gatewayActor }],
   model: { name: modelName, weightsDigest: keccak256(toBytes("instant")) },
 });
-const chain = { rpcUrl: devnet.rpcUrl, chainId: devnet.chainId, registry: devnet.contracts.registry, settlement: devnet.contracts.settlement };
+const chain = {
+  rpcUrl: devnet.rpcUrl,
+  chainId: devnet.chainId,
+  registry: devnet.contracts.registry,
+  settlement: devnet.contracts.settlement,
+};
 const supplierConfig = join(home, "supplier.json");
 writeFileSync(
   supplierConfig,
@@ -78,13 +98,29 @@ writeFileSync(
     operatorKey: operator.privateKey,
     server: { host: "127.0.0.1", port: 0 },
     dataDir: join(home, "supplier-data"),
-    models: [{ name: modelName, inputPrice: "1", outputPrice: "1", backend: { type: "openai", baseUrl: instantUrl, model: "instant" } }],
+    models: [
+      {
+        name: modelName,
+        inputPrice: "1",
+        outputPrice: "1",
+        backend: { type: "openai", baseUrl: instantUrl, model: "instant" },
+      },
+    ],
     log: { level: "warn" },
   }),
 );
-const supplier = await spawnAndWait(process.execPath, [cli, "supplier", "start", "--config", supplierConfig], /ready: supplier .* at (http:\/\/[\d.:]+)/);
+const supplier = await spawnAndWait(
+  process.execPath,
+  [cli, "supplier", "start", "--config", supplierConfig],
+  /ready: supplier .* at (http:\/\/[\d.:]+)/,
+);
 const supplierUrl = supplier.match;
-await c.send(owner, { address: c.contracts.registry, abi: (await import("@aviary/protocol")).aviaryRegistryAbi, functionName: "setSupplierEndpoint", args: [supplierUrl] });
+await c.send(owner, {
+  address: c.contracts.registry,
+  abi: (await import("@aviary/protocol")).aviaryRegistryAbi,
+  functionName: "setSupplierEndpoint",
+  args: [supplierUrl],
+});
 const gatewayConfig = join(home, "gateway.json");
 writeFileSync(
   gatewayConfig,
@@ -98,14 +134,27 @@ writeFileSync(
     log: { level: "warn" },
   }),
 );
-const created = await spawnAndWait(process.execPath, [cli, "gateway", "keys", "create", "bench", "--config", gatewayConfig, "--json"], /(\{.*\})/);
+const created = await spawnAndWait(
+  process.execPath,
+  [cli, "gateway", "keys", "create", "bench", "--config", gatewayConfig, "--json"],
+  /(\{.*\})/,
+);
 const apiKey = (JSON.parse(created.match) as { key: string }).key;
-const gateway = await spawnAndWait(process.execPath, [cli, "gateway", "start", "--config", gatewayConfig], /ready: gateway at (http:\/\/[\d.:]+)/);
+const gateway = await spawnAndWait(
+  process.execPath,
+  [cli, "gateway", "start", "--config", gatewayConfig],
+  /ready: gateway at (http:\/\/[\d.:]+)/,
+);
 const gatewayUrl = gateway.match;
 
 const domain = { chainId: devnet.chainId, verifyingContract: devnet.contracts.settlement as Address };
 const body = (model: string, stream = false) =>
-  JSON.stringify({ model, messages: [{ role: "user", content: "Say something." }], max_tokens: 8, ...(stream ? { stream: true } : {}) });
+  JSON.stringify({
+    model,
+    messages: [{ role: "user", content: "Say something." }],
+    max_tokens: 8,
+    ...(stream ? { stream: true } : {}),
+  });
 let nonce = 0n;
 const presign = (count: number, bodyText: string) => {
   const bodyHash = keccak256(toBytes(bodyText));
@@ -122,21 +171,38 @@ const presign = (count: number, bodyText: string) => {
       outputPrice: 1n,
       maxCost: 1000n,
     };
-    return encodeRelayHeader({ request, signature: signDigest(hexToBytes(relayKey({ domain, request })), hexToBytes(application.privateKey as Hex)) });
+    return encodeRelayHeader({
+      request,
+      signature: signDigest(
+        hexToBytes(relayKey({ domain, request })),
+        hexToBytes(application.privateKey as Hex),
+      ),
+    });
   });
 };
 
 let reportedFailure = false;
 
 /** Sends one request; for streams returns the time to the first data chunk. */
-async function send(url: string, headers: Record<string, string>, bodyText: string, stream: boolean): Promise<number | false> {
+async function send(
+  url: string,
+  headers: Record<string, string>,
+  bodyText: string,
+  stream: boolean,
+): Promise<number | false> {
   const start = performance.now();
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: bodyText });
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: bodyText,
+  });
   if (!stream) {
     const bytes = await response.arrayBuffer();
     if (!response.ok && !reportedFailure) {
       reportedFailure = true;
-      console.log(`first failure from ${url}: HTTP ${response.status} ${Buffer.from(bytes).toString().slice(0, 300)}`);
+      console.log(
+        `first failure from ${url}: HTTP ${response.status} ${Buffer.from(bytes).toString().slice(0, 300)}`,
+      );
     }
     return response.ok ? performance.now() - start : false;
   }
@@ -149,13 +215,26 @@ async function send(url: string, headers: Record<string, string>, bodyText: stri
 }
 
 const paths = {
-  direct: (stream: boolean) => () => send(`${instantUrl}/chat/completions`, {}, body("instant", stream), stream),
+  direct: (stream: boolean) => () =>
+    send(`${instantUrl}/chat/completions`, {}, body("instant", stream), stream),
   supplier: (stream: boolean, count: number) => {
     const bodyText = body(modelName, stream);
     const headers = presign(count, bodyText);
-    return (index: number) => send(`${supplierUrl}/v1/relay/chat/completions`, { [RELAY_HEADER]: headers[index] ?? "" }, bodyText, stream);
+    return (index: number) =>
+      send(
+        `${supplierUrl}/v1/relay/chat/completions`,
+        { [RELAY_HEADER]: headers[index] ?? "" },
+        bodyText,
+        stream,
+      );
   },
-  gateway: (stream: boolean) => () => send(`${gatewayUrl}/v1/chat/completions`, { authorization: `Bearer ${apiKey}` }, body(modelName, stream), stream),
+  gateway: (stream: boolean) => () =>
+    send(
+      `${gatewayUrl}/v1/chat/completions`,
+      { authorization: `Bearer ${apiKey}` },
+      body(modelName, stream),
+      stream,
+    ),
 };
 
 console.log("\n## Non-streamed chat: latency and throughput\n");
@@ -170,8 +249,14 @@ for (const concurrency of [1, 64]) {
   const direct = await run(count, concurrency, paths.direct(false));
   const throughSupplier = await run(count, concurrency, paths.supplier(false, count));
   const throughGateway = await run(count, concurrency, paths.gateway(false));
-  for (const [name, result] of [["direct", direct], ["supplier", throughSupplier], ["gateway + supplier", throughGateway]] as const) {
-    console.log(`| ${concurrency} | ${name} | ${ms(result.p50)} | ${ms(result.p99)} | ${result.perSecond.toFixed(0)} | ${result.failures} |`);
+  for (const [name, result] of [
+    ["direct", direct],
+    ["supplier", throughSupplier],
+    ["gateway + supplier", throughGateway],
+  ] as const) {
+    console.log(
+      `| ${concurrency} | ${name} | ${ms(result.p50)} | ${ms(result.p99)} | ${result.perSecond.toFixed(0)} | ${result.failures} |`,
+    );
   }
   summaries.push(
     `concurrency ${concurrency}: gateway adds p50 ${ms(throughGateway.p50 - throughSupplier.p50)} / p99 ${ms(throughGateway.p99 - throughSupplier.p99)} over the supplier; both hops add p50 ${ms(throughGateway.p50 - direct.p50)} / p99 ${ms(throughGateway.p99 - direct.p99)} over direct; requests/s ratio gateway/direct ${(throughGateway.perSecond / direct.perSecond).toFixed(2)}, supplier/direct ${(throughSupplier.perSecond / direct.perSecond).toFixed(2)}`,
@@ -190,7 +275,9 @@ console.log("|---|---:|---:|");
 console.log(`| direct | ${ms(ttftDirect.p50)} | ${ms(ttftDirect.p99)} |`);
 console.log(`| supplier | ${ms(ttftSupplier.p50)} | ${ms(ttftSupplier.p99)} |`);
 console.log(`| gateway + supplier | ${ms(ttftGateway.p50)} | ${ms(ttftGateway.p99)} |`);
-console.log(`\nTTFT added: supplier ${ms(ttftSupplier.p50 - ttftDirect.p50)} p50; gateway over supplier ${ms(ttftGateway.p50 - ttftSupplier.p50)} p50`);
+console.log(
+  `\nTTFT added: supplier ${ms(ttftSupplier.p50 - ttftDirect.p50)} p50; gateway over supplier ${ms(ttftGateway.p50 - ttftSupplier.p50)} p50`,
+);
 
 console.log(`\n## Gateway memory over ${memoryRequests.toLocaleString("en-US")} requests (concurrency 64)\n`);
 const pid = gateway.child.pid ?? 0;
@@ -203,7 +290,9 @@ while (sent < memoryRequests) {
   const batch = Math.min(slice, memoryRequests - sent);
   const result = await run(batch, 64, paths.gateway(false));
   sent += batch;
-  checkpoints.push(`${sent.toLocaleString("en-US")} requests: RSS ${(await residentMemoryMiB(pid)).toFixed(0)} MiB (${result.failures} failures, ${result.perSecond.toFixed(0)} requests/s)`);
+  checkpoints.push(
+    `${sent.toLocaleString("en-US")} requests: RSS ${(await residentMemoryMiB(pid)).toFixed(0)} MiB (${result.failures} failures, ${result.perSecond.toFixed(0)} requests/s)`,
+  );
 }
 console.log(`before: RSS ${before.toFixed(0)} MiB`);
 for (const line of checkpoints) console.log(line);

@@ -3,10 +3,20 @@ import { aviaryRegistryAbi, pendingSessions, sessionOf } from "@aviary/protocol"
 import { listModels, SupplierDirectory, SupplierStatsBook } from "@aviary/sdk";
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
-import { type Address, createPublicClient, defineChain, getAddress, type Hex, hexToBytes, http } from "viem";
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  getAddress,
+  type Hex,
+  hexToBytes,
+  http,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ApplicationPool } from "./applications/ApplicationPool.ts";
 import { type GatewayConfig, gatewayStoreOptions } from "./config/gatewayConfig.ts";
+import { reconcileProvenLeaves } from "./reconcile/reconcileProvenLeaves.ts";
 import { createGatewayApp } from "./server/createGatewayApp.ts";
 import { GatewayMetrics } from "./server/metrics.ts";
 import { createGatewayStore } from "./store/createGatewayStore.ts";
@@ -153,6 +163,39 @@ export async function startGateway(
     return value;
   };
 
+  // Reconciliation: every proof is public; a proven leaf whose receipt differs from ours is reported.
+  const walletClient = createWalletClient({
+    chain,
+    transport: http(config.chain.rpcUrl),
+    account: privateKeyToAccount(config.gatewayKey as Hex),
+  });
+  let reconciledTo = 0n;
+  let reconcileTimer: NodeJS.Timeout | undefined;
+  const reconcile = async () => {
+    try {
+      const toBlock = head;
+      if (toBlock > reconciledTo) {
+        const result = await reconcileProvenLeaves({
+          publicClient,
+          walletClient,
+          settlement,
+          store,
+          book,
+          logger,
+          fromBlock: reconciledTo + 1n,
+          toBlock,
+        });
+        if (result.equivocations.length > 0)
+          logger.warn({ equivocations: result.equivocations }, "equivocations reported");
+        reconciledTo = toBlock;
+      }
+    } catch (error) {
+      logger.warn({ err: error }, "reconciliation failed; retrying");
+    }
+    reconcileTimer = setTimeout(reconcile, 5_000);
+  };
+  reconcileTimer = setTimeout(reconcile, 5_000);
+
   const inFlight = { count: 0 };
   let accepting = true;
   const app = createGatewayApp({
@@ -201,6 +244,7 @@ export async function startGateway(
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       if (headTimer) clearTimeout(headTimer);
+      if (reconcileTimer) clearTimeout(reconcileTimer);
       await store.close();
       logger.info("gateway stopped");
     })();
