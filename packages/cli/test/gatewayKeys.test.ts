@@ -15,13 +15,30 @@ describe("aviary gateway keys", () => {
     writeFileSync(
       config,
       JSON.stringify({
-        chain: { rpcUrl: "http://127.0.0.1:8545", chainId: 31337, registry: `0x${"1".repeat(40)}`, settlement: `0x${"2".repeat(40)}` },
+        chain: {
+          rpcUrl: "http://127.0.0.1:8545",
+          chainId: 31337,
+          registry: `0x${"1".repeat(40)}`,
+          settlement: `0x${"2".repeat(40)}`,
+        },
         gatewayKey: `0x${"3".repeat(64)}`,
         applications: [`0x${"4".repeat(40)}`],
         store: "keys.sqlite",
       }),
     );
-    const created = aviary(["gateway", "keys", "create", "my-app", "--config", config, "--rpm", "60", "--budget", "1000", "--json"]);
+    const created = aviary([
+      "gateway",
+      "keys",
+      "create",
+      "my-app",
+      "--config",
+      config,
+      "--rpm",
+      "60",
+      "--budget",
+      "1000",
+      "--json",
+    ]);
     expect(created.stderr).toBe("");
     const { key, prefix } = JSON.parse(created.stdout) as { key: string; prefix: string };
     expect(key).toMatch(/^avy_[A-Za-z0-9_-]{43}$/);
@@ -37,7 +54,9 @@ describe("aviary gateway keys", () => {
 
     const revoked = aviary(["gateway", "keys", "revoke", prefix, "--config", config]);
     expect(revoked.status).toBe(0);
-    const after = JSON.parse(aviary(["gateway", "keys", "list", "--config", config, "--json"]).stdout) as { revokedAt: number | null }[];
+    const after = JSON.parse(aviary(["gateway", "keys", "list", "--config", config, "--json"]).stdout) as {
+      revokedAt: number | null;
+    }[];
     expect(after[0]?.revokedAt).not.toBeNull();
   });
 

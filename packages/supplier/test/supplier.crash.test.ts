@@ -5,17 +5,23 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { claimKey as computeClaimKey, RECEIPT_HEADER, sessionWindows } from "@aviary/protocol";
+import { claimKey as computeClaimKey, RECEIPT_HEADER } from "@aviary/protocol";
 import type { Address, Hex } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { type Devnet, startDevnet, token } from "../../devnet/src/index.ts";
-import { actor, clients, settlement, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
+import {
+  actor,
+  clients,
+  driveSessionToSettlement,
+  settlement,
+  setUpNetwork,
+} from "../../devnet/test/utils/scenario.ts";
 import { FileRelayStore } from "../src/store/FileRelayStore.ts";
 import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelGguf.ts";
 import { type RelayTarget, sendRelay } from "./utils/relayClient.ts";
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "cli", "bin", "aviary.js");
-const sessionParams = { sessionBlocks: 20n, graceBlocks: 4n, claimBlocks: 8n, proofBlocks: 8n };
+const _sessionParams = { sessionBlocks: 20n, graceBlocks: 4n, claimBlocks: 8n, proofBlocks: 8n };
 const children: ChildProcess[] = [];
 let devnet: Devnet | undefined;
 
@@ -143,17 +149,13 @@ describe("supplier crash safety", () => {
     expect(answered.size).toBe(answeredBeforeCrash + 4);
 
     // Move through the windows; the restarted node claims, proves if required, and settles.
-    const windows = sessionWindows(session, sessionParams);
-    for (let block = await c.publicClient.getBlockNumber(); block < windows.settleFrom + 4n; block += 1n) {
-      await c.testClient.mine({ blocks: 1 });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
     const key = computeClaimKey({
       supplier: owner.address,
       application: application.address,
       model: modelId,
       session,
     });
+    await driveSessionToSettlement(c, session, [key]);
     await expect
       .poll(
         async () =>

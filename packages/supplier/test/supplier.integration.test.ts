@@ -15,7 +15,6 @@ import {
   recoverDigestSigner,
   relayCost,
   sessionBudget,
-  sessionWindows,
   settlementPayout,
   splitPayment,
 } from "@aviary/protocol";
@@ -27,6 +26,7 @@ import {
   actor,
   type Clients,
   clients,
+  driveSessionToSettlement,
   registry,
   settlement,
   setUpNetwork,
@@ -36,7 +36,7 @@ import { type SupplierNode, startSupplier } from "../src/startSupplier.ts";
 import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelGguf.ts";
 import { type RelayTarget, sendRelay } from "./utils/relayClient.ts";
 
-const sessionParams = { sessionBlocks: 20n, graceBlocks: 4n, claimBlocks: 8n, proofBlocks: 8n };
+const _sessionParams = { sessionBlocks: 20n, graceBlocks: 4n, claimBlocks: 8n, proofBlocks: 8n };
 const inputPrice = 10n ** 12n;
 const outputPrice = 3n * 10n ** 12n;
 const sourceShareBps = 1500;
@@ -385,17 +385,13 @@ describe("supplier node", () => {
     };
 
     // An expired session is refused once its serving window is over.
-    const windows = sessionWindows(target.session, sessionParams);
     const key = computeClaimKey({
       supplier: owner,
       application: app().address,
       model: modelId,
       session: target.session,
     });
-    for (let block = await c.publicClient.getBlockNumber(); block < windows.settleFrom + 4n; block += 1n) {
-      await c.testClient.mine({ blocks: 1 });
-      await new Promise((resolve) => setTimeout(resolve, 120)); // let the node see each block
-    }
+    await driveSessionToSettlement(c, target.session, [key]);
     const expired = await sendRelay(target, app().address, app().privateKey, chatBody("late"));
     expect(expired.response.status).toBe(400);
     expect(((await expired.response.json()) as { error: { code: string } }).error.code).toBe(

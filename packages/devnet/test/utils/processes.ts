@@ -17,7 +17,10 @@ export function spawnAndWait(
   children.push(child);
   let output = "";
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(" ")} did not start:\n${output}`)), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${args.join(" ")} did not start:\n${output}`)),
+      options.timeoutMs ?? 60_000,
+    );
     const onData = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000);
       const match = pattern.exec(output);

@@ -201,3 +201,60 @@ export function relayKeyOf(c: Clients, relay: SignedRelay): Hex {
 export const settlement = (c: Clients) =>
   ({ address: c.contracts.settlement, abi: aviarySettlementAbi }) as const;
 export const registry = (c: Clients) => ({ address: c.contracts.registry, abi: aviaryRegistryAbi }) as const;
+
+/**
+ * Moves the chain through a session's claim, proof and settlement windows at the pace of the suppliers'
+ * lifecycles: into each window, then waits until the expected claims are claimed, then proven (or not
+ * required), then settled — so a loaded machine cannot make a node miss a window the test opened too fast.
+ */
+export async function driveSessionToSettlement(
+  c: Clients,
+  session: bigint,
+  claimKeys: Hex[],
+  options: { timeoutMs?: number } = {},
+): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const L = 20n;
+  const end = (session + 1n) * L - 1n;
+  const claimStart = end + 4n + 1n;
+  const proofSeedBlock = end + 4n + 8n;
+  const proofStart = proofSeedBlock + 1n;
+  const settleFrom = proofSeedBlock + 8n + 1n;
+  const read = (key: Hex) =>
+    c.publicClient.readContract({ ...settlement(c), functionName: "getClaim", args: [key] });
+  const waitFor = async (what: string, done: () => Promise<boolean>) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (session ${session})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  await c.mineTo(claimStart + 1n);
+  await waitFor("claims", async () =>
+    (await Promise.all(claimKeys.map(read))).every((claim) => claim.root.count > 0n),
+  );
+  await c.mineTo(proofStart + 1n);
+  await waitFor("proofs", async () => {
+    const seed = await c.publicClient.readContract({
+      ...settlement(c),
+      functionName: "proofSeed",
+      args: [session],
+    });
+    if (/^0x0+$/.test(seed)) return false;
+    for (const key of claimKeys) {
+      const claim = await read(key);
+      if (claim.proven) continue;
+      const required = await c.publicClient.readContract({
+        ...settlement(c),
+        functionName: "isProofRequired",
+        args: [key],
+      });
+      if (required) return false;
+    }
+    return true;
+  });
+  await c.mineTo(settleFrom + 1n);
+  await waitFor("settlements", async () =>
+    (await Promise.all(claimKeys.map(read))).every((claim) => claim.settled),
+  );
+}
