@@ -8,6 +8,7 @@ export {
   loadGatewayConfig,
   parseGatewayConfig,
 } from "./config/gatewayConfig.ts";
+export { type ClaimMismatch, reconcileClaims } from "./reconcile/reconcileClaims.ts";
 export { type Equivocation, reconcileProvenLeaves } from "./reconcile/reconcileProvenLeaves.ts";
 export { createGatewayApp } from "./server/createGatewayApp.ts";
 export { maxCostFor, promptTokenBound, tokenBounds } from "./server/estimateRelayCost.ts";

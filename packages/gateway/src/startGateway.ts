@@ -16,6 +16,7 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { ApplicationPool } from "./applications/ApplicationPool.ts";
 import { type GatewayConfig, gatewayStoreOptions } from "./config/gatewayConfig.ts";
+import { reconcileClaims } from "./reconcile/reconcileClaims.ts";
 import { reconcileProvenLeaves } from "./reconcile/reconcileProvenLeaves.ts";
 import { createGatewayApp } from "./server/createGatewayApp.ts";
 import { GatewayMetrics } from "./server/metrics.ts";

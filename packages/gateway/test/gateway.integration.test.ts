@@ -7,6 +7,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { driveSessionToSettlement, settlement } from "../../devnet/test/utils/scenario.ts";
 import { parseGatewayConfig } from "../src/config/gatewayConfig.ts";
+import { reconcileClaims } from "../src/reconcile/reconcileClaims.ts";
 import { type GatewayNode, startGateway } from "../src/startGateway.ts";
 import { addresses, startTestNetwork, type TestNetwork, testModelName } from "./network.ts";
 
@@ -220,5 +221,14 @@ describe("failover under load", () => {
       expect(claim.root.count).toBe(entry.count);
       expect(claim.root.sum).toBe(entry.sum);
     }
+    // The gateway's own reconciliation agrees: no claim exceeds its receipts.
+    const mismatches = await reconcileClaims({
+      publicClient: network.c.publicClient,
+      settlement: network.c.contracts.settlement,
+      store: gateway.store,
+      applications: addresses(network.applications),
+      fromBlock: 0n,
+    });
+    expect(mismatches).toEqual([]);
   });
 });

@@ -27,6 +27,7 @@ import {
   setUpNetwork,
   signRelay,
 } from "../../devnet/test/utils/scenario.ts";
+import { reconcileClaims } from "../src/reconcile/reconcileClaims.ts";
 import { reconcileProvenLeaves } from "../src/reconcile/reconcileProvenLeaves.ts";
 import { createGatewayStore } from "../src/store/createGatewayStore.ts";
 
@@ -153,6 +154,18 @@ describe("reconcileProvenLeaves", () => {
       });
       expect(stakeBefore - stakeAfter).toBe(penalty);
       expect((await c.balanceOf(gateway.address)) - gatewayBefore).toBe((penalty * 5000n) / 10_000n);
+
+      // The claim also asks for more than the gateway holds receipts for: over-claiming evidence.
+      const mismatches = await reconcileClaims({
+        publicClient: c.publicClient,
+        settlement: c.contracts.settlement,
+        store,
+        applications: [application.address],
+        fromBlock: 0n,
+      });
+      expect(mismatches).toMatchObject([
+        { claimKey, claimedAmount: 10n * 10n + 90n * 20n, receivedCost: 10n * 10n + 20n * 20n },
+      ]);
 
       // Run again: already reported, nothing new is sent (the contract refuses a second report).
       const again = await reconcileProvenLeaves({
