@@ -188,6 +188,16 @@ export async function startGateway(
         });
         if (result.equivocations.length > 0)
           logger.warn({ equivocations: result.equivocations }, "equivocations reported");
+        await reconcileClaims({
+          publicClient,
+          settlement,
+          store,
+          applications: pool.applications,
+          book,
+          logger,
+          fromBlock: reconciledTo + 1n,
+          toBlock,
+        });
         reconciledTo = toBlock;
       }
     } catch (error) {
