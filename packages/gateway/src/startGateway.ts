@@ -226,6 +226,7 @@ export async function startGateway(
       firstByteTimeoutMs: config.routing.firstByteTimeoutMs,
       idleTimeoutMs: config.routing.idleTimeoutMs,
       defaultMaxTokens: config.defaultMaxTokens,
+      hedgeAfterMs: config.routing.hedgeAfterMs,
     },
     store,
     metrics,

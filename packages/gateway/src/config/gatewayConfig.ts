@@ -47,6 +47,8 @@ export const gatewayConfigSchema = z
         maxAttempts: z.number().int().min(1).max(10).default(3),
         firstByteTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
         idleTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+        /** Start a parallel attempt on another supplier after this many ms without an answer; null: off. */
+        hedgeAfterMs: z.number().int().min(1).max(600_000).nullable().default(null),
       })
       .strict()
       .default({
@@ -54,6 +56,7 @@ export const gatewayConfigSchema = z
         maxAttempts: 3,
         firstByteTimeoutMs: 30_000,
         idleTimeoutMs: 30_000,
+        hedgeAfterMs: null,
       }),
     /** Default output limit when a request sets none (bounds maxCost). */
     defaultMaxTokens: z.number().int().min(1).max(1_000_000).default(256),

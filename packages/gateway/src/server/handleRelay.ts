@@ -47,6 +47,8 @@ export type RelayHandlerContext = {
   firstByteTimeoutMs: number;
   idleTimeoutMs: number;
   defaultMaxTokens: number;
+  /** Start a second, parallel attempt on another supplier when the first has not answered by then (ms). */
+  hedgeAfterMs?: number | null;
 };
 
 type Candidate = SupplierCandidateInfo & { stats: ReturnType<SupplierStatsBook["statsFor"]> };
@@ -197,7 +199,7 @@ export async function handleRelay(
 
   // Each attempt reserves its maxCost from an application with budget left; released if it fails.
   const reserved = new Map<string, { application: Address; amount: bigint }>();
-  const signRelay = async (candidate: Candidate, attempt: number) => {
+  const signRelay = async (candidate: Candidate, attempt: string) => {
     const maxCost = maxCostFor(bounds, candidate);
     const application = await context.pool.reserve(session, maxCost);
     if (!application) throw new ApplicationsExhaustedError(session);
@@ -212,20 +214,20 @@ export async function handleRelay(
       outputPrice: candidate.outputPrice,
       maxCost,
     };
-    reserved.set(`${attempt}`, { application, amount: maxCost });
+    reserved.set(attempt, { application, amount: maxCost });
     const signature = signDigest(
       hexToBytes(relayKey({ domain: context.domain, request })),
       context.gatewayKey,
     );
     return { header: encodeRelayHeader({ request, signature }), request };
   };
-  const onAttempt = (report: RelayAttemptReport<Candidate>) => {
+  const onAttempt = (report: RelayAttemptReport<Candidate>, attempt: string) => {
     recordRelayAttempt(context.book, report);
     context.metrics.attempts.inc({
       supplier: report.candidate.address,
       outcome: report.outcome.ok ? "ok" : "failed",
     });
-    const hold = reserved.get(`${report.attempt}`);
+    const hold = reserved.get(attempt);
     if (hold && !report.outcome.ok) context.pool.settle(hold.application, session, hold.amount, 0n);
     if (hold && report.outcome.ok)
       context.pool.settle(hold.application, session, hold.amount, report.outcome.receipt.cost);
@@ -264,18 +266,18 @@ export async function handleRelay(
     return errorResponse(status, code, message);
   };
 
-  let result: Awaited<ReturnType<typeof relayWithFailover<Candidate>>>;
-  try {
-    result = await relayWithFailover<Candidate>({
-      candidates: plan,
+  type Result = Awaited<ReturnType<typeof relayWithFailover<Candidate>>>;
+  const runLane = (lane: number, candidates: Candidate[], laneSignal: AbortSignal): Promise<Result> =>
+    relayWithFailover<Candidate>({
+      candidates,
       route,
       body: relayBody,
       domain: context.domain,
-      signRelay,
-      onAttempt,
+      signRelay: (candidate, attempt) => signRelay(candidate, `${lane}:${attempt}`),
+      onAttempt: (report) => onAttempt(report, `${lane}:${report.attempt}`),
       firstByteTimeoutMs: context.firstByteTimeoutMs,
       chunkTimeoutMs: context.idleTimeoutMs,
-      signal,
+      signal: laneSignal,
       // libsecp256k1: receipt verification is on every request's path.
       recoverSigner: (digest, signature) => {
         const signer = recoverDigestSigner(hexToBytes(digest), signature);
@@ -283,6 +285,16 @@ export async function handleRelay(
         return signer;
       },
     });
+
+  let result: Result;
+  try {
+    result =
+      context.hedgeAfterMs && plan.length > 1
+        ? await relayHedged<Result, Candidate>(plan, context.hedgeAfterMs, signal, runLane, (loser) => {
+            // A hedge that lost but was served is a real, billed relay: keep its receipt for reconciliation.
+            if (loser.kind === "json") void storeReceipt(loser, loser.receipt).catch(() => {});
+          })
+        : await runLane(0, plan, signal);
   } catch (error) {
     if (error instanceof ApplicationsExhaustedError) {
       return fail(503, "applications_exhausted", error.message, reserved.size);
@@ -313,6 +325,23 @@ export async function handleRelay(
   const supplierHeaders = {
     "x-aviary-supplier": result.candidate.address,
     "x-aviary-attempts": String(result.attempts.length + (result.kind === "json" ? 0 : 1)),
+  };
+  const storeReceipt = (answered: Result, receipt: { signature: Hex; receipt: unknown }) => {
+    const request = answered.request;
+    return context.store.putReceipt({
+      relayKey: relayKey({ domain: context.domain, request }),
+      session,
+      supplier: answered.candidate.address,
+      application: request.application,
+      model: modelId,
+      request: JSON.stringify(request, (_, value) => (typeof value === "bigint" ? value.toString() : value)),
+      requestSignature: "",
+      receipt: JSON.stringify(receipt.receipt, (_, value) =>
+        typeof value === "bigint" ? value.toString() : value,
+      ),
+      receiptSignature: receipt.signature,
+      createdAt: Date.now(),
+    });
   };
   const account = async (
     receipt: {
@@ -350,22 +379,7 @@ export async function handleRelay(
         },
         reservation,
       ),
-      context.store.putReceipt({
-        relayKey: relay,
-        session,
-        supplier: result.candidate.address,
-        application: request.application,
-        model: modelId,
-        request: JSON.stringify(request, (_, value) =>
-          typeof value === "bigint" ? value.toString() : value,
-        ),
-        requestSignature: "",
-        receipt: JSON.stringify(receipt.receipt, (_, value) =>
-          typeof value === "bigint" ? value.toString() : value,
-        ),
-        receiptSignature: receipt.signature,
-        createdAt: Date.now(),
-      }),
+      storeReceipt(result, receipt),
     ]);
   };
 
@@ -437,4 +451,71 @@ export class ApplicationsExhaustedError extends Error {
       `No application delegated to this gateway has session budget left for this request (session ${session}).`,
     );
   }
+}
+
+/**
+ * Hedged relay: the plan is split in two lanes (even and odd positions, so they never try the same supplier);
+ * the second lane starts when the first has not answered within `hedgeAfterMs`, or at once when the first
+ * failed. The first lane to answer wins (for streams: to deliver its first event); the other is aborted.
+ */
+function relayHedged<R extends { kind: "json" | "stream"; cancel?: (reason?: unknown) => void }, C>(
+  plan: C[],
+  hedgeAfterMs: number,
+  signal: AbortSignal,
+  runLane: (lane: number, candidates: C[], laneSignal: AbortSignal) => Promise<R>,
+  onLoser: (loser: R) => void,
+): Promise<R> {
+  const lanes = [plan.filter((_, index) => index % 2 === 0), plan.filter((_, index) => index % 2 === 1)];
+  const controllers = [new AbortController(), new AbortController()];
+  const abortAll = () => {
+    for (const controller of controllers) controller.abort(signal.reason);
+  };
+  signal.addEventListener("abort", abortAll, { once: true });
+  return new Promise<R>((resolve, reject) => {
+    let settled = false;
+    let started = 0;
+    let failed = 0;
+    let lastError: unknown;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      settled = true;
+      if (timer) clearTimeout(timer);
+      signal.removeEventListener("abort", abortAll);
+    };
+    const start = (lane: number) => {
+      const candidates = lanes[lane] ?? [];
+      const controller = controllers[lane];
+      if (started > lane || candidates.length === 0 || !controller) return;
+      started = lane + 1;
+      runLane(lane, candidates, controller.signal).then(
+        (result) => {
+          if (settled) {
+            if (result.kind === "stream") result.cancel?.("the other hedge lane won");
+            onLoser(result);
+            return;
+          }
+          finish();
+          controllers[1 - lane]?.abort("the other hedge lane won");
+          resolve(result);
+        },
+        (error) => {
+          failed += 1;
+          lastError = error;
+          if (settled) return;
+          if (lane === 0 && started < 2 && (lanes[1]?.length ?? 0) > 0) {
+            start(1);
+            return;
+          }
+          if (failed >= started) {
+            finish();
+            reject(lastError);
+          }
+        },
+      );
+    };
+    start(0);
+    timer = setTimeout(() => {
+      if (!settled) start(1);
+    }, hedgeAfterMs);
+  });
 }
