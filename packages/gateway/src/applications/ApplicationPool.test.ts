@@ -22,6 +22,7 @@ describe("ApplicationPool", () => {
     expect(await pool.reserve(7n, 1n)).toBe(first);
     expect(await pool.canPay(7n, 100n)).toBe(false);
     // Budgets are per session: a new session starts from zero.
+    expect(await pool.reserve(8n, 1000n)).toBe(second);
     expect(await pool.reserve(8n, 100n)).toBe(first);
   });
 
