@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { aviaryRegistryAbi, pendingSessions, sessionOf } from "@aviary/protocol";
+import { aviaryChain, aviaryRegistryAbi, pendingSessions, sessionOf } from "@aviary/protocol";
 import { listModels, SupplierDirectory, SupplierStatsBook } from "@aviary/sdk";
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
@@ -7,7 +7,6 @@ import {
   type Address,
   createPublicClient,
   createWalletClient,
-  defineChain,
   getAddress,
   type Hex,
   hexToBytes,
@@ -48,12 +47,7 @@ export async function startGateway(
   options: { logger?: Logger } = {},
 ): Promise<GatewayNode> {
   const logger = options.logger ?? pino({ level: config.log.level });
-  const chain = defineChain({
-    id: config.chain.chainId,
-    name: "aviary",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.chain.rpcUrl] } },
-  });
+  const chain = aviaryChain({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId });
   const publicClient = createPublicClient({
     chain,
     transport: http(config.chain.rpcUrl, { retryCount: 2 }),

@@ -3,6 +3,8 @@
 // proof draws, money, sessions, sparse Merkle sum trie.
 
 export * from "./abis.generated.ts";
+// Chain definition
+export { type AviaryChainParameters, aviaryChain } from "./chain/aviaryChain.ts";
 export * from "./constants.ts";
 export * from "./difficulty/foldDifficulty.ts";
 export * from "./eip712/hashRelayReceipt.ts";

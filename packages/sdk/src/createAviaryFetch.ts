@@ -1,4 +1,5 @@
 import {
+  aviaryChain,
   aviaryRegistryAbi,
   encodeRelayHeader,
   type OpenAiRoute,
@@ -12,7 +13,6 @@ import {
 import {
   type Address,
   createPublicClient,
-  defineChain,
   getAddress,
   type Hex,
   http,
@@ -143,12 +143,7 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
   const publicClient =
     parameters.publicClient ??
     (createPublicClient({
-      chain: defineChain({
-        id: chain.chainId,
-        name: "aviary",
-        nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-        rpcUrls: { default: { http: [chain.rpcUrl] } },
-      }),
+      chain: aviaryChain({ rpcUrl: chain.rpcUrl, chainId: chain.chainId }),
       transport: http(chain.rpcUrl, { retryCount: 1, timeout: 10_000 }),
     }) as PublicClient);
   const directory = new SupplierDirectory({ publicClient, registry });

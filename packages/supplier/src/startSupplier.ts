@@ -1,12 +1,11 @@
 import type { AddressInfo } from "node:net";
-import { aviaryRegistryAbi, relayCost, sessionOf } from "@aviary/protocol";
+import { aviaryChain, aviaryRegistryAbi, relayCost, sessionOf } from "@aviary/protocol";
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import {
   type Address,
   createPublicClient,
   createWalletClient,
-  defineChain,
   getAddress,
   type Hex,
   hexToBytes,
@@ -82,12 +81,7 @@ export async function startSupplier(
   options: { logger?: Logger } = {},
 ): Promise<SupplierNode> {
   const logger = options.logger ?? pino({ level: config.log.level });
-  const chain = defineChain({
-    id: config.chain.chainId,
-    name: "aviary",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.chain.rpcUrl] } },
-  });
+  const chain = aviaryChain({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId });
   const transport = http(config.chain.rpcUrl, { retryCount: 2, timeout: 10_000 });
   const publicClient = createPublicClient({ chain, transport, cacheTime: 0 });
   const operatorAccount = privateKeyToAccount(config.operatorKey as Hex);

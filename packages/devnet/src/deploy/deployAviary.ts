@@ -1,9 +1,8 @@
-import { aviaryRegistryAbi, aviarySettlementAbi, aviaryTokenAbi } from "@aviary/protocol";
+import { aviaryChain, aviaryRegistryAbi, aviarySettlementAbi, aviaryTokenAbi } from "@aviary/protocol";
 import {
   type Address,
   createPublicClient,
   createWalletClient,
-  defineChain,
   getAddress,
   type Hash,
   type Hex,
@@ -52,12 +51,7 @@ export type DeployAviaryReturnType = {
 
 /** A viem chain for an Aviary devnet at `rpcUrl`. */
 export function devnetChain(rpcUrl: string, chainId: number) {
-  return defineChain({
-    id: chainId,
-    name: "Aviary devnet",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  });
+  return aviaryChain({ rpcUrl, chainId, name: "Aviary devnet" });
 }
 
 /**

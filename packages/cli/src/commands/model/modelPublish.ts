@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { resolve } from "node:path";
 import { readDevnetState, resolveAviaryHome } from "@aviary/devnet";
-import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
-import { createPublicClient, createWalletClient, defineChain, type Hex, http, keccak256, toHex } from "viem";
+import { aviaryChain, aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
+import { createPublicClient, createWalletClient, type Hex, http, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CliInputError } from "../../errors.ts";
 
@@ -54,12 +54,7 @@ export async function modelPublish(options: {
   const digest = `0x${hash.digest("hex")}` as Hex;
   console.log(`sha256 ${digest} (${bytes} bytes)`);
 
-  const chain = defineChain({
-    id: devnet.chainId,
-    name: "aviary",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [devnet.rpcUrl] } },
-  });
+  const chain = aviaryChain({ rpcUrl: devnet.rpcUrl, chainId: devnet.chainId });
   const account = privateKeyToAccount(key as Hex);
   const publicClient = createPublicClient({ chain, transport: http(devnet.rpcUrl) });
   const wallet = createWalletClient({ chain, transport: http(devnet.rpcUrl), account });

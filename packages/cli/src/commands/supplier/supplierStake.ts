@@ -1,15 +1,6 @@
-import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
+import { aviaryChain, aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
 import { loadSupplierConfig } from "@aviary/supplier";
-import {
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  type Hex,
-  http,
-  keccak256,
-  parseUnits,
-  toHex,
-} from "viem";
+import { createPublicClient, createWalletClient, type Hex, http, keccak256, parseUnits, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CliInputError } from "../../errors.ts";
 
@@ -31,12 +22,7 @@ export async function supplierStake(options: {
   if (!/^\d+(\.\d+)?$/.test(options.amount))
     throw new CliInputError(`--amount must be a number of tokens, got "${options.amount}".`);
   const amount = parseUnits(options.amount, 18);
-  const chain = defineChain({
-    id: config.chain.chainId,
-    name: "aviary",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.chain.rpcUrl] } },
-  });
+  const chain = aviaryChain({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId });
   const transport = http(config.chain.rpcUrl);
   const owner = privateKeyToAccount(config.ownerKey as Hex);
   if (owner.address.toLowerCase() !== config.supplier.toLowerCase()) {
