@@ -197,6 +197,8 @@ describe("failover under load", () => {
     const session = network.session;
     const receipts = await gateway.store.receiptsFor({ session });
     expect(receipts.length).toBeGreaterThan(0);
+    // Each kept receipt comes with the gateway's own request signature (evidence that the relay was ours).
+    for (const receipt of receipts) expect(receipt.requestSignature).toMatch(/^0x[0-9a-f]{130}$/);
     const expected = new Map<string, { sum: bigint; count: bigint }>();
     for (const receipt of receipts) {
       const parsed = JSON.parse(receipt.receipt) as { inputUnits: string; outputUnits: string };

@@ -199,6 +199,8 @@ export async function handleRelay(
 
   // Each attempt reserves its maxCost from an application with budget left; released if it fails.
   const reserved = new Map<string, { application: Address; amount: bigint }>();
+  // The request signature of each attempt (by nonce): kept with the receipt, as evidence the relay was ours.
+  const requestSignatures = new Map<bigint, Hex>();
   const signRelay = async (candidate: Candidate, attempt: string) => {
     const maxCost = maxCostFor(bounds, candidate);
     const application = await context.pool.reserve(session, maxCost);
@@ -219,6 +221,7 @@ export async function handleRelay(
       hexToBytes(relayKey({ domain: context.domain, request })),
       context.gatewayKey,
     );
+    requestSignatures.set(request.nonce, signature);
     return { header: encodeRelayHeader({ request, signature }), request };
   };
   const onAttempt = (report: RelayAttemptReport<Candidate>, attempt: string) => {
@@ -335,7 +338,7 @@ export async function handleRelay(
       application: request.application,
       model: modelId,
       request: JSON.stringify(request, (_, value) => (typeof value === "bigint" ? value.toString() : value)),
-      requestSignature: "",
+      requestSignature: requestSignatures.get(request.nonce) ?? "",
       receipt: JSON.stringify(receipt.receipt, (_, value) =>
         typeof value === "bigint" ? value.toString() : value,
       ),
