@@ -100,6 +100,36 @@ describe("gateway session rollover", () => {
   });
 });
 
+describe("gateway streams a client abandons", () => {
+  it("closes the supplier's stream and settles the key's reservation with an error usage record", async () => {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: testModelName,
+        messages: [{ role: "user", content: "abandon me" }],
+        max_tokens: 400,
+        stream: true,
+        provider: { order: [fast()] },
+      }),
+    });
+    const reader = response.body?.getReader();
+    await reader?.read();
+    await reader?.cancel();
+    await expect
+      .poll(
+        async () =>
+          (await gateway.store.usage({ limit: 50 })).some(
+            (record) => record.errorCode === "client_closed_request",
+          ),
+        {
+          timeout: 5_000,
+        },
+      )
+      .toBe(true);
+  });
+});
+
 describe("gateway shutdown", () => {
   it("finishes a stream in flight and turns new requests away", async () => {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {

@@ -434,6 +434,13 @@ export async function handleRelay(
     },
     cancel(reason) {
       streamResult.cancel(reason);
+      // The client went away: settle the key's reservation now rather than when it expires.
+      void fail(
+        499,
+        "client_closed_request",
+        "the client closed the stream",
+        streamResult.attempts.length + 1,
+      ).catch(() => {});
     },
   });
   return new Response(body$, {
