@@ -10,49 +10,13 @@ import { encodeRelayHeader, RELAY_HEADER, type RelayRequest, relayKey, signDiges
 import { type Address, type Hex, hexToBytes, keccak256, toBytes } from "viem";
 import { startDevnet, token } from "../../devnet/src/index.ts";
 import { residentMemoryMiB, spawnAndWait } from "../../devnet/test/utils/processes.ts";
+import { runLoad as run } from "../../devnet/test/utils/runLoad.ts";
 import { actor, clients, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, "..", "..", "cli", "bin", "aviary.js");
 const requestsPerRun = Number(process.env.BENCH_GATEWAY_REQUESTS ?? 2000);
 const memoryRequests = Number(process.env.BENCH_GATEWAY_MEMORY_REQUESTS ?? 100_000);
-
-type RunResult = { p50: number; p99: number; perSecond: number; failures: number };
-
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
-}
-
-async function run(
-  count: number,
-  concurrency: number,
-  send: (index: number) => Promise<number | false>,
-): Promise<RunResult> {
-  const latencies: number[] = [];
-  let failures = 0;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const index = next++;
-        if (index >= count) return;
-        const start = performance.now();
-        const measured = await send(index).catch(() => false as const);
-        if (measured === false) failures += 1;
-        latencies.push(typeof measured === "number" && measured > 0 ? measured : performance.now() - start);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    perSecond: count / seconds,
-    failures,
-  };
-}
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 

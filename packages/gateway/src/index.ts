@@ -11,7 +11,6 @@ export {
 export { type ClaimMismatch, reconcileClaims } from "./reconcile/reconcileClaims.ts";
 export { type Equivocation, reconcileProvenLeaves } from "./reconcile/reconcileProvenLeaves.ts";
 export { createGatewayApp } from "./server/createGatewayApp.ts";
-export { maxCostFor, promptTokenBound, tokenBounds } from "./server/estimateRelayCost.ts";
 export { GatewayMetrics } from "./server/metrics.ts";
 export { type GatewayNode, startGateway } from "./startGateway.ts";
 export { createGatewayStore } from "./store/createGatewayStore.ts";

@@ -215,7 +215,7 @@ export async function startGateway(
       gatewayKey: hexToBytes(config.gatewayKey as Hex),
       currentSession,
       headSession,
-      strategy: { type: config.routing.strategy } as never,
+      strategy: { type: config.routing.strategy },
       maxAttempts: config.routing.maxAttempts,
       firstByteTimeoutMs: config.routing.firstByteTimeoutMs,
       idleTimeoutMs: config.routing.idleTimeoutMs,

@@ -29,6 +29,7 @@ export * from "./mining/isMined.ts";
 export * from "./mining/isProofRequired.ts";
 export * from "./mining/proofTarget.ts";
 // OpenAI wire schemas
+export * from "./openai/parseOpenAiBody.ts";
 export * from "./openai/schemas.ts";
 export * from "./pricing/claimAmount.ts";
 export * from "./pricing/isRelayCostValid.ts";

@@ -14,6 +14,7 @@ import pino from "pino";
 import { type Address, type Hex, hexToBytes, keccak256, toBytes } from "viem";
 import { startDevnet, token } from "../../devnet/src/index.ts";
 import { spawnAndWait } from "../../devnet/test/utils/processes.ts";
+import { runLoad as run } from "../../devnet/test/utils/runLoad.ts";
 import { actor, clients, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
 import { parseSupplierConfig } from "../src/config/supplierConfig.ts";
 import { startSupplier } from "../src/startSupplier.ts";
@@ -22,44 +23,6 @@ import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelG
 const here = dirname(fileURLToPath(import.meta.url));
 const requestsPerRun = Number(process.env.BENCH_SUPPLIER_REQUESTS ?? 3000);
 const generationTokens = Number(process.env.BENCH_SUPPLIER_TOKENS ?? 128);
-
-type RunResult = { p50: number; p99: number; mean: number; perSecond: number; failures: number };
-
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
-}
-
-async function run(
-  count: number,
-  concurrency: number,
-  send: (index: number) => Promise<boolean>,
-): Promise<RunResult> {
-  const latencies: number[] = [];
-  let failures = 0;
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (;;) {
-        const index = next++;
-        if (index >= count) return;
-        const start = performance.now();
-        const ok = await send(index);
-        latencies.push(performance.now() - start);
-        if (!ok) failures += 1;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
-    perSecond: count / seconds,
-    failures,
-  };
-}
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 

@@ -151,7 +151,6 @@ export async function startSupplier(
     registry,
     supplier,
     sessionParams,
-    onError: (error) => logger.warn({ err: error }, "reading the chain head failed; retrying"),
   });
   await chainView.start();
 
@@ -257,7 +256,6 @@ export async function startSupplier(
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
-      chainView.stop();
       await Promise.all(models.map((model) => model.backend.close().catch(() => {})));
       await store.close();
       logger.info("supplier stopped");

@@ -36,7 +36,6 @@ import { type SupplierNode, startSupplier } from "../src/startSupplier.ts";
 import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelGguf.ts";
 import { type RelayTarget, sendRelay } from "./utils/relayClient.ts";
 
-const _sessionParams = { sessionBlocks: 20n, graceBlocks: 4n, claimBlocks: 8n, proofBlocks: 8n };
 const inputPrice = 10n ** 12n;
 const outputPrice = 3n * 10n ** 12n;
 const sourceShareBps = 1500;

@@ -1,15 +1,18 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import {
+  BaseError,
   encodeRelayHeader,
   type OpenAiRoute,
   openAiError,
-  openAiRouteSchemas,
+  openAiErrorResponse,
+  parseOpenAiBody,
   type RelayRequest,
   recoverDigestSigner,
   relayKey,
   signDigest,
 } from "@aviary/protocol";
 import {
+  estimateMaxCost,
   planAttempts,
   providerOptionsSchema,
   type RelayAttemptReport,
@@ -26,7 +29,6 @@ import type { Logger } from "pino";
 import { type Address, type Hex, hexToBytes, keccak256, toHex } from "viem";
 import type { ApplicationPool } from "../applications/ApplicationPool.ts";
 import type { ApiKeyRecord, GatewayStore } from "../store/GatewayStore.ts";
-import { maxCostFor, tokenBounds } from "./estimateRelayCost.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 
 export type RelayHandlerContext = {
@@ -56,19 +58,6 @@ type Candidate = SupplierCandidateInfo & { stats: ReturnType<SupplierStatsBook["
 const jsonHeaders = { "content-type": "application/json" };
 const encoder = new TextEncoder();
 
-function errorResponse(
-  status: number,
-  code: string,
-  message: string,
-  param: string | null = null,
-  headers: Record<string, string> = {},
-): Response {
-  return new Response(JSON.stringify(openAiError(status, code, message, param)), {
-    status,
-    headers: { ...jsonHeaders, ...headers },
-  });
-}
-
 function randomNonce(): bigint {
   return BigInt(`0x${randomBytes(8).toString("hex")}`);
 }
@@ -86,28 +75,13 @@ export async function handleRelay(
   signal: AbortSignal,
 ): Promise<Response> {
   const started = performance.now();
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(Buffer.from(bodyBytes).toString("utf8"));
-  } catch {
-    return errorResponse(400, "invalid_json", "The request body is not JSON.");
-  }
-  const parsed = openAiRouteSchemas[route].safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const param = issue?.path.join(".") || null;
-    return errorResponse(
-      400,
-      "invalid_request",
-      `${param ? `${param}: ` : ""}${issue?.message ?? "invalid body"}`,
-      param,
-    );
-  }
-  const body = { ...(parsed.data as Record<string, unknown>) };
+  const parsed = parseOpenAiBody(route, bodyBytes);
+  if (!parsed.ok) return openAiErrorResponse(400, parsed.code, parsed.message, parsed.param);
+  const body = { ...parsed.body };
   const provider = providerOptionsSchema.safeParse(body.provider ?? {});
   if (!provider.success) {
     const issue = provider.error.issues[0];
-    return errorResponse(
+    return openAiErrorResponse(
       400,
       "invalid_request",
       `provider.${issue?.path.join(".")}: ${issue?.message}`,
@@ -117,7 +91,17 @@ export async function handleRelay(
   delete body.provider;
   const modelName = String(body.model);
   const stream = body.stream === true;
-  const bounds = tokenBounds(body, context.defaultMaxTokens);
+  // Token bounds shared with the SDK: prompt ≤ UTF-8 bytes + 16 per message, output ≤ the request's limit.
+  const estimate = estimateMaxCost({
+    route,
+    body,
+    inputPrice: 0n,
+    outputPrice: 0n,
+    defaultMaxTokens: context.defaultMaxTokens,
+  });
+  const bounds = { input: Number(estimate.inputUnits), output: Number(estimate.outputUnits) };
+  const maxCostFor = (prices: { inputPrice: bigint; outputPrice: bigint }) =>
+    estimate.inputUnits * prices.inputPrice + estimate.outputUnits * prices.outputPrice;
   if (route !== "embeddings") body.max_tokens = bounds.output;
   delete body.max_completion_tokens;
   // Usage is always asked of the supplier (it is what the receipt states), and always passed on.
@@ -138,10 +122,10 @@ export async function handleRelay(
     }
   } catch (error) {
     context.logger.warn({ err: error }, "supplier discovery failed");
-    return errorResponse(503, "chain_unavailable", "The network's registry could not be read; retry.");
+    return openAiErrorResponse(503, "chain_unavailable", "The network's registry could not be read; retry.");
   }
   if (infos.length === 0) {
-    return errorResponse(
+    return openAiErrorResponse(
       404,
       "model_not_found",
       `No supplier offers model "${modelName}" in session ${session}.`,
@@ -158,7 +142,7 @@ export async function handleRelay(
     expectedUsage: { inputTokens: bounds.input, outputTokens: bounds.output },
   });
   if (ranked.length === 0) {
-    return errorResponse(
+    return openAiErrorResponse(
       404,
       "no_eligible_supplier",
       `No supplier of "${modelName}" matches the request's provider options (${excluded.map((entry) => `${entry.address}: ${entry.reason}`).join("; ")}).`,
@@ -167,7 +151,7 @@ export async function handleRelay(
   }
   const plan = planAttempts(ranked, { maxAttempts: context.maxAttempts }) as Candidate[];
   const worstCost = plan.reduce((worst, candidate) => {
-    const cost = maxCostFor(bounds, candidate);
+    const cost = maxCostFor(candidate);
     return cost > worst ? cost : worst;
   }, 0n);
 
@@ -175,13 +159,13 @@ export async function handleRelay(
   if (!admission.allowed) {
     const retryAfter = String(Math.ceil(admission.retryAfterMs / 1000));
     if (admission.reason === "budget") {
-      return errorResponse(
+      return openAiErrorResponse(
         402,
         "insufficient_quota",
         `This API key's budget is exhausted (${admission.limit}).`,
       );
     }
-    return errorResponse(
+    return openAiErrorResponse(
       429,
       "rate_limit_exceeded",
       `Rate limit reached for this API key (${admission.limit}); retry in ${retryAfter}s.`,
@@ -202,7 +186,7 @@ export async function handleRelay(
   // The request signature of each attempt (by nonce): kept with the receipt, as evidence the relay was ours.
   const requestSignatures = new Map<bigint, Hex>();
   const signRelay = async (candidate: Candidate, attempt: string) => {
-    const maxCost = maxCostFor(bounds, candidate);
+    const maxCost = maxCostFor(candidate);
     const application = await context.pool.reserve(session, maxCost);
     if (!application) throw new ApplicationsExhaustedError(session);
     const request: RelayRequest = {
@@ -266,7 +250,7 @@ export async function handleRelay(
         reservation,
       )
       .catch((error) => context.logger.error({ err: error }, "recording usage failed"));
-    return errorResponse(status, code, message);
+    return openAiErrorResponse(status, code, message);
   };
 
   type Result = Awaited<ReturnType<typeof relayWithFailover<Candidate>>>;
@@ -300,7 +284,7 @@ export async function handleRelay(
         : await runLane(0, plan, signal);
   } catch (error) {
     if (error instanceof ApplicationsExhaustedError) {
-      return fail(503, "applications_exhausted", error.message, reserved.size);
+      return fail(503, "applications_exhausted", error.shortMessage, reserved.size);
     }
     if (error instanceof RelayFailedError) {
       const status = (error as { status?: number }).status;
@@ -454,11 +438,14 @@ export async function handleRelay(
 }
 
 /** No application this gateway signs for can pay the relay's maxCost this session. */
-export class ApplicationsExhaustedError extends Error {
+export class ApplicationsExhaustedError extends BaseError {
   override name = "ApplicationsExhaustedError";
   constructor(session: bigint) {
     super(
       `No application delegated to this gateway has session budget left for this request (session ${session}).`,
+      {
+        metaMessages: ["Stake more on an application, or delegate another one to this gateway."],
+      },
     );
   }
 }

@@ -1,6 +1,11 @@
 export { base64UrlToHex, hexToBase64Url } from "./base64url.ts";
 export { RelayHeaderInvalidError } from "./errors.ts";
-export { type OpenAiErrorBody, type OpenAiErrorType, openAiError } from "./openAiError.ts";
+export {
+  type OpenAiErrorBody,
+  type OpenAiErrorType,
+  openAiError,
+  openAiErrorResponse,
+} from "./openAiError.ts";
 export {
   decodeReceiptHeader,
   encodeReceiptHeader,

@@ -43,3 +43,22 @@ export function openAiError(
                 : "invalid_request_error";
   return { error: { message, type, param, code } };
 }
+
+/**
+ * An OpenAI-shaped error as a JSON `Response` (status, `{"error":{…}}`, optional extra headers).
+ *
+ * @example
+ * return openAiErrorResponse(429, "rate_limit_exceeded", "Slow down.", null, { "retry-after": "3" });
+ */
+export function openAiErrorResponse(
+  status: number,
+  code: string,
+  message: string,
+  param: string | null = null,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(openAiError(status, code, message, param)), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}

@@ -8,50 +8,28 @@ export type ChainViewParameters = {
   registry: Address;
   supplier: Address;
   sessionParams: SessionParams;
-  /** Milliseconds between head polls. @default 250 */
-  pollMs?: number;
-  onError?: (error: unknown) => void;
 };
 
 /**
- * What the relay hot path needs from the chain, cached: the head block (polled), and per session the
+ * What the relay hot path needs from the chain, cached: the head block (fed by the node's block watcher), and per session the
  * supplier's offers, each application's budget and delegations. All of these are fixed once a session has
  * started (the registry keeps history), so a cached answer never goes stale; entries of sessions that can no
  * longer be served are dropped. Concurrent misses share one RPC call.
  */
 export class ChainView {
   #head = 0n;
-  #timer: NodeJS.Timeout | undefined;
   readonly #cache = new Map<string, { session: bigint; value: Promise<unknown> }>();
   readonly #parameters: ChainViewParameters;
   readonly #pending: bigint;
-  readonly #sessionBlocks: bigint;
 
   constructor(parameters: ChainViewParameters) {
     this.#parameters = parameters;
     this.#pending = pendingSessions(parameters.sessionParams);
-    this.#sessionBlocks = BigInt(parameters.sessionParams.sessionBlocks);
   }
 
-  /** Reads the head once, then keeps polling it. */
+  /** Reads the head once; afterwards the node's block watcher feeds it through `setHead`. */
   async start(): Promise<void> {
     this.#head = await this.#parameters.publicClient.getBlockNumber({ cacheTime: 0 });
-    const poll = async () => {
-      try {
-        const head = await this.#parameters.publicClient.getBlockNumber({ cacheTime: 0 });
-        if (head !== this.#head) this.#onHead(head);
-      } catch (error) {
-        this.#parameters.onError?.(error);
-      } finally {
-        if (this.#timer) this.#timer = setTimeout(poll, this.#parameters.pollMs ?? 250);
-      }
-    };
-    this.#timer = setTimeout(poll, this.#parameters.pollMs ?? 250);
-  }
-
-  stop(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
   }
 
   /** The latest block number seen. */
@@ -105,7 +83,7 @@ export class ChainView {
     );
   }
 
-  /** Sets the head directly (tests, or a block subscription). */
+  /** Sets the head: called by the node's block watcher on every new block. */
   setHead(head: bigint): void {
     if (head !== this.#head) this.#onHead(head);
   }
@@ -129,10 +107,5 @@ export class ChainView {
     // A failed read is not remembered: the next relay asks again.
     value.catch(() => this.#cache.delete(key));
     return value;
-  }
-
-  /** Sessions per block arithmetic, for callers that hold only the view. */
-  get sessionBlocks(): bigint {
-    return this.#sessionBlocks;
   }
 }

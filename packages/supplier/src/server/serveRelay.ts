@@ -3,6 +3,7 @@ import {
   hashRelayReceipt,
   hashRelayRequest,
   openAiError,
+  openAiErrorResponse,
   RECEIPT_HEADER,
   RECEIPT_SSE_PREFIX,
   type RelayReceipt,
@@ -33,10 +34,6 @@ export type ServeContext = {
 
 const encoder = new TextEncoder();
 const jsonHeaders = { "content-type": "application/json" };
-
-function errorResponse(status: number, code: string, message: string): Response {
-  return new Response(JSON.stringify(openAiError(status, code, message)), { status, headers: jsonHeaders });
-}
 
 function promptText(relay: VerifiedRelay): string {
   const body = relay.body as { messages?: { content: unknown }[]; prompt?: unknown; input?: unknown };
@@ -129,7 +126,7 @@ export async function serveRelay(
     if (affordable < 1) {
       release();
       context.metrics.refusals.inc({ code: "max_cost_too_low" });
-      return errorResponse(
+      return openAiErrorResponse(
         402,
         "max_cost_too_low",
         `maxCost ${maxCost} does not cover the prompt and one output token.`,
@@ -150,7 +147,7 @@ export async function serveRelay(
       const status = (error as { status?: number }).status ?? 502;
       const code = (error as { code?: string }).code ?? "backend_error";
       context.metrics.refusals.inc({ code });
-      return errorResponse(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
+      return openAiErrorResponse(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
     }
     const bytes = encoder.encode(JSON.stringify(result.body));
     const { header, cost } = await signAndRecord(context, relay, bytesToHex(keccak_256(bytes)), result.usage);
@@ -177,7 +174,7 @@ export async function serveRelay(
     const status = (error as { status?: number }).status ?? 502;
     const code = (error as { code?: string }).code ?? "backend_error";
     context.metrics.refusals.inc({ code });
-    return errorResponse(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
+    return openAiErrorResponse(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
   }
 
   const hasher = keccak_256.create();

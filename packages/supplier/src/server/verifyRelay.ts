@@ -2,7 +2,7 @@ import {
   decodeRelayHeader,
   isServable,
   type OpenAiRoute,
-  openAiRouteSchemas,
+  parseOpenAiBody,
   type RelayRequest,
   recoverDigestSigner,
   relayKey,
@@ -160,24 +160,9 @@ export async function verifyRelay(
     );
   }
 
-  let json: unknown;
-  try {
-    json = JSON.parse(Buffer.from(bodyBytes).toString("utf8"));
-  } catch {
-    return refusal(400, "invalid_json", "The request body is not JSON.");
-  }
-  const parsed = openAiRouteSchemas[route].safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const param = issue?.path.join(".") || undefined;
-    return refusal(
-      400,
-      "invalid_request",
-      `${param ? `${param}: ` : ""}${issue?.message ?? "invalid body"}`,
-      param,
-    );
-  }
-  const body = parsed.data as Record<string, unknown> & { model: string; stream?: boolean | null };
+  const parsed = parseOpenAiBody(route, bodyBytes);
+  if (!parsed.ok) return refusal(400, parsed.code, parsed.message, parsed.param ?? undefined);
+  const body = parsed.body as Record<string, unknown> & { model: string; stream?: boolean | null };
   if (body.model !== model.name) {
     return refusal(
       400,
