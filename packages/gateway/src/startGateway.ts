@@ -193,6 +193,10 @@ export async function startGateway(
           toBlock,
         });
         reconciledTo = toBlock;
+        // Receipts are evidence until their session is settled and reconciled; then they only cost space
+        // (and every reconciliation pass would read them again).
+        const keepFrom = sessionOf(toBlock, sessionParams) - pending - 2n;
+        if (keepFrom > 0n) await store.pruneReceipts(keepFrom);
       }
     } catch (error) {
       logger.warn({ err: error }, "reconciliation failed; retrying");
