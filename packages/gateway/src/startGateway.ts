@@ -208,6 +208,7 @@ export async function startGateway(
   const inFlight = { count: 0 };
   let accepting = true;
   const app = createGatewayApp({
+    address: gateway,
     relay: {
       store,
       directory,

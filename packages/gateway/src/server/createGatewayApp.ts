@@ -7,6 +7,8 @@ import type { GatewayMetrics } from "./metrics.ts";
 
 export type GatewayAppParameters = {
   relay: RelayHandlerContext;
+  /** The gateway's address, shown on its public routes. */
+  address: string;
   store: GatewayStore;
   metrics: GatewayMetrics;
   maxBodyBytes: number;
@@ -130,6 +132,27 @@ export function createGatewayApp(
 
   app.get("/v1/models", async (context) =>
     context.json({ object: "list", data: await parameters.listModels() }),
+  );
+
+  // Public, unauthenticated: what this gateway has measured about each supplier (for explorers and
+  // anyone choosing a gateway). Nothing here identifies an API key or a request.
+  app.get("/public/v1/suppliers", (context) =>
+    context.json({
+      gateway: parameters.address,
+      updatedAt: new Date().toISOString(),
+      suppliers: parameters.relay.book.snapshot().map((stats) => ({
+        address: stats.address,
+        endpoint: stats.endpoint,
+        reputation: stats.reputation,
+        ttftMs: stats.ttftEwmaMs,
+        tokensPerSecond: stats.tokensPerSecondEwma,
+        latencyMs: stats.latencyEwmaMs,
+        errorRate: stats.errorRateEwma,
+        successes: stats.successes,
+        failures: stats.failures,
+        probation: stats.probation,
+      })),
+    }),
   );
 
   app.get("/health", (context) =>
