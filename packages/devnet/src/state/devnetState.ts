@@ -15,6 +15,12 @@ export const devnetStateSchema = z.object({
   accounts: z.array(z.object({ role: z.string(), address, privateKey: hex32 })),
   anvilStatePath: z.string(),
   updatedAt: z.string(),
+  // Written by the whole local network (`npm start`); absent when only the chain runs.
+  model: z.object({ name: z.string(), id: hex32, weightsDigest: hex32, uri: z.string() }).optional(),
+  gateway: z.object({ url: z.string().url(), apiKey: z.string(), address }).optional(),
+  explorerUrl: z.string().url().optional(),
+  suppliers: z.array(z.object({ address, endpoint: z.string().url() })).optional(),
+  application: z.object({ address, privateKey: hex32 }).optional(),
 });
 
 export type DevnetState = z.infer<typeof devnetStateSchema>;

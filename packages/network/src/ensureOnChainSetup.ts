@@ -1,0 +1,193 @@
+import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
+import { delegateGateway, registerModel, setOffer, stakeApplication, stakeSupplier } from "@aviary/sdk";
+import {
+  type Address,
+  type Chain,
+  createWalletClient,
+  type Hex,
+  http,
+  keccak256,
+  maxUint256,
+  type PublicClient,
+  toHex,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { LocalNetworkStartError } from "./errors.ts";
+import type { NetworkModel } from "./resolveNetworkModel.ts";
+
+export type Signer = { address: Address; privateKey: Hex };
+
+export type EnsureOnChainSetupParameters = {
+  publicClient: PublicClient;
+  chain: Chain;
+  rpcUrl: string;
+  registry: Address;
+  token: Address;
+  model: NetworkModel;
+  source: Signer;
+  sourceShareBps: number;
+  suppliers: { owner: Signer; endpoint: string; stake: bigint; inputPrice: bigint; outputPrice: bigint }[];
+  gateway: { signer: Signer; stake: bigint; metadataUrl: string };
+  application: { signer: Signer; stake: bigint };
+  onProgress?: (message: string) => void;
+};
+
+export type EnsureOnChainSetupReturnType = {
+  modelId: Hex;
+  /** True when offers, stakes or delegations changed: they apply from the next session. */
+  changed: boolean;
+};
+
+/**
+ * Brings the chain to the local network's shape, sending only what is missing, so a resumed chain needs
+ * no transactions: the model registered, the gateway staked, each supplier staked at its endpoint with
+ * its offer, the application staked and delegated to the gateway.
+ *
+ * @example
+ * const { changed } = await ensureOnChainSetup({ publicClient, chain, rpcUrl, registry, token, model, … });
+ */
+export async function ensureOnChainSetup(
+  parameters: EnsureOnChainSetupParameters,
+): Promise<EnsureOnChainSetupReturnType> {
+  const { publicClient, registry } = parameters;
+  const progress = parameters.onProgress ?? (() => {});
+  const clientsFor = (signer: Signer) => ({
+    publicClient,
+    walletClient: createWalletClient({
+      account: privateKeyToAccount(signer.privateKey),
+      chain: parameters.chain,
+      transport: http(parameters.rpcUrl),
+    }),
+  });
+  const read = <T>(functionName: string, args: readonly unknown[]) =>
+    publicClient.readContract({
+      address: registry,
+      abi: aviaryRegistryAbi,
+      functionName,
+      args,
+    } as never) as Promise<T>;
+  let changed = false;
+
+  const modelId = keccak256(toHex(parameters.model.name));
+  const existing = await read<{ weightsDigest: Hex; registeredAt: bigint }>("getModel", [modelId]);
+  if (existing.registeredAt === 0n) {
+    await registerModel(clientsFor(parameters.source), {
+      registry,
+      name: parameters.model.name,
+      weightsDigest: parameters.model.weightsDigest,
+      uri: parameters.model.uri,
+      kind: "chat",
+      source: parameters.source.address,
+      sourceShareBps: parameters.sourceShareBps,
+    });
+    progress(
+      `registered model ${parameters.model.name} (sha256 ${parameters.model.weightsDigest.slice(0, 18)}…)`,
+    );
+  } else if (existing.weightsDigest.toLowerCase() !== parameters.model.weightsDigest.toLowerCase()) {
+    throw new LocalNetworkStartError({
+      part: `the model ${parameters.model.name}`,
+      reason: `is already registered on this chain with another digest (${existing.weightsDigest})`,
+      hints: ["Rename the file, or start a new chain with `npm start -- --fresh`."],
+    });
+  }
+
+  const [gatewayStake] = await read<readonly [bigint, bigint, bigint]>("gatewayStake", [
+    parameters.gateway.signer.address,
+  ]);
+  if (gatewayStake === 0n) {
+    const { walletClient } = clientsFor(parameters.gateway.signer);
+    await waitFor(publicClient, "approve", () =>
+      walletClient.writeContract({
+        address: parameters.token,
+        abi: aviaryTokenAbi,
+        functionName: "approve",
+        args: [registry, maxUint256],
+        chain: parameters.chain,
+      }),
+    );
+    await waitFor(publicClient, "stakeGateway", () =>
+      walletClient.writeContract({
+        address: registry,
+        abi: aviaryRegistryAbi,
+        functionName: "stakeGateway",
+        args: [parameters.gateway.stake, parameters.gateway.metadataUrl],
+        chain: parameters.chain,
+      }),
+    );
+    progress("staked the gateway");
+  }
+
+  for (const [index, supplier] of parameters.suppliers.entries()) {
+    const label = `supplier-${index + 1}`;
+    const clients = clientsFor(supplier.owner);
+    const [stake] = await read<readonly [bigint, bigint, bigint]>("supplierStake", [supplier.owner.address]);
+    if (stake === 0n) {
+      await stakeSupplier(clients, {
+        registry,
+        amount: supplier.stake,
+        operator: supplier.owner.address,
+        endpoint: supplier.endpoint,
+      });
+      progress(`staked ${label} at ${supplier.endpoint}`);
+      changed = true;
+    } else if ((await read<string>("supplierEndpoint", [supplier.owner.address])) !== supplier.endpoint) {
+      await waitFor(publicClient, "setSupplierEndpoint", () =>
+        clients.walletClient.writeContract({
+          address: registry,
+          abi: aviaryRegistryAbi,
+          functionName: "setSupplierEndpoint",
+          args: [supplier.endpoint],
+          chain: parameters.chain,
+        }),
+      );
+      progress(`moved ${label} to ${supplier.endpoint}`);
+    }
+    const session = await read<bigint>("currentSession", []);
+    const [active, inputPrice, outputPrice] = await read<readonly [boolean, bigint, bigint]>("offerAt", [
+      supplier.owner.address,
+      modelId,
+      session + 1n,
+    ]);
+    if (!active || inputPrice !== supplier.inputPrice || outputPrice !== supplier.outputPrice) {
+      await setOffer(clients, {
+        registry,
+        model: modelId,
+        inputPrice: supplier.inputPrice,
+        outputPrice: supplier.outputPrice,
+      });
+      progress(
+        `${label} offers ${parameters.model.name} at ${supplier.inputPrice}/${supplier.outputPrice} wei per token`,
+      );
+      changed = true;
+    }
+  }
+
+  const application = clientsFor(parameters.application.signer);
+  const [applicationStake] = await read<readonly [bigint, bigint, bigint]>("applicationStake", [
+    parameters.application.signer.address,
+  ]);
+  if (applicationStake === 0n) {
+    await stakeApplication(application, { registry, amount: parameters.application.stake });
+    progress("staked the application");
+    changed = true;
+  }
+  const delegates = await read<readonly Address[]>("delegatesOf", [parameters.application.signer.address]);
+  if (
+    !delegates.some((gateway) => gateway.toLowerCase() === parameters.gateway.signer.address.toLowerCase())
+  ) {
+    await delegateGateway(application, { registry, gateway: parameters.gateway.signer.address });
+    progress("delegated the application to the gateway");
+    changed = true;
+  }
+  return { modelId, changed };
+}
+
+async function waitFor(publicClient: PublicClient, action: string, send: () => Promise<Hex>): Promise<void> {
+  const hash = await send();
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success")
+    throw new LocalNetworkStartError({
+      part: "the chain setup",
+      reason: `failed: ${action} reverted (${hash})`,
+    });
+}
