@@ -164,7 +164,13 @@ export async function startGateway(
     transport: http(config.chain.rpcUrl),
     account: privateKeyToAccount(config.gatewayKey as Hex),
   });
-  let reconciledTo = 0n;
+  // Receipts older than `keepFrom` (below) are pruned, and none exist from before this gateway ran: a restart
+  // (or a first start on a live chain) reconciles only the sessions whose receipts can still be held.
+  const reconcileFromSession = (() => {
+    const from = sessionOf(head, sessionParams) - pending - 2n;
+    return from > 0n ? from : 0n;
+  })();
+  let reconciledTo = reconcileFromSession > 0n ? reconcileFromSession * params.sessionBlocks - 1n : 0n;
   let reconcileTimer: NodeJS.Timeout | undefined;
   const reconcile = async () => {
     try {
@@ -185,6 +191,7 @@ export async function startGateway(
         await reconcileClaims({
           publicClient,
           settlement,
+          fromSession: reconcileFromSession,
           store,
           applications: pool.applications,
           book,

@@ -166,6 +166,17 @@ describe("reconcileProvenLeaves", () => {
       expect(mismatches).toMatchObject([
         { claimKey, claimedAmount: 10n * 10n + 90n * 20n, receivedCost: 10n * 10n + 20n * 20n },
       ]);
+      // A restarted gateway reconciles only sessions whose receipts it can still hold: older claims are
+      // not held against the supplier (their receipts were pruned, or predate the gateway).
+      const afterRestart = await reconcileClaims({
+        publicClient: c.publicClient,
+        settlement: c.contracts.settlement,
+        store,
+        applications: [application.address],
+        fromBlock: 0n,
+        fromSession: session + 1n,
+      });
+      expect(afterRestart).toEqual([]);
 
       // Run again: already reported, nothing new is sent (the contract refuses a second report).
       const again = await reconcileProvenLeaves({

@@ -145,7 +145,9 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
         application: { signer: application, stake: token(10_000) },
         onProgress: progress,
       });
-    await setup([], "http://127.0.0.1:8080");
+    const gatewayPort = parameters.ports?.gateway ?? 8080;
+    const plannedGatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    await setup([], plannedGatewayUrl);
 
     const chainConfig = {
       rpcUrl: devnet.rpcUrl,
@@ -194,8 +196,6 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
       (start) => (start as PromiseFulfilledResult<LocalNetwork["suppliers"][number]>).value,
     );
 
-    const gatewayPort = parameters.ports?.gateway ?? 8080;
-    const plannedGatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     const { modelId, changed } = await setup(
       suppliers.map((supplier) => supplier.endpoint),
       plannedGatewayUrl,

@@ -27,6 +27,11 @@ export type ReconcileClaimsParameters = {
   logger?: Pick<Logger, "warn">;
   fromBlock: bigint;
   toBlock?: bigint;
+  /**
+   * Claims for earlier sessions are skipped: the gateway no longer holds (pruned) or never held (it was not
+   * running) their receipts, so comparing would accuse honest suppliers. @default 0n
+   */
+  fromSession?: bigint;
   /** Relative excess tolerated before a claim is evidence (sampling noise when p < 1). @default 0.25 */
   tolerance?: number;
 };
@@ -60,6 +65,7 @@ export async function reconcileClaims(parameters: ReconcileClaimsParameters): Pr
       amount: bigint;
     };
     if (!ours.has(getAddress(application))) continue;
+    if (session < (parameters.fromSession ?? 0n)) continue;
     const receipts = await parameters.store.receiptsFor({
       session,
       supplier: getAddress(supplier),
@@ -91,7 +97,7 @@ export async function reconcileClaims(parameters: ReconcileClaimsParameters): Pr
       "a claim exceeds the receipts this gateway received: evidence of over-claiming",
     );
     parameters.book?.recordFailure(
-      { address: mismatch.supplier, endpoint: "" },
+      { address: mismatch.supplier, endpoint: parameters.book.get(mismatch.supplier)?.endpoint ?? "" },
       { kind: "audit-fail", now: Date.now() },
     );
     mismatches.push(mismatch);

@@ -91,7 +91,7 @@ export async function reconcileProvenLeaves(
       "a proven leaf carries a different receipt than the one we received: reporting equivocation",
     );
     parameters.book?.recordFailure(
-      { address: request.supplier, endpoint: "" },
+      { address: request.supplier, endpoint: parameters.book.get(request.supplier)?.endpoint ?? "" },
       { kind: "bad-receipt", now: Date.now() },
     );
     try {
