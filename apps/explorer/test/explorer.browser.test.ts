@@ -1,0 +1,239 @@
+// The explorer end to end in headless Chromium (Debian's `chromium`, driven by playwright-core): every page
+// renders real data from a running network, and a full-page screenshot of each is saved under
+// apps/explorer/screenshots/ (git-ignored; CI keeps them as artifacts).
+import { existsSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { aviaryRegistryAbi, aviarySettlementAbi } from "@aviary/protocol";
+import pino from "pino";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { formatUnits } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startExplorer } from "../src/index.ts";
+import { closedPort } from "./utils/closedPort.ts";
+import { type SettledNetwork, startSettledNetwork } from "./utils/settledNetwork.ts";
+
+const chromiumPath = process.env.AVIARY_CHROMIUM ?? "/usr/bin/chromium";
+const screenshots = fileURLToPath(new URL("../screenshots/", import.meta.url));
+
+let network: SettledNetwork;
+let explorer: Awaited<ReturnType<typeof startExplorer>>;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(
+      `Chromium is not installed at ${chromiumPath}: the explorer's browser test needs it. Install Debian's ` +
+        "package (`apt-get install -y chromium`) or point AVIARY_CHROMIUM at a Chromium binary.",
+    );
+  }
+  mkdirSync(screenshots, { recursive: true });
+  [network, browser] = await Promise.all([
+    startSettledNetwork(),
+    chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    }),
+  ]);
+  explorer = await startExplorer({
+    rpcUrl: network.devnet.rpcUrl,
+    chainId: network.devnet.chainId,
+    contracts: network.devnet.contracts,
+    gateways: [network.gateway.url, `http://127.0.0.1:${await closedPort()}`],
+    pollIntervalMs: 250,
+    logger: pino({ level: process.env.AVIARY_TEST_LOG ?? "silent" }),
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await explorer?.stop();
+  await network?.stop();
+});
+
+/** Opens a page, checks its status and nav bar, and returns after the screenshot is saved. */
+async function visit(path: string, screenshot: string, status = 200): Promise<void> {
+  const response = await page.goto(`${explorer.url}${path}`, { waitUntil: "load" });
+  expect(response?.status(), path).toBe(status);
+  await expect.poll(() => page.getByTestId("nav").isVisible()).toBe(true);
+  await page.screenshot({ path: `${screenshots}${screenshot}.png`, fullPage: true });
+}
+
+const avy = (wei: bigint) => `${formatUnits(wei, 18)} AVY`;
+const text = async (testId: string, index = 0) =>
+  (await page.getByTestId(testId).nth(index).textContent())?.trim();
+
+async function settledEvent(claimKey: string) {
+  const settled = await network.c.publicClient.getContractEvents({
+    address: network.c.contracts.settlement,
+    abi: aviarySettlementAbi,
+    eventName: "Settled",
+    fromBlock: 0n,
+    strict: true,
+  });
+  const event = settled.find((log) => log.args.claimKey === claimKey);
+  if (!event) throw new Error(`no Settled event for ${claimKey}`);
+  return event.args;
+}
+
+async function stakeOf(address: `0x${string}`): Promise<bigint> {
+  const [stake] = await network.c.publicClient.readContract({
+    address: network.c.contracts.registry,
+    abi: aviaryRegistryAbi,
+    functionName: "supplierStake",
+    args: [address],
+  });
+  return stake;
+}
+
+describe("explorer in headless Chromium (real network)", () => {
+  it("overview: stake, participants, relays, tokens paid, charts and gateways", async () => {
+    const totalHeld = await network.c.publicClient.readContract({
+      address: network.c.contracts.registry,
+      abi: aviaryRegistryAbi,
+      functionName: "totalHeld",
+    });
+    const paid = await settledEvent(network.paidClaim);
+    await visit("/", "overview");
+    expect(await text("overview-total-stake")).toBe(avy(totalHeld));
+    expect(await text("overview-suppliers")).toBe("2");
+    expect(await text("overview-applications")).toBe("2");
+    expect(await text("overview-relays")).toBe("16");
+    expect(await text("overview-tokens-paid")).toBe(avy(paid.paid));
+    expect(await text("overview-paid-to-sources")).toBe(avy(paid.toSource));
+    expect(await text("overview-current-block")).toBe(String(await network.c.publicClient.getBlockNumber()));
+    expect(await page.getByTestId("chart-relays-per-session-bar").count()).toBe(1);
+    expect(await page.getByTestId("chart-paid-per-session-bar").count()).toBe(1);
+    expect(await page.getByTestId("chart-stake-per-supplier-bar").count()).toBe(2);
+    expect(await page.locator('[data-testid="gateway-row"][data-reachable="true"]').count()).toBe(1);
+    expect(await page.getByTestId("gateway-unreachable").count()).toBe(1);
+  });
+
+  it("models: the model with its digest, source, share and usage; its page with what the source earned", async () => {
+    await visit("/models", "models");
+    const row = page.getByTestId("model-row");
+    expect(await row.count()).toBe(1);
+    expect(await row.getAttribute("data-model-id")).toBe(network.modelId);
+    expect(await text("model-name")).toBe("aviary-test-model-f32");
+    expect(await text("model-share")).toBe("10%");
+    expect(await text("model-relays")).toBe("16");
+
+    const paid = await settledEvent(network.paidClaim);
+    await page.getByTestId("model-name").click();
+    await page.waitForURL(`**/models/${network.modelId}`);
+    await page.screenshot({ path: `${screenshots}model.png`, fullPage: true });
+    expect(await text("model-id")).toBe(network.modelId);
+    expect(await text("model-source")).toBe(network.source.address);
+    expect(await text("model-uri")).toBe("file://models/test.gguf");
+    expect(await text("model-probability")).toBe("100% (initial)");
+    expect(await text("model-source-earned")).toBe(avy(paid.toSource));
+    expect(await page.getByTestId("offer-row").count()).toBe(2);
+    expect(await page.getByTestId("claim-row").count()).toBe(2);
+  });
+
+  it("suppliers: addresses, stakes, measured TTFT and tokens/s, earnings", async () => {
+    await visit("/suppliers", "suppliers");
+    const cheap = network.suppliers.cheap.owner.address;
+    const row = page.locator(`[data-testid="supplier-row"][data-address="${cheap}"]`);
+    expect(await page.getByTestId("supplier-row").count()).toBe(2);
+    expect(await row.getByTestId("supplier-stake").textContent()).toBe(avy(await stakeOf(cheap)));
+    expect(await row.getByTestId("supplier-ttft").textContent()).toBe(`${network.measured.ttftMs} ms`);
+    expect(await row.getByTestId("supplier-tokens-per-second").textContent()).toBe(
+      network.measured.tokensPerSecond.toFixed(1),
+    );
+    const paid = await settledEvent(network.paidClaim);
+    expect(await row.getByTestId("supplier-earned").textContent()).toBe(avy(paid.toSupplier));
+  });
+
+  it("a supplier's page: stake, offers with prices, measurements, its settled claim", async () => {
+    const cheap = network.suppliers.cheap;
+    await visit(`/suppliers/${cheap.owner.address}`, "supplier");
+    expect(await text("supplier-address")).toBe(cheap.owner.address);
+    expect(await text("supplier-stake")).toBe(avy(await stakeOf(cheap.owner.address)));
+    expect(await text("supplier-operator")).toBe(cheap.operator.address);
+    expect(await page.getByTestId("offer-output-price").getAttribute("data-wei")).toBe(
+      String(cheap.outputPrice),
+    );
+    expect(await text("measurement-ttft")).toBe(`${network.measured.ttftMs} ms`);
+    expect(await text("measurement-latency")).toBe(`${network.measured.latencyMs} ms`);
+    const paid = await settledEvent(network.paidClaim);
+    const claim = page.locator(`[data-testid="claim-row"][data-claim-key="${network.paidClaim}"]`);
+    expect(await claim.getByTestId("settled-badge").isVisible()).toBe(true);
+    expect(await claim.getByTestId("claim-paid").textContent()).toBe(avy(paid.paid));
+  });
+
+  it("sessions: claims → proofs → settlements with status badges and settled amounts", async () => {
+    await visit("/sessions", "sessions");
+    const card = page.locator(`[data-testid="session-card"][data-session="${network.session}"]`);
+    expect(await card.getByTestId("session-phase").textContent()).toBe("settle");
+    const paid = await settledEvent(network.paidClaim);
+    const settledRow = card.locator(`[data-testid="claim-row"][data-claim-key="${network.paidClaim}"]`);
+    expect(await settledRow.getByTestId("settled-badge").textContent()).toBe("settled");
+    expect(await settledRow.getByTestId("claim-paid").textContent()).toBe(avy(paid.paid));
+    expect(await settledRow.getByTestId("claim-paid").getAttribute("title")).toBe(`${paid.paid} wei`);
+    const slashedRow = card.locator(`[data-testid="claim-row"][data-claim-key="${network.slashedClaim}"]`);
+    expect(await slashedRow.getByTestId("proof-missing-badge").textContent()).toBe("proof missing");
+    // The current session is listed first, live.
+    const first = page.getByTestId("session-card").first();
+    expect(BigInt((await first.getAttribute("data-session")) ?? "0")).toBeGreaterThan(network.session);
+  });
+
+  it("a claim's page: proof and the settlement split", async () => {
+    const paid = await settledEvent(network.paidClaim);
+    await visit(`/claims/${network.paidClaim}`, "claim");
+    expect(await text("claim-key")).toBe(network.paidClaim);
+    expect(await text("claim-status")).toBe("settled");
+    expect(await page.getByTestId("settled-badge").isVisible()).toBe(true);
+    expect(await text("settlement-paid")).toBe(avy(paid.paid));
+    expect(await text("settlement-to-source")).toBe(avy(paid.toSource));
+    expect(await text("settlement-to-treasury")).toBe(avy(paid.toTreasury));
+    expect(await text("settlement-to-supplier")).toBe(avy(paid.toSupplier));
+    expect(await page.getByTestId("proof-depth").isVisible()).toBe(true);
+
+    await visit(`/claims/${network.slashedClaim}`, "claim-proof-missing");
+    expect(await text("claim-status")).toBe("proof-missing");
+    expect(await page.getByTestId("proof-missing-slashed").getAttribute("data-wei")).toBe(String(10n ** 21n));
+  });
+
+  it("leaderboard: suppliers ranked by reputation with measured and evaluation columns", async () => {
+    await visit("/leaderboard", "leaderboard");
+    const rows = page.getByTestId("leaderboard-row");
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(0).getAttribute("data-address")).toBe(network.suppliers.cheap.owner.address);
+    expect(await rows.nth(1).getAttribute("data-address")).toBe(network.suppliers.expensive.owner.address);
+    expect(await rows.nth(0).getByTestId("leaderboard-ttft").textContent()).toBe(
+      `${network.measured.ttftMs} ms`,
+    );
+    // This gateway publishes no evaluation yet: the columns are there, empty.
+    expect(await rows.nth(0).getByTestId("evaluation-availability").textContent()).toBe("—");
+  });
+
+  it("pages stay live: a new block shows up without a reload", async () => {
+    await visit("/", "overview");
+    const before = BigInt((await text("chain-head")) ?? "0");
+    await network.c.testClient.mine({ blocks: 3 });
+    await expect
+      .poll(async () => BigInt((await text("chain-head")) ?? "0"), { timeout: 15_000, interval: 250 })
+      .toBe(before + 3n);
+    expect(await text("overview-current-block")).toBe(String(before + 3n));
+  });
+
+  it("unknown pages and malformed parameters: 404 and 400 pages with the nav bar", async () => {
+    await visit("/no/such/page", "not-found", 404);
+    expect(await text("error-message")).toBe("No page /no/such/page.");
+    await visit("/suppliers/0x1234", "bad-request", 400);
+    expect(await text("error-message")).toContain("Bad supplier address");
+    expect(pageErrors).toEqual([]);
+  });
+});
