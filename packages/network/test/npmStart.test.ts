@@ -128,6 +128,20 @@ describe("npm start", () => {
       if (settled === 0) await new Promise((resolvePromise) => setTimeout(resolvePromise, 2_000));
     }
     expect(settled).toBeGreaterThan(0);
+
+    // The explorer shows it: the overview counts the settlement and what it paid, and the suppliers page
+    // carries the gateway's measurements of the supplier that served.
+    let overview: { totals: { settled: number; paid: string; toSource: string } } | undefined;
+    while (Date.now() < deadline) {
+      overview = (await (await fetch(`${state.explorerUrl}/api/overview`)).json()) as typeof overview;
+      if ((overview?.totals.settled ?? 0) > 0) break;
+      await new Promise((resolvePromise) => setTimeout(resolvePromise, 1_000));
+    }
+    expect(overview?.totals.settled).toBeGreaterThan(0);
+    expect(BigInt(overview?.totals.paid ?? "0")).toBeGreaterThan(0n);
+    expect(BigInt(overview?.totals.toSource ?? "0")).toBeGreaterThan(0n);
+    const sessionsPage = await (await fetch(`${state.explorerUrl}/sessions`)).text();
+    expect(sessionsPage).toContain('data-testid="settled-badge"');
   }, 180_000);
 
   it("stops everything on Ctrl-C and resumes the same chain and key on the next start", async () => {
