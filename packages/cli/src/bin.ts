@@ -1,4 +1,5 @@
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { statSync } from "node:fs";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 
 // Commands are imported when run: loading every package up front would slow every invocation.
 const load = {
@@ -8,18 +9,31 @@ const load = {
     (await import("./commands/devnet/devnetUp.ts")).devnetUp(options),
   devnetStatus: async (options: { home?: string; json: boolean }) =>
     (await import("./commands/devnet/devnetStatus.ts")).devnetStatus(options),
+  devnetDown: async (options: { home?: string; reset: boolean }) =>
+    (await import("./commands/devnet/devnetDown.ts")).devnetDown(options),
+  modelTestModel: async (
+    options: Parameters<typeof import("./commands/model/modelTestModel.ts").modelTestModel>[0],
+  ) => (await import("./commands/model/modelTestModel.ts")).modelTestModel(options),
+  modelPublish: async (options: import("./commands/model/modelPublish.ts").ModelPublishOptions) =>
+    (await import("./commands/model/modelPublish.ts")).modelPublish(options),
+  modelList: async (options: import("./commands/model/modelList.ts").ModelListOptions) =>
+    (await import("./commands/model/modelList.ts")).modelList(options),
+  modelPull: async (nameOrId: string, options: import("./commands/model/modelPull.ts").ModelPullOptions) =>
+    (await import("./commands/model/modelPull.ts")).modelPull(nameOrId, options),
   supplierStart: async (options: { config: string }) =>
     (await import("./commands/supplier/supplierStart.ts")).supplierStart(options),
   supplierStake: async (options: { config: string; amount: string; endpoint?: string }) =>
     (await import("./commands/supplier/supplierStake.ts")).supplierStake(options),
+  supplierOffer: async (options: import("./commands/supplier/supplierOffer.ts").SupplierOfferOptions) =>
+    (await import("./commands/supplier/supplierOffer.ts")).supplierOffer(options),
   supplierStatus: async (options: { config: string; json: boolean }) =>
     (await import("./commands/supplier/supplierStatus.ts")).supplierStatus(options),
-  modelTestModel: async (
-    options: Parameters<typeof import("./commands/model/modelTestModel.ts").modelTestModel>[0],
-  ) => (await import("./commands/model/modelTestModel.ts")).modelTestModel(options),
-  modelPublish: async (
-    options: Parameters<typeof import("./commands/model/modelPublish.ts").modelPublish>[0],
-  ) => (await import("./commands/model/modelPublish.ts")).modelPublish(options),
+  appStake: async (options: import("./commands/app/appStake.ts").AppStakeOptions) =>
+    (await import("./commands/app/appStake.ts")).appStake(options),
+  appDelegate: async (options: import("./commands/app/appDelegate.ts").AppDelegateOptions) =>
+    (await import("./commands/app/appDelegate.ts")).appDelegate(options),
+  appBalance: async (options: import("./commands/app/appBalance.ts").AppBalanceOptions) =>
+    (await import("./commands/app/appBalance.ts")).appBalance(options),
   gatewayStart: async (options: { config: string }) =>
     (await import("./commands/gateway/gatewayStart.ts")).gatewayStart(options),
   gatewayKeys: async (
@@ -27,10 +41,13 @@ const load = {
     argument: string | undefined,
     options: Parameters<typeof import("./commands/gateway/gatewayKeys.ts").gatewayKeys>[2],
   ) => (await import("./commands/gateway/gatewayKeys.ts")).gatewayKeys(action, argument, options),
-  devnetDown: async (options: { home?: string; reset: boolean }) =>
-    (await import("./commands/devnet/devnetDown.ts")).devnetDown(options),
+  claims: async (options: import("./commands/claims/claims.ts").ClaimsOptions) =>
+    (await import("./commands/claims/claims.ts")).claims(options),
+  balances: async (options: import("./commands/balances/balances.ts").BalancesOptions) =>
+    (await import("./commands/balances/balances.ts")).balances(options),
 };
 
+// ───────────── argument parsers (commander reports their errors naming the option; exit code 2) ─────────────
 function positiveNumber(value: string): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed <= 0)
@@ -38,15 +55,351 @@ function positiveNumber(value: string): number {
   return parsed;
 }
 
+function port(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed > 65_535) throw new InvalidArgumentError("must be a port in 0–65535");
+  return parsed;
+}
+
+function existingFile(value: string): string {
+  try {
+    if (statSync(value).isFile()) return value;
+  } catch {
+    // reported below
+  }
+  throw new InvalidArgumentError(`no such file: ${value}`);
+}
+
+function httpUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:"))
+    throw new InvalidArgumentError("must be an http(s) URL such as http://127.0.0.1:8080/v1");
+  return value;
+}
+
+const homeHelp = "devnet state folder with devnet.json (default: $AVIARY_HOME or ./.aviary)";
+
+/** The options that say which chain a command talks to: the devnet in --home, or an explicit deployment. */
+function addChainOptions(command: Command): Command {
+  return command
+    .option("--home <dir>", homeHelp)
+    .option("--rpc-url <url>", "another chain's JSON-RPC URL (with --registry and --settlement)")
+    .option("--registry <address>", "the registry contract (with --rpc-url)")
+    .option("--settlement <address>", "the settlement contract (with --rpc-url)");
+}
+
+const example = (...lines: string[]) =>
+  `\nExample${lines.length > 1 ? "s" : ""}:\n${lines.map((line) => `  ${line}`).join("\n")}`;
+
 const program = new Command("aviary")
   .description("Aviary: a permissionless network for open-model inference")
   .version("0.1.0")
   .showHelpAfterError("(run with --help for usage)")
+  .addHelpText("after", example("npm start   # or: npx aviary devnet up", "npx aviary model list"))
   .exitOverride();
 
+// ───────────── devnet ─────────────
+const devnet = program
+  .command("devnet")
+  .description("The local network: chain, contracts, suppliers, an application, a gateway and the explorer")
+  .addHelpText("after", example("npx aviary devnet up", "npx aviary devnet status"));
+devnet
+  .command("up")
+  .description(
+    "Start the whole local network: anvil with the contracts (or the saved chain), the test model, three " +
+      "staked suppliers, a staked application delegated to a gateway, the gateway and the explorer; runs until Ctrl-C",
+  )
+  .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
+  .option("--block-time <seconds>", "seconds per block", positiveNumber, 1)
+  .option("--fresh", "discard the saved chain and deploy anew", false)
+  .option("--no-persist", "do not save chain state between runs")
+  .addOption(
+    new Option("--model <path>", "a GGUF file to serve instead of the generated test model")
+      .argParser(existingFile)
+      .conflicts("backend"),
+  )
+  .addOption(
+    new Option(
+      "--backend <url>",
+      "an OpenAI-compatible server to serve instead of the embedded runtime (e.g. http://127.0.0.1:8080/v1)",
+    ).argParser(httpUrl),
+  )
+  .option("--backend-model <name>", "the model name the --backend server knows", "default")
+  .option("--no-explorer", "do not start the explorer")
+  .option("--gateway-port <n>", "the gateway's port", port, 8080)
+  .option("--explorer-port <n>", "the explorer's port", port, 8090)
+  .option("--supplier-port <n>", "the first of the three suppliers' consecutive ports (default 8081)", port)
+  .addHelpText(
+    "after",
+    example(
+      "npx aviary devnet up",
+      "npx aviary devnet up --model ~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf",
+      "npx aviary devnet up --backend http://127.0.0.1:8080/v1 --backend-model qwen2.5",
+    ),
+  )
+  .action(
+    (options: {
+      home?: string;
+      blockTime: number;
+      fresh: boolean;
+      persist: boolean;
+      model?: string;
+      backend?: string;
+      backendModel?: string;
+      explorer: boolean;
+      gatewayPort: number;
+      explorerPort: number;
+      supplierPort?: number;
+    }) => load.devnetUp(options),
+  );
+devnet
+  .command("status")
+  .description("Show the devnet recorded in the state folder and whether it answers")
+  .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
+  .option("--json", "print devnet.json plus {running, blockNumber}", false)
+  .addHelpText("after", example("npx aviary devnet status --json"))
+  .action((options: { home?: string; json: boolean }) => load.devnetStatus(options));
+devnet
+  .command("down")
+  .description("Stop a running `devnet up` (state is kept unless --reset)")
+  .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
+  .option("--reset", "also delete the saved chain and devnet.json", false)
+  .addHelpText("after", example("npx aviary devnet down --reset"))
+  .action((options: { home?: string; reset: boolean }) => load.devnetDown(options));
+
+// ───────────── model ─────────────
+const model = program
+  .command("model")
+  .description("Models: content-addressed weights and the sources they pay")
+  .addHelpText("after", example("npx aviary model list", "npx aviary model pull aviary-test-model"));
+model
+  .command("test-model")
+  .description(
+    "Write the generated TEST model (seeded random weights, meaningless output) and print its sha256",
+  )
+  .option("-o, --out <dir>", "folder for the GGUF file", ".aviary/models")
+  .option("--preset <name>", "tiny or small", "tiny")
+  .option("--seed <n>", "weights seed", "42")
+  .option("--type <type>", "f32, f16 or q8_0", "f32")
+  .option("--json", "print {path, sha256, bytes}", false)
+  .addHelpText("after", example("npx aviary model test-model --out .aviary/models --preset tiny"))
+  .action((options) => load.modelTestModel(options));
+addChainOptions(
+  model
+    .command("publish")
+    .description(
+      "Register a model: computes the weights file's sha256 and registers it (the key in AVIARY_KEY pays the fee)",
+    )
+    .requiredOption("-f, --file <path>", "the weights file (e.g. a GGUF)")
+    .requiredOption("-n, --name <name>", "the model's name; modelId = keccak256(name)")
+    .option("--uri <uri>", "where to get the weights (default file://<path>)")
+    .option("--kind <kind>", "chat, completion, embedding or image", "chat")
+    .option("--share-bps <bps>", "the source's share of every payment, in basis points", "1000")
+    .option("--source <address>", "payee (default: the key's address)")
+    .option("--key-env <name>", "environment variable holding the source's private key", "AVIARY_KEY"),
+)
+  .addHelpText(
+    "after",
+    example(
+      "AVIARY_KEY=0x… npx aviary model publish --file model.gguf --name my-model-q4 --share-bps 1000 --uri https://example.com/my-model-q4.gguf",
+    ),
+  )
+  .action((options) => load.modelPublish(options));
+addChainOptions(
+  model
+    .command("list")
+    .description(
+      "Registered models: name, id, digest, uri, kind, source and share, and how many suppliers offer each",
+    )
+    .option("--json", "print JSON", false),
+)
+  .addHelpText("after", example("npx aviary model list", "npx aviary model list --json --home .aviary"))
+  .action((options) => load.modelList(options));
+addChainOptions(
+  model
+    .command("pull")
+    .description(
+      "Download a registered model's weights from its uri (file://, http(s)://) and verify them against the registered sha256",
+    )
+    .argument("<name-or-id>", "the model's name, or its id (0x + 64 hex digits)")
+    .option("-o, --out <dir>", "destination folder (default: <home>/models)"),
+)
+  .addHelpText("after", example("npx aviary model pull aviary-test-model --out ./models"))
+  .action((nameOrId: string, options) => load.modelPull(nameOrId, options));
+
+// ───────────── supplier ─────────────
+const supplier = program
+  .command("supplier")
+  .description("Run and manage a supplier node (serves relays beside a model runtime)")
+  .addHelpText("after", example("npx aviary supplier status --config supplier.json"));
+supplier
+  .command("start")
+  .description("Start the supplier node: serve relays, record them, claim and prove each session")
+  .requiredOption("-c, --config <file>", "supplier configuration (JSON; see docs/supplier.md)")
+  .addHelpText("after", example("AVIARY_OPERATOR_KEY=0x… npx aviary supplier start --config supplier.json"))
+  .action((options: { config: string }) => load.supplierStart(options));
+supplier
+  .command("stake")
+  .description(
+    "Stake (registering the operator and endpoint) and offer every model of the config at its prices",
+  )
+  .requiredOption("-c, --config <file>", "supplier configuration (JSON)")
+  .requiredOption("-a, --amount <AVY>", "AVY to stake, e.g. 2000 or 0.5")
+  .option("--endpoint <url>", "public endpoint to register (default: the config's server.publicUrl)")
+  .addHelpText(
+    "after",
+    example("AVIARY_OWNER_KEY=0x… npx aviary supplier stake --config supplier.json --amount 2000"),
+  )
+  .action((options: { config: string; amount: string; endpoint?: string }) => load.supplierStake(options));
+supplier
+  .command("offer")
+  .description(
+    "Set the offers of the config's models at its prices (or one with --model, or remove one with --remove); effective next session",
+  )
+  .requiredOption("-c, --config <file>", "supplier configuration (JSON)")
+  .option("--model <name>", "set only this model's offer")
+  .option("--input-price <wei>", "token wei per input token (with --model; default: the config's)")
+  .option("--output-price <wei>", "token wei per output token (with --model; default: the config's)")
+  .option("--remove <name>", "withdraw the offer for this model")
+  .addHelpText(
+    "after",
+    example(
+      "AVIARY_OWNER_KEY=0x… npx aviary supplier offer --config supplier.json",
+      "AVIARY_OWNER_KEY=0x… npx aviary supplier offer --config supplier.json --model my-model-q4 --input-price 1000000000000 --output-price 3000000000000",
+      "AVIARY_OWNER_KEY=0x… npx aviary supplier offer --config supplier.json --remove my-model-q4",
+    ),
+  )
+  .action((options) => load.supplierOffer(options));
+supplier
+  .command("status")
+  .description("Stake and offers on-chain, and whether the node answers")
+  .requiredOption("-c, --config <file>", "supplier configuration (JSON)")
+  .option("--json", "print JSON", false)
+  .addHelpText("after", example("npx aviary supplier status --config supplier.json"))
+  .action((options: { config: string; json: boolean }) => load.supplierStatus(options));
+
+// ───────────── app ─────────────
+const app = program
+  .command("app")
+  .description("An application's stake (its spend escrow) and the gateways it delegates to")
+  .addHelpText("after", example("AVIARY_APP_KEY=0x… npx aviary app balance"));
+const appKeyOption = () =>
+  new Option("--key-env <name>", "environment variable holding the application's private key").default(
+    "AVIARY_APP_KEY",
+  );
+addChainOptions(
+  app
+    .command("stake")
+    .description("Add AVY to the application's stake (approves the registry when needed)")
+    .requiredOption("-a, --amount <AVY>", "AVY to add, e.g. 1000 or 0.5")
+    .addOption(appKeyOption()),
+)
+  .addHelpText("after", example("AVIARY_APP_KEY=0x… npx aviary app stake --amount 1000"))
+  .action((options) => load.appStake(options));
+addChainOptions(
+  app
+    .command("delegate")
+    .description("Let a staked gateway sign relays for the application (effective next session)")
+    .requiredOption("-g, --gateway <address>", "the gateway's address")
+    .option("--undelegate", "remove the delegation instead", false)
+    .addOption(appKeyOption()),
+)
+  .addHelpText(
+    "after",
+    example(
+      "AVIARY_APP_KEY=0x… npx aviary app delegate --gateway 0x14dC79964da2C08b23698B3D3cc7Ca32193d9955",
+    ),
+  )
+  .action((options) => load.appDelegate(options));
+addChainOptions(
+  app
+    .command("balance")
+    .description("Tokens, stake, unbonding, release session, this session's budget and delegations")
+    .option("--address <address>", "the application (default: the key's address)")
+    .option("--json", "print JSON", false)
+    .addOption(appKeyOption()),
+)
+  .addHelpText(
+    "after",
+    example(
+      "AVIARY_APP_KEY=0x… npx aviary app balance",
+      "npx aviary app balance --address 0x976EA74026E726554dB657fA54763abd0C3a0aa9 --json",
+    ),
+  )
+  .action((options) => load.appBalance(options));
+
+// ───────────── gateway ─────────────
+const gateway = program
+  .command("gateway")
+  .description("Run and manage a gateway: the OpenAI-compatible front door to the network")
+  .addHelpText("after", example("npx aviary gateway keys list --config gateway.json"));
+gateway
+  .command("start")
+  .description("Serve /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models")
+  .requiredOption("-c, --config <file>", "gateway configuration (JSON; see docs/gateway.md)")
+  .addHelpText("after", example("AVIARY_GATEWAY_KEY=0x… npx aviary gateway start --config gateway.json"))
+  .action((options: { config: string }) => load.gatewayStart(options));
+gateway
+  .command("keys")
+  .description("API keys: create <name> | list | revoke <id-or-prefix> (only hashes are stored)")
+  .argument("<action>", "create, list or revoke")
+  .argument("[name-or-key]", "the new key's name, or the key to revoke")
+  .requiredOption("-c, --config <file>", "gateway configuration (JSON)")
+  .option("--budget <wei>", "lifetime spend cap in token wei")
+  .option("--rpm <n>", "requests per minute")
+  .option("--tpm <n>", "tokens per minute")
+  .option("--json", "print JSON", false)
+  .addHelpText(
+    "after",
+    example(
+      "npx aviary gateway keys create my-app --config gateway.json --rpm 600",
+      "npx aviary gateway keys revoke avy_AbCd --config gateway.json",
+    ),
+  )
+  .action((action: string, argument: string | undefined, options) =>
+    load.gatewayKeys(action, argument, options),
+  );
+
+// ───────────── claims and balances ─────────────
+addChainOptions(
+  program
+    .command("claims")
+    .description(
+      "Claims and their status: waiting, proof required, proven, settled (with the amounts paid) or proof missing",
+    )
+    .option("--supplier <address>", "only this supplier's claims")
+    .option("--application <address>", "only claims against this application")
+    .option("--session <n>", "only this session's claims")
+    .option("--json", "print JSON", false),
+)
+  .addHelpText(
+    "after",
+    example(
+      "npx aviary claims",
+      "npx aviary claims --supplier 0x90F79bf6EB2c4f870365E785982E1f101E93b906 --json",
+    ),
+  )
+  .action((options) => load.claims(options));
+program
+  .command("balances")
+  .description(
+    "AVY balance and stakes (supplier, application, gateway) of every devnet account, and the treasury",
+  )
+  .option("--home <dir>", homeHelp)
+  .option("--json", "print JSON", false)
+  .addHelpText("after", example("npx aviary balances", "npx aviary balances --json"))
+  .action((options) => load.balances(options));
+
+// ───────────── protocol ─────────────
 const protocol = program
   .command("protocol")
-  .description("Conformance commands: the protocol library's answers, for testing other implementations");
+  .description("Conformance commands: the protocol library's answers, for testing other implementations")
+  .addHelpText("after", example("npx aviary protocol trie-root --help"));
 protocol
   .command("trie-root")
   .description("Root of the sparse Merkle sum trie of the leaves on stdin")
@@ -74,130 +427,6 @@ Example:
   )
   .action(load.trieProve);
 
-const devnet = program
-  .command("devnet")
-  .description("The local network: anvil with the Aviary contracts deployed");
-devnet
-  .command("up")
-  .description(
-    "Start anvil, deploy the contracts (or resume the saved chain), fund the dev accounts, run until Ctrl-C",
-  )
-  .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
-  .option("--block-time <seconds>", "seconds per block", positiveNumber, 1)
-  .option("--fresh", "discard the saved chain and deploy anew", false)
-  .option("--no-persist", "do not save chain state between runs")
-  .addHelpText("after", "\nExample:\n  npx aviary devnet up --block-time 1")
-  .action((options: { home?: string; blockTime: number; fresh: boolean; persist: boolean }) =>
-    load.devnetUp(options),
-  );
-devnet
-  .command("status")
-  .description("Show the devnet recorded in the state folder and whether it answers")
-  .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
-  .option("--json", "print devnet.json plus {running, blockNumber}", false)
-  .addHelpText("after", "\nExample:\n  npx aviary devnet status --json")
-  .action((options: { home?: string; json: boolean }) => load.devnetStatus(options));
-devnet
-  .command("down")
-  .description("Stop a running `devnet up` (state is kept unless --reset)")
-  .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
-  .option("--reset", "also delete the saved chain and devnet.json", false)
-  .addHelpText("after", "\nExample:\n  npx aviary devnet down --reset")
-  .action((options: { home?: string; reset: boolean }) => load.devnetDown(options));
-
-const model = program
-  .command("model")
-  .description("Models: content-addressed weights and the sources they pay");
-model
-  .command("test-model")
-  .description(
-    "Write the generated TEST model (seeded random weights, meaningless output) and print its sha256",
-  )
-  .option("-o, --out <dir>", "folder for the GGUF file", ".aviary/models")
-  .option("--preset <name>", "tiny or small", "tiny")
-  .option("--seed <n>", "weights seed", "42")
-  .option("--type <type>", "f32, f16 or q8_0", "f32")
-  .option("--json", "print {path, sha256, bytes}", false)
-  .addHelpText("after", "\nExample:\n  npx aviary model test-model --out .aviary/models --preset tiny")
-  .action((options) => load.modelTestModel(options));
-model
-  .command("publish")
-  .description(
-    "Register a model: computes the weights file's sha256 and registers it (AVIARY_KEY pays the fee)",
-  )
-  .requiredOption("-f, --file <path>", "the weights file (e.g. a GGUF)")
-  .requiredOption("-n, --name <name>", "the model's name; modelId = keccak256(name)")
-  .option("--uri <uri>", "where to get the weights (default file://<path>)")
-  .option("--kind <kind>", "chat, completion, embedding or image", "chat")
-  .option("--share-bps <bps>", "the source's share of every payment, in basis points", "1000")
-  .option("--source <address>", "payee (default: the key's address)")
-  .option("--home <dir>", "devnet state folder (default: $AVIARY_HOME or ./.aviary)")
-  .addHelpText(
-    "after",
-    "\nExample:\n  AVIARY_KEY=0x… npx aviary model publish --file model.gguf --name my-model-q4 --share-bps 1000",
-  )
-  .action((options) => load.modelPublish(options));
-
-const gateway = program
-  .command("gateway")
-  .description("Run and manage a gateway: the OpenAI-compatible front door to the network");
-gateway
-  .command("start")
-  .description("Serve /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models")
-  .requiredOption("-c, --config <file>", "gateway configuration (JSON; see docs/gateway.md)")
-  .addHelpText("after", "\nExample:\n  AVIARY_GATEWAY_KEY=0x… npx aviary gateway start --config gateway.json")
-  .action((options: { config: string }) => load.gatewayStart(options));
-gateway
-  .command("keys")
-  .description("API keys: create <name> | list | revoke <id-or-prefix> (only hashes are stored)")
-  .argument("<action>", "create, list or revoke")
-  .argument("[name-or-key]", "the new key's name, or the key to revoke")
-  .requiredOption("-c, --config <file>", "gateway configuration (JSON)")
-  .option("--budget <wei>", "lifetime spend cap in token wei")
-  .option("--rpm <n>", "requests per minute")
-  .option("--tpm <n>", "tokens per minute")
-  .option("--json", "print JSON", false)
-  .addHelpText(
-    "after",
-    "\nExamples:\n  npx aviary gateway keys create my-app --config gateway.json --rpm 600\n  npx aviary gateway keys revoke avy_AbCd --config gateway.json",
-  )
-  .action((action: string, argument: string | undefined, options) =>
-    load.gatewayKeys(action, argument, options),
-  );
-
-const supplier = program
-  .command("supplier")
-  .description("Run and manage a supplier node (serves relays beside a model runtime)");
-supplier
-  .command("start")
-  .description("Start the supplier node: serve relays, record them, claim and prove each session")
-  .requiredOption("-c, --config <file>", "supplier configuration (JSON; see docs/supplier.md)")
-  .addHelpText(
-    "after",
-    "\nExample:\n  AVIARY_OPERATOR_KEY=0x… npx aviary supplier start --config supplier.json",
-  )
-  .action((options: { config: string }) => load.supplierStart(options));
-supplier
-  .command("stake")
-  .description(
-    "Stake (registering the operator and endpoint) and offer every model of the config at its prices",
-  )
-  .requiredOption("-c, --config <file>", "supplier configuration (JSON)")
-  .requiredOption("-a, --amount <tokens>", "tokens to stake, e.g. 2000")
-  .option("--endpoint <url>", "public endpoint to register (default: the config's server.publicUrl)")
-  .addHelpText(
-    "after",
-    "\nExample:\n  AVIARY_OWNER_KEY=0x… npx aviary supplier stake --config supplier.json --amount 2000",
-  )
-  .action((options: { config: string; amount: string; endpoint?: string }) => load.supplierStake(options));
-supplier
-  .command("status")
-  .description("Stake and offers on-chain, and whether the node answers")
-  .requiredOption("-c, --config <file>", "supplier configuration (JSON)")
-  .option("--json", "print JSON", false)
-  .addHelpText("after", "\nExample:\n  npx aviary supplier status --config supplier.json")
-  .action((options: { config: string; json: boolean }) => load.supplierStatus(options));
-
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -205,7 +434,7 @@ try {
     // Commander already printed its message (or the help/version text).
     process.exitCode = error.exitCode === 0 ? 0 : 2;
   } else if (error instanceof Error && "shortMessage" in error) {
-    // An Aviary BaseError: its message already carries hints and details.
+    // An Aviary (or viem) BaseError: its message already carries hints and details.
     process.stderr.write(`error: ${error.message}\n`);
     process.exitCode = error.name === "CliInputError" ? 2 : 1;
   } else {

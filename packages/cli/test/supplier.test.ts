@@ -29,6 +29,8 @@ function aviary(
   });
 }
 
+// Every step is a real `aviary` process (about a second each, several under load on two shared cores).
+const slow = { timeout: 300_000 };
 let devnet: Devnet;
 let home: string;
 
@@ -46,7 +48,7 @@ const account = (role: string) => {
   return found;
 };
 
-describe("aviary model / supplier commands", () => {
+describe("aviary model / supplier commands", slow, () => {
   it("test-model → publish → supplier stake → supplier status", async () => {
     const generated = await aviary(["model", "test-model", "--out", join(home, "models"), "--json"]);
     expect(generated.status).toBe(0);
@@ -68,7 +70,9 @@ describe("aviary model / supplier commands", () => {
       ],
       { AVIARY_KEY: account("model-source").privateKey },
     );
-    expect(published.stderr).toBe("");
+    expect(published.stderr).toMatch(
+      /registering aviary-test-model \(fee and transaction\) … mined in block \d+/,
+    );
     expect(published.status).toBe(0);
     const client = createPublicClient({ transport: http(devnet.rpcUrl) });
     const registered = await client.readContract({
@@ -108,9 +112,14 @@ describe("aviary model / supplier commands", () => {
     const staked = await aviary(["supplier", "stake", "--config", configPath, "--amount", "2000"], {
       AVIARY_OWNER_KEY: owner.privateKey,
     });
-    expect(staked.stderr).toBe("");
+    expect(staked.stderr).toMatch(
+      /sending stake transaction \(2000 AVY, operator 0x[0-9a-fA-F]{40}, endpoint http:\/\/127\.0\.0\.1:8099\) … mined in block \d+/,
+    );
+    expect(staked.stderr).toMatch(
+      /offering aviary-test-model at 1000\/3000 wei per input\/output token … mined/,
+    );
     expect(staked.status).toBe(0);
-    expect(staked.stdout).toMatch(/staked; offers take effect at the next session/);
+    expect(staked.stdout).toMatch(/staked 2000 AVY; offers take effect at the next session/);
 
     const status = await aviary(["supplier", "status", "--config", configPath, "--json"]);
     expect(status.status).toBe(0);
@@ -134,6 +143,77 @@ describe("aviary model / supplier commands", () => {
       args: [owner.address as Address, keccak256(toHex("aviary-test-model")), session + 1n],
     });
     expect([active, inputPrice, outputPrice]).toEqual([true, 1000n, 3000n]);
+
+    // supplier offer: one model at new prices, then removed, then the config's offers again.
+    const offerAt = async () =>
+      client.readContract({
+        address: devnet.contracts.registry as Address,
+        abi: aviaryRegistryAbi,
+        functionName: "offerAt",
+        args: [
+          owner.address as Address,
+          keccak256(toHex("aviary-test-model")),
+          (await client.readContract({
+            address: devnet.contracts.registry as Address,
+            abi: aviaryRegistryAbi,
+            functionName: "currentSession",
+          })) + 1n,
+        ],
+      });
+    const ownerKey = { AVIARY_OWNER_KEY: owner.privateKey };
+    const single = await aviary(
+      [
+        "supplier",
+        "offer",
+        "--config",
+        configPath,
+        "--model",
+        "aviary-test-model",
+        "--input-price",
+        "2000",
+        "--output-price",
+        "5000",
+      ],
+      ownerKey,
+    );
+    expect(single.stderr).toMatch(
+      /offering aviary-test-model at 2000\/5000 wei per input\/output token … mined/,
+    );
+    expect(single.status).toBe(0);
+    expect(single.stdout).toMatch(/1 offer set; effective from session \d+/);
+    expect(await offerAt()).toEqual([true, 2000n, 5000n]);
+    const removed = await aviary(
+      ["supplier", "offer", "--config", configPath, "--remove", "aviary-test-model"],
+      ownerKey,
+    );
+    expect(removed.status).toBe(0);
+    expect((await offerAt())[0]).toBe(false);
+    // Refused before anything is sent (so these two may run side by side).
+    const [again, unknown] = await Promise.all([
+      aviary(["supplier", "offer", "--config", configPath, "--remove", "aviary-test-model"], ownerKey),
+      aviary(
+        [
+          "supplier",
+          "offer",
+          "--config",
+          configPath,
+          "--model",
+          "no-such-model",
+          "--input-price",
+          "1",
+          "--output-price",
+          "1",
+        ],
+        ownerKey,
+      ),
+    ]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/has no offer for aviary-test-model to remove/);
+    const all = await aviary(["supplier", "offer", "--config", configPath], ownerKey);
+    expect(all.status).toBe(0);
+    expect(await offerAt()).toEqual([true, 1000n, 3000n]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown model "no-such-model"/);
   });
 
   it("refuses a bad configuration, naming each problem, and a missing owner key", async () => {

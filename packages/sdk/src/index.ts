@@ -36,6 +36,14 @@ export {
 // ───────────── chain actions ─────────────
 export type { AviaryWriteClients, AviaryWriteReturnType } from "./actions/internal/clients.ts";
 export {
+  type AviaryClaimEntry,
+  type ClaimStatus,
+  type ListClaimsErrorType,
+  type ListClaimsParameters,
+  type ListClaimsReturnType,
+  listClaims,
+} from "./actions/listClaims.ts";
+export {
   type AviaryModel,
   type ListModelsErrorType,
   type ListModelsParameters,
@@ -50,6 +58,12 @@ export {
   type RegisterModelReturnType,
   registerModel,
 } from "./actions/registerModel.ts";
+export {
+  type RemoveOfferErrorType,
+  type RemoveOfferParameters,
+  type RemoveOfferReturnType,
+  removeOffer,
+} from "./actions/removeOffer.ts";
 export {
   type SetOfferErrorType,
   type SetOfferParameters,

@@ -1,92 +1,93 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { readDevnetState, resolveAviaryHome } from "@aviary/devnet";
-import { aviaryChain, aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
-import { createPublicClient, createWalletClient, type Hex, http, keccak256, toHex } from "viem";
+import { pathToFileURL } from "node:url";
+import { aviaryRegistryAbi } from "@aviary/protocol";
+import { type ModelKind, modelKinds, registerModel } from "@aviary/sdk";
+import { keccak256, stringToBytes } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CliInputError } from "../../errors.ts";
+import { hashFile } from "../../io/hashFile.ts";
+import { parseAddress } from "../../io/parseAddress.ts";
+import { progressLine } from "../../io/progressLine.ts";
+import { readPrivateKey } from "../../io/readPrivateKey.ts";
+import { type ChainOptions, resolveChain, writeClients } from "../../io/resolveChain.ts";
+import { withProgress } from "../../io/withProgress.ts";
 
-const kinds = { chat: 0, completion: 1, embedding: 2, image: 3 } as const;
-
-/**
- * `aviary model publish`: registers a model by content address: the weights file's sha256 is computed here
- * (streamed, with progress), the caller pays the model fee and becomes (or names) the source.
- */
-export async function modelPublish(options: {
+export type ModelPublishOptions = ChainOptions & {
   file: string;
   name: string;
   uri?: string;
   kind: string;
   shareBps: string;
   source?: string;
-  home?: string;
-}): Promise<void> {
-  const key = process.env.AVIARY_KEY;
-  if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-    throw new CliInputError("Publishing needs the source's private key in AVIARY_KEY (0x + 64 hex digits).");
-  }
-  if (!(options.kind in kinds))
-    throw new CliInputError(`--kind must be one of ${Object.keys(kinds).join(", ")}.`);
+  keyEnv: string;
+};
+
+/**
+ * `aviary model publish`: registers a model by content address: the weights file's sha256 is computed here
+ * (streamed, with progress), the caller (AVIARY_KEY) pays the model fee and becomes (or names) the source.
+ */
+export async function modelPublish(options: ModelPublishOptions): Promise<void> {
+  if (!modelKinds.includes(options.kind as ModelKind))
+    throw new CliInputError(`--kind must be one of ${modelKinds.join(", ")}, got "${options.kind}".`);
   const shareBps = Number(options.shareBps);
-  if (!Number.isInteger(shareBps) || shareBps < 0 || shareBps > 10_000)
-    throw new CliInputError("--share-bps must be an integer in [0, 10000].");
-  const devnet = readDevnetState(resolveAviaryHome(options.home));
-  if (!devnet)
-    throw new CliInputError("No devnet.json found: start the network (`npm start`) or pass --home.");
-
-  const path = resolve(options.file);
-  const hash = createHash("sha256");
-  let bytes = 0;
-  let lastReport = Date.now();
-  try {
-    for await (const chunk of createReadStream(path)) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-      if (Date.now() - lastReport > 1000) {
-        process.stdout.write(`hashing ${path}: ${(bytes / 2 ** 20).toFixed(0)} MiB\r`);
-        lastReport = Date.now();
-      }
-    }
-  } catch (error) {
-    throw new CliInputError(`Cannot read ${path}: ${(error as Error).message}`);
+  if (!/^\d+$/.test(options.shareBps) || shareBps > 10_000)
+    throw new CliInputError(`--share-bps must be an integer in [0, 10000], got "${options.shareBps}".`);
+  if (options.name.trim() === "") throw new CliInputError("--name must not be empty.");
+  const source = options.source === undefined ? undefined : parseAddress(options.source, "--source");
+  if (options.uri !== undefined && !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(options.uri)) {
+    throw new CliInputError(`--uri must be a URI such as https://host/model.gguf, got "${options.uri}".`);
   }
-  const digest = `0x${hash.digest("hex")}` as Hex;
-  console.log(`sha256 ${digest} (${bytes} bytes)`);
+  const key = readPrivateKey(options.keyEnv, "Publishing a model");
+  const path = resolve(options.file);
+  let size: number;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new Error("not a file");
+    size = stat.size;
+  } catch (error) {
+    throw new CliInputError(`--file ${options.file} cannot be read: ${(error as Error).message}`);
+  }
 
-  const chain = aviaryChain({ rpcUrl: devnet.rpcUrl, chainId: devnet.chainId });
-  const account = privateKeyToAccount(key as Hex);
-  const publicClient = createPublicClient({ chain, transport: http(devnet.rpcUrl) });
-  const wallet = createWalletClient({ chain, transport: http(devnet.rpcUrl), account });
-  const registry = devnet.contracts.registry as Hex;
-  const params = await publicClient.readContract({
-    address: registry,
-    abi: aviaryRegistryAbi,
-    functionName: "params",
-  });
-  const approve = await wallet.writeContract({
-    address: devnet.contracts.token as Hex,
-    abi: aviaryTokenAbi,
-    functionName: "approve",
-    args: [registry, params.modelFee],
-  });
-  await publicClient.waitForTransactionReceipt({ hash: approve });
-  const transaction = await wallet.writeContract({
-    address: registry,
-    abi: aviaryRegistryAbi,
-    functionName: "registerModel",
-    args: [
-      options.name,
-      digest,
-      options.uri ?? `file://${path}`,
-      kinds[options.kind as keyof typeof kinds],
-      (options.source ?? account.address) as Hex,
-      shareBps,
-    ],
-  });
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: transaction });
-  if (receipt.status !== "success") throw new Error(`registerModel reverted (${transaction})`);
-  console.log(
-    `published ${options.name}: modelId ${keccak256(toHex(options.name))} (block ${receipt.blockNumber})`,
+  const resolved = await resolveChain(options);
+  const { registry } = resolved.contracts;
+  const modelId = keccak256(stringToBytes(options.name));
+  const [existing, params] = await Promise.all([
+    resolved.publicClient.readContract({
+      address: registry,
+      abi: aviaryRegistryAbi,
+      functionName: "getModel",
+      args: [modelId],
+    }),
+    resolved.publicClient.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "params" }),
+  ]);
+  if (existing.registeredAt !== 0n) {
+    throw new CliInputError(
+      `--name ${options.name} is already registered (digest ${existing.weightsDigest}).`,
+      ["A model's name is its id: publish new weights under a new name."],
+    );
+  }
+  if (shareBps > params.maxSourceShareBps) {
+    throw new CliInputError(`--share-bps ${shareBps} is above the maximum of ${params.maxSourceShareBps}.`);
+  }
+
+  const progress = progressLine(`hashing ${path}`, size);
+  const digest = await hashFile(path, (bytes) => progress.update(bytes));
+  progress.done();
+  console.log(`sha256 ${digest} (${size} bytes)`);
+
+  const clients = writeClients(resolved, key);
+  const { receipt } = await withProgress(`registering ${options.name} (fee and transaction)`, () =>
+    registerModel(clients, {
+      registry,
+      name: options.name,
+      weightsDigest: digest,
+      uri: options.uri ?? pathToFileURL(path).href,
+      kind: options.kind as ModelKind,
+      source: source ?? privateKeyToAccount(key).address,
+      sourceShareBps: shareBps,
+      token: resolved.contracts.token,
+    }),
   );
+  console.log(`published ${options.name}: modelId ${modelId} (block ${receipt.blockNumber})`);
 }

@@ -1,8 +1,14 @@
-import { aviaryChain, aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
+import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
+import { setOffer, stakeSupplier } from "@aviary/sdk";
 import { loadSupplierConfig } from "@aviary/supplier";
-import { createPublicClient, createWalletClient, type Hex, http, keccak256, parseUnits, toHex } from "viem";
+import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CliInputError } from "../../errors.ts";
+import { formatTokens } from "../../io/formatTokens.ts";
+import { parseTokenAmount } from "../../io/parseTokenAmount.ts";
+import { resolveModel } from "../../io/resolveModel.ts";
+import { withProgress } from "../../io/withProgress.ts";
+import { ownerClients } from "./ownerClients.ts";
 
 /**
  * `aviary supplier stake`: stakes (first time: registers with the operator and endpoint), then sets the
@@ -13,76 +19,60 @@ export async function supplierStake(options: {
   amount: string;
   endpoint?: string;
 }): Promise<void> {
+  const amount = parseTokenAmount(options.amount, "--amount");
+  if (options.endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(options.endpoint)) {
+    throw new CliInputError(`--endpoint must be an http(s) URL, got "${options.endpoint}".`);
+  }
   const config = loadSupplierConfig(options.config);
-  if (!config.ownerKey) {
-    throw new CliInputError("Staking needs the supplier's owner key.", [
-      "Set AVIARY_OWNER_KEY or ownerKey in the config file.",
-    ]);
-  }
-  if (!/^\d+(\.\d+)?$/.test(options.amount))
-    throw new CliInputError(`--amount must be a number of tokens, got "${options.amount}".`);
-  const amount = parseUnits(options.amount, 18);
-  const chain = aviaryChain({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId });
-  const transport = http(config.chain.rpcUrl);
-  const owner = privateKeyToAccount(config.ownerKey as Hex);
-  if (owner.address.toLowerCase() !== config.supplier.toLowerCase()) {
-    throw new CliInputError(
-      `The owner key is for ${owner.address}, but the config's supplier is ${config.supplier}.`,
-    );
-  }
-  const publicClient = createPublicClient({ chain, transport });
-  const wallet = createWalletClient({ chain, transport, account: owner });
-  const operator = privateKeyToAccount(config.operatorKey as Hex).address;
-  const registry = config.chain.registry as Hex;
+  const { clients, owner, registry } = await ownerClients(config, "Staking");
+  const read = clients.publicClient;
+  const operator = privateKeyToAccount(config.operatorKey as Address).address;
   const endpoint =
     options.endpoint ?? config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
-  const step = async (label: string, hash: Promise<Hex>) => {
-    process.stdout.write(`${label} … `);
-    const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
-    if (receipt.status !== "success") throw new Error(`${label} reverted (${receipt.transactionHash})`);
-    console.log(`done (block ${receipt.blockNumber})`);
-  };
-  const token = await publicClient.readContract({
-    address: registry,
-    abi: aviaryRegistryAbi,
-    functionName: "token",
-  });
-  const allowance = await publicClient.readContract({
-    address: token,
-    abi: aviaryTokenAbi,
-    functionName: "allowance",
-    args: [owner.address, registry],
-  });
-  if (allowance < amount) {
-    await step(
-      "approving the registry",
-      wallet.writeContract({
-        address: token,
-        abi: aviaryTokenAbi,
-        functionName: "approve",
-        args: [registry, amount],
-      }),
-    );
-  }
-  await step(
-    `staking ${options.amount} tokens (operator ${operator}, endpoint ${endpoint})`,
-    wallet.writeContract({
+  const token = await read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "token" });
+  const [balance, [stake], params] = await Promise.all([
+    read.readContract({ address: token, abi: aviaryTokenAbi, functionName: "balanceOf", args: [owner] }),
+    read.readContract({
       address: registry,
       abi: aviaryRegistryAbi,
-      functionName: "stakeSupplier",
-      args: [amount, operator, endpoint],
+      functionName: "supplierStake",
+      args: [owner],
     }),
-  );
-  for (const model of config.models) {
-    await step(
-      `offering ${model.name} at ${model.inputPrice}/${model.outputPrice} wei per input/output token`,
-      wallet.writeContract({
-        address: registry,
-        abi: aviaryRegistryAbi,
-        functionName: "setOffer",
-        args: [keccak256(toHex(model.name)), model.inputPrice, model.outputPrice],
-      }),
+    read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "params" }),
+  ]);
+  if (balance < amount) {
+    throw new CliInputError(
+      `--amount ${options.amount} is more than ${owner} holds: ${formatTokens(balance)}.`,
     );
   }
-  console.log("staked; offers take effect at the next session");
+  if (stake + amount < params.minSupplierStake) {
+    throw new CliInputError(
+      `--amount ${options.amount} leaves the stake below the minimum of ${formatTokens(params.minSupplierStake)}.`,
+    );
+  }
+  // Check every model before sending anything: an unknown name would fail halfway.
+  const models = await Promise.all(
+    config.models.map((model) => resolveModel(read, registry, model.name, "models[].name")),
+  );
+  await withProgress(
+    stake === 0n
+      ? `sending stake transaction (${formatTokens(amount)}, operator ${operator}, endpoint ${endpoint})`
+      : `sending stake transaction (${formatTokens(amount)} more)`,
+    () => stakeSupplier(clients, { registry, amount, operator, endpoint, token }),
+  );
+  for (const [index, model] of config.models.entries()) {
+    const modelId = models[index]?.modelId;
+    if (!modelId) continue;
+    await withProgress(
+      `offering ${model.name} at ${model.inputPrice}/${model.outputPrice} wei per input/output token`,
+      () =>
+        setOffer(clients, {
+          registry,
+          model: modelId,
+          inputPrice: model.inputPrice,
+          outputPrice: model.outputPrice,
+        }),
+    );
+  }
+  console.log(`staked ${formatTokens(stake + amount)}; offers take effect at the next session`);
 }

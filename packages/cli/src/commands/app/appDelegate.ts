@@ -1,0 +1,67 @@
+import { aviaryRegistryAbi } from "@aviary/protocol";
+import { delegateGateway, undelegateGateway } from "@aviary/sdk";
+import { CliInputError } from "../../errors.ts";
+import { parseAddress } from "../../io/parseAddress.ts";
+import { readPrivateKey } from "../../io/readPrivateKey.ts";
+import { type ChainOptions, resolveChain, writeClients } from "../../io/resolveChain.ts";
+import { withProgress } from "../../io/withProgress.ts";
+
+export type AppDelegateOptions = ChainOptions & { gateway: string; keyEnv: string; undelegate: boolean };
+
+/**
+ * `aviary app delegate`: lets a staked gateway sign relays for the application (or, with `--undelegate`,
+ * stops it). Takes effect at the next session.
+ */
+export async function appDelegate(options: AppDelegateOptions): Promise<void> {
+  const gateway = parseAddress(options.gateway, "--gateway");
+  const key = readPrivateKey(options.keyEnv, "Delegating an application");
+  const resolved = await resolveChain(options);
+  const clients = writeClients(resolved, key);
+  const application = clients.walletClient.account?.address;
+  if (!application) throw new Error("unreachable: wallet without an account");
+  const { registry } = resolved.contracts;
+  const read = resolved.publicClient;
+  const [[applicationStake], [gatewayStake], delegates, session] = await Promise.all([
+    read.readContract({
+      address: registry,
+      abi: aviaryRegistryAbi,
+      functionName: "applicationStake",
+      args: [application],
+    }),
+    read.readContract({
+      address: registry,
+      abi: aviaryRegistryAbi,
+      functionName: "gatewayStake",
+      args: [gateway],
+    }),
+    read.readContract({
+      address: registry,
+      abi: aviaryRegistryAbi,
+      functionName: "delegatesOf",
+      args: [application],
+    }),
+    read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "currentSession" }),
+  ]);
+  const delegated = delegates.some((address) => address.toLowerCase() === gateway.toLowerCase());
+  if (options.undelegate) {
+    if (!delegated) throw new CliInputError(`${application} is not delegated to --gateway ${gateway}.`);
+    await withProgress(`sending undelegate transaction (gateway ${gateway})`, () =>
+      undelegateGateway(clients, { registry, gateway }),
+    );
+    console.log(
+      `undelegated ${gateway}; it may sign for ${application} until session ${session + 1n} begins`,
+    );
+    return;
+  }
+  if (applicationStake === 0n) {
+    throw new CliInputError(`${application} is not a staked application.`, [
+      "Stake first: `aviary app stake --amount 1000`.",
+    ]);
+  }
+  if (gatewayStake === 0n) throw new CliInputError(`--gateway ${gateway} is not a staked gateway.`);
+  if (delegated) throw new CliInputError(`${application} is already delegated to --gateway ${gateway}.`);
+  await withProgress(`sending delegate transaction (gateway ${gateway})`, () =>
+    delegateGateway(clients, { registry, gateway }),
+  );
+  console.log(`delegated ${application} to ${gateway}, effective from session ${session + 1n}`);
+}

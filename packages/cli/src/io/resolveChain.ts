@@ -1,0 +1,162 @@
+import { type DevnetState, readDevnetState, resolveAviaryHome } from "@aviary/devnet";
+import { aviaryChain, aviaryRegistryAbi } from "@aviary/protocol";
+import type { AviaryWriteClients } from "@aviary/sdk";
+import {
+  type Address,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  type Hex,
+  http,
+  type PublicClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { ChainUnreachableError, CliInputError } from "../errors.ts";
+import { parseAddress } from "./parseAddress.ts";
+
+/** The chain options every on-chain command takes (see `addChainOptions` in bin.ts). */
+export type ChainOptions = {
+  /** State folder holding devnet.json. @default $AVIARY_HOME or ./.aviary */
+  home?: string;
+  /** With `registry` and `settlement`: a chain other than the local devnet. */
+  rpcUrl?: string;
+  registry?: string;
+  settlement?: string;
+};
+
+/** Where the contracts are and a client to read them. */
+export type ResolvedChain = {
+  rpcUrl: string;
+  chainId: number;
+  chain: Chain;
+  contracts: { registry: Address; settlement: Address; token: Address };
+  /** First block worth scanning for events (the devnet's deployment block, else 0). */
+  fromBlock: bigint;
+  publicClient: PublicClient;
+  /** The state folder (for defaults such as the models folder). */
+  home: string;
+  /** devnet.json, when the chain came from it. */
+  devnet: DevnetState | undefined;
+};
+
+/**
+ * Finds the chain a command talks to: `--rpc-url` + `--registry` + `--settlement` when given (all three), else
+ * the devnet.json in `--home` (or $AVIARY_HOME, or ./.aviary). Checks that the RPC answers, with the chain id
+ * expected, and reads the token from the registry when devnet.json does not name it.
+ *
+ * @param options - the command's chain options.
+ * @example
+ * const { publicClient, contracts } = await resolveChain({ home: ".aviary" });
+ */
+export async function resolveChain(options: ChainOptions): Promise<ResolvedChain> {
+  const home = resolveAviaryHome(options.home);
+  const explicit = [options.rpcUrl, options.registry, options.settlement];
+  let rpcUrl: string;
+  let registry: Address;
+  let settlement: Address;
+  let token: Address | undefined;
+  let expectedChainId: number | undefined;
+  let fromBlock = 0n;
+  let devnet: DevnetState | undefined;
+  if (explicit.some((value) => value !== undefined)) {
+    const missing = (["--rpc-url", "--registry", "--settlement"] as const).filter(
+      (_, index) => explicit[index] === undefined,
+    );
+    if (missing.length > 0) {
+      throw new CliInputError(
+        `--rpc-url, --registry and --settlement go together: ${missing.join(" and ")} missing.`,
+        ["Or leave all three out to use the devnet in --home."],
+      );
+    }
+    rpcUrl = parseRpcUrl(options.rpcUrl as string);
+    registry = parseAddress(options.registry as string, "--registry");
+    settlement = parseAddress(options.settlement as string, "--settlement");
+  } else {
+    devnet = readDevnetState(home);
+    if (!devnet) {
+      throw new CliInputError(`No devnet.json in ${home}.`, [
+        "Start the local network (`npm start`), pass --home <dir> where it runs,",
+        "or name another chain with --rpc-url, --registry and --settlement.",
+      ]);
+    }
+    rpcUrl = devnet.rpcUrl;
+    registry = devnet.contracts.registry as Address;
+    settlement = devnet.contracts.settlement as Address;
+    token = devnet.contracts.token as Address;
+    expectedChainId = devnet.chainId;
+    fromBlock = BigInt(devnet.deployBlock);
+  }
+
+  let chainId: number;
+  try {
+    chainId = await createPublicClient({
+      transport: http(rpcUrl, { retryCount: 0, timeout: 3_000 }),
+    }).getChainId();
+  } catch (cause) {
+    throw new ChainUnreachableError({ rpcUrl, cause });
+  }
+  if (expectedChainId !== undefined && chainId !== expectedChainId) {
+    throw new CliInputError(
+      `The chain at ${rpcUrl} has id ${chainId}, but devnet.json in ${home} says ${expectedChainId}.`,
+      ["devnet.json is stale: restart the network or pass the right --home."],
+    );
+  }
+  const chain = aviaryChain({ rpcUrl, chainId });
+  // cacheTime 0: statuses are computed against the head, which must not be stale.
+  const publicClient = createPublicClient({ chain, transport: http(rpcUrl, { batch: true }), cacheTime: 0 });
+  if (token === undefined) {
+    try {
+      token = await publicClient.readContract({
+        address: registry,
+        abi: aviaryRegistryAbi,
+        functionName: "token",
+      });
+    } catch (cause) {
+      throw new CliInputError(`--registry ${registry} is not an Aviary registry on ${rpcUrl}.`, [
+        `Reading token() failed: ${(cause as Error).message.split("\n")[0]}`,
+      ]);
+    }
+  }
+  return {
+    rpcUrl,
+    chainId,
+    chain,
+    contracts: { registry, settlement, token },
+    fromBlock,
+    publicClient: publicClient as PublicClient,
+    home,
+    devnet,
+  };
+}
+
+/**
+ * The clients a chain action needs to send transactions from `privateKey` on `resolved`'s chain.
+ *
+ * @example
+ * const clients = writeClients(resolved, readPrivateKey("AVIARY_APP_KEY", "Staking"));
+ */
+export function writeClients(resolved: ResolvedChain, privateKey: Hex): AviaryWriteClients {
+  return {
+    publicClient: resolved.publicClient,
+    walletClient: createWalletClient({
+      chain: resolved.chain,
+      transport: http(resolved.rpcUrl),
+      account: privateKeyToAccount(privateKey),
+    }),
+  };
+}
+
+function parseRpcUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliInputError(
+      `--rpc-url must be an http(s) URL such as http://127.0.0.1:8545, got "${value}".`,
+    );
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new CliInputError(`--rpc-url must be an http(s) URL, got "${value}".`);
+  }
+  return value;
+}
