@@ -1,0 +1,85 @@
+// The `--model` and `--backend` paths of `npm start`: a GGUF of the user's, and an external
+// OpenAI-compatible server, each served by three suppliers behind the gateway. Real chain, nodes, runtime.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensureTestModel } from "@aviary/supplier";
+import OpenAI from "openai";
+import { afterAll, describe, expect, it } from "vitest";
+import { startInstantOpenAiServer } from "../../supplier/test/utils/instantOpenAiServer.ts";
+import { LocalNetworkModelError } from "../src/errors.ts";
+import { resolveNetworkModel } from "../src/resolveNetworkModel.ts";
+import { startLocalNetwork } from "../src/startLocalNetwork.ts";
+
+const homes: string[] = [];
+const home = () => {
+  const path = mkdtempSync(join(tmpdir(), "aviary-network-"));
+  homes.push(path);
+  return path;
+};
+afterAll(() => {
+  for (const path of homes) rmSync(path, { recursive: true, force: true });
+});
+const freePorts = { gateway: 0, explorer: 0, suppliers: [0, 0, 0] as [number, number, number] };
+
+describe("startLocalNetwork", () => {
+  it("serves a GGUF given with --model under its file name, registered with its sha256", async () => {
+    const file = await ensureTestModel({ directory: home(), preset: "tiny", seed: 7 });
+    const network = await startLocalNetwork({
+      home: home(),
+      persist: false,
+      explorer: false,
+      modelPath: file.path,
+      ports: freePorts,
+    });
+    try {
+      expect(network.model.name).toBe("aviary-test-model-tiny-f32-seed7");
+      expect(network.model.weightsDigest).toBe(file.sha256);
+      const openai = new OpenAI({ baseURL: `${network.gateway.url}/v1`, apiKey: network.gateway.apiKey });
+      const completion = await openai.chat.completions.create({
+        model: network.model.name,
+        messages: [{ role: "user", content: "Hello" }],
+        max_tokens: 4,
+      });
+      expect(completion.usage?.completion_tokens).toBeGreaterThan(0);
+    } finally {
+      await network.stop();
+    }
+  });
+
+  it("serves an external OpenAI-compatible server given with --backend", async () => {
+    const upstream = await startInstantOpenAiServer();
+    const network = await startLocalNetwork({
+      home: home(),
+      persist: false,
+      explorer: false,
+      backend: { baseUrl: `${upstream.baseUrl}`, model: "instant" },
+      ports: freePorts,
+    });
+    try {
+      expect(network.model.name).toBe("instant");
+      expect(network.model.verified).toBe(false);
+      const before = upstream.requests;
+      const openai = new OpenAI({ baseURL: `${network.gateway.url}/v1`, apiKey: network.gateway.apiKey });
+      const completion = await openai.chat.completions.create({
+        model: "instant",
+        messages: [{ role: "user", content: "Hello" }],
+        max_tokens: 4,
+      });
+      expect(completion.choices[0]?.message.content).toBeTypeOf("string");
+      expect(upstream.requests).toBeGreaterThan(before);
+    } finally {
+      await network.stop();
+      await upstream.close();
+    }
+  });
+
+  it("refuses a --model that is not a readable file, and a --backend that is not http(s)", async () => {
+    await expect(
+      resolveNetworkModel({ modelsDirectory: home(), modelPath: join(home(), "missing.gguf") }),
+    ).rejects.toThrow(LocalNetworkModelError);
+    await expect(
+      resolveNetworkModel({ modelsDirectory: home(), backend: { baseUrl: "ftp://x", model: "m" } }),
+    ).rejects.toThrow(/http\(s\) URL/);
+  });
+});
