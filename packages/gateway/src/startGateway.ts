@@ -14,10 +14,16 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ApplicationPool } from "./applications/ApplicationPool.ts";
+import { IntegrityMonitor } from "./audit/IntegrityMonitor.ts";
+import { loadAuditedModels } from "./audit/loadAuditedModels.ts";
 import { type GatewayConfig, gatewayStoreOptions } from "./config/gatewayConfig.ts";
+import { createEvaluationObserver } from "./evaluation/createEvaluationObserver.ts";
+import { ModelEvaluationBoard } from "./evaluation/ModelEvaluationBoard.ts";
+import { SupplierEvaluationBook } from "./evaluation/SupplierEvaluationBook.ts";
 import { reconcileClaims } from "./reconcile/reconcileClaims.ts";
 import { reconcileProvenLeaves } from "./reconcile/reconcileProvenLeaves.ts";
 import { createGatewayApp } from "./server/createGatewayApp.ts";
+import { handleRelay, type RelayHandlerContext } from "./server/handleRelay.ts";
 import { GatewayMetrics } from "./server/metrics.ts";
 import { createGatewayStore } from "./store/createGatewayStore.ts";
 import type { GatewayStore } from "./store/GatewayStore.ts";
@@ -30,6 +36,12 @@ export type GatewayNode = {
   store: GatewayStore;
   metrics: GatewayMetrics;
   book: SupplierStatsBook;
+  /** What is published about each supplier (`GET /public/v1/suppliers`, field `evaluation`). */
+  evaluation: SupplierEvaluationBook;
+  /** Evaluation-set scores per model (`GET /public/v1/models/evaluation`). */
+  board: ModelEvaluationBoard;
+  /** The integrity loop (covert audits, billing audits, evidence), when `audit.enabled`. */
+  integrity: IntegrityMonitor | undefined;
   /** Stops taking requests (503), lets in-flight streams finish (grace period), then closes. */
   stop: () => Promise<void>;
 };
@@ -121,6 +133,8 @@ export async function startGateway(
   const directory = new SupplierDirectory({ publicClient, registry });
   const book = new SupplierStatsBook();
   const metrics = new GatewayMetrics();
+  const evaluation = new SupplierEvaluationBook();
+  const board = new ModelEvaluationBoard();
 
   let modelsCache: { at: number; value: Promise<unknown[]> } | undefined;
   const listOfferedModels = () => {
@@ -214,32 +228,74 @@ export async function startGateway(
 
   const inFlight = { count: 0 };
   let accepting = true;
+  const relayContext: RelayHandlerContext = {
+    store,
+    directory,
+    book,
+    pool,
+    metrics,
+    logger,
+    domain: { chainId: config.chain.chainId, verifyingContract: settlement },
+    gatewayKey: hexToBytes(config.gatewayKey as Hex),
+    currentSession,
+    headSession,
+    strategy: { type: config.routing.strategy },
+    maxAttempts: config.routing.maxAttempts,
+    firstByteTimeoutMs: config.routing.firstByteTimeoutMs,
+    idleTimeoutMs: config.routing.idleTimeoutMs,
+    defaultMaxTokens: config.defaultMaxTokens,
+    hedgeAfterMs: config.routing.hedgeAfterMs,
+    observer: createEvaluationObserver(evaluation),
+  };
+
+  // Integrity (protocol.md §8): references verified against the registered digests, audits relayed through
+  // the same path as users' requests, under an API key of the gateway's own.
+  let integrity: IntegrityMonitor | undefined;
+  if (config.audit.enabled) {
+    const models = await loadAuditedModels({ publicClient, registry, models: config.audit.models }).catch(
+      async (error) => {
+        if (headTimer) clearTimeout(headTimer);
+        if (reconcileTimer) clearTimeout(reconcileTimer);
+        await store.close();
+        throw error;
+      },
+    );
+    const auditKeyName = "aviary-integrity-audits";
+    const auditKey =
+      (await store.listKeys()).find((key) => key.name === auditKeyName && key.revokedAt === null) ??
+      (await store.createKey({ name: auditKeyName })).record;
+    integrity = new IntegrityMonitor({
+      config: config.audit,
+      models,
+      store,
+      book,
+      evaluation,
+      board,
+      logger,
+      auditKeyId: auditKey.id,
+      relay: (route, body, hooks, signal) => handleRelay(relayContext, route, auditKey, body, signal, hooks),
+      suppliersOf: async (modelId) =>
+        (await directory.get(modelId, currentSession())).map((supplier) => ({
+          address: supplier.address,
+          endpoint: supplier.endpoint,
+        })),
+    });
+    relayContext.observer = integrity.observer;
+    await integrity.restore();
+    logger.info({ models: [...models.keys()] }, "integrity audits enabled");
+  }
+
   const app = createGatewayApp({
     address: gateway,
-    relay: {
-      store,
-      directory,
-      book,
-      pool,
-      metrics,
-      logger,
-      domain: { chainId: config.chain.chainId, verifyingContract: settlement },
-      gatewayKey: hexToBytes(config.gatewayKey as Hex),
-      currentSession,
-      headSession,
-      strategy: { type: config.routing.strategy },
-      maxAttempts: config.routing.maxAttempts,
-      firstByteTimeoutMs: config.routing.firstByteTimeoutMs,
-      idleTimeoutMs: config.routing.idleTimeoutMs,
-      defaultMaxTokens: config.defaultMaxTokens,
-      hedgeAfterMs: config.routing.hedgeAfterMs,
-    },
+    relay: relayContext,
     store,
     metrics,
     maxBodyBytes: config.server.maxBodyBytes,
     listModels: listOfferedModels,
     inFlight,
     accepting: () => accepting,
+    evaluation,
+    board,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const instance = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () =>
@@ -249,11 +305,13 @@ export async function startGateway(
   });
   const url = `http://${config.server.host}:${(server.address() as AddressInfo).port}`;
   logger.info({ url, gateway, applications: pool.applications }, "gateway ready");
+  integrity?.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       accepting = false;
+      await integrity?.stop();
       const deadline = Date.now() + config.server.shutdownGraceMs;
       while (inFlight.count > 0 && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -268,5 +326,16 @@ export async function startGateway(
     })();
     return stopping;
   };
-  return { url, address: gateway, applications: pool.applications, store, metrics, book, stop };
+  return {
+    url,
+    address: gateway,
+    applications: pool.applications,
+    store,
+    metrics,
+    book,
+    evaluation,
+    board,
+    integrity,
+    stop,
+  };
 }

@@ -6,11 +6,13 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { aviaryRegistryAbi } from "@aviary/protocol";
+import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
 import pino from "pino";
-import type { Address, Hex } from "viem";
+import { type Address, type Hex, keccak256, toHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { type Devnet, startDevnet, token } from "../../devnet/src/index.ts";
 import { type Actor, actor, type Clients, clients, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
+import type { Backend } from "../../supplier/src/backends/Backend.ts";
 import { parseSupplierConfig, type SupplierConfig } from "../../supplier/src/config/supplierConfig.ts";
 import { type SupplierNode, startSupplier } from "../../supplier/src/startSupplier.ts";
 import { ensureTestModel, testModelName } from "../../supplier/src/testModel/writeTestModelGguf.ts";
@@ -78,8 +80,19 @@ export type TestSupplier = {
   restart: () => Promise<void>;
 };
 
+/**
+ * Replaces a supplier's model backend once its node started (the node verified the registered file; what it
+ * then serves is up to it): how the integrity tests build cheating suppliers. Given the folder of the test
+ * model files.
+ */
+export type BackendFactory = (modelsDirectory: string) => Promise<Backend>;
+
 export type TestNetwork = {
   home: string;
+  /** The registered test model file. */
+  model: { path: string; sha256: Hex };
+  /** Where the test model files are. */
+  modelsDirectory: string;
   devnet: Devnet;
   c: Clients;
   modelId: Hex;
@@ -93,18 +106,47 @@ export type TestNetwork = {
 export const inputPrice = 10n ** 9n;
 export const outputPrice = 3n * 10n ** 9n;
 
-/** Starts the network; `faults[i]` puts supplier i behind a proxy with that fault. */
+/** Supplier owners beyond the dev accounts' roles: generated keys, funded with ETH and tokens. */
+async function extraOwner(c: Clients, devnet: Devnet, index: number): Promise<Actor> {
+  const privateKey = keccak256(toHex(`aviary-test-supplier-${index}`));
+  const address = privateKeyToAccount(privateKey).address;
+  await c.testClient.setBalance({ address, value: 10n ** 21n });
+  await c.send(actor(devnet, "deployer"), {
+    address: c.contracts.token,
+    abi: aviaryTokenAbi,
+    functionName: "mint",
+    args: [address, token(1_000_000)],
+  });
+  return { address, privateKey };
+}
+
+/**
+ * Starts the network; `faults[i]` puts supplier i behind a proxy with that fault; `backends[i]` replaces
+ * supplier i's backend after it started (see {@link BackendFactory}). Up to 4 suppliers use the dev accounts'
+ * roles, more get generated, funded accounts.
+ */
 export async function startTestNetwork(options: {
   suppliers: number;
   faults?: (Fault | undefined)[];
+  /** Weights type of the registered test model. @default "f32" */
+  modelType?: "f32" | "f16" | "q8_0";
+  backends?: (BackendFactory | undefined)[];
 }): Promise<TestNetwork> {
   const home = mkdtempSync(join(tmpdir(), "aviary-gateway-"));
-  const model = await ensureTestModel({ directory: join(home, "models"), preset: "tiny" });
+  const modelsDirectory = join(home, "models");
+  const model = await ensureTestModel({
+    directory: modelsDirectory,
+    preset: "tiny",
+    ...(options.modelType ? { type: options.modelType } : {}),
+  });
   const devnet = await startDevnet({ home, persist: false });
   const c = clients(devnet);
-  const owners = ["supplier-1", "supplier-2", "supplier-3"]
-    .slice(0, options.suppliers)
-    .map((role) => actor(devnet, role));
+  const roles = ["supplier-1", "supplier-2", "supplier-3", "spare-1"];
+  const owners: Actor[] = [];
+  for (let index = 0; index < options.suppliers; index++) {
+    const role = roles[index];
+    owners.push(role ? actor(devnet, role) : await extraOwner(c, devnet, index));
+  }
   const gateway = actor(devnet, "gateway");
   const applications = [actor(devnet, "application"), actor(devnet, "spare-2")];
   const { session, modelId } = await setUpNetwork(c, {
@@ -141,6 +183,16 @@ export async function startTestNetwork(options: {
         },
       ],
     });
+    const factory = options.backends?.[index];
+    const replaceBackend = async (node: SupplierNode) => {
+      if (!factory) return;
+      for (const served of node.models) {
+        const backend = await factory(modelsDirectory);
+        await backend.start();
+        await served.backend.close();
+        served.backend = backend;
+      }
+    };
     const supplier: TestSupplier = {
       owner,
       config,
@@ -154,11 +206,13 @@ export async function startTestNetwork(options: {
           },
           { logger: pino({ level: process.env.AVIARY_TEST_LOG ?? "silent" }) },
         );
+        await replaceBackend(supplier.node);
       },
     };
     supplier.node = await startSupplier(config, {
       logger: pino({ level: process.env.AVIARY_TEST_LOG ?? "silent" }),
     });
+    await replaceBackend(supplier.node);
     const fault = options.faults?.[index];
     if (fault) {
       supplier.proxy = await startFaultProxy(() => supplier.node?.url ?? "http://127.0.0.1:9", fault);
@@ -176,6 +230,8 @@ export async function startTestNetwork(options: {
   }
   return {
     home,
+    model: { path: model.path, sha256: model.sha256 as Hex },
+    modelsDirectory,
     devnet,
     c,
     modelId,

@@ -3,6 +3,8 @@
 // proof draws, money, sessions, sparse Merkle sum trie.
 
 export * from "./abis.generated.ts";
+// Integrity audits (protocol.md §8–§9)
+export * from "./audit/index.ts";
 // Chain definition
 export { type AviaryChainParameters, aviaryChain } from "./chain/aviaryChain.ts";
 export * from "./constants.ts";

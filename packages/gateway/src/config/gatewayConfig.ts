@@ -1,10 +1,70 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { BaseError } from "@aviary/protocol";
+import { auditThresholdsSchema, BaseError } from "@aviary/protocol";
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an 0x-prefixed 20-byte address");
 const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be an 0x-prefixed 32-byte private key");
+
+/** One audited model: its registered name and the gateway's reference copy of its weights. */
+const auditedModelSchema = z
+  .object({
+    /** The model's registered name. */
+    name: z.string().min(1),
+    /** The GGUF file (relative to the config file); its SHA-256 must be the registered `weightsDigest`. */
+    referencePath: z.string().min(1),
+    /** Tokens a scored prompt + output may hold. */
+    contextSize: z.number().int().min(64).max(1_048_576).default(4096),
+    /** Evaluation batch size; null: the runtime's default. `1` replays decoding bit for bit. */
+    batchSize: z.number().int().positive().nullable().default(null),
+    /** CPU threads of the reference runtime. */
+    threads: z.number().int().min(0).max(256).default(1),
+    /** Output tokens guessed and evaluated per scoring batch. */
+    speculativeWindow: z.number().int().min(1).max(256).default(16),
+    /** Overrides of the audit thresholds (see `docs/integrity.md`); any subset. */
+    thresholds: auditThresholdsSchema.default(auditThresholdsSchema.parse({})),
+  })
+  .strict();
+
+/** Covert audits, billing audits and public evaluation (protocol.md §8–§9). Off unless configured. */
+export const auditConfigSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    models: z.array(auditedModelSchema).default([]),
+    /** Audits per minute per supplier and model for an established supplier in good standing (Poisson). */
+    ratePerMinute: z.number().min(0).max(600).default(0.2),
+    /** Audits until a supplier stops counting as new. */
+    newSupplierAudits: z.number().int().min(0).default(20),
+    /** Rate multiplier for a brand-new supplier (fades over `newSupplierAudits`). */
+    newSupplierBoost: z.number().min(1).max(100).default(4),
+    /** Rate multiplier at reputation 0 (1 at 80 and above). */
+    lowReputationBoost: z.number().min(1).max(100).default(4),
+    /** Audits in flight at once (each also holds the reference model for its scoring). */
+    maxConcurrent: z.number().int().min(1).max(16).default(1),
+    /** Bounds of the audit prompts' `max_tokens`. */
+    maxTokens: z
+      .object({ min: z.number().int().min(1), max: z.number().int().min(1) })
+      .strict()
+      .refine((value) => value.min <= value.max, "min must be ≤ max")
+      .default({ min: 16, max: 256 }),
+    /** Recount the tokens of every relay of an audited model (not only audits). */
+    billingEveryRelay: z.boolean().default(true),
+    /** Draw a reference sample per sampled audit and run the two-sample test per supplier and model. */
+    distributionTest: z.boolean().default(true),
+    /** Run the fixed evaluation set against every supplier this often (ms); null: never on a timer. */
+    evaluationIntervalMs: z.number().int().min(60_000).nullable().default(21_600_000),
+    /** Wall-clock limit of one audit relay (ms). */
+    relayTimeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
+    /** Seed of the audit draws (schedules, prompts) for reproducible tests; null: unpredictable (production). */
+    seed: z.number().int().nullable().default(null),
+  })
+  .strict()
+  .refine((audit) => !audit.enabled || audit.models.length > 0, {
+    message: "audit.enabled needs at least one entry in audit.models",
+    path: ["models"],
+  });
+
+export type AuditConfig = z.output<typeof auditConfigSchema>;
 
 /** The gateway's configuration file (JSON). Environment variables override: see `loadGatewayConfig`. */
 export const gatewayConfigSchema = z
@@ -60,6 +120,8 @@ export const gatewayConfigSchema = z
       }),
     /** Default output limit when a request sets none (bounds maxCost). */
     defaultMaxTokens: z.number().int().min(1).max(1_000_000).default(256),
+    /** Integrity: covert audits, billing audits, reputation, evidence and public evaluation. */
+    audit: auditConfigSchema.default(auditConfigSchema.parse({})),
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -108,6 +170,9 @@ export function parseGatewayConfig(
   const config = parsed.data;
   if (!/^postgres(ql)?:\/\//.test(config.store) && config.store !== ":memory:" && !isAbsolute(config.store)) {
     config.store = resolve(baseDirectory, config.store);
+  }
+  for (const model of config.audit.models) {
+    if (!isAbsolute(model.referencePath)) model.referencePath = resolve(baseDirectory, model.referencePath);
   }
   return config;
 }

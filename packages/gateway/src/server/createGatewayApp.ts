@@ -1,7 +1,11 @@
 import { type OpenAiRoute, openAiError } from "@aviary/protocol";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import type { ApiKeyRecord, GatewayStore } from "../store/GatewayStore.ts";
+import { getAddress } from "viem";
+import { z } from "zod";
+import type { ModelEvaluationBoard } from "../evaluation/ModelEvaluationBoard.ts";
+import type { SupplierEvaluationBook } from "../evaluation/SupplierEvaluationBook.ts";
+import type { ApiKeyRecord, EvidenceRecord, GatewayStore } from "../store/GatewayStore.ts";
 import { handleRelay, type RelayHandlerContext } from "./handleRelay.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 
@@ -15,13 +19,56 @@ export type GatewayAppParameters = {
   listModels: () => Promise<unknown[]>;
   inFlight: { count: number };
   accepting: () => boolean;
+  /** Per-supplier public evaluation (availability, latency percentiles, audits, billing). */
+  evaluation?: SupplierEvaluationBook;
+  /** Evaluation-set scores per model. */
+  board?: ModelEvaluationBoard;
 };
+
+const evidenceQuerySchema = z
+  .object({
+    supplier: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, "must be an 0x-prefixed 20-byte address")
+      .optional(),
+    model: z.string().min(1).max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+/** Parses a JSON column, or gives the text back when it is not JSON. */
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** An evidence record as published: checksummed supplier, ISO time, the JSON columns parsed. */
+function publicEvidence(record: EvidenceRecord) {
+  return {
+    id: record.id,
+    supplier: getAddress(record.supplier),
+    model: record.model,
+    kind: record.kind,
+    check: record.check,
+    detail: record.detail,
+    values: parseJson(record.values),
+    relayKey: record.relayKey,
+    createdAt: new Date(record.createdAt).toISOString(),
+    request: parseJson(record.request),
+    receipt: parseJson(record.receipt),
+  };
+}
 
 const routes: OpenAiRoute[] = ["chat/completions", "completions", "embeddings"];
 
 /**
  * The gateway's OpenAI-compatible API: `/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`,
- * `/v1/models`, plus `/health` and `/metrics`. Errors are OpenAI-shaped.
+ * `/v1/models`, plus `/health` and `/metrics`, and the public, unauthenticated evaluation routes
+ * `/public/v1/suppliers`, `/public/v1/evidence` and `/public/v1/models/evaluation`. Errors are OpenAI-shaped.
  */
 export function createGatewayApp(
   parameters: GatewayAppParameters,
@@ -135,7 +182,7 @@ export function createGatewayApp(
   );
 
   // Public, unauthenticated: what this gateway has measured about each supplier (for explorers and
-  // anyone choosing a gateway). Nothing here identifies an API key or a request.
+  // anyone choosing a gateway). Nothing here identifies an API key; evidence names relays, never users' prompts.
   app.get("/public/v1/suppliers", (context) =>
     context.json({
       gateway: parameters.address,
@@ -151,7 +198,31 @@ export function createGatewayApp(
         successes: stats.successes,
         failures: stats.failures,
         probation: stats.probation,
+        ...(parameters.evaluation ? { evaluation: parameters.evaluation.evaluation(stats.address) } : {}),
       })),
+    }),
+  );
+
+  // Evidence: failed audits, overbilled receipts, failed two-sample tests, with the signed relay and receipt.
+  app.get("/public/v1/evidence", async (context) => {
+    const query = evidenceQuerySchema.safeParse(context.req.query());
+    if (!query.success) {
+      const issue = query.error.issues[0];
+      return context.json(
+        openAiError(400, "invalid_request", `${issue?.path.join(".") || "query"}: ${issue?.message}`),
+        400,
+      );
+    }
+    const records = await parameters.store.evidence(query.data);
+    return context.json({ gateway: parameters.address, evidence: records.map(publicEvidence) });
+  });
+
+  // Per model: scores of every supplier on the fixed evaluation set, run through the network.
+  app.get("/public/v1/models/evaluation", (context) =>
+    context.json({
+      gateway: parameters.address,
+      updatedAt: new Date().toISOString(),
+      ...(parameters.board?.snapshot() ?? { models: [] }),
     }),
   );
 

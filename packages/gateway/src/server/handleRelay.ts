@@ -24,10 +24,12 @@ import {
   type SupplierCandidateInfo,
   type SupplierDirectory,
   type SupplierStatsBook,
+  type VerifiedReceipt,
 } from "@aviary/sdk";
 import type { Logger } from "pino";
 import { type Address, type Hex, hexToBytes, keccak256, toHex } from "viem";
 import type { ApplicationPool } from "../applications/ApplicationPool.ts";
+import type { RelayedResponse } from "../audit/parseRelayedOutput.ts";
 import type { ApiKeyRecord, GatewayStore } from "../store/GatewayStore.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 
@@ -51,6 +53,49 @@ export type RelayHandlerContext = {
   defaultMaxTokens: number;
   /** Start a second, parallel attempt on another supplier when the first has not answered by then (ms). */
   hedgeAfterMs?: number | null;
+  /** Told about every attempt and every completed relay, off the hot path (audits, evaluation). */
+  observer?: RelayObserver;
+};
+
+/**
+ * A relay that completed (receipt verified, response passed on), as observers see it once the client has
+ * its answer.
+ */
+export type RelayedExchange = {
+  route: OpenAiRoute;
+  /** The model's name. */
+  model: string;
+  modelId: Hex;
+  /** The API key the request came with. */
+  keyId: string;
+  /** The exact body bytes relayed (what `request.bodyHash` covers). */
+  relayBody: Uint8Array;
+  supplier: { address: string; endpoint: string };
+  request: RelayRequest;
+  requestSignature: Hex;
+  relayKey: Hex;
+  receipt: VerifiedReceipt;
+  /** What the client received: the JSON body, or the stream's `data:` payloads. */
+  response: RelayedResponse;
+  /** Time to the first streamed event, ms (streams). */
+  ttftMs: number | null;
+  /** Whole request, ms. */
+  latencyMs: number;
+  createdAt: number;
+};
+
+/** Watches the relay path without slowing it: called after the fact, exceptions swallowed. */
+export type RelayObserver = {
+  /** Every attempt, with its outcome, as routing recorded it. */
+  onAttempt?(report: RelayAttemptReport<SupplierCandidateInfo>, model: string): void;
+  /** Every completed relay, after its response went out. */
+  onRelayed?(exchange: RelayedExchange): void;
+};
+
+/** Per-request hooks of {@link handleRelay} (the gateway's own audit relays use them). */
+export type RelayHooks = {
+  /** Called with the completed relay, after the response (or the stream's end) went out. */
+  onRelayed?(exchange: RelayedExchange): void;
 };
 
 type Candidate = SupplierCandidateInfo & { stats: ReturnType<SupplierStatsBook["statsFor"]> };
@@ -65,7 +110,12 @@ function randomNonce(): bigint {
 /**
  * One OpenAI request through the gateway: authenticate the key, validate the body, admit it against the
  * key's rate limits and budget, pick suppliers (routing), sign a relay per attempt for an application that
- * can still pay, relay with failover, verify the receipt, answer, and account the usage.
+ * can still pay, relay with failover, verify the receipt, answer, and account the usage. Once the answer is
+ * out (a stream: after `[DONE]`), `context.observer` and `hooks.onRelayed` get the completed exchange, on a
+ * later turn of the event loop. The gateway's covert audits come through here too, so a supplier sees them
+ * exactly as it sees users' requests.
+ *
+ * @param hooks - per-request observer (the audit that sent this request waits for its exchange).
  */
 export async function handleRelay(
   context: RelayHandlerContext,
@@ -73,6 +123,7 @@ export async function handleRelay(
   key: ApiKeyRecord,
   bodyBytes: Uint8Array,
   signal: AbortSignal,
+  hooks: RelayHooks = {},
 ): Promise<Response> {
   const started = performance.now();
   const parsed = parseOpenAiBody(route, bodyBytes);
@@ -210,6 +261,7 @@ export async function handleRelay(
   };
   const onAttempt = (report: RelayAttemptReport<Candidate>, attempt: string) => {
     recordRelayAttempt(context.book, report);
+    if (context.observer?.onAttempt) defer(() => context.observer?.onAttempt?.(report, modelName));
     context.metrics.attempts.inc({
       supplier: report.candidate.address,
       outcome: report.outcome.ok ? "ok" : "failed",
@@ -370,12 +422,40 @@ export async function handleRelay(
     ]);
   };
 
+  // Observers (audits, billing checks, evaluation) get the exchange after the client got its answer.
+  const observed = Boolean(context.observer?.onRelayed || hooks.onRelayed);
+  const notify = (receipt: VerifiedReceipt, response: RelayedResponse, ttftMs: number | null) => {
+    if (!observed) return;
+    const request = result.request;
+    const exchange: RelayedExchange = {
+      route,
+      model: modelName,
+      modelId,
+      keyId: key.id,
+      relayBody,
+      supplier: { address: result.candidate.address, endpoint: result.candidate.endpoint },
+      request,
+      requestSignature: requestSignatures.get(request.nonce) ?? "0x",
+      relayKey: relayKey({ domain: context.domain, request }),
+      receipt,
+      response,
+      ttftMs,
+      latencyMs: performance.now() - started,
+      createdAt: Date.now(),
+    };
+    defer(() => {
+      context.observer?.onRelayed?.(exchange);
+      hooks.onRelayed?.(exchange);
+    });
+  };
+
   if (result.kind === "json") {
     try {
       await account(result.receipt, null);
     } catch (error) {
       context.logger.error({ err: error }, "recording usage failed");
     }
+    notify(result.receipt, { kind: "json", body: result.body }, null);
     return new Response(result.body, { status: 200, headers: { ...jsonHeaders, ...supplierHeaders } });
   }
 
@@ -386,17 +466,21 @@ export async function handleRelay(
   const iterator = result.events[Symbol.asyncIterator]();
   let first = result.firstEvent;
   const streamResult = result;
+  // Kept only when someone observes (a reference per event: the payloads are passed on anyway).
+  const events: string[] | undefined = observed ? [] : undefined;
   const body$ = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         if (first) {
           controller.enqueue(encoder.encode(`data: ${first.data}\n\n`));
+          events?.push(first.data);
           first = undefined;
           return;
         }
         const next = await iterator.next();
         if (!next.done) {
           controller.enqueue(encoder.encode(`data: ${next.value.data}\n\n`));
+          events?.push(next.value.data);
           return;
         }
         const receipt = await streamResult.receipt;
@@ -405,6 +489,7 @@ export async function handleRelay(
         await account(receipt, firstTokenMs).catch((error) =>
           context.logger.error({ err: error }, "recording usage failed"),
         );
+        if (events) notify(receipt, { kind: "stream", events }, firstTokenMs);
       } catch (error) {
         const code = (error as { code?: string }).code ?? "stream_broken";
         controller.enqueue(
@@ -434,6 +519,17 @@ export async function handleRelay(
       "cache-control": "no-cache",
       ...supplierHeaders,
     },
+  });
+}
+
+/** Runs `work` after the current I/O callbacks, never throwing into the relay path. */
+function defer(work: () => void): void {
+  setImmediate(() => {
+    try {
+      work();
+    } catch {
+      // Observers must not throw; a failing one must not break relays either.
+    }
   });
 }
 

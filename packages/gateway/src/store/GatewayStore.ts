@@ -1,6 +1,6 @@
 /**
- * The gateway's persistence boundary: API keys, per-key rate limits and budgets, usage records and relay
- * receipts. This file is the spec; every implementation passes `describeGatewayStoreConformance`
+ * The gateway's persistence boundary: API keys, per-key rate limits and budgets, usage records, relay
+ * receipts, and the integrity records (audit results, evidence). This file is the spec; every implementation passes `describeGatewayStoreConformance`
  * (`gatewayStore.conformance.ts`).
  *
  * Amounts are bigint token wei (0 ≤ x < 2^256, stored exactly); times are unix milliseconds.
@@ -80,6 +80,77 @@ export type ReceiptRecord = {
   receipt: string;
   receiptSignature: string;
   createdAt: number;
+};
+
+/** What a piece of evidence is about: a failed audit, an overbilled receipt, a failed two-sample test. */
+export type EvidenceKind = "audit" | "billing" | "distribution";
+
+/**
+ * A failed check kept as evidence against a supplier, published at `GET /public/v1/evidence`. The relay's
+ * signed request and the supplier's signed receipt make it checkable by anyone who trusts neither the gateway
+ * nor the supplier.
+ */
+export type EvidenceRecord = {
+  /** Unique; `putEvidence` is idempotent on it. */
+  id: string;
+  /** The supplier's address (stored lowercase). */
+  supplier: string;
+  /** The model's name. */
+  model: string;
+  kind: EvidenceKind;
+  /** The failed check (`token-rank`, `billing-output`, …). */
+  check: string;
+  /** One sentence with the numbers. */
+  detail: string;
+  /** JSON of the check's numbers (`{"value":…,"limit":…}` and more). */
+  values: string;
+  /** EIP-712 digest of the relay's request; null for evidence about many relays (a distribution test). */
+  relayKey: string | null;
+  createdAt: number;
+  /** JSON of the signed relay: `{ request, signature, body? }` (body only for the gateway's own audit prompts). */
+  request: string | null;
+  /** JSON of the signed receipt: `{ receipt, signature, encoded }`. */
+  receipt: string | null;
+};
+
+/** Filter of {@link GatewayStore.evidence}. */
+export type EvidenceFilter = {
+  /** Any case. */
+  supplier?: string;
+  model?: string;
+  /** Only records with `createdAt >= since`. */
+  since?: number;
+  /** At most this many, newest first. Default 100, at most 10 000. */
+  limit?: number;
+};
+
+/** The outcome of one audit (covert, or an evaluation-set item). */
+export type AuditRecord = {
+  /** Unique; `putAudit` is idempotent on it. */
+  id: string;
+  /** The supplier's address (stored lowercase). */
+  supplier: string;
+  model: string;
+  kind: "audit" | "evaluation";
+  relayKey: string | null;
+  passed: boolean;
+  /** The failed check, when it failed. */
+  check: string | null;
+  /** The audited request's temperature (0: greedy). */
+  temperature: number;
+  createdAt: number;
+  /** JSON of the verdict's summary metrics. */
+  metrics: string;
+};
+
+/** Filter of {@link GatewayStore.audits}. */
+export type AuditFilter = {
+  /** Any case. */
+  supplier?: string;
+  model?: string;
+  since?: number;
+  /** At most this many, newest first. Default 1000, at most 100 000. */
+  limit?: number;
 };
 
 /**
@@ -180,6 +251,14 @@ export interface GatewayStore {
   receiptsFor(filter: ReceiptFilter): Promise<ReceiptRecord[]>;
   /** Deletes the receipts of sessions `< beforeSession`; returns how many. */
   pruneReceipts(beforeSession: bigint): Promise<number>;
+  /** Stores a piece of evidence. Idempotent on `id` (a record with a stored id is ignored). */
+  putEvidence(record: EvidenceRecord): Promise<void>;
+  /** Evidence matching the filter, newest first. */
+  evidence(filter: EvidenceFilter): Promise<EvidenceRecord[]>;
+  /** Stores an audit's outcome. Idempotent on `id`. */
+  putAudit(record: AuditRecord): Promise<void>;
+  /** Audit outcomes matching the filter, newest first. */
+  audits(filter: AuditFilter): Promise<AuditRecord[]>;
   /** Releases the database. Idempotent; other operations then throw GatewayStoreClosedError. */
   close(): Promise<void>;
 }

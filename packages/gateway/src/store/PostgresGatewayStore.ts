@@ -11,8 +11,12 @@ import {
 } from "./errors.ts";
 import {
   type ApiKeyRecord,
+  type AuditFilter,
+  type AuditRecord,
   type CreatedApiKey,
   DEFAULT_RESERVATION_TTL_MS,
+  type EvidenceFilter,
+  type EvidenceRecord,
   type GatewayStore,
   RATE_LIMIT_WINDOW_MS,
   type RateLimitDecision,
@@ -25,7 +29,11 @@ import {
 import { generateApiKey, hashApiKey, isApiKeyFormat } from "./generateApiKey.ts";
 import {
   admitInputSchema,
+  auditFilterSchema,
+  auditRecordSchema,
   createKeyInputSchema,
+  evidenceFilterSchema,
+  evidenceRecordSchema,
   parseInput,
   receiptFilterSchema,
   receiptRecordSchema,
@@ -111,6 +119,37 @@ CREATE TABLE IF NOT EXISTS gateway_receipts (
 );
 CREATE INDEX IF NOT EXISTS gateway_receipts_by_session ON gateway_receipts (session);
 CREATE INDEX IF NOT EXISTS gateway_receipts_by_supplier ON gateway_receipts (supplier, session);
+CREATE TABLE IF NOT EXISTS gateway_evidence (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  supplier TEXT NOT NULL,
+  model TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  check_name TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  check_values TEXT NOT NULL,
+  relay_key TEXT,
+  created_at BIGINT NOT NULL,
+  request TEXT,
+  receipt TEXT
+);
+CREATE INDEX IF NOT EXISTS gateway_evidence_by_time ON gateway_evidence (created_at);
+CREATE INDEX IF NOT EXISTS gateway_evidence_by_supplier ON gateway_evidence (supplier, created_at);
+CREATE TABLE IF NOT EXISTS gateway_audits (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  supplier TEXT NOT NULL,
+  model TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  relay_key TEXT,
+  passed BOOLEAN NOT NULL,
+  check_name TEXT,
+  temperature DOUBLE PRECISION NOT NULL,
+  created_at BIGINT NOT NULL,
+  metrics TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS gateway_audits_by_time ON gateway_audits (created_at);
+CREATE INDEX IF NOT EXISTS gateway_audits_by_supplier ON gateway_audits (supplier, created_at);
 `;
 
 // pg returns BIGINT and NUMERIC as strings (exact); the mappers convert.
@@ -157,6 +196,32 @@ type ReceiptRow = {
   receipt: string;
   receipt_signature: string;
   created_at: string;
+};
+
+type EvidenceRow = {
+  id: string;
+  supplier: string;
+  model: string;
+  kind: EvidenceRecord["kind"];
+  check_name: string;
+  detail: string;
+  check_values: string;
+  relay_key: string | null;
+  created_at: string;
+  request: string | null;
+  receipt: string | null;
+};
+type AuditRow = {
+  id: string;
+  supplier: string;
+  model: string;
+  kind: AuditRecord["kind"];
+  relay_key: string | null;
+  passed: boolean;
+  check_name: string | null;
+  temperature: number;
+  created_at: string;
+  metrics: string;
 };
 
 const KEY_COLUMNS =
@@ -217,6 +282,65 @@ function toReceiptRecord(row: ReceiptRow): ReceiptRecord {
     receiptSignature: row.receipt_signature,
     createdAt: Number(row.created_at),
   };
+}
+
+const EVIDENCE_COLUMNS =
+  "id, supplier, model, kind, check_name, detail, check_values, relay_key, created_at, request, receipt";
+const AUDIT_COLUMNS =
+  "id, supplier, model, kind, relay_key, passed, check_name, temperature, created_at, metrics";
+
+function toEvidenceRecord(row: EvidenceRow): EvidenceRecord {
+  return {
+    id: row.id,
+    supplier: row.supplier,
+    model: row.model,
+    kind: row.kind,
+    check: row.check_name,
+    detail: row.detail,
+    values: row.check_values,
+    relayKey: row.relay_key,
+    createdAt: Number(row.created_at),
+    request: row.request,
+    receipt: row.receipt,
+  };
+}
+
+function toAuditRecord(row: AuditRow): AuditRecord {
+  return {
+    id: row.id,
+    supplier: row.supplier,
+    model: row.model,
+    kind: row.kind,
+    relayKey: row.relay_key,
+    passed: row.passed,
+    check: row.check_name,
+    temperature: row.temperature,
+    createdAt: Number(row.created_at),
+    metrics: row.metrics,
+  };
+}
+
+/** WHERE clause and parameters ($1…) of an evidence or audit filter; `limit` comes last. */
+function integrityQuery(filter: { supplier?: string; model?: string; since?: number; limit: number }): {
+  where: string;
+  parameters: (string | number)[];
+} {
+  const conditions: string[] = [];
+  const parameters: (string | number)[] = [];
+  for (const [column, value] of [
+    ["supplier", filter.supplier],
+    ["model", filter.model],
+  ] as const) {
+    if (value === undefined) continue;
+    parameters.push(value);
+    conditions.push(`${column} = $${parameters.length}`);
+  }
+  if (filter.since !== undefined) {
+    parameters.push(filter.since);
+    conditions.push(`created_at >= $${parameters.length}`);
+  }
+  parameters.push(filter.limit);
+  return { where: conditions.length ? `WHERE ${conditions.join(" AND ")}` : "", parameters };
 }
 
 const RETRYABLE_NODE_CODES = new Set([
@@ -547,6 +671,69 @@ export class PostgresGatewayStore implements GatewayStore {
       before.toString(),
     ]);
     return result.rowCount ?? 0;
+  }
+
+  async putEvidence(record: EvidenceRecord): Promise<void> {
+    const evidence = parseInput("putEvidence", evidenceRecordSchema, record);
+    await this.#query(
+      "putEvidence",
+      `INSERT INTO gateway_evidence (${EVIDENCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        evidence.id,
+        evidence.supplier,
+        evidence.model,
+        evidence.kind,
+        evidence.check,
+        evidence.detail,
+        evidence.values,
+        evidence.relayKey,
+        evidence.createdAt,
+        evidence.request,
+        evidence.receipt,
+      ],
+    );
+  }
+
+  async evidence(filter: EvidenceFilter): Promise<EvidenceRecord[]> {
+    const { where, parameters } = integrityQuery(parseInput("evidence", evidenceFilterSchema, filter));
+    const { rows } = await this.#query<EvidenceRow>(
+      "evidence",
+      `SELECT ${EVIDENCE_COLUMNS} FROM gateway_evidence ${where} ORDER BY created_at DESC, seq DESC LIMIT $${parameters.length}`,
+      parameters,
+    );
+    return rows.map(toEvidenceRecord);
+  }
+
+  async putAudit(record: AuditRecord): Promise<void> {
+    const audit = parseInput("putAudit", auditRecordSchema, record);
+    await this.#query(
+      "putAudit",
+      `INSERT INTO gateway_audits (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (id) DO NOTHING`,
+      [
+        audit.id,
+        audit.supplier,
+        audit.model,
+        audit.kind,
+        audit.relayKey,
+        audit.passed,
+        audit.check,
+        audit.temperature,
+        audit.createdAt,
+        audit.metrics,
+      ],
+    );
+  }
+
+  async audits(filter: AuditFilter): Promise<AuditRecord[]> {
+    const { where, parameters } = integrityQuery(parseInput("audits", auditFilterSchema, filter));
+    const { rows } = await this.#query<AuditRow>(
+      "audits",
+      `SELECT ${AUDIT_COLUMNS} FROM gateway_audits ${where} ORDER BY created_at DESC, seq DESC LIMIT $${parameters.length}`,
+      parameters,
+    );
+    return rows.map(toAuditRecord);
   }
 
   async close(): Promise<void> {

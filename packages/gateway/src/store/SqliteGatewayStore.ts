@@ -11,8 +11,12 @@ import {
 } from "./errors.ts";
 import {
   type ApiKeyRecord,
+  type AuditFilter,
+  type AuditRecord,
   type CreatedApiKey,
   DEFAULT_RESERVATION_TTL_MS,
+  type EvidenceFilter,
+  type EvidenceRecord,
   type GatewayStore,
   RATE_LIMIT_WINDOW_MS,
   type RateLimitDecision,
@@ -25,7 +29,11 @@ import {
 import { generateApiKey, hashApiKey, isApiKeyFormat } from "./generateApiKey.ts";
 import {
   admitInputSchema,
+  auditFilterSchema,
+  auditRecordSchema,
   createKeyInputSchema,
+  evidenceFilterSchema,
+  evidenceRecordSchema,
   parseInput,
   receiptFilterSchema,
   receiptRecordSchema,
@@ -110,6 +118,37 @@ CREATE TABLE IF NOT EXISTS gateway_receipts (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS gateway_receipts_by_session ON gateway_receipts (session);
 CREATE INDEX IF NOT EXISTS gateway_receipts_by_supplier ON gateway_receipts (supplier, session);
+CREATE TABLE IF NOT EXISTS gateway_evidence (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  supplier TEXT NOT NULL,
+  model TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  check_name TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  check_values TEXT NOT NULL,
+  relay_key TEXT,
+  created_at INTEGER NOT NULL,
+  request TEXT,
+  receipt TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS gateway_evidence_by_time ON gateway_evidence (created_at);
+CREATE INDEX IF NOT EXISTS gateway_evidence_by_supplier ON gateway_evidence (supplier, created_at);
+CREATE TABLE IF NOT EXISTS gateway_audits (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  supplier TEXT NOT NULL,
+  model TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  relay_key TEXT,
+  passed INTEGER NOT NULL,
+  check_name TEXT,
+  temperature REAL NOT NULL,
+  created_at INTEGER NOT NULL,
+  metrics TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS gateway_audits_by_time ON gateway_audits (created_at);
+CREATE INDEX IF NOT EXISTS gateway_audits_by_supplier ON gateway_audits (supplier, created_at);
 `;
 
 type KeyRow = {
@@ -155,6 +194,32 @@ type ReceiptRow = {
   receipt: string;
   receipt_signature: string;
   created_at: number;
+};
+
+type EvidenceRow = {
+  id: string;
+  supplier: string;
+  model: string;
+  kind: EvidenceRecord["kind"];
+  check_name: string;
+  detail: string;
+  check_values: string;
+  relay_key: string | null;
+  created_at: number;
+  request: string | null;
+  receipt: string | null;
+};
+type AuditRow = {
+  id: string;
+  supplier: string;
+  model: string;
+  kind: AuditRecord["kind"];
+  relay_key: string | null;
+  passed: number;
+  check_name: string | null;
+  temperature: number;
+  created_at: number;
+  metrics: string;
 };
 
 const KEY_COLUMNS =
@@ -216,6 +281,59 @@ function toReceiptRecord(row: ReceiptRow): ReceiptRecord {
     receiptSignature: row.receipt_signature,
     createdAt: row.created_at,
   };
+}
+
+function toEvidenceRecord(row: EvidenceRow): EvidenceRecord {
+  return {
+    id: row.id,
+    supplier: row.supplier,
+    model: row.model,
+    kind: row.kind,
+    check: row.check_name,
+    detail: row.detail,
+    values: row.check_values,
+    relayKey: row.relay_key,
+    createdAt: row.created_at,
+    request: row.request,
+    receipt: row.receipt,
+  };
+}
+
+function toAuditRecord(row: AuditRow): AuditRecord {
+  return {
+    id: row.id,
+    supplier: row.supplier,
+    model: row.model,
+    kind: row.kind,
+    relayKey: row.relay_key,
+    passed: row.passed === 1,
+    check: row.check_name,
+    temperature: row.temperature,
+    createdAt: row.created_at,
+    metrics: row.metrics,
+  };
+}
+
+/** WHERE clause and parameters of an evidence or audit filter. */
+function integrityWhere(filter: { supplier?: string; model?: string; since?: number }): {
+  where: string;
+  parameters: (string | number)[];
+} {
+  const conditions: string[] = [];
+  const parameters: (string | number)[] = [];
+  if (filter.supplier !== undefined) {
+    conditions.push("supplier = ?");
+    parameters.push(filter.supplier);
+  }
+  if (filter.model !== undefined) {
+    conditions.push("model = ?");
+    parameters.push(filter.model);
+  }
+  if (filter.since !== undefined) {
+    conditions.push("created_at >= ?");
+    parameters.push(filter.since);
+  }
+  return { where: conditions.length ? `WHERE ${conditions.join(" AND ")}` : "", parameters };
 }
 
 function sqliteCode(error: unknown): string | undefined {
@@ -542,6 +660,71 @@ export class SqliteGatewayStore implements GatewayStore {
       () =>
         this.#statement("DELETE FROM gateway_receipts WHERE session < ?").run(encodeSession(before)).changes,
     );
+  }
+
+  async putEvidence(record: EvidenceRecord): Promise<void> {
+    const evidence = parseInput("putEvidence", evidenceRecordSchema, record);
+    this.#guard("putEvidence", () => {
+      this.#statement(
+        `INSERT INTO gateway_evidence (id, supplier, model, kind, check_name, detail, check_values, relay_key, created_at,
+           request, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      ).run(
+        evidence.id,
+        evidence.supplier,
+        evidence.model,
+        evidence.kind,
+        evidence.check,
+        evidence.detail,
+        evidence.values,
+        evidence.relayKey,
+        evidence.createdAt,
+        evidence.request,
+        evidence.receipt,
+      );
+    });
+  }
+
+  async evidence(filter: EvidenceFilter): Promise<EvidenceRecord[]> {
+    const parsed = parseInput("evidence", evidenceFilterSchema, filter);
+    return this.#guard("evidence", () => {
+      const { where, parameters } = integrityWhere(parsed);
+      const rows = this.#statement(
+        `SELECT * FROM gateway_evidence ${where} ORDER BY created_at DESC, seq DESC LIMIT ?`,
+      ).all(...parameters, parsed.limit) as EvidenceRow[];
+      return rows.map(toEvidenceRecord);
+    });
+  }
+
+  async putAudit(record: AuditRecord): Promise<void> {
+    const audit = parseInput("putAudit", auditRecordSchema, record);
+    this.#guard("putAudit", () => {
+      this.#statement(
+        `INSERT INTO gateway_audits (id, supplier, model, kind, relay_key, passed, check_name, temperature, created_at,
+           metrics) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      ).run(
+        audit.id,
+        audit.supplier,
+        audit.model,
+        audit.kind,
+        audit.relayKey,
+        audit.passed ? 1 : 0,
+        audit.check,
+        audit.temperature,
+        audit.createdAt,
+        audit.metrics,
+      );
+    });
+  }
+
+  async audits(filter: AuditFilter): Promise<AuditRecord[]> {
+    const parsed = parseInput("audits", auditFilterSchema, filter);
+    return this.#guard("audits", () => {
+      const { where, parameters } = integrityWhere(parsed);
+      const rows = this.#statement(
+        `SELECT * FROM gateway_audits ${where} ORDER BY created_at DESC, seq DESC LIMIT ?`,
+      ).all(...parameters, parsed.limit) as AuditRow[];
+      return rows.map(toAuditRecord);
+    });
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,14 @@ import {
   GatewayStoreInputError,
 } from "./errors.ts";
 import { DEFAULT_RESERVATION_TTL_MS, type GatewayStore, type RateLimitDecision } from "./GatewayStore.ts";
-import { makeReceiptRecord, makeUsageRecord, nothingReserved, T0 } from "./gatewayStore.fixtures.ts";
+import {
+  makeAuditRecord,
+  makeEvidenceRecord,
+  makeReceiptRecord,
+  makeUsageRecord,
+  nothingReserved,
+  T0,
+} from "./gatewayStore.fixtures.ts";
 
 /** One store under test and what the suite needs to exercise it. */
 export type GatewayStoreConformanceFixture = {
@@ -603,6 +610,60 @@ export function describeGatewayStoreConformance(
         const late = makeReceiptRecord({ session: 1n });
         expect(await store.putReceipt(late)).toEqual({});
         expect(await store.receiptsFor({ session: 1n })).toEqual([late]);
+      });
+    });
+
+    describe("integrity records", () => {
+      test("test_putEvidence_idempotent_listedNewestFirst_filtered", async () => {
+        const { store } = await setUp();
+        const other = "0xAbCdEf0000000000000000000000000000000001";
+        const first = makeEvidenceRecord({ createdAt: T0 });
+        const second = makeEvidenceRecord({ createdAt: T0 + 10, kind: "billing", check: "billing-output" });
+        const third = makeEvidenceRecord({
+          createdAt: T0 + 20,
+          supplier: other,
+          model: "other-model",
+          kind: "distribution",
+          relayKey: null,
+          request: null,
+          receipt: null,
+        });
+        for (const record of [first, second, third, first]) await store.putEvidence(record);
+        await store.putEvidence({ ...first, detail: "changed" });
+        const lower = { ...third, supplier: other.toLowerCase() };
+        expect(await store.evidence({})).toEqual([lower, second, first]);
+        expect(await store.evidence({ supplier: other })).toEqual([lower]);
+        expect(await store.evidence({ supplier: other.toLowerCase() })).toEqual([lower]);
+        expect(await store.evidence({ model: "other-model" })).toEqual([lower]);
+        expect(await store.evidence({ since: T0 + 10 })).toEqual([lower, second]);
+        expect(await store.evidence({ limit: 1 })).toEqual([lower]);
+        await expect(store.putEvidence({ ...first, id: "" })).rejects.toBeInstanceOf(GatewayStoreInputError);
+        await expect(store.evidence({ limit: 0 })).rejects.toBeInstanceOf(GatewayStoreInputError);
+      });
+
+      test("test_putAudit_idempotent_listedNewestFirst_filtered", async () => {
+        const { store } = await setUp();
+        const passed = makeAuditRecord({ createdAt: T0, temperature: 0.7 });
+        const failed = makeAuditRecord({
+          createdAt: T0 + 5,
+          passed: false,
+          check: "premature-stop",
+          kind: "evaluation",
+          relayKey: null,
+        });
+        await store.putAudit(passed);
+        await store.putAudit(failed);
+        await store.putAudit({ ...passed, passed: false });
+        expect(await store.audits({})).toEqual([failed, passed]);
+        expect(await store.audits({ supplier: passed.supplier.toUpperCase().replace("0X", "0x") })).toEqual([
+          failed,
+          passed,
+        ]);
+        expect(await store.audits({ since: T0 + 1 })).toEqual([failed]);
+        expect(await store.audits({ model: "none" })).toEqual([]);
+        await expect(store.putAudit({ ...passed, temperature: -1 })).rejects.toBeInstanceOf(
+          GatewayStoreInputError,
+        );
       });
     });
 

@@ -1,7 +1,7 @@
 // Builders of valid records for the GatewayStore tests (the supplier's relayStore.fixtures.ts pattern).
 import { randomUUID } from "node:crypto";
 import { windowStartOf } from "./decideAdmission.ts";
-import type { ReceiptRecord, Reservation, UsageRecord } from "./GatewayStore.ts";
+import type { AuditRecord, EvidenceRecord, ReceiptRecord, Reservation, UsageRecord } from "./GatewayStore.ts";
 
 /** A minute boundary used as "now" by the tests: 2023-11-14T22:14:00Z. */
 export const T0 = 1_700_000_040_000;
@@ -75,6 +75,55 @@ export function makeReceiptRecord(overrides: Partial<ReceiptRecord> = {}): Recei
     receipt: JSON.stringify({ relayKey, inputUnits: (2n ** 64n - 6n).toString(), outputUnits: "3" }),
     receiptSignature: `0x${"55".repeat(65)}`,
     createdAt: T0,
+    ...overrides,
+  };
+}
+
+/**
+ * A valid evidence record; fields may be overridden.
+ *
+ * @example
+ * ```ts
+ * const evidence = makeEvidenceRecord({ check: "billing-output" });
+ * ```
+ */
+export function makeEvidenceRecord(overrides: Partial<EvidenceRecord> = {}): EvidenceRecord {
+  return {
+    id: randomUUID(),
+    supplier: "0x1111111111111111111111111111111111111111",
+    model: "llama-3.1-8b-instruct",
+    kind: "audit",
+    check: "token-rank",
+    detail: "27 of 32 tokens (84%) were not the reference's top choice; limit 0%",
+    values: JSON.stringify({ value: 0.84, limit: 0 }),
+    relayKey: `0x${"ab".repeat(32)}`,
+    createdAt: T0,
+    request: JSON.stringify({ request: { nonce: "1" }, signature: `0x${"44".repeat(65)}` }),
+    receipt: JSON.stringify({ receipt: { outputUnits: "3" }, signature: `0x${"55".repeat(65)}` }),
+    ...overrides,
+  };
+}
+
+/**
+ * A valid audit record; fields may be overridden.
+ *
+ * @example
+ * ```ts
+ * const audit = makeAuditRecord({ passed: false, check: "premature-stop" });
+ * ```
+ */
+export function makeAuditRecord(overrides: Partial<AuditRecord> = {}): AuditRecord {
+  return {
+    id: randomUUID(),
+    supplier: "0x1111111111111111111111111111111111111111",
+    model: "llama-3.1-8b-instruct",
+    kind: "audit",
+    relayKey: `0x${"ab".repeat(32)}`,
+    passed: true,
+    check: null,
+    temperature: 0,
+    createdAt: T0,
+    metrics: JSON.stringify({ tokens: 32 }),
     ...overrides,
   };
 }

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { GatewayStoreInputError } from "./errors.ts";
-import type { ReceiptRecord, Reservation, UsageRecord } from "./GatewayStore.ts";
+import type { AuditRecord, EvidenceRecord, ReceiptRecord, Reservation, UsageRecord } from "./GatewayStore.ts";
 
 /** The largest amount a store keeps exactly: 2^256 − 1 (fits NUMERIC(78,0)). */
 export const MAX_UINT256 = 2n ** 256n - 1n;
@@ -97,6 +97,51 @@ export const receiptFilterSchema = z.object({
   supplier: textSchema.optional(),
   application: textSchema.optional(),
   model: textSchema.optional(),
+});
+
+/** An {@link EvidenceRecord}. */
+export const evidenceRecordSchema = z.object({
+  id: idSchema,
+  supplier: textSchema.transform((value) => value.toLowerCase()),
+  model: textSchema,
+  kind: z.enum(["audit", "billing", "distribution"]),
+  check: idSchema,
+  detail: textSchema,
+  values: z.string().max(100_000),
+  relayKey: textSchema.nullable(),
+  createdAt: timeSchema,
+  request: z.string().max(1_000_000).nullable(),
+  receipt: z.string().max(100_000).nullable(),
+}) satisfies z.ZodType<EvidenceRecord, unknown>;
+
+/** Filter of `evidence`. */
+export const evidenceFilterSchema = z.object({
+  supplier: textSchema.transform((value) => value.toLowerCase()).optional(),
+  model: textSchema.optional(),
+  since: timeSchema.optional(),
+  limit: z.number().int().min(1).max(10_000).default(100),
+});
+
+/** An {@link AuditRecord}. */
+export const auditRecordSchema = z.object({
+  id: idSchema,
+  supplier: textSchema.transform((value) => value.toLowerCase()),
+  model: textSchema,
+  kind: z.enum(["audit", "evaluation"]),
+  relayKey: textSchema.nullable(),
+  passed: z.boolean(),
+  check: textSchema.nullable(),
+  temperature: z.number().min(0).max(100),
+  createdAt: timeSchema,
+  metrics: z.string().max(100_000),
+}) satisfies z.ZodType<AuditRecord, unknown>;
+
+/** Filter of `audits`. */
+export const auditFilterSchema = z.object({
+  supplier: textSchema.transform((value) => value.toLowerCase()).optional(),
+  model: textSchema.optional(),
+  since: timeSchema.optional(),
+  limit: z.number().int().min(1).max(100_000).default(1000),
 });
 
 /**

@@ -47,6 +47,11 @@ export const INITIAL_REPUTATION = 80;
 /** Reputation gained per success, capped at 100 (PATH). */
 export const SUCCESS_REPUTATION_DELTA = 1;
 /**
+ * Reputation gained per passed integrity audit, capped at 100 (on top of the audit relay's own success). A
+ * failed audit is a failure of kind `audit-fail` (−50): trust is earned slowly and lost at once.
+ */
+export const AUDIT_PASS_REPUTATION_DELTA = 2;
+/**
  * Reputation change per failure kind: timeouts −10 and 5xx −25 as in PATH; a refused connection is as
  * bad as a 5xx; a refusal that is the supplier's fault −5; a broken stream −15; integrity failures (a
  * receipt that does not verify, a failed audit) −50.

@@ -1,4 +1,5 @@
 import { RoutingParameterInvalidError } from "./errors.ts";
+import { type RecordAuditPassParameters, recordAuditPass } from "./recordAuditPass.ts";
 import { type RecordFailureParameters, recordFailure } from "./recordFailure.ts";
 import { type RecordSuccessParameters, recordSuccess } from "./recordSuccess.ts";
 import { createSupplierStats, type SupplierStats, type SupplierStatsConfig } from "./SupplierStats.ts";
@@ -128,6 +129,18 @@ export class SupplierStatsBook {
    */
   recordFailure(supplier: SupplierRef, failure: RecordFailureParameters): SupplierStats {
     return this.update(supplier, failure.now, (stats) => recordFailure(stats, failure, this.config));
+  }
+
+  /**
+   * Records a passed integrity audit (see `recordAuditPass`) with the book's config.
+   *
+   * @example
+   * ```ts
+   * book.recordAuditPass(supplier, { now });
+   * ```
+   */
+  recordAuditPass(supplier: SupplierRef, parameters: RecordAuditPassParameters): SupplierStats {
+    return this.update(supplier, parameters.now, (stats) => recordAuditPass(stats, parameters, this.config));
   }
 
   /**

@@ -24,10 +24,12 @@ export {
   type RankCandidatesReturnType,
   rankCandidates,
 } from "./rankCandidates.ts";
+export { type RecordAuditPassParameters, recordAuditPass } from "./recordAuditPass.ts";
 export { type RecordFailureParameters, recordFailure } from "./recordFailure.ts";
 export { type RecordSuccessParameters, recordSuccess } from "./recordSuccess.ts";
 export { DEFAULT_ROUTING_STRATEGY, type RoutingStrategy, routingStrategySchema } from "./routingStrategy.ts";
 export {
+  AUDIT_PASS_REPUTATION_DELTA,
   createSupplierStats,
   DEFAULT_SUPPLIER_STATS_CONFIG,
   FAILURE_REPUTATION_DELTAS,

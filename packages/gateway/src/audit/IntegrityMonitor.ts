@@ -1,0 +1,528 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import {
+  type AuditCheckResult,
+  type AuditPrompt,
+  type AuditThresholds,
+  type AuditVerdict,
+  AVIARY_EVALUATION_SET,
+  auditRate,
+  drawAuditPrompt,
+  type EvaluationSet,
+  nextAuditDelay,
+  seededRandom,
+} from "@aviary/protocol";
+import type { SupplierStatsBook } from "@aviary/sdk";
+import type { Logger } from "pino";
+import type { Hex } from "viem";
+import type { AuditConfig } from "../config/gatewayConfig.ts";
+import { createEvaluationObserver } from "../evaluation/createEvaluationObserver.ts";
+import type { ModelEvaluationBoard } from "../evaluation/ModelEvaluationBoard.ts";
+import type { SupplierEvaluationBook } from "../evaluation/SupplierEvaluationBook.ts";
+import type { RelayedExchange, RelayHooks, RelayObserver } from "../server/handleRelay.ts";
+import type { EvidenceRecord, GatewayStore } from "../store/GatewayStore.ts";
+import { auditRelayedOutput } from "./auditRelayedOutput.ts";
+import { checkRelayBilling } from "./checkRelayBilling.ts";
+import { type DistributionTestResult, DistributionWindows } from "./DistributionWindows.ts";
+import { evidenceFromExchange } from "./evidenceFromExchange.ts";
+import type { ReferenceModel } from "./ReferenceModel.ts";
+import { referenceSampleZ } from "./referenceSampleZ.ts";
+
+/** A model this gateway audits. */
+export type AuditedModel = {
+  name: string;
+  modelId: Hex;
+  reference: ReferenceModel;
+  thresholds: AuditThresholds;
+};
+
+/** A supplier as discovery lists it. */
+export type AuditTarget = { address: string; endpoint: string };
+
+export type IntegrityMonitorParameters = {
+  config: AuditConfig;
+  /** The audited models, by name. */
+  models: ReadonlyMap<string, AuditedModel>;
+  store: GatewayStore;
+  /** Routing's stats: audits raise or cut reputation here. */
+  book: SupplierStatsBook;
+  evaluation: SupplierEvaluationBook;
+  board: ModelEvaluationBoard;
+  logger: Logger;
+  /**
+   * Sends one request through the gateway's own relay path (`handleRelay` with the audit key): the same
+   * signing, headers, routing (restricted by `provider.only`), failover rules and accounting as any user's.
+   */
+  relay: (
+    route: AuditPrompt["route"],
+    body: Uint8Array,
+    hooks: RelayHooks,
+    signal: AbortSignal,
+  ) => Promise<Response>;
+  /** The suppliers offering a model now (discovery). */
+  suppliersOf: (modelId: Hex) => Promise<AuditTarget[]>;
+  /** The API key audit relays are accounted under: its relays are judged by audits, not the billing check. */
+  auditKeyId: string;
+  /** Uniform in [0, 1). @default from `config.seed`, else crypto-random */
+  random?: () => number;
+};
+
+/** The outcome of one audit. */
+export type AuditOutcome =
+  | {
+      status: "judged";
+      supplier: string;
+      model: string;
+      kind: "audit" | "evaluation";
+      passed: boolean;
+      verdict: AuditVerdict;
+      relayKey: Hex;
+      temperature: number;
+      stream: boolean;
+      /** Evidence filed (the failed check; a failed two-sample test). */
+      evidence: EvidenceRecord[];
+      /** Milliseconds the reference spent scoring. */
+      scoringMs: number;
+      /** The two-sample test after this audit, when one ran. */
+      distribution: DistributionTestResult | null;
+    }
+  | { status: "failed"; supplier: string; model: string; reason: string };
+
+const BILLING_CHECKS = new Set(["billing-input", "billing-output"]);
+const FIDELITY_FAILURES = new Set(["billing-input", "billing-output", "length-mismatch", "premature-stop"]);
+
+/**
+ * The gateway's integrity loop (protocol.md §8–§9): covert audits on a Poisson schedule per supplier and
+ * model (faster for new and low-reputation suppliers), each a normal relay through the gateway's own path,
+ * scored against the reference copy of the model; a billing recount of every relay; a two-sample test of
+ * sampled outputs against reference samples; reputation updates; evidence; and the fixed evaluation set.
+ *
+ * Everything runs off the relay hot path: the relay observer only reads what was already sent.
+ *
+ * @example
+ * ```ts
+ * const monitor = new IntegrityMonitor({ config, models, store, book, evaluation, board, logger, relay, suppliersOf, auditKeyId });
+ * await monitor.restore();
+ * monitor.start();
+ * ```
+ */
+export class IntegrityMonitor {
+  readonly #parameters: IntegrityMonitorParameters;
+  readonly #random: () => number;
+  readonly #auditCounts = new Map<string, number>();
+  readonly #nextAuditAt = new Map<string, number>();
+  readonly #windows = new DistributionWindows();
+  readonly #running = new Set<Promise<unknown>>();
+  #tickTimer: NodeJS.Timeout | undefined;
+  #evaluationTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #ticking = false;
+
+  constructor(parameters: IntegrityMonitorParameters) {
+    this.#parameters = parameters;
+    this.#random =
+      parameters.random ??
+      (parameters.config.seed === null
+        ? () => randomBytes(4).readUInt32BE(0) / 4294967296
+        : seededRandom(parameters.config.seed));
+  }
+
+  /** The observer to give the relay path: evaluation measurements and the billing check of every relay. */
+  get observer(): RelayObserver {
+    const evaluation = createEvaluationObserver(this.#parameters.evaluation);
+    return {
+      onAttempt: evaluation.onAttempt,
+      onRelayed: (exchange) => {
+        evaluation.onRelayed(exchange);
+        if (exchange.keyId === this.#parameters.auditKeyId || !this.#parameters.config.billingEveryRelay)
+          return;
+        const audited = this.#parameters.models.get(exchange.model);
+        if (audited) void this.#checkBilling(audited, exchange);
+      },
+    };
+  }
+
+  /** Counts past audits and evidence from the store (after a restart). */
+  async restore(): Promise<void> {
+    const [audits, evidence] = await Promise.all([
+      this.#parameters.store.audits({ limit: 100_000 }),
+      this.#parameters.store.evidence({ limit: 10_000 }),
+    ]);
+    this.#parameters.evaluation.restore(audits, evidence);
+    for (const audit of audits) {
+      const key = this.#key(audit.supplier, audit.model);
+      this.#auditCounts.set(key, (this.#auditCounts.get(key) ?? 0) + 1);
+    }
+  }
+
+  /** Starts the audit schedule (and the evaluation-set timer when configured). */
+  start(tickMs = 1000): void {
+    if (this.#stopped || this.#tickTimer) return;
+    this.#tickTimer = setInterval(() => void this.#tick(), tickMs);
+    this.#tickTimer.unref();
+    const interval = this.#parameters.config.evaluationIntervalMs;
+    if (interval !== null) {
+      const run = async () => {
+        for (const model of this.#parameters.models.keys()) {
+          if (this.#stopped) return;
+          await this.runEvaluationSet(model).catch((error) =>
+            this.#parameters.logger.warn({ err: error, model }, "evaluation set failed"),
+          );
+        }
+        if (!this.#stopped) this.#evaluationTimer = setTimeout(run, interval).unref();
+      };
+      this.#evaluationTimer = setTimeout(run, Math.min(interval, 60_000)).unref();
+    }
+  }
+
+  /** Stops scheduling, waits for audits in flight, closes the reference models. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#tickTimer) clearInterval(this.#tickTimer);
+    if (this.#evaluationTimer) clearTimeout(this.#evaluationTimer);
+    await Promise.allSettled([...this.#running]);
+    for (const model of this.#parameters.models.values()) await model.reference.close();
+  }
+
+  /**
+   * Runs one audit of `supplier` on `model` now: a request from the prompt pool (or `prompt`), relayed through
+   * the gateway to that supplier only, its answer scored by the reference; reputation, evidence and the
+   * published evaluation are updated. A relay that does not complete is `failed`, not a verdict.
+   *
+   * @example
+   * ```ts
+   * const outcome = await monitor.runAudit({ supplier: { address, endpoint }, model: "llama" });
+   * if (outcome.status === "judged" && !outcome.passed) console.log(outcome.verdict.failed?.detail);
+   * ```
+   */
+  runAudit(parameters: {
+    supplier: AuditTarget;
+    model: string;
+    prompt?: AuditPrompt;
+    kind?: "audit" | "evaluation";
+  }): Promise<AuditOutcome> {
+    const run = this.#runAudit(parameters);
+    this.#running.add(run);
+    void run.finally(() => this.#running.delete(run));
+    return run;
+  }
+
+  /**
+   * Runs the fixed evaluation set against every supplier of `model` and publishes the scores (each item is an
+   * audit of kind `evaluation`): score = mean over items of 100 × the share of output tokens that are the
+   * reference's top choice (0 for an item whose relay failed or whose stopping, length or billing failed).
+   *
+   * @example
+   * ```ts
+   * await monitor.runEvaluationSet("llama");
+   * ```
+   */
+  async runEvaluationSet(model: string, set: EvaluationSet = AVIARY_EVALUATION_SET): Promise<void> {
+    const audited = this.#requireModel(model);
+    const suppliers = await this.#parameters.suppliersOf(audited.modelId);
+    for (const supplier of suppliers) {
+      let total = 0;
+      let passes = 0;
+      for (const item of set.items) {
+        if (this.#stopped) return;
+        const outcome = await this.runAudit({ supplier, model, prompt: item, kind: "evaluation" });
+        if (outcome.status !== "judged") continue;
+        if (outcome.passed) passes++;
+        const failed = outcome.verdict.failed?.check;
+        if (failed && FIDELITY_FAILURES.has(failed)) continue;
+        total += 100 * (1 - outcome.verdict.metrics.offTopShare);
+      }
+      this.#parameters.board.record(model, set.name, {
+        address: supplier.address,
+        score: Math.round((total / set.items.length) * 100) / 100,
+        passRate: Math.round((passes / set.items.length) * 10_000) / 10_000,
+        items: set.items.length,
+        updatedAt: new Date().toISOString(),
+      });
+    }
+  }
+
+  /** Audits completed on a supplier for a model (restored ones included). */
+  auditsOf(supplier: string, model: string): number {
+    return this.#auditCounts.get(this.#key(supplier, model)) ?? 0;
+  }
+
+  #key(supplier: string, model: string): string {
+    return `${model}\u0000${supplier.toLowerCase()}`;
+  }
+
+  #requireModel(model: string): AuditedModel {
+    const audited = this.#parameters.models.get(model);
+    if (!audited) throw new Error(`model "${model}" is not audited by this gateway`);
+    return audited;
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#ticking || this.#stopped) return;
+    this.#ticking = true;
+    try {
+      const { config, book } = this.#parameters;
+      const now = Date.now();
+      for (const audited of this.#parameters.models.values()) {
+        let suppliers: AuditTarget[];
+        try {
+          suppliers = await this.#parameters.suppliersOf(audited.modelId);
+        } catch (error) {
+          this.#parameters.logger.warn({ err: error }, "audit schedule: supplier discovery failed");
+          continue;
+        }
+        for (const supplier of suppliers) {
+          const key = this.#key(supplier.address, audited.name);
+          const rate = auditRate(
+            {
+              reputation: book.statsFor(supplier, now).reputation,
+              auditsSoFar: this.#auditCounts.get(key) ?? 0,
+            },
+            {
+              baseRatePerMinute: config.ratePerMinute,
+              newSupplierAudits: config.newSupplierAudits,
+              newSupplierBoost: config.newSupplierBoost,
+              lowReputationBoost: config.lowReputationBoost,
+            },
+          );
+          const due = this.#nextAuditAt.get(key);
+          if (due === undefined) {
+            this.#nextAuditAt.set(key, now + nextAuditDelay(rate, this.#random));
+            continue;
+          }
+          if (now < due || this.#running.size >= config.maxConcurrent) continue;
+          this.#nextAuditAt.set(key, Number.POSITIVE_INFINITY);
+          void this.runAudit({ supplier, model: audited.name })
+            .then(
+              (outcome) => {
+                if (outcome.status === "failed")
+                  this.#parameters.logger.info({ ...outcome }, "audit relay did not complete");
+              },
+              (error) => this.#parameters.logger.warn({ err: error }, "audit failed"),
+            )
+            .finally(() => {
+              // The next draw uses the rate after this audit (reputation and count may have changed).
+              const after = auditRate(
+                {
+                  reputation: book.statsFor(supplier, Date.now()).reputation,
+                  auditsSoFar: this.#auditCounts.get(key) ?? 0,
+                },
+                {
+                  baseRatePerMinute: config.ratePerMinute,
+                  newSupplierAudits: config.newSupplierAudits,
+                  newSupplierBoost: config.newSupplierBoost,
+                  lowReputationBoost: config.lowReputationBoost,
+                },
+              );
+              this.#nextAuditAt.set(key, Date.now() + nextAuditDelay(after, this.#random));
+            });
+        }
+      }
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  async #runAudit({
+    supplier,
+    model,
+    prompt,
+    kind = "audit",
+  }: {
+    supplier: AuditTarget;
+    model: string;
+    prompt?: AuditPrompt;
+    kind?: "audit" | "evaluation";
+  }): Promise<AuditOutcome> {
+    const { config, logger } = this.#parameters;
+    const audited = this.#requireModel(model);
+    const draw = prompt ?? drawAuditPrompt(this.#random, { maxTokens: config.maxTokens });
+    const body = new TextEncoder().encode(
+      JSON.stringify({ model, ...draw.body, provider: { only: [supplier.address], allow_fallbacks: false } }),
+    );
+    const failed = (reason: string): AuditOutcome => ({
+      status: "failed",
+      supplier: supplier.address,
+      model,
+      reason,
+    });
+    let deliver: (exchange: RelayedExchange) => void = () => {};
+    const delivered = new Promise<RelayedExchange>((resolve) => {
+      deliver = resolve;
+    });
+    let response: Response;
+    try {
+      response = await this.#parameters.relay(
+        draw.route,
+        body,
+        { onRelayed: (exchange) => deliver(exchange) },
+        AbortSignal.timeout(config.relayTimeoutMs),
+      );
+      // Read it to the end like a client (a stream flows only while read).
+      await response.arrayBuffer();
+    } catch (error) {
+      return failed(`the relay threw: ${(error as Error).message.split("\n")[0]}`);
+    }
+    if (response.status !== 200) return failed(`HTTP ${response.status}`);
+    let timer: NodeJS.Timeout | undefined;
+    const exchange = await Promise.race([
+      delivered,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), 10_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!exchange) return failed("the relay completed without a verified receipt (a broken stream)");
+    if (exchange.supplier.address.toLowerCase() !== supplier.address.toLowerCase())
+      return failed(`another supplier answered (${exchange.supplier.address})`);
+
+    const audit = await auditRelayedOutput({
+      reference: audited.reference,
+      route: exchange.route,
+      relayBody: exchange.relayBody,
+      response: exchange.response,
+      receipt: exchange.receipt,
+      thresholds: audited.thresholds,
+    });
+    if (!audit.ok) return failed(audit.reason);
+    const { verdict } = audit;
+    const now = Date.now();
+    const evidence: EvidenceRecord[] = [];
+    const key = this.#key(supplier.address, model);
+    this.#auditCounts.set(key, (this.#auditCounts.get(key) ?? 0) + 1);
+    const billingChecks = verdict.checks.filter((check) => BILLING_CHECKS.has(check.check));
+    const billingPassed = billingChecks.every((check) => check.passed);
+    this.#parameters.evaluation.recordAudit(supplier.address, verdict.passed);
+    this.#parameters.evaluation.recordBilling(supplier.address, billingPassed);
+    if (verdict.failed) {
+      const billing = BILLING_CHECKS.has(verdict.failed.check);
+      evidence.push(
+        evidenceFromExchange({
+          exchange,
+          kind: billing ? "billing" : "audit",
+          check: verdict.failed,
+          values: { ...verdict.metrics, temperature: audit.request.temperature },
+          includeBody: true,
+          now,
+        }),
+      );
+      this.#parameters.book.recordFailure(supplier, { kind: billing ? "bad-receipt" : "audit-fail", now });
+    } else {
+      this.#parameters.book.recordAuditPass(supplier, { now });
+    }
+
+    let distribution: Extract<AuditOutcome, { status: "judged" }>["distribution"] = null;
+    if (config.distributionTest && kind === "audit" && verdict.metrics.z !== null) {
+      try {
+        const result = await this.#distributionTest(audited, audit, exchange, key);
+        distribution = result.test;
+        if (result.evidence) evidence.push(result.evidence);
+      } catch (error) {
+        logger.warn({ err: error }, "reference sample failed");
+      }
+    }
+
+    await this.#parameters.store.putAudit({
+      id: randomUUID(),
+      supplier: supplier.address,
+      model,
+      kind,
+      relayKey: exchange.relayKey,
+      passed: verdict.passed,
+      check: verdict.failed?.check ?? null,
+      temperature: audit.request.temperature,
+      createdAt: now,
+      metrics: JSON.stringify({ ...verdict.metrics, scoringMs: Math.round(audit.scoringMs * 10) / 10 }),
+    });
+    for (const record of evidence) {
+      await this.#parameters.store.putEvidence(record);
+      this.#parameters.evaluation.recordEvidence(supplier.address);
+    }
+    if (!verdict.passed) {
+      logger.warn(
+        { supplier: supplier.address, model, check: verdict.failed?.check, detail: verdict.failed?.detail },
+        "audit failed",
+      );
+    }
+    return {
+      status: "judged",
+      supplier: supplier.address,
+      model,
+      kind,
+      passed: verdict.passed,
+      verdict,
+      relayKey: exchange.relayKey,
+      temperature: audit.request.temperature,
+      stream: exchange.response.kind === "stream",
+      evidence,
+      scoringMs: audit.scoringMs,
+      distribution,
+    };
+  }
+
+  /** Draws a reference sample for the audited request, scores it the same way, and tests the window. */
+  async #distributionTest(
+    audited: AuditedModel,
+    audit: Extract<Awaited<ReturnType<typeof auditRelayedOutput>>, { ok: true }>,
+    exchange: RelayedExchange,
+    key: string,
+  ): Promise<{ test: DistributionTestResult | null; evidence?: EvidenceRecord }> {
+    const { reference, thresholds } = audited;
+    const referenceZ = await referenceSampleZ({
+      reference,
+      request: audit.request,
+      thresholds,
+      seed: Math.floor(this.#random() * 2 ** 31),
+    });
+    const test = this.#windows.add(
+      key,
+      { supplier: audit.verdict.metrics.z ?? 0, reference: referenceZ },
+      thresholds.distribution,
+    );
+    if (!test?.flagged) return { test };
+    const check: AuditCheckResult = {
+      check: "distribution",
+      passed: false,
+      value: test.pValue,
+      limit: thresholds.distribution.alpha,
+      detail: `sampled outputs are less likely under the reference than its own samples: Mann–Whitney U = ${test.u} on ${test.supplierSamples} vs ${test.referenceSamples} outputs, one-sided p = ${test.pValue.toExponential(2)}; limit ${thresholds.distribution.alpha}`,
+    };
+    const now = Date.now();
+    this.#parameters.book.recordFailure(exchange.supplier, { kind: "audit-fail", now });
+    return {
+      test,
+      evidence: {
+        ...evidenceFromExchange({ exchange, kind: "distribution", check, includeBody: true, now }),
+        relayKey: null,
+        request: null,
+        receipt: null,
+      },
+    };
+  }
+
+  async #checkBilling(audited: AuditedModel, exchange: RelayedExchange): Promise<void> {
+    try {
+      const billing = checkRelayBilling(audited.reference, exchange);
+      if (!billing.checked) return;
+      this.#parameters.evaluation.recordBilling(exchange.supplier.address, billing.passed);
+      if (billing.passed || !billing.failed) return;
+      const now = Date.now();
+      const record = evidenceFromExchange({
+        exchange,
+        kind: "billing",
+        check: billing.failed,
+        values: { promptTokens: billing.promptTokens, outputBound: billing.outputBound },
+        includeBody: false,
+        now,
+      });
+      this.#parameters.book.recordFailure(exchange.supplier, { kind: "bad-receipt", now });
+      await this.#parameters.store.putEvidence(record);
+      this.#parameters.evaluation.recordEvidence(exchange.supplier.address);
+      this.#parameters.logger.warn(
+        { supplier: exchange.supplier.address, check: billing.failed.check, detail: billing.failed.detail },
+        "billing check failed",
+      );
+    } catch (error) {
+      this.#parameters.logger.warn({ err: error }, "billing check failed to run");
+    }
+  }
+}

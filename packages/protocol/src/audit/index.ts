@@ -1,0 +1,18 @@
+// Integrity (protocol.md §8–§9): pure pieces of the gateway's covert audits: thresholds, per-position
+// scoring, verdicts, billing bounds, the two-sample test, audit scheduling maths and the prompt pool.
+export * from "./auditPromptPool.ts";
+export * from "./auditRate.ts";
+export * from "./auditThresholds.ts";
+export * from "./errors.ts";
+export * from "./evaluationSet.ts";
+export * from "./findRepeatedPhrase.ts";
+export * from "./judgeAudit.ts";
+export * from "./judgeBilling.ts";
+export * from "./mannWhitneyU.ts";
+export * from "./nextAuditDelay.ts";
+export * from "./outputTokenBound.ts";
+export * from "./scoreAuditPosition.ts";
+export * from "./seededRandom.ts";
+export * from "./standardNormalCdf.ts";
+export * from "./tokenPieceIndex.ts";
+export * from "./types.ts";
