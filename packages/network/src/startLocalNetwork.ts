@@ -26,6 +26,8 @@ export type StartLocalNetworkParameters = {
   backend?: { baseUrl: string; model: string };
   /** Start the explorer. @default true */
   explorer?: boolean;
+  /** Let the gateway audit the suppliers against the local weights (embedded runtime only). @default true */
+  audits?: boolean;
   /** 0 picks free ports (tests). @default 8080 (gateway), 8081–8083 (suppliers), 8090 (explorer) */
   ports?: { gateway?: number; suppliers?: [number, number, number]; explorer?: number };
   /** Where the nodes' logs go. @default files under `<home>/logs` */
@@ -220,6 +222,19 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
       server: { host: "127.0.0.1", port: gatewayPort, shutdownGraceMs: 5_000 },
       store: join(home, "gateway", "gateway.sqlite"),
       routing: { maxAttempts: 3, firstByteTimeoutMs: 30_000, idleTimeoutMs: 30_000 },
+      // Covert audits against the local weights (docs/integrity.md), brisk enough that the explorer's
+      // leaderboard fills within minutes. An external server's weights are not here to compare against.
+      ...(model.backend.type === "embedded" && (parameters.audits ?? true)
+        ? {
+            audit: {
+              enabled: true,
+              models: [{ name: model.name, referencePath: model.backend.path }],
+              ratePerMinute: 0.5,
+              maxTokens: { min: 16, max: 64 },
+              evaluationIntervalMs: 600_000,
+            },
+          }
+        : {}),
     };
     mkdirSync(join(home, "gateway"), { recursive: true });
     writeFileSync(join(home, "gateway.json"), `${JSON.stringify(gatewayConfigInput, null, 2)}\n`);
