@@ -140,6 +140,24 @@ describe("explorer in headless Chromium (real network)", () => {
     expect(await text("model-source-earned")).toBe(avy(paid.toSource));
     expect(await page.getByTestId("offer-row").count()).toBe(2);
     expect(await page.getByTestId("claim-row").count()).toBe(2);
+
+    // The gateway's evaluation-set scores of this model, best first.
+    const { evaluated } = network;
+    expect(await text("model-evaluation-heading")).toBe(
+      `Evaluation on ${evaluated.evaluationSet} (by ${network.gateway.address.slice(0, 8)}…${network.gateway.address.slice(-6)})`,
+    );
+    const scores = page.getByTestId("model-evaluation-row");
+    expect(await scores.count()).toBe(2);
+    expect(await scores.nth(0).getAttribute("data-address")).toBe(network.suppliers.cheap.owner.address);
+    expect(await scores.nth(0).getByTestId("evaluation-score").textContent()).toBe("96.5");
+    expect(await scores.nth(0).getByTestId("evaluation-pass-rate").textContent()).toBe("100.0%");
+    expect(await scores.nth(0).getByTestId("evaluation-items").textContent()).toBe("12");
+    expect(await scores.nth(0).getByTestId("evaluation-updated").textContent()).toBe(
+      evaluated.cheap.updatedAt,
+    );
+    expect(await scores.nth(1).getAttribute("data-address")).toBe(network.suppliers.expensive.owner.address);
+    expect(await scores.nth(1).getByTestId("evaluation-score").textContent()).toBe("41.3");
+    expect(await scores.nth(1).getByTestId("evaluation-pass-rate").textContent()).toBe("50.0%");
   });
 
   it("suppliers: addresses, stakes, measured TTFT and tokens/s, earnings", async () => {
@@ -215,8 +233,23 @@ describe("explorer in headless Chromium (real network)", () => {
     expect(await rows.nth(0).getByTestId("leaderboard-ttft").textContent()).toBe(
       `${network.measured.ttftMs} ms`,
     );
-    // This gateway publishes no evaluation yet: the columns are there, empty.
+    // The gateway's evaluation of suppliers has measured nothing yet: the columns are there, empty.
     expect(await rows.nth(0).getByTestId("evaluation-availability").textContent()).toBe("—");
+
+    // Per registered model, suppliers ranked by the gateway's evaluation-set score.
+    const section = page.getByTestId("leaderboard-evaluation-model");
+    expect(await section.count()).toBe(1);
+    expect(await section.getAttribute("data-model-id")).toBe(network.modelId);
+    expect(await section.getByTestId("leaderboard-evaluation-model-name").textContent()).toBe(
+      network.evaluated.modelName,
+    );
+    const scores = section.getByTestId("leaderboard-evaluation-row");
+    expect(await scores.count()).toBe(2);
+    expect(await scores.nth(0).getAttribute("data-address")).toBe(network.suppliers.cheap.owner.address);
+    expect(await scores.nth(0).getByTestId("evaluation-rank").textContent()).toBe("1");
+    expect(await scores.nth(0).getByTestId("evaluation-score").textContent()).toBe("96.5");
+    expect(await scores.nth(1).getAttribute("data-address")).toBe(network.suppliers.expensive.owner.address);
+    expect(await scores.nth(1).getByTestId("evaluation-score").textContent()).toBe("41.3");
   });
 
   it("pages stay live: a new block shows up without a reload", async () => {

@@ -1,5 +1,5 @@
 // The explorer's index and JSON API against a real network: anvil, the real contracts, one session driven
-// to settlement, a real gateway. Every expected number is read back from the chain's own events and views.
+// to settlement, a real gateway (with evaluation scores and evidence recorded in it). Every expected number is read back from the chain's own events and views.
 import { aviaryRegistryAbi, aviarySettlementAbi } from "@aviary/protocol";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -294,7 +294,8 @@ describe("explorer index and JSON API (anvil, real contracts, a real gateway)", 
         latencyMs: network.measured.latencyMs,
         successes: 3,
         failures: 0,
-        evaluation: null,
+        // The gateway publishes its evaluation of every supplier; nothing of it is measured yet.
+        evaluation: expect.objectContaining({ availability: null, audits: 0, flagged: false }),
       }),
     ]);
     const leaderboard = await api("/api/leaderboard");
@@ -305,6 +306,43 @@ describe("explorer index and JSON API (anvil, real contracts, a real gateway)", 
     const [first, second] = leaderboard.body.suppliers;
     expect(first.reputation).toBeGreaterThan(second.reputation);
     expect(second.failures).toBe(2);
+  });
+
+  it("shows the gateway's evaluation-set scores on the model and the leaderboard, matched by model name", async () => {
+    const { evaluated } = network;
+    const { cheap, expensive } = network.suppliers;
+    const expected = [
+      {
+        gateway: network.gateway.url,
+        gatewayAddress: network.gateway.address,
+        evaluationSet: evaluated.evaluationSet,
+        suppliers: [
+          { rank: 1, address: cheap.owner.address, ...evaluated.cheap, staked: true },
+          { rank: 2, address: expensive.owner.address, ...evaluated.expensive, staked: true },
+        ],
+      },
+    ];
+    const model = await api(`/api/models/${network.modelId}`);
+    expect(model.body.name).toBe(evaluated.modelName);
+    expect(model.body.evaluations).toEqual(expected);
+    // The unregistered model's scores are not shown anywhere.
+    const leaderboard = await api("/api/leaderboard");
+    expect(leaderboard.body.models).toEqual([
+      { id: network.modelId, name: evaluated.modelName, evaluations: expected },
+    ]);
+    // Evidence carries more than the explorer reads (values, the signed request and receipt): it is kept.
+    const supplier = await api(`/api/suppliers/${expensive.owner.address}`);
+    expect(supplier.body.evidence).toEqual([
+      expect.objectContaining({
+        id: "billing-1",
+        supplier: expensive.owner.address,
+        gateway: network.gateway.url,
+        check: "billing-output",
+        values: { value: 120, limit: 100 },
+        request: { request: { nonce: "1" }, signature: "0x01" },
+        receipt: { receipt: { outputUnits: "120" }, signature: "0x02", encoded: "0x03" },
+      }),
+    ]);
   });
 
   it("answers 400 for malformed parameters and 404 for unknown things", async () => {

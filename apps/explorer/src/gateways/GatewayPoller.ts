@@ -3,8 +3,10 @@ import type { Address } from "viem";
 import { fetchGatewayJson } from "./fetchGatewayJson.ts";
 import {
   type GatewayEvidence,
+  type GatewayModelEvaluation,
   type GatewaySupplier,
   gatewayEvidenceResponseSchema,
+  gatewayModelEvaluationsResponseSchema,
   gatewaySuppliersResponseSchema,
 } from "./schemas.ts";
 
@@ -23,6 +25,8 @@ export type GatewayStatus = {
   suppliers: GatewaySupplier[];
   /** Published evidence; null when the gateway has no evidence route. */
   evidence: GatewayEvidence[] | null;
+  /** Evaluation-set scores per model (by model name); null when the gateway has no such route or it failed. */
+  modelEvaluations: GatewayModelEvaluation[] | null;
 };
 
 export type GatewayPollerParameters = {
@@ -36,8 +40,8 @@ export type GatewayPollerParameters = {
 };
 
 /**
- * Polls each gateway's public routes (`/public/v1/suppliers`, and `/public/v1/evidence` where it exists)
- * and keeps the last answer of each. An unreachable or misbehaving gateway is marked so, never thrown.
+ * Polls each gateway's public routes (`/public/v1/suppliers`, and `/public/v1/evidence` and
+ * `/public/v1/models/evaluation` where they exist) and keeps the last answer of each. An unreachable or misbehaving gateway is marked so, never thrown.
  *
  * @example
  * ```ts
@@ -64,6 +68,7 @@ export class GatewayPoller {
       checkedAt: undefined,
       suppliers: [],
       evidence: null,
+      modelEvaluations: null,
     }));
   }
 
@@ -97,7 +102,7 @@ export class GatewayPoller {
     const timeoutMs = this.#parameters.timeoutMs ?? 3000;
     const wasReachable = status.reachable;
     try {
-      const [suppliers, evidence] = await Promise.all([
+      const [suppliers, evidence, modelEvaluations] = await Promise.all([
         fetchGatewayJson({
           gateway: status.url,
           path: "/public/v1/suppliers",
@@ -111,6 +116,13 @@ export class GatewayPoller {
           schema: gatewayEvidenceResponseSchema,
           timeoutMs,
         }).catch(() => null),
+        // Optional too: any failure only hides the evaluation scores.
+        fetchGatewayJson({
+          gateway: status.url,
+          path: "/public/v1/models/evaluation",
+          schema: gatewayModelEvaluationsResponseSchema,
+          timeoutMs,
+        }).catch(() => null),
       ]);
       if (!suppliers) throw new Error(`${status.url} has no /public/v1/suppliers route (HTTP 404)`);
       Object.assign(status, {
@@ -120,6 +132,7 @@ export class GatewayPoller {
         updatedAt: suppliers.updatedAt,
         suppliers: suppliers.suppliers,
         evidence: evidence?.evidence ?? null,
+        modelEvaluations: modelEvaluations?.models ?? null,
       });
       if (!wasReachable) this.#parameters.logger.info({ gateway: status.url }, "gateway reachable");
     } catch (error) {
@@ -127,7 +140,13 @@ export class GatewayPoller {
       if (wasReachable || status.checkedAt === undefined) {
         this.#parameters.logger.warn({ gateway: status.url, reason: message }, "gateway unreachable");
       }
-      Object.assign(status, { reachable: false, error: message, suppliers: [], evidence: null });
+      Object.assign(status, {
+        reachable: false,
+        error: message,
+        suppliers: [],
+        evidence: null,
+        modelEvaluations: null,
+      });
     } finally {
       status.checkedAt = Date.now();
     }

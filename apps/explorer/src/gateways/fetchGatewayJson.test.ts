@@ -19,11 +19,37 @@ const answer = {
   suppliers: [],
 };
 
+const scores = {
+  gateway: answer.gateway,
+  updatedAt: answer.updatedAt,
+  models: [
+    {
+      model: "aviary-test-model-f32",
+      evaluationSet: "aviary-eval-v1",
+      suppliers: [
+        {
+          address: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+          score: 97.25,
+          passRate: 0.9,
+          items: 10,
+          updatedAt: "2025-01-01T00:00:00.000Z",
+        },
+      ],
+    },
+  ],
+};
+
 beforeAll(async () => {
   const app = new Hono();
   app.get("/good/public/v1/suppliers", (context) => context.json(answer));
   app.get("/bad/public/v1/suppliers", (context) => context.json({ suppliers: "many" }));
   app.get("/broken/public/v1/suppliers", (context) => context.text("oops", 500));
+  // A gateway that publishes evaluation scores, and one whose evaluation route answers garbage.
+  app.get("/scored/public/v1/suppliers", (context) => context.json(answer));
+  app.get("/scored/public/v1/models/evaluation", (context) => context.json(scores));
+  app.get("/garbled/public/v1/suppliers", (context) => context.json(answer));
+  app.get("/garbled/public/v1/models/evaluation", (context) => context.json({ models: "lots" }));
+  app.get("/garbled/public/v1/evidence", (context) => context.text("oops", 500));
   server = await new Promise((resolve) => {
     const instance = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(instance));
   });
@@ -76,5 +102,25 @@ describe("GatewayPoller", () => {
     expect(poller.statuses.map((status) => status.reachable)).toEqual([true, false, false]);
     expect(poller.statuses[0]?.evidence).toBeNull();
     expect(poller.statuses[1]?.error).toMatch(/unexpected answer/);
+  });
+
+  it("keeps a gateway's evaluation scores; a missing or garbled route only hides them", async () => {
+    const poller = new GatewayPoller({
+      gateways: [`${base}/scored`, `${base}/garbled`, `${base}/good`],
+      logger: pino({ level: "silent" }),
+    });
+    await poller.poll();
+    const [scored, garbled, good] = poller.statuses;
+    expect(scored?.reachable).toBe(true);
+    expect(scored?.modelEvaluations).toEqual([
+      {
+        ...scores.models[0],
+        suppliers: [
+          { ...scores.models[0]?.suppliers[0], address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" },
+        ],
+      },
+    ]);
+    expect(garbled).toMatchObject({ reachable: true, modelEvaluations: null, evidence: null });
+    expect(good).toMatchObject({ reachable: true, modelEvaluations: null });
   });
 });

@@ -66,3 +66,44 @@ export type GatewayEvidence = z.output<typeof gatewayEvidenceSchema>;
 
 /** `GET {gateway}/public/v1/evidence` (optional route: a 404 means the gateway does not publish evidence). */
 export const gatewayEvidenceResponseSchema = z.looseObject({ evidence: z.array(gatewayEvidenceSchema) });
+
+/**
+ * One supplier's result on a model's evaluation set. Only the address and the score are required; the
+ * rest may be missing or null (shown as "—").
+ */
+export const gatewaySupplierEvaluationScoreSchema = z.looseObject({
+  address: addressSchema,
+  /** 0–100. */
+  score: z.number(),
+  /** 0–1. */
+  passRate: measure.optional(),
+  items: measure.optional(),
+  updatedAt: z.string().nullish(),
+});
+export type GatewaySupplierEvaluationScore = z.output<typeof gatewaySupplierEvaluationScoreSchema>;
+
+/** Keeps the entries that parse and drops the rest (a newer gateway's shape hides one entry, not all). */
+function tolerantArray<schema extends z.ZodType>(schema: schema) {
+  return z
+    .array(schema.nullable().catch(null))
+    .transform((entries) => entries.filter((entry): entry is z.output<schema> => entry !== null));
+}
+
+/** One model's scores on the gateway's fixed evaluation set. `model` is the model's registered name. */
+export const gatewayModelEvaluationSchema = z.looseObject({
+  model: z.string(),
+  evaluationSet: z.string(),
+  suppliers: tolerantArray(gatewaySupplierEvaluationScoreSchema),
+});
+export type GatewayModelEvaluation = z.output<typeof gatewayModelEvaluationSchema>;
+
+/**
+ * `GET {gateway}/public/v1/models/evaluation` (optional route: a 404 or any failure only hides it).
+ * Unknown fields are kept; a malformed model or supplier entry is dropped, not the whole answer.
+ */
+export const gatewayModelEvaluationsResponseSchema = z.looseObject({
+  gateway: addressSchema.optional().catch(undefined),
+  updatedAt: z.string().optional().catch(undefined),
+  models: tolerantArray(gatewayModelEvaluationSchema),
+});
+export type GatewayModelEvaluationsResponse = z.output<typeof gatewayModelEvaluationsResponseSchema>;

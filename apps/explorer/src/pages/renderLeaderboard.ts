@@ -1,18 +1,21 @@
 import type { ChainStatusView } from "../views/chainStatusView.ts";
-import type { LeaderboardRow } from "../views/leaderboardView.ts";
+import type { LeaderboardView } from "../views/leaderboardView.ts";
 import { formatAvy, formatMeasure, formatRatio, formatShort, type Html, html } from "./html.ts";
 import { evaluationHeaders, renderEvaluationCells } from "./renderEvaluationCells.ts";
 import { renderLayout } from "./renderLayout.ts";
+import { renderModelEvaluation } from "./renderModelEvaluation.ts";
 
 /**
- * `/leaderboard`: suppliers ranked by the gateways' reputation, with their measured and evaluation columns.
+ * `/leaderboard`: suppliers ranked by the gateways' reputation, with their measured and evaluation columns;
+ * then, per model, suppliers ranked by the gateways' evaluation-set scores.
  *
  * @example
  * ```ts
- * context.html(renderLeaderboard(leaderboardView(data).suppliers, chainStatusView(state)));
+ * context.html(renderLeaderboard(leaderboardView(data), chainStatusView(state)));
  * ```
  */
-export function renderLeaderboard(rows: readonly LeaderboardRow[], chain: ChainStatusView): Html {
+export function renderLeaderboard(view: LeaderboardView, chain: ChainStatusView): Html {
+  const rows = view.suppliers;
   const body = html`<h1>Leaderboard</h1>
 <p class="muted">Ranked by reputation (0–100) as the gateways measure it, averaged over the gateways that measured the
 supplier; unmeasured suppliers last, by stake. Evaluation columns show "—" until a gateway publishes them.</p>
@@ -44,6 +47,23 @@ ${
   </tr>`,
   )}</tbody>
 </table></div>`
+}
+${
+  view.models.length === 0
+    ? ""
+    : html`<h2>Evaluation scores by model</h2>
+<p class="muted">Each gateway runs its fixed evaluation set through the network: score 0–100 (fidelity to the reference),
+pass rate of the set's audits.</p>
+${view.models.map(
+  (
+    model,
+  ) => html`<section class="card" data-testid="leaderboard-evaluation-model" data-model-id="${model.id}">
+  <h3><a href="/models/${model.id}" data-testid="leaderboard-evaluation-model-name">${model.name}</a></h3>
+  ${model.evaluations.map((evaluation) =>
+    renderModelEvaluation({ evaluation, testId: "leaderboard-evaluation", heading: "h3" }),
+  )}
+</section>`,
+)}`
 }`;
   return renderLayout({
     title: "Leaderboard",

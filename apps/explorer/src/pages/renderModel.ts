@@ -4,10 +4,11 @@ import { formatAvy, formatBps, formatPrice, formatShort, formatWad, type Html, h
 import { renderBarChart } from "./renderBarChart.ts";
 import { renderClaimsTable } from "./renderClaimsTable.ts";
 import { renderLayout } from "./renderLayout.ts";
+import { renderModelEvaluation } from "./renderModelEvaluation.ts";
 
 /**
- * `/models/:id`: one model: digest, uri, source and share, usage and the source's earnings, offers,
- * relays per session, difficulty, latest claims.
+ * `/models/:id`: one model: digest, uri, source and share, usage and the source's earnings, offers, the
+ * gateways' evaluation-set scores, relays per session, difficulty, latest claims.
  *
  * @example
  * ```ts
@@ -63,6 +64,7 @@ ${
   )}</tbody>
 </table>`
 }
+${view.evaluations.map((evaluation) => renderModelEvaluation({ evaluation, testId: "model-evaluation" }))}
 ${
   view.difficultyUpdates.length === 0
     ? ""

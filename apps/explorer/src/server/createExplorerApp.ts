@@ -133,9 +133,7 @@ export function createExplorerApp(parameters: CreateExplorerAppParameters): Hono
   });
 
   app.get("/api/leaderboard", (context) => json(context, leaderboardView(data)));
-  app.get("/leaderboard", (context) =>
-    page(context, renderLeaderboard(leaderboardView(data).suppliers, chain())),
-  );
+  app.get("/leaderboard", (context) => page(context, renderLeaderboard(leaderboardView(data), chain())));
 
   return app;
 }

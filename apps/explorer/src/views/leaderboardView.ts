@@ -1,5 +1,6 @@
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import type { GatewayEvaluation } from "../gateways/schemas.ts";
+import { type ModelEvaluation, modelEvaluations } from "./modelEvaluations.ts";
 import { sumClaims } from "./sumClaims.ts";
 import { combineMeasurements, supplierMeasurements } from "./supplierMeasurements.ts";
 import type { ExplorerData } from "./types.ts";
@@ -24,16 +25,26 @@ export type LeaderboardRow = {
   earned: bigint;
 };
 
+/** A registered model with the gateways' evaluation-set scores of it. */
+export type LeaderboardModel = { id: Hex; name: string; evaluations: ModelEvaluation[] };
+
+export type LeaderboardView = {
+  suppliers: LeaderboardRow[];
+  /** Registered models some gateway scored, in registration order; suppliers ranked by score. */
+  models: LeaderboardModel[];
+};
+
 /**
  * Suppliers ranked by the gateways' reputation (unmeasured last), then by stake, with the measured and
- * evaluation columns.
+ * evaluation columns; and per model, suppliers ranked by the gateways' evaluation-set scores.
  *
  * @example
  * ```ts
  * leaderboardView(data).suppliers[0]?.address;
+ * leaderboardView(data).models[0]?.evaluations[0]?.suppliers[0]?.score;
  * ```
  */
-export function leaderboardView(data: ExplorerData): { suppliers: LeaderboardRow[] } {
+export function leaderboardView(data: ExplorerData): LeaderboardView {
   const rows = [...data.state.suppliers.values()].map((supplier) => {
     const measured = combineMeasurements(supplierMeasurements(data, supplier.address));
     const claims = sumClaims(
@@ -69,5 +80,9 @@ export function leaderboardView(data: ExplorerData): { suppliers: LeaderboardRow
   rows.forEach((row, index) => {
     row.rank = index + 1;
   });
-  return { suppliers: rows };
+  const models = [...data.state.models.values()].flatMap((model) => {
+    const evaluations = modelEvaluations(data, model.name);
+    return evaluations.length === 0 ? [] : [{ id: model.id, name: model.name, evaluations }];
+  });
+  return { suppliers: rows, models };
 }

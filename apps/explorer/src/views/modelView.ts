@@ -1,6 +1,7 @@
 import type { Address, Hex } from "viem";
 import type { DifficultyUpdate } from "../indexer/types.ts";
 import { type ClaimSummary, claimSummary, newestFirst } from "./claimSummary.ts";
+import { type ModelEvaluation, modelEvaluations } from "./modelEvaluations.ts";
 import { type ModelRow, modelRow } from "./modelsView.ts";
 import type { SessionActivity } from "./overviewView.ts";
 import { sumClaims } from "./sumClaims.ts";
@@ -17,10 +18,13 @@ export type ModelView = ModelRow & {
   activity: SessionActivity[];
   difficultyUpdates: DifficultyUpdate[];
   claims: ClaimSummary[];
+  /** The gateways' evaluation-set scores of this model (matched by its name). */
+  evaluations: ModelEvaluation[];
 };
 
 /**
- * One model: digest, uri, source and share, offers, usage per session, difficulty, its latest claims.
+ * One model: digest, uri, source and share, offers, usage per session, difficulty, its latest claims, and
+ * the gateways' evaluation-set scores of it.
  * Undefined when no such model is registered.
  *
  * @param claims - how many of the latest claims to list. @default 50
@@ -68,5 +72,6 @@ export function modelView(data: ExplorerData, id: Hex, claims = 50): ModelView |
       }),
     difficultyUpdates: state.difficultyUpdates.filter((update) => update.model === id).slice(-20),
     claims: modelClaims.slice(0, claims).map((claim) => claimSummary(data, claim)),
+    evaluations: modelEvaluations(data, model.name),
   };
 }

@@ -2,7 +2,8 @@
 // two applications (one delegating to a gateway), and one session driven through claims, a proof and
 // settlement by hand (as packages/devnet/test/settlementFlow.test.ts does), so that the chain holds a paid
 // claim and a claim slashed for a missing proof. A real gateway serves its public API; its supplier book is
-// fed the measurements a few relays would have produced.
+// fed the measurements a few relays would have produced, its evaluation board the scores of an evaluation
+// run, and its store one piece of evidence.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,12 +30,15 @@ import {
   settlement,
   setUpNetwork,
   signRelay,
+  testModelName,
 } from "../../../../packages/devnet/test/utils/scenario.ts";
 import {
   type GatewayNode,
   parseGatewayConfig,
   startGateway,
 } from "../../../../packages/gateway/src/index.ts";
+
+export type EvaluationScore = { score: number; passRate: number; items: number; updatedAt: string };
 
 export type TestSupplier = { owner: Actor; operator: Actor; inputPrice: bigint; outputPrice: bigint };
 
@@ -53,6 +57,13 @@ export type SettledNetwork = {
   slashedClaim: Hex;
   /** The gateway's measurements fed for each supplier. */
   measured: { ttftMs: number; tokensPerSecond: number; latencyMs: number };
+  /** The evaluation-set scores recorded on the gateway's board for the test model (and an unregistered one). */
+  evaluated: {
+    modelName: string;
+    evaluationSet: string;
+    cheap: EvaluationScore;
+    expensive: EvaluationScore;
+  };
   gateway: GatewayNode;
   /** A snapshot of the chain right after deployment (to simulate a chain restart). */
   deployedSnapshot: Hex;
@@ -219,6 +230,42 @@ export async function startSettledNetwork(): Promise<SettledNetwork> {
       );
     }
 
+    // What an evaluation run would have recorded: the cheap supplier matched the reference, the expensive
+    // one half of the time. A model nobody registered is scored too (the explorer shows registered ones).
+    const updatedAt = new Date(now).toISOString();
+    const evaluated = {
+      modelName: testModelName,
+      evaluationSet: "aviary-eval-v1",
+      cheap: { score: 96.5, passRate: 1, items: 12, updatedAt },
+      expensive: { score: 41.25, passRate: 0.5, items: 12, updatedAt },
+    };
+    gateway.board.record(evaluated.modelName, evaluated.evaluationSet, {
+      address: expensive.owner.address,
+      ...evaluated.expensive,
+    });
+    gateway.board.record(evaluated.modelName, evaluated.evaluationSet, {
+      address: cheap.owner.address,
+      ...evaluated.cheap,
+    });
+    gateway.board.record("unregistered-model", evaluated.evaluationSet, {
+      address: cheap.owner.address,
+      ...evaluated.cheap,
+    });
+    // Evidence as the integrity loop keeps it: with the check's values, the signed request and receipt.
+    await gateway.store.putEvidence({
+      id: "billing-1",
+      supplier: expensive.owner.address.toLowerCase(),
+      model: testModelName,
+      kind: "billing",
+      check: "billing-output",
+      detail: "billed 120 output tokens for 100",
+      values: JSON.stringify({ value: 120, limit: 100 }),
+      relayKey: `0x${"ab".repeat(32)}`,
+      createdAt: now,
+      request: JSON.stringify({ request: { nonce: "1" }, signature: "0x01" }),
+      receipt: JSON.stringify({ receipt: { outputUnits: "120" }, signature: "0x02", encoded: "0x03" }),
+    });
+
     const startedGateway = gateway;
     return {
       devnet,
@@ -232,6 +279,7 @@ export async function startSettledNetwork(): Promise<SettledNetwork> {
       paidClaim: paid.key,
       slashedClaim: slashed.key,
       measured,
+      evaluated,
       gateway: startedGateway,
       deployedSnapshot,
       stop: async () => {
