@@ -1,12 +1,13 @@
 // `npm start` as a newcomer runs it: the CLI in its own process, the printed snippets run as printed,
 // Ctrl-C, and a second start that resumes the same chain. Real anvil, contracts, runtime and servers.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { devnetStateSchema } from "@aviary/devnet";
 import { aviarySettlementAbi } from "@aviary/protocol";
+import { chromium } from "playwright-core";
 import { createPublicClient, http, parseEventLogs } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -142,6 +143,39 @@ describe("npm start", () => {
     expect(BigInt(overview?.totals.toSource ?? "0")).toBeGreaterThan(0n);
     const sessionsPage = await (await fetch(`${state.explorerUrl}/sessions`)).text();
     expect(sessionsPage).toContain('data-testid="settled-badge"');
+
+    // What a newcomer sees in the browser on the live network (the gateway's audits included): the
+    // screenshots are kept next to the explorer's own (apps/explorer/screenshots/live-*.png).
+    const screenshots = join(repository, "apps/explorer/screenshots");
+    mkdirSync(screenshots, { recursive: true });
+    const browser = await chromium.launch({
+      executablePath: process.env.AVIARY_CHROMIUM ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      for (const [name, path] of [
+        ["overview", "/"],
+        ["sessions", "/sessions"],
+        ["suppliers", "/suppliers"],
+        ["leaderboard", "/leaderboard"],
+      ] as const) {
+        await page.goto(`${state.explorerUrl}${path}?refresh=0`);
+        await page.screenshot({ path: join(screenshots, `live-${name}.png`), fullPage: true });
+      }
+      await page.goto(`${state.explorerUrl}/suppliers?refresh=0`);
+      expect(await page.getByTestId("supplier-row").count()).toBe(3);
+    } finally {
+      await browser.close();
+    }
   }, 180_000);
 
   it("stops everything on Ctrl-C and resumes the same chain and key on the next start", async () => {
