@@ -10,9 +10,9 @@ import { formatUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startExplorer } from "../src/index.ts";
 import { closedPort } from "./utils/closedPort.ts";
+import { launchChromium } from "./utils/launchChromium.ts";
 import { type SettledNetwork, startSettledNetwork } from "./utils/settledNetwork.ts";
 
-const chromiumPath = process.env.AVIARY_CHROMIUM ?? "/usr/bin/chromium";
 const screenshots = fileURLToPath(new URL("../screenshots/", import.meta.url));
 
 let network: SettledNetwork;
@@ -22,28 +22,8 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `Chromium is not installed at ${chromiumPath}: the explorer's browser test needs it. Install Debian's ` +
-        "package (`apt-get install -y chromium`) or point AVIARY_CHROMIUM at a Chromium binary.",
-    );
-  }
   mkdirSync(screenshots, { recursive: true });
-  [network, browser] = await Promise.all([
-    startSettledNetwork(),
-    chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    }),
-  ]);
+  [network, browser] = await Promise.all([startSettledNetwork(), launchChromium()]);
   explorer = await startExplorer({
     rpcUrl: network.devnet.rpcUrl,
     chainId: network.devnet.chainId,

@@ -7,9 +7,9 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { devnetStateSchema } from "@aviary/devnet";
 import { aviarySettlementAbi } from "@aviary/protocol";
-import { chromium } from "playwright-core";
 import { createPublicClient, http, parseEventLogs } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../../../apps/explorer/test/utils/launchChromium.ts";
 
 const run = promisify(execFile);
 const repository = resolve(import.meta.dirname, "../../..");
@@ -148,18 +148,7 @@ describe("npm start", () => {
     // screenshots are kept next to the explorer's own (apps/explorer/screenshots/live-*.png).
     const screenshots = join(repository, "apps/explorer/screenshots");
     mkdirSync(screenshots, { recursive: true });
-    const browser = await chromium.launch({
-      executablePath: process.env.AVIARY_CHROMIUM ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
       for (const [name, path] of [
