@@ -182,5 +182,5 @@ describe("npm start", () => {
     const client = createPublicClient({ transport: http(after.rpcUrl) });
     expect(await client.getBlockNumber()).toBeGreaterThan(40n);
     expect((await stop(second.child)).code).toBe(0);
-  });
+  }, 240_000);
 });

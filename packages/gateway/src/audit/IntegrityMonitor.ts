@@ -112,6 +112,8 @@ export class IntegrityMonitor {
   readonly #nextAuditAt = new Map<string, number>();
   readonly #windows = new DistributionWindows();
   readonly #running = new Set<Promise<unknown>>();
+  /** Aborted by `stop`: audits in flight end at once instead of holding shutdown up to `relayTimeoutMs`. */
+  readonly #stopping = new AbortController();
   #tickTimer: NodeJS.Timeout | undefined;
   #evaluationTimer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -177,6 +179,7 @@ export class IntegrityMonitor {
   /** Stops scheduling, waits for audits in flight, closes the reference models. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopping.abort(new Error("the gateway is stopping"));
     if (this.#tickTimer) clearInterval(this.#tickTimer);
     if (this.#evaluationTimer) clearTimeout(this.#evaluationTimer);
     await Promise.allSettled([...this.#running]);
@@ -355,7 +358,7 @@ export class IntegrityMonitor {
         draw.route,
         body,
         { onRelayed: (exchange) => deliver(exchange) },
-        AbortSignal.timeout(config.relayTimeoutMs),
+        AbortSignal.any([AbortSignal.timeout(config.relayTimeoutMs), this.#stopping.signal]),
       );
       // Read it to the end like a client (a stream flows only while read).
       await response.arrayBuffer();
