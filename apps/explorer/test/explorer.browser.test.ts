@@ -1,11 +1,11 @@
 // The explorer end to end in headless Chromium (Debian's `chromium`, driven by playwright-core): every page
 // renders real data from a running network, and a full-page screenshot of each is saved under
 // apps/explorer/screenshots/ (git-ignored; CI keeps them as artifacts).
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { aviaryRegistryAbi, aviarySettlementAbi } from "@aviary/protocol";
 import pino from "pino";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { formatUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startExplorer } from "../src/index.ts";
