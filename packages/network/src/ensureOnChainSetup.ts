@@ -1,5 +1,12 @@
-import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
-import { delegateGateway, registerModel, setOffer, stakeApplication, stakeSupplier } from "@aviary/sdk";
+import { aviaryRegistryAbi } from "@aviary/protocol";
+import {
+  delegateGateway,
+  registerModel,
+  setOffer,
+  stakeApplication,
+  stakeGateway,
+  stakeSupplier,
+} from "@aviary/sdk";
 import {
   type Address,
   type Chain,
@@ -7,7 +14,6 @@ import {
   type Hex,
   http,
   keccak256,
-  maxUint256,
   type PublicClient,
   toHex,
 } from "viem";
@@ -95,25 +101,11 @@ export async function ensureOnChainSetup(
     parameters.gateway.signer.address,
   ]);
   if (gatewayStake === 0n) {
-    const { walletClient } = clientsFor(parameters.gateway.signer);
-    await waitFor(publicClient, "approve", () =>
-      walletClient.writeContract({
-        address: parameters.token,
-        abi: aviaryTokenAbi,
-        functionName: "approve",
-        args: [registry, maxUint256],
-        chain: parameters.chain,
-      }),
-    );
-    await waitFor(publicClient, "stakeGateway", () =>
-      walletClient.writeContract({
-        address: registry,
-        abi: aviaryRegistryAbi,
-        functionName: "stakeGateway",
-        args: [parameters.gateway.stake, parameters.gateway.metadataUrl],
-        chain: parameters.chain,
-      }),
-    );
+    await stakeGateway(clientsFor(parameters.gateway.signer), {
+      registry,
+      amount: parameters.gateway.stake,
+      metadataUrl: parameters.gateway.metadataUrl,
+    });
     progress("staked the gateway");
   }
 

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { createReadStream, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { sha256File } from "@aviary/sdk";
 import { ensureTestModel, testModelName } from "@aviary/supplier";
 import type { Hex } from "viem";
 import { LocalNetworkModelError } from "./errors.ts";
@@ -87,17 +88,12 @@ async function hashFile(path: string, progress: (message: string) => void): Prom
   } catch (cause) {
     throw new LocalNetworkModelError(`--model ${path} cannot be read (${(cause as Error).message})`, cause);
   }
-  const hash = createHash("sha256");
-  let read = 0;
+  // Large GGUFs take a while to hash: report every ~10%.
   let reported = 0;
-  for await (const chunk of createReadStream(path)) {
-    hash.update(chunk as Buffer);
-    read += (chunk as Buffer).length;
-    // Large GGUFs take a while to hash: report every ~10%.
+  return sha256File(path, (read) => {
     if (size > 0 && read / size - reported >= 0.1) {
       reported = read / size;
       progress(`hashing ${basename(path)}: ${Math.floor(reported * 100)}%`);
     }
-  }
-  return `0x${hash.digest("hex")}`;
+  });
 }

@@ -274,7 +274,8 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
       explorerUrl = explorer.url;
     }
 
-    const state = {
+    // The schema keeps only devnet.json's fields (the running handles on `devnet` are dropped).
+    writeDevnetState(home, {
       ...devnet,
       model: { name: model.name, id: modelId, weightsDigest: model.weightsDigest, uri: model.uri },
       gateway: { url: gatewayNode.url, apiKey, address: gatewayNode.address },
@@ -282,20 +283,6 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
       suppliers: suppliers.map(({ address, endpoint }) => ({ address, endpoint })),
       application: { address: application.address, privateKey: application.privateKey },
       updatedAt: new Date().toISOString(),
-    };
-    writeDevnetState(home, {
-      rpcUrl: state.rpcUrl,
-      chainId: state.chainId,
-      contracts: state.contracts,
-      deployBlock: state.deployBlock,
-      accounts: state.accounts,
-      anvilStatePath: state.anvilStatePath,
-      updatedAt: state.updatedAt,
-      model: state.model,
-      gateway: state.gateway,
-      explorerUrl: state.explorerUrl,
-      suppliers: state.suppliers,
-      application: state.application,
     });
 
     await testClient.setIntervalMining({ interval: blockTime });

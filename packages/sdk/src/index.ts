@@ -77,6 +77,12 @@ export {
   stakeApplication,
 } from "./actions/stakeApplication.ts";
 export {
+  type StakeGatewayErrorType,
+  type StakeGatewayParameters,
+  type StakeGatewayReturnType,
+  stakeGateway,
+} from "./actions/stakeGateway.ts";
+export {
   type StakeSupplierErrorType,
   type StakeSupplierParameters,
   type StakeSupplierReturnType,
@@ -88,10 +94,8 @@ export {
   type UndelegateGatewayReturnType,
   undelegateGateway,
 } from "./actions/undelegateGateway.ts";
-
 // ───────────── the OpenAI-compatible fetch ─────────────
 export { type CreateAviaryFetchParameters, createAviaryFetch } from "./createAviaryFetch.ts";
-
 // ───────────── discovery ─────────────
 export {
   type DiscoverSuppliersErrorType,
@@ -101,7 +105,6 @@ export {
   type SupplierCandidateInfo,
 } from "./discovery/discoverSuppliers.ts";
 export { SupplierDirectory, type SupplierDirectoryParameters } from "./discovery/SupplierDirectory.ts";
-
 // ───────────── errors ─────────────
 export {
   AccountMissingError,
@@ -118,6 +121,7 @@ export {
   type StreamBrokenReason,
   TransactionRevertedError,
 } from "./errors.ts";
+export { sha256File } from "./models/sha256File.ts";
 
 // ───────────── relays ─────────────
 export { createSseParser, type SseItem, type SseParser } from "./relay/createSseParser.ts";

@@ -7,6 +7,7 @@ import {
   scoreAuditPosition,
   type TokenPieceIndex,
 } from "@aviary/protocol";
+import { sha256File } from "@aviary/sdk";
 import {
   type ChatHistoryItem,
   type ChatWrapper,
@@ -24,7 +25,6 @@ import {
 import { buildTokenPieces } from "./buildTokenPieces.ts";
 import { ReferenceModelDigestMismatchError, ReferenceModelLoadError } from "./errors.ts";
 import type { AuditedRequest } from "./parseAuditedRequest.ts";
-import { sha256File } from "./sha256File.ts";
 
 /** Options of {@link ReferenceModel.load}. */
 export type ReferenceModelOptions = {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { sha256File } from "@aviary/sdk";
 import { z } from "zod";
 import { encodeGgmlTensor, type GgmlTensorType } from "./gguf/encodeGgmlTensor.ts";
 import { encodeGguf, type GgufTensor, type GgufValue } from "./gguf/encodeGguf.ts";
@@ -214,9 +214,7 @@ export async function ensureTestModel({
   const path = join(directory, `${testModelName}-${preset}-${type}-seed${seed}.gguf`);
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isFile()) {
-    const hash = createHash("sha256");
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-    return { path, sha256: `0x${hash.digest("hex")}`, bytes: existing.size };
+    return { path, sha256: await sha256File(path), bytes: existing.size };
   }
   await mkdir(directory, { recursive: true });
   return writeTestModelGguf({ path, preset, seed, type });

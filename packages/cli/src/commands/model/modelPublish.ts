@@ -2,11 +2,10 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { aviaryRegistryAbi } from "@aviary/protocol";
-import { type ModelKind, modelKinds, registerModel } from "@aviary/sdk";
+import { type ModelKind, modelKinds, registerModel, sha256File } from "@aviary/sdk";
 import { keccak256, stringToBytes } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CliInputError } from "../../errors.ts";
-import { hashFile } from "../../io/hashFile.ts";
 import { parseAddress } from "../../io/parseAddress.ts";
 import { progressLine } from "../../io/progressLine.ts";
 import { readPrivateKey } from "../../io/readPrivateKey.ts";
@@ -72,7 +71,7 @@ export async function modelPublish(options: ModelPublishOptions): Promise<void> 
   }
 
   const progress = progressLine(`hashing ${path}`, size);
-  const digest = await hashFile(path, (bytes) => progress.update(bytes));
+  const digest = await sha256File(path, (bytes) => progress.update(bytes));
   progress.done();
   console.log(`sha256 ${digest} (${size} bytes)`);
 

@@ -12,9 +12,9 @@ import { basename, extname, join, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
+import { sha256File } from "@aviary/sdk";
 import type { Hex } from "viem";
 import { ModelPullError } from "../../errors.ts";
-import { hashFile } from "../../io/hashFile.ts";
 import { progressLine } from "../../io/progressLine.ts";
 import { type ChainOptions, resolveChain } from "../../io/resolveChain.ts";
 import { resolveModel } from "../../io/resolveModel.ts";
@@ -53,7 +53,7 @@ export async function modelPull(nameOrId: string, options: ModelPullOptions): Pr
     );
 
   if (existsSync(target)) {
-    const present = await hashFile(target);
+    const present = await sha256File(target);
     if (present === expected) {
       process.stderr.write(`${target} is already there (sha256 ${expected} verified)\n`);
       console.log(target);
@@ -76,7 +76,7 @@ export async function modelPull(nameOrId: string, options: ModelPullOptions): Pr
       const path = filePathOf(url, model.uri);
       if (resolve(path) === target) {
         // The registered file is the destination itself: verify it in place, never delete it.
-        const actual = await hashFile(target);
+        const actual = await sha256File(target);
         if (actual !== expected)
           throw mismatch(actual, target, [
             "The file was changed after it was published; it was left as it is.",

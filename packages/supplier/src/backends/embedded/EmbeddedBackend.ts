@@ -1,5 +1,6 @@
 import { open, stat } from "node:fs/promises";
 import { basename } from "node:path";
+import { sha256File } from "@aviary/sdk";
 import {
   type ChatWrapper,
   GeneralChatWrapper,
@@ -47,7 +48,6 @@ import {
 } from "./openAiBodies.ts";
 import { renderPrompt } from "./renderPrompt.ts";
 import { SequencePool } from "./SequencePool.ts";
-import { sha256File } from "./sha256File.ts";
 
 /** Options of {@link EmbeddedBackend}, validated with zod in the constructor. */
 export const embeddedBackendOptionsSchema = z.object({
