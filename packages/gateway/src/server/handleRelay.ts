@@ -427,7 +427,10 @@ export async function handleRelay(
   const notify = (receipt: VerifiedReceipt, response: RelayedResponse, ttftMs: number | null) => {
     if (!observed) return;
     const request = result.request;
-    const exchange: RelayedExchange = {
+    const latencyMs = performance.now() - started;
+    const createdAt = Date.now();
+    // Built on the deferred turn: the relay key's hashing is the observers' work, not the client's.
+    const exchange = (): RelayedExchange => ({
       route,
       model: modelName,
       modelId,
@@ -440,12 +443,13 @@ export async function handleRelay(
       receipt,
       response,
       ttftMs,
-      latencyMs: performance.now() - started,
-      createdAt: Date.now(),
-    };
+      latencyMs,
+      createdAt,
+    });
     defer(() => {
-      context.observer?.onRelayed?.(exchange);
-      hooks.onRelayed?.(exchange);
+      const completed = exchange();
+      context.observer?.onRelayed?.(completed);
+      hooks.onRelayed?.(completed);
     });
   };
 
