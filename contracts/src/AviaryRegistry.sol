@@ -7,7 +7,8 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
 import {IAviaryRegistry} from "./interfaces/IAviaryRegistry.sol";
-import {Model, ModelKind, RegistryParams} from "./types/AviaryTypes.sol";
+import {SessionWindows} from "./libraries/SessionWindows.sol";
+import {Model, ModelKind, Parameter, RegistryParams} from "./types/AviaryTypes.sol";
 
 /// @title Aviary registry: models, suppliers, applications, gateways and their stakes (protocol.md §2–§3).
 /// @notice The spec is {IAviaryRegistry}. This contract holds every staked and unbonding token; `totalHeld`
@@ -34,6 +35,8 @@ contract AviaryRegistry is IAviaryRegistry {
         uint256 unbonding;
         uint64 releaseSession;
     }
+
+
 
     /// @dev One offer; the history of (supplier, model) stores `index + 1` into `_offers` (0 = no offer).
     struct Offer {
@@ -74,7 +77,10 @@ contract AviaryRegistry is IAviaryRegistry {
     Offer[] internal _offers;
     mapping(address supplier => mapping(bytes32 model => Checkpoints.Trace208)) internal _offerHistory; // session => index+1
 
+    mapping(address supplier => uint256) internal _lockedCollateral;
+
     mapping(address application => Account) internal _applications;
+    mapping(address application => uint256) internal _unsettledClaims;
     mapping(address application => Checkpoints.Trace208) internal _applicationStakeHistory; // block => stake
     mapping(address application => mapping(address gateway => Checkpoints.Trace208)) internal _delegations; // session => 0/1
     mapping(address application => address[]) internal _delegates;
@@ -89,24 +95,30 @@ contract AviaryRegistry is IAviaryRegistry {
     }
 
     /// @param token_ the staking and payment token (plain ERC-20: no transfer fee, no rebasing).
-    /// @param params_ fixed parameters; reverts InvalidParams when the session windows cannot work.
+    /// @param params_ fixed parameters; reverts InvalidParameter when the session windows cannot work.
     constructor(IERC20 token_, RegistryParams memory params_) {
-        if (address(token_) == address(0)) revert InvalidParams("token is zero");
-        if (params_.sessionBlocks == 0) revert InvalidParams("sessionBlocks is zero");
-        if (params_.claimBlocks == 0) revert InvalidParams("claimBlocks is zero");
-        if (params_.proofBlocks == 0) revert InvalidParams("proofBlocks is zero");
-        // The claim window of session s ends inside session s + 1 (before that session's own claim window
-        // opens), so the claim windows of consecutive sessions never overlap.
-        if (uint256(params_.graceBlocks) + params_.claimBlocks > params_.sessionBlocks) {
-            revert InvalidParams("graceBlocks + claimBlocks > sessionBlocks");
+        if (address(token_) == address(0)) revert InvalidParameter(Parameter.Token);
+        if (params_.sessionBlocks == 0) revert InvalidParameter(Parameter.SessionBlocks);
+        if (params_.claimBlocks == 0) revert InvalidParameter(Parameter.ClaimBlocks);
+        if (params_.proofBlocks == 0) revert InvalidParameter(Parameter.ProofBlocks);
+        // The claim window of session s ([E + g + 2, E + g + 1 + c]) ends inside session s + 1, so a session's
+        // claims are all in before the difficulty of the session after next is fixed.
+        if (uint256(params_.graceBlocks) + 1 + params_.claimBlocks > params_.sessionBlocks) {
+            revert InvalidParameter(Parameter.GraceAndClaimBlocks);
         }
-        // blockhash reaches 256 blocks back: the mining seed (E + grace) is read during the claim window,
-        // the proof seed (B) during the proof window.
-        if (params_.claimBlocks > 256) revert InvalidParams("claimBlocks > 256");
-        if (params_.proofBlocks >= 256) revert InvalidParams("proofBlocks >= 256");
-        if (params_.maxSourceShareBps > 10_000) revert InvalidParams("maxSourceShareBps > 10000");
-        if (params_.treasury == address(0)) revert InvalidParams("treasury is zero");
-        if (params_.maxDelegates == 0) revert InvalidParams("maxDelegates is zero");
+        // blockhash reaches 256 blocks back: the mining seed (M) is read in the claim window and the proof seed
+        // (B = M + c) in the proof window, which must end within 256 blocks of M.
+        if (uint256(params_.claimBlocks) + params_.proofBlocks >= 256) revert InvalidParameter(Parameter.SeedReach);
+        if (params_.maxSourceShareBps > 10_000) revert InvalidParameter(Parameter.MaxSourceShareBps);
+        if (params_.treasury == address(0)) revert InvalidParameter(Parameter.Treasury);
+        if (params_.maxDelegates == 0) revert InvalidParameter(Parameter.MaxDelegates);
+        // An application's unstaked tokens stay payable until every session its stake budgeted for has settled.
+        uint256 pending = SessionWindows.pendingSessions(
+            params_.sessionBlocks, params_.graceBlocks, params_.claimBlocks, params_.proofBlocks
+        );
+        if (params_.applicationUnbondingSessions < pending + 1) {
+            revert InvalidParameter(Parameter.ApplicationUnbondingSessions);
+        }
 
         _token = token_;
         _deployer = msg.sender;
@@ -297,6 +309,8 @@ contract AviaryRegistry is IAviaryRegistry {
 
     /// @inheritdoc IAviaryRegistry
     function unstakeSupplier(uint256 amount) external {
+        uint256 unlocked = _suppliers[msg.sender].stake - _lockedCollateral[msg.sender];
+        if (amount > unlocked) revert InsufficientUnlockedStake(msg.sender, amount, unlocked);
         uint64 release = _unstake(_suppliers[msg.sender], amount, _minSupplierStake, _supplierUnbondingSessions);
         emit Unstaked(msg.sender, ROLE_SUPPLIER, amount, release);
     }
@@ -316,6 +330,12 @@ contract AviaryRegistry is IAviaryRegistry {
     {
         Account storage account = _suppliers[supplier];
         return (account.stake, account.unbonding, account.releaseSession);
+    }
+
+    /// @inheritdoc IAviaryRegistry
+    function supplierCollateral(address supplier) external view returns (uint256 locked, uint256 unlocked) {
+        locked = _lockedCollateral[supplier];
+        unlocked = _suppliers[supplier].stake - locked;
     }
 
     /// @inheritdoc IAviaryRegistry
@@ -377,6 +397,8 @@ contract AviaryRegistry is IAviaryRegistry {
 
     /// @inheritdoc IAviaryRegistry
     function withdrawApplication() external returns (uint256 amount) {
+        uint256 unsettled = _unsettledClaims[msg.sender];
+        if (unsettled != 0) revert UnsettledClaims(msg.sender, unsettled);
         amount = _withdraw(_applications[msg.sender]);
         _token.safeTransfer(msg.sender, amount);
         emit Withdrawn(msg.sender, ROLE_APPLICATION, amount);
@@ -434,6 +456,11 @@ contract AviaryRegistry is IAviaryRegistry {
         // forge-lint: disable-next-line(unsafe-typecast)
         uint48 key = blockNumber > type(uint48).max ? type(uint48).max : uint48(blockNumber);
         return _applicationStakeHistory[application].upperLookupRecent(key);
+    }
+
+    /// @inheritdoc IAviaryRegistry
+    function unsettledClaimsOf(address application) external view returns (uint256) {
+        return _unsettledClaims[application];
     }
 
     /// @inheritdoc IAviaryRegistry
@@ -513,12 +540,69 @@ contract AviaryRegistry is IAviaryRegistry {
         returns (uint256 slashed)
     {
         if (to == address(0)) revert ZeroAddress();
-        (slashed,) = _take(_suppliers[supplier], amount);
+        Account storage account = _suppliers[supplier];
+        uint256 locked = _lockedCollateral[supplier];
+        uint256 stake = account.stake;
+        // Unlocked stake first, then unbonding, then locked stake: claims stay backed as long as anything else is left.
+        uint256 unlocked = stake - locked;
+        uint256 fromUnlocked = amount < unlocked ? amount : unlocked;
+        uint256 rest = amount - fromUnlocked;
+        uint256 unbonding = account.unbonding;
+        uint256 fromUnbonding = rest < unbonding ? rest : unbonding;
+        rest -= fromUnbonding;
+        uint256 fromLocked = rest < locked ? rest : locked;
+        slashed = fromUnlocked + fromUnbonding + fromLocked;
         if (slashed == 0) return 0;
+
+        account.stake = stake - fromUnlocked - fromLocked;
+        account.unbonding = unbonding - fromUnbonding;
+        totalHeld -= slashed;
+        if (fromLocked != 0) {
+            _lockedCollateral[supplier] = locked - fromLocked;
+            emit SupplierCollateralChanged(supplier, -SafeCast.toInt256(fromLocked), locked - fromLocked);
+        }
 
         _token.safeTransfer(to, slashed);
 
         emit SupplierSlashed(supplier, to, slashed);
+    }
+
+    /// @inheritdoc IAviaryRegistry
+    function lockClaimCollateral(address supplier, address application, uint256 amount) external onlySettlement {
+        uint256 locked = _lockedCollateral[supplier];
+        uint256 unlocked = _suppliers[supplier].stake - locked;
+        if (amount > unlocked) revert InsufficientUnlockedStake(supplier, amount, unlocked);
+
+        _lockedCollateral[supplier] = locked + amount;
+        ++_unsettledClaims[application];
+
+        emit SupplierCollateralChanged(supplier, SafeCast.toInt256(amount), locked + amount);
+    }
+
+    /// @inheritdoc IAviaryRegistry
+    function releaseClaimCollateral(address supplier, address application, uint256 amount, uint256 slash, address to)
+        external
+        onlySettlement
+        returns (uint256 slashed)
+    {
+        if (to == address(0)) revert ZeroAddress();
+        uint256 locked = _lockedCollateral[supplier];
+        // An equivocation slash may have taken locked stake: release and slash what is left of this claim's part.
+        uint256 release = amount < locked ? amount : locked;
+        slashed = slash < release ? slash : release;
+
+        _lockedCollateral[supplier] = locked - release;
+        --_unsettledClaims[application];
+        if (slashed != 0) {
+            _suppliers[supplier].stake -= slashed;
+            totalHeld -= slashed;
+        }
+
+        if (release != 0) emit SupplierCollateralChanged(supplier, -SafeCast.toInt256(release), locked - release);
+        if (slashed != 0) {
+            _token.safeTransfer(to, slashed);
+            emit SupplierSlashed(supplier, to, slashed);
+        }
     }
 
     // ───────────────────────────── internals ─────────────────────────────

@@ -11,12 +11,18 @@ import {IAviaryRegistry} from "./interfaces/IAviaryRegistry.sol";
 import {IAviarySettlement} from "./interfaces/IAviarySettlement.sol";
 import {Probability} from "./libraries/Probability.sol";
 import {RelayHashing} from "./libraries/RelayHashing.sol";
+import {SessionWindows} from "./libraries/SessionWindows.sol";
 import {SumTrie} from "./libraries/SumTrie.sol";
 import {
     Claim,
+    LeafProof,
     LeafValue,
     Model,
+    Parameter,
+    ProofDraw,
+    ProofVerdict,
     RegistryParams,
+    RelayField,
     RelayReceipt,
     RelayRequest,
     SettlementParams,
@@ -41,6 +47,7 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         uint64 session;
         bool proven;
         bool settled;
+        bool slashed;
         address application;
         uint64 rootCount;
         bytes32 model;
@@ -56,6 +63,7 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         bool hasPending;
         uint64 pendingSession;
         uint64 pendingCount;
+        uint64 lastFoldedSession;
     }
 
     IAviaryRegistry private immutable _registry;
@@ -85,24 +93,33 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
     mapping(bytes32 relayKey => bool) private _reported;
 
     constructor(IAviaryRegistry registry_, SettlementParams memory params_) EIP712("Aviary", "1") {
-        if (address(registry_) == address(0)) revert InvalidParams("registry is zero");
+        if (address(registry_) == address(0)) revert InvalidParameter(Parameter.Registry);
         RegistryParams memory windows_ = registry_.params();
-        if (windows_.sessionBlocks == 0) revert InvalidParams("sessionBlocks is zero");
-        if (windows_.claimBlocks == 0 || windows_.claimBlocks > 256) revert InvalidParams("claimBlocks");
-        if (windows_.proofBlocks == 0 || windows_.proofBlocks > 256) revert InvalidParams("proofBlocks");
-        if (windows_.treasury == address(0)) revert InvalidParams("treasury is zero");
+        // The registry checked the windows; these guard a registry built with other rules.
+        if (windows_.sessionBlocks == 0) revert InvalidParameter(Parameter.SessionBlocks);
+        if (windows_.claimBlocks == 0) revert InvalidParameter(Parameter.ClaimBlocks);
+        if (windows_.proofBlocks == 0) revert InvalidParameter(Parameter.ProofBlocks);
+        if (uint256(windows_.claimBlocks) + windows_.proofBlocks >= 256) revert InvalidParameter(Parameter.SeedReach);
+        if (windows_.treasury == address(0)) revert InvalidParameter(Parameter.Treasury);
         if (uint256(params_.protocolShareBps) + windows_.maxSourceShareBps > BPS) {
-            revert InvalidParams("protocolShareBps + maxSourceShareBps > 10000");
+            revert InvalidParameter(Parameter.ProtocolShareBps);
         }
-        if (params_.proofProbabilityWad > WAD) revert InvalidParams("proofProbabilityWad > 1e18");
+        if (params_.proofProbabilityWad > WAD) revert InvalidParameter(Parameter.ProofProbabilityWad);
         if (params_.initialMiningProbabilityWad == 0 || params_.initialMiningProbabilityWad > WAD) {
-            revert InvalidParams("initialMiningProbabilityWad");
+            revert InvalidParameter(Parameter.InitialMiningProbabilityWad);
         }
         if (params_.difficultyAlphaWad == 0 || params_.difficultyAlphaWad > WAD) {
-            revert InvalidParams("difficultyAlphaWad");
+            revert InvalidParameter(Parameter.DifficultyAlphaWad);
         }
-        if (params_.reporterShareBps > BPS) revert InvalidParams("reporterShareBps > 10000");
-        if (params_.targetMinedPerSession == 0) revert InvalidParams("targetMinedPerSession is zero");
+        if (params_.reporterShareBps > BPS) revert InvalidParameter(Parameter.ReporterShareBps);
+        if (params_.targetMinedPerSession == 0) revert InvalidParameter(Parameter.TargetMinedPerSession);
+        // Fabricating a claim below the threshold must lose in expectation (protocol.md §7):
+        // (1 - q) * amount < q * missingProofPenalty for every amount < proofThreshold.
+        if (
+            params_.proofThreshold != 0
+                && uint256(params_.proofProbabilityWad) * params_.missingProofPenalty
+                    <= (WAD - params_.proofProbabilityWad) * params_.proofThreshold
+        ) revert InvalidParameter(Parameter.MissingProofPenalty);
 
         _registry = registry_;
         _treasury = windows_.treasury;
@@ -110,9 +127,9 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         _graceBlocks = windows_.graceBlocks;
         _claimBlocks = windows_.claimBlocks;
         _proofBlocks = windows_.proofBlocks;
-        _pendingSessions = Math.ceilDiv(
-            uint256(windows_.graceBlocks) + windows_.claimBlocks + windows_.proofBlocks, windows_.sessionBlocks
-        ) + 1;
+        _pendingSessions = SessionWindows.pendingSessions(
+            windows_.sessionBlocks, windows_.graceBlocks, windows_.claimBlocks, windows_.proofBlocks
+        );
 
         _protocolShareBps = params_.protocolShareBps;
         _proofThreshold = params_.proofThreshold;
@@ -144,11 +161,11 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         claimKey = claimKeyOf(supplier, application, model, session);
         StoredClaim storage stored = _claims[claimKey];
         if (stored.supplier != address(0)) revert ClaimExists(claimKey);
-
-        _recordMiningSeed(session, claimStart - 1);
         uint64 probability = miningProbabilityAt(model, session);
         uint256 amount = Math.mulDiv(root.sum, WAD, probability);
+        _requireCollateral(supplier, amount);
 
+        _recordMiningSeed(session, claimStart - 1);
         stored.supplier = supplier;
         stored.session = session;
         stored.application = application;
@@ -157,31 +174,62 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         stored.rootHash = root.hash;
         stored.rootSum = root.sum;
         stored.probabilityWad = probability;
-        _sessionTotals[application][session] += amount;
+        // A claim that must be proven dilutes the others only once it is (protocol.md §7).
+        if (amount < _proofThreshold) _sessionTotals[application][session] += amount;
         _addPendingCount(model, session, root.count);
 
-        emit Claimed(claimKey, supplier, application, model, session, root.hash, root.sum, root.count, amount);
+        _lockAndEmit(claimKey, stored, amount);
+    }
+
+    function _requireCollateral(address supplier, uint256 amount) private view {
+        uint256 collateral = _collateralOf(amount);
+        (, uint256 unlocked) = _registry.supplierCollateral(supplier);
+        if (unlocked < collateral) revert InsufficientCollateral(supplier, collateral, unlocked);
+    }
+
+    /// @dev The interaction and event of claim (a function of its own for the stack).
+    function _lockAndEmit(bytes32 claimKey, StoredClaim storage stored, uint256 amount) private {
+        uint256 collateral = _collateralOf(amount);
+        _registry.lockClaimCollateral(stored.supplier, stored.application, collateral);
+        emit Claimed(
+            claimKey,
+            stored.supplier,
+            stored.application,
+            stored.model,
+            stored.session,
+            stored.rootHash,
+            stored.rootSum,
+            stored.rootCount,
+            amount,
+            collateral
+        );
     }
 
     /// @inheritdoc IAviarySettlement
-    /// @dev Checks in this order: window, not proven, request fields, prices, request signature, receipt's request,
-    ///      receipt signature, cost, mining, closest proof. A proof is accepted whether or not it is required.
-    function prove(bytes32 claimKey, LeafValue calldata leaf, TrieNode[] calldata sideNodes, uint256 emptyMask)
-        external
-    {
+    /// @dev Checks in this order: window, not proven, proof count, then per proof: request fields, prices, request
+    ///      signature, receipt's request, receipt signature, cost, mining, fold to the root; then the two draws.
+    ///      A proof is accepted whether or not it is required.
+    function prove(bytes32 claimKey, LeafProof[] calldata proofs) external {
         StoredClaim storage stored = _claims[claimKey];
         if (stored.supplier == address(0)) revert ClaimNotFound(claimKey);
         uint64 session = stored.session;
         (,, uint256 proofStart, uint256 proofEnd,) = windows(session);
         _requireWithin(session, proofStart, proofEnd);
         if (stored.proven) revert AlreadyProven(claimKey);
-        bytes32 target = Probability.proofTarget(_recordProofSeed(session, proofStart - 1), claimKey);
+        if (proofs.length == 0 || proofs.length > 2) revert InvalidProofCount(proofs.length);
+        (uint256 sumDraw, uint256 countDraw) = Probability.proofDraws(
+            _recordProofSeed(session, proofStart - 1), claimKey, stored.rootSum, stored.rootCount
+        );
 
-        (bytes32 key, uint256 depth) = _verifyLeaf(stored, target, leaf, sideNodes, emptyMask);
+        bytes32 sumKey = _verifyLeaf(stored, proofs[0], ProofDraw.Sum, sumDraw);
+        bytes32 countKey = proofs.length == 1 ? sumKey : _verifyLeaf(stored, proofs[1], ProofDraw.Count, countDraw);
+        if (proofs.length == 1) _verifyDraw(stored, proofs[0], sumKey, ProofDraw.Count, countDraw);
 
         stored.proven = true;
+        uint256 amount = _amountOf(stored);
+        if (amount >= _proofThreshold) _sessionTotals[stored.application][session] += amount;
 
-        emit Proven(claimKey, key, depth);
+        emit Proven(claimKey, sumKey, countKey);
     }
 
     /// @inheritdoc IAviarySettlement
@@ -194,20 +242,24 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         if (block.number < settleFrom) revert SettlementTooEarly(claimKey, block.number, settleFrom);
         if (stored.settled) revert AlreadySettled(claimKey);
 
-        stored.settled = true;
-
         address supplier = stored.supplier;
+        address application = stored.application;
         uint256 amount = _amountOf(stored);
+        uint256 collateral = _collateralOf(amount);
         if (!stored.proven && _isProofRequired(stored, claimKey, amount)) {
-            uint256 slashed =
-                _missingProofPenalty == 0 ? 0 : _registry.slashSupplier(supplier, _missingProofPenalty, _treasury);
+            stored.settled = true;
+            stored.slashed = true;
+            uint256 slashed = _registry.releaseClaimCollateral(supplier, application, collateral, collateral, _treasury);
             emit ProofMissing(claimKey, supplier, slashed);
             emit Settled(claimKey, 0, 0, 0, 0);
             return 0;
         }
 
-        address application = stored.application;
         uint256 pay = _payable(application, stored.session, amount);
+        stored.settled = true;
+        _registry.releaseClaimCollateral(supplier, application, collateral, 0, _treasury);
+        emit CollateralReleased(claimKey, supplier, collateral);
+
         Model memory model = _registry.getModel(stored.model);
         uint256 toSource = pay * model.sourceShareBps / BPS;
         uint256 toTreasury = pay * _protocolShareBps / BPS;
@@ -332,8 +384,10 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         result.session = stored.session;
         result.root = TrieNode(stored.rootHash, stored.rootSum, stored.rootCount);
         result.amount = _amountOf(stored);
+        result.collateral = _collateralOf(result.amount);
         result.proven = stored.proven;
         result.settled = stored.settled;
+        result.slashed = stored.slashed;
     }
 
     /// @inheritdoc IAviarySettlement
@@ -375,8 +429,7 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
     }
 
     /// @inheritdoc IAviarySettlement
-    /// @dev Before the proof seed is stored, previews it from blockhash(B) when that block is readable.
-    function proofTarget(bytes32 claimKey) external view returns (bytes32) {
+    function proofDraws(bytes32 claimKey) external view returns (uint256 sumDraw, uint256 countDraw) {
         StoredClaim storage stored = _claims[claimKey];
         if (stored.supplier == address(0)) revert ClaimNotFound(claimKey);
         uint64 session = stored.session;
@@ -386,7 +439,7 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
             seed = blockhash(proofStart - 1);
             if (seed == bytes32(0)) revert SeedUnavailable(session, proofStart - 1);
         }
-        return Probability.proofTarget(seed, claimKey);
+        return Probability.proofDraws(seed, claimKey, stored.rootSum, stored.rootCount);
     }
 
     /// @inheritdoc IAviarySettlement
@@ -400,27 +453,31 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         view
         returns (uint256 claimStart, uint256 claimEnd, uint256 proofStart, uint256 proofEnd, uint256 settleFrom)
     {
-        uint256 servedUntil = (uint256(session) + 1) * _sessionBlocks - 1 + _graceBlocks;
-        claimStart = servedUntil + 1;
-        claimEnd = servedUntil + _claimBlocks;
+        uint256 miningSeedBlock = SessionWindows.miningSeedBlock(session, _sessionBlocks, _graceBlocks);
+        claimStart = miningSeedBlock + 1;
+        claimEnd = miningSeedBlock + _claimBlocks;
         proofStart = claimEnd + 1;
         proofEnd = claimEnd + _proofBlocks;
         settleFrom = proofEnd + 1;
     }
 
     /// @inheritdoc IAviarySettlement
-    /// @dev False for any invalid proof; SumTrie.check tells which check failed.
-    function verifyClosestProof(
+    function checkWeightedProof(
         TrieNode calldata root,
-        bytes32 target,
+        ProofDraw by,
+        uint256 drawn,
         bytes32 key,
         bytes32 valueHash,
         uint128 weight,
         TrieNode[] calldata sideNodes,
         uint256 emptyMask
-    ) external pure returns (bool) {
-        (SumTrie.Verdict verdict,,) = SumTrie.check(root, target, key, valueHash, weight, sideNodes, emptyMask);
-        return verdict == SumTrie.Verdict.Valid;
+    ) external pure returns (ProofVerdict verdict) {
+        (verdict,,,) = SumTrie.check(root, by, drawn, key, valueHash, weight, sideNodes, emptyMask);
+    }
+
+    /// @inheritdoc IAviarySettlement
+    function recoverSigner(bytes32 digest, bytes calldata signature) external pure returns (address) {
+        return _recover(digest, signature);
     }
 
     /// @inheritdoc IAviarySettlement
@@ -477,14 +534,14 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         emit ProofSeedRecorded(session, seed);
     }
 
-    /// @dev Checks one signed relay (request, receipt, cost, mining) and its closest proof.
-    function _verifyLeaf(
-        StoredClaim storage stored,
-        bytes32 target,
-        LeafValue calldata leaf,
-        TrieNode[] calldata sideNodes,
-        uint256 emptyMask
-    ) private view returns (bytes32 key, uint256 depth) {
+    /// @dev Checks one signed relay (request, receipt, cost, mining), its fold to the claim's root and the draw
+    ///      `by`. Returns its relayKey.
+    function _verifyLeaf(StoredClaim storage stored, LeafProof calldata proof, ProofDraw by, uint256 drawn)
+        private
+        view
+        returns (bytes32 key)
+    {
+        LeafValue calldata leaf = proof.leaf;
         bytes32 valueHash;
         uint256 cost;
         {
@@ -496,10 +553,24 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
             valueHash = RelayHashing.valueHash(request, leaf.requestSignature, receipt, leaf.receiptSignature);
         }
         if (!Probability.isMined(key, _miningSeeds[stored.session], stored.probabilityWad)) revert RelayNotMined(key);
-
-        TrieNode memory root = TrieNode(stored.rootHash, stored.rootSum, stored.rootCount);
         // forge-lint: disable-next-line(unsafe-typecast) — cost <= maxCost, a uint128
-        depth = SumTrie.verify(root, target, key, valueHash, uint128(cost), sideNodes, emptyMask);
+        SumTrie.verify(_rootOf(stored), by, drawn, key, valueHash, uint128(cost), proof.sideNodes, proof.emptyMask);
+    }
+
+    /// @dev The second draw on a leaf that _verifyLeaf already checked in full: only the interval differs.
+    function _verifyDraw(StoredClaim storage stored, LeafProof calldata proof, bytes32 key, ProofDraw by, uint256 drawn)
+        private
+        view
+    {
+        LeafValue calldata leaf = proof.leaf;
+        bytes32 valueHash = RelayHashing.valueHash(leaf.request, leaf.requestSignature, leaf.receipt, leaf.receiptSignature);
+        // forge-lint: disable-next-line(unsafe-typecast) — checked by _verifyLeaf: cost <= maxCost, a uint128
+        uint128 weight = uint128(RelayHashing.cost(leaf.request, leaf.receipt));
+        SumTrie.verify(_rootOf(stored), by, drawn, key, valueHash, weight, proof.sideNodes, proof.emptyMask);
+    }
+
+    function _rootOf(StoredClaim storage stored) private view returns (TrieNode memory) {
+        return TrieNode(stored.rootHash, stored.rootSum, stored.rootCount);
     }
 
     /// @dev The receipt is for this request, signed by the supplier's operator at the session, and its cost is
@@ -529,14 +600,14 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
     {
         address application = stored.application;
         uint64 session = stored.session;
-        if (request.supplier != stored.supplier) revert RequestMismatch("supplier");
-        if (request.application != application) revert RequestMismatch("application");
-        if (request.model != stored.model) revert RequestMismatch("model");
-        if (request.session != session) revert RequestMismatch("session");
+        if (request.supplier != stored.supplier) revert RequestMismatch(RelayField.Supplier);
+        if (request.application != application) revert RequestMismatch(RelayField.Application);
+        if (request.model != stored.model) revert RequestMismatch(RelayField.Model);
+        if (request.session != session) revert RequestMismatch(RelayField.Session);
         (bool active, uint128 inputPrice, uint128 outputPrice) =
             _registry.offerAt(request.supplier, request.model, session);
         if (!active || request.inputPrice != inputPrice || request.outputPrice != outputPrice) {
-            revert RequestMismatch("price");
+            revert RequestMismatch(RelayField.Price);
         }
 
         requestHash = RelayHashing.hashRequest(request);
@@ -552,13 +623,23 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         if (signer == address(0) || signer != operator) revert InvalidReceiptSignature(signer, operator);
     }
 
-    /// @dev The signer, or zero for a malformed, malleable or invalid signature.
+    /// @dev The one signature rule: exactly 65 bytes, v 27 or 28, low s, a non-zero signer; zero otherwise.
+    ///      OpenZeppelin's tryRecover enforces the length, low s and the zero check; ecrecover returns zero for
+    ///      any other v, and v is checked here too so that the rule does not rest on a precompile's behaviour.
     function _recover(bytes32 digest, bytes calldata signature) private pure returns (address signer) {
+        if (signature.length != 65) return address(0);
+        uint8 v = uint8(signature[64]);
+        if (v != 27 && v != 28) return address(0);
         (signer,,) = ECDSA.tryRecover(digest, signature);
     }
 
     function _amountOf(StoredClaim storage stored) private view returns (uint256) {
         return Math.mulDiv(stored.rootSum, WAD, stored.probabilityWad);
+    }
+
+    /// @dev max(missingProofPenalty, amount): what a claim puts at stake (protocol.md §7).
+    function _collateralOf(uint256 amount) private view returns (uint256) {
+        return amount > _missingProofPenalty ? amount : _missingProofPenalty;
     }
 
     function _isProofRequired(StoredClaim storage stored, bytes32 claimKey, uint256 amount)
@@ -604,27 +685,54 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         }
     }
 
-    /// @dev estimate = count * 1e36 / p(s); ema = first ? estimate : (alpha*estimate + (1e18-alpha)*ema) / 1e18;
-    ///      p' = clamp(target * 1e36 / ema, 1, 1e18), effective from currentSession() + 1.
+    /// @dev The fold of {IAviarySettlement}: idle recovery, then an EMA whose observation is clamped to
+    ///      [prior / 2, 2 * prior], then p' clamped to [p / 2, 2p]. Clamping the observation as well as p keeps
+    ///      one inflated count from moving the EMA (and so every later p) by more than (1 + α) per fold.
     function _fold(bytes32 model, Difficulty storage difficulty) private {
         uint64 dataSession = difficulty.pendingSession;
+        uint256 current = _latestProbability(model);
+        uint256 prior;
+        if (difficulty.initialized) {
+            prior = difficulty.emaWad;
+            uint256 idle = dataSession - difficulty.lastFoldedSession - 1;
+            if (idle != 0) {
+                if (idle > 64) idle = 64;
+                current = current << idle;
+                if (current > WAD) current = WAD;
+                prior >>= idle;
+            }
+        } else {
+            prior = uint256(_targetMinedPerSession) * 1e36 / current;
+        }
         uint256 estimate = uint256(difficulty.pendingCount) * 1e36 / miningProbabilityAt(model, dataSession);
-        uint256 ema = difficulty.initialized
-            ? (_difficultyAlphaWad * estimate + (WAD - _difficultyAlphaWad) * difficulty.emaWad) / WAD
-            : estimate;
+        estimate = _clamp(estimate, prior / 2, prior * 2);
+        uint256 ema = (_difficultyAlphaWad * estimate + (WAD - _difficultyAlphaWad) * prior) / WAD;
         uint256 probability = ema == 0 ? WAD : uint256(_targetMinedPerSession) * 1e36 / ema;
-        if (probability > WAD) probability = WAD;
-        if (probability == 0) probability = 1;
+        probability = _clamp(probability, current / 2, current * 2);
+        probability = _clamp(probability, 1, WAD);
         uint64 effective = currentSession() + 1;
 
         difficulty.emaWad = ema;
         difficulty.initialized = true;
         difficulty.hasPending = false;
         difficulty.pendingCount = 0;
+        difficulty.lastFoldedSession = dataSession;
         // forge-lint: disable-next-line(unsafe-typecast) — probability <= 1e18
         _probabilities[model].push(SafeCast.toUint48(effective), uint208(probability));
 
         // forge-lint: disable-next-line(unsafe-typecast) — probability <= 1e18
         emit DifficultyUpdated(model, dataSession, effective, ema, uint64(probability));
+    }
+
+    /// @dev The probability pushed last (the one the newest sessions use), or the initial one.
+    function _latestProbability(bytes32 model) private view returns (uint256) {
+        uint256 stored = _probabilities[model].latest();
+        return stored == 0 ? _initialMiningProbabilityWad : stored;
+    }
+
+    function _clamp(uint256 value, uint256 low, uint256 high) private pure returns (uint256) {
+        if (value < low) return low;
+        if (value > high) return high;
+        return value;
     }
 }

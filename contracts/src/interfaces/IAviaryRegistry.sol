@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Model, ModelKind, RegistryParams} from "../types/AviaryTypes.sol";
+import {Model, ModelKind, Parameter, RegistryParams} from "../types/AviaryTypes.sol";
 
 /// @title Aviary registry: models, suppliers, applications, gateways and their stakes (protocol.md §2–§3).
 /// @notice Holds every staked token. Everything settlement reads is readable as of a session:
@@ -10,9 +10,12 @@ import {Model, ModelKind, RegistryParams} from "../types/AviaryTypes.sol";
 ///         - history is kept with checkpoints, so any past session can be read later.
 /// Session s spans blocks [s*L, (s+1)*L - 1]. Unstaking moves tokens into unbonding, still payable and
 /// slashable, withdrawable once `unbondingSessions` whole sessions have passed.
+/// Claim collateral: settlement locks part of a supplier's stake per claim; locked stake cannot be unstaked,
+/// and settlement unlocks or slashes it. An application cannot withdraw while claims on it are unsettled.
 interface IAviaryRegistry {
     // ───────────────────────────── errors ─────────────────────────────
-    error InvalidParams(string reason);
+    /// @notice A deployment parameter is out of range.
+    error InvalidParameter(Parameter parameter);
     error NotSettlement(address caller);
     error NotDeployer(address caller);
     error SettlementAlreadySet(address settlement);
@@ -33,6 +36,10 @@ interface IAviaryRegistry {
     error AlreadyDelegated(address application, address gateway);
     error NotDelegated(address application, address gateway);
     error EmptyEndpoint();
+    /// @notice The supplier's unlocked stake is smaller than `requested` (locked collateral cannot be unstaked).
+    error InsufficientUnlockedStake(address supplier, uint256 requested, uint256 available);
+    /// @notice The application has `count` unsettled claims: settle them before withdrawing.
+    error UnsettledClaims(address application, uint256 count);
 
     // ───────────────────────────── events ─────────────────────────────
     event SettlementSet(address indexed settlement);
@@ -55,6 +62,9 @@ interface IAviaryRegistry {
     event ApplicationPaid(address indexed application, address indexed to, uint256 amount);
     /// @notice Every token taken from a supplier's stake by settlement.
     event SupplierSlashed(address indexed supplier, address indexed to, uint256 amount);
+    /// @notice Claim collateral locked in (positive) or released from (negative) a supplier's stake; `locked` is
+    ///         the new total.
+    event SupplierCollateralChanged(address indexed supplier, int256 change, uint256 locked);
 
     // Roles used in Unstaked / Withdrawn.
     // 0 = supplier, 1 = application, 2 = gateway
@@ -90,11 +100,13 @@ interface IAviaryRegistry {
     /// @notice Offer (token wei per unit); takes effect at the next session.
     function setOffer(bytes32 model, uint128 inputPrice, uint128 outputPrice) external;
     function removeOffer(bytes32 model) external;
-    /// @notice Moves `amount` of stake into unbonding; the rest must stay >= minSupplierStake or be zero.
+    /// @notice Moves `amount` of unlocked stake into unbonding; the rest must stay >= minSupplierStake or be zero.
     function unstakeSupplier(uint256 amount) external;
     function withdrawSupplier() external returns (uint256 amount);
 
     function supplierStake(address supplier) external view returns (uint256 stake, uint256 unbonding, uint64 releaseSession);
+    /// @notice Stake locked as claim collateral, and the stake still free to back new claims or to unstake.
+    function supplierCollateral(address supplier) external view returns (uint256 locked, uint256 unlocked);
     function supplierEndpoint(address supplier) external view returns (string memory);
     function supplierOperatorAt(address supplier, uint64 session) external view returns (address);
     function offerAt(address supplier, bytes32 model, uint64 session)
@@ -108,6 +120,7 @@ interface IAviaryRegistry {
     // ───────────────────────────── applications ─────────────────────────────
     function stakeApplication(uint256 amount) external;
     function unstakeApplication(uint256 amount) external;
+    /// @notice Reverts UnsettledClaims while claims on the application are unsettled.
     function withdrawApplication() external returns (uint256 amount);
     /// @notice Takes effect at the next session. The gateway must be staked.
     function delegate(address gateway) external;
@@ -116,6 +129,8 @@ interface IAviaryRegistry {
     function applicationStake(address application) external view returns (uint256 stake, uint256 unbonding, uint64 releaseSession);
     /// @notice Stake after block session * sessionBlocks (the session's first block).
     function applicationStakeAt(address application, uint64 session) external view returns (uint256);
+    /// @notice Claims on the application that are not settled yet.
+    function unsettledClaimsOf(address application) external view returns (uint256);
     function isDelegatedAt(address application, address gateway, uint64 session) external view returns (bool);
     function delegatesOf(address application) external view returns (address[] memory);
 
@@ -130,9 +145,19 @@ interface IAviaryRegistry {
     /// @notice Pays up to `amount` from the application's stake, then its unbonding, to `to`.
     /// @return paid what was actually available and transferred. Only the settlement contract.
     function payFromApplication(address application, address to, uint256 amount) external returns (uint256 paid);
-    /// @notice Takes up to `amount` from the supplier's stake, then unbonding, and transfers it to `to`.
-    /// @return slashed what was actually taken. Only the settlement contract.
+    /// @notice Takes up to `amount` from the supplier's unlocked stake, then unbonding, then locked stake (which then
+    ///         shrinks too), and transfers it to `to`. Only the settlement contract.
+    /// @return slashed what was actually taken.
     function slashSupplier(address supplier, uint256 amount, address to) external returns (uint256 slashed);
+    /// @notice Locks `amount` of the supplier's unlocked stake (InsufficientUnlockedStake) for a claim on
+    ///         `application`, whose unsettled-claim count goes up by one. Only the settlement contract.
+    function lockClaimCollateral(address supplier, address application, uint256 amount) external;
+    /// @notice Settles a claim's collateral: takes `slash` of it (at most what is locked) to `to`, unlocks the rest
+    ///         of `amount`, and lowers the application's unsettled-claim count. Only the settlement contract.
+    /// @return slashed what was actually taken.
+    function releaseClaimCollateral(address supplier, address application, uint256 amount, uint256 slash, address to)
+        external
+        returns (uint256 slashed);
     /// @notice Sum of every stake and unbonding balance; equals the registry's token balance (invariant).
     function totalHeld() external view returns (uint256);
 }

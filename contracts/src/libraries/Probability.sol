@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-/// @title Hash-below-probability draws: relay mining, proof requirement and proof target (protocol.md §5, §7).
+/// @title Hash-below-probability draws: relay mining, proof requirement and proof draws (protocol.md §5, §7).
 /// @notice Probabilities are wad (1e18 = 1). A hash h is below w iff w >= 1e18 or uint256(h) < w * floor((2**256-1)/1e18).
 library Probability {
     uint256 internal constant WAD = 1e18;
@@ -31,8 +31,14 @@ library Probability {
         return below(keccak256(abi.encode(proofSeed, claimKey, uint256(0))), proofProbabilityWad);
     }
 
-    /// @notice The path the closest proof of a claim must follow: keccak256(abi.encode(proofSeed, claimKey, uint256(1))).
-    function proofTarget(bytes32 proofSeed, bytes32 claimKey) internal pure returns (bytes32) {
-        return keccak256(abi.encode(proofSeed, claimKey, uint256(1)));
+    /// @notice The claim's draws: by sum uint256(keccak256(abi.encode(proofSeed, claimKey, uint256(1)))) % rootSum,
+    ///         by count uint256(keccak256(abi.encode(proofSeed, claimKey, uint256(2)))) % rootCount (both >= 1).
+    function proofDraws(bytes32 proofSeed, bytes32 claimKey, uint256 rootSum, uint256 rootCount)
+        internal
+        pure
+        returns (uint256 sumDraw, uint256 countDraw)
+    {
+        sumDraw = uint256(keccak256(abi.encode(proofSeed, claimKey, uint256(1)))) % rootSum;
+        countDraw = uint256(keccak256(abi.encode(proofSeed, claimKey, uint256(2)))) % rootCount;
     }
 }

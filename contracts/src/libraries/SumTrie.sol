@@ -2,20 +2,12 @@
 pragma solidity ^0.8.24;
 
 import {IAviarySettlement} from "../interfaces/IAviarySettlement.sol";
-import {TrieNode} from "../types/AviaryTypes.sol";
+import {ProofDraw, ProofVerdict, TrieNode} from "../types/AviaryTypes.sol";
 
-/// @title The sparse Merkle sum trie (protocol.md §6): node hashing and closest-proof verification.
+/// @title The sparse Merkle sum trie (protocol.md §6): node hashing and weighted-proof verification.
 /// @notice Nodes are (hash, sum, count); Empty is (0, 0, 0). Path bits are the key's bits, most significant first
 ///         (bit 255 of uint256(key) at depth 0), 0 = left.
 library SumTrie {
-    /// @notice Outcome of a closest-proof check, in the order the checks apply.
-    enum Verdict {
-        Valid,
-        InvalidDepth, // detail: the depth
-        NotClosest, // detail: the deepest depth whose side node should be Empty
-        RootMismatch // detail: the proof's depth
-    }
-
     uint256 internal constant MAX_DEPTH = 256;
 
     /// @notice keccak256(0x00 ‖ key ‖ valueHash ‖ uint128 weight).
@@ -58,106 +50,107 @@ library SumTrie {
         }
     }
 
-    /// @notice Checks that the leaf (key, valueHash, weight) is the closest leaf to `target` under `root`.
-    /// @param sideNodes the side nodes not flagged Empty by `emptyMask`, root to leaf. A side node counts as Empty
-    ///        when flagged in the mask or when it equals (0, 0, 0).
+    /// @notice Folds the leaf (key, valueHash, weight) with its side nodes and compares the result with `root`.
+    /// @param sideNodes the side nodes not flagged Empty by `emptyMask`, root to leaf.
     /// @param emptyMask bit i set: the side node at depth i is Empty and absent from `sideNodes`.
-    /// @return verdict Valid, or the first failed check: depth, then closeness (deepest offending depth), then root
-    ///         (a sum or count that overflows uint128 / uint64 on the way up is a root mismatch).
-    /// @return detail see Verdict.
+    /// @return verdict Valid, InvalidDepth or RootMismatch (a sum or count that overflows uint128 / uint64 on the
+    ///         way up is a root mismatch).
+    /// @return depth the proof's depth.
     /// @return computedHash the folded root hash (zero when the check stopped before the fold finished).
-    function check(
+    /// @return prefixSum the sum of the left side nodes on the path: the leaf's interval by sum starts there.
+    /// @return prefixCount the count of the left side nodes on the path: the leaf's position by count.
+    function fold(
         TrieNode memory root,
-        bytes32 target,
         bytes32 key,
         bytes32 valueHash,
         uint128 weight,
         TrieNode[] calldata sideNodes,
         uint256 emptyMask
-    ) internal pure returns (Verdict verdict, uint256 detail, bytes32 computedHash) {
-        uint256 depth = depthOf(sideNodes.length, emptyMask);
-        if (depth > MAX_DEPTH || (emptyMask >> depth) != 0) return (Verdict.InvalidDepth, depth, bytes32(0));
-        (bool diverged, uint256 level) = _nonEmptyWhereDiverging(key, target, sideNodes, emptyMask, depth);
-        if (diverged) return (Verdict.NotClosest, level, bytes32(0));
+    )
+        internal
+        pure
+        returns (ProofVerdict verdict, uint256 depth, bytes32 computedHash, uint256 prefixSum, uint256 prefixCount)
+    {
+        depth = depthOf(sideNodes.length, emptyMask);
+        if (depth > MAX_DEPTH || (emptyMask >> depth) != 0) return (ProofVerdict.InvalidDepth, depth, 0, 0, 0);
 
         TrieNode memory node = leaf(key, valueHash, weight);
-        if (!_fold(node, key, sideNodes, emptyMask, depth)) return (Verdict.RootMismatch, depth, bytes32(0));
-        if (node.hash != root.hash || node.sum != root.sum || node.count != root.count) {
-            return (Verdict.RootMismatch, depth, node.hash);
-        }
-        return (Verdict.Valid, depth, node.hash);
-    }
-
-    /// @notice `check`, reverting with InvalidProofDepth / NotClosestLeaf / RootMismatch; returns the proof's depth.
-    function verify(
-        TrieNode memory root,
-        bytes32 target,
-        bytes32 key,
-        bytes32 valueHash,
-        uint128 weight,
-        TrieNode[] calldata sideNodes,
-        uint256 emptyMask
-    ) internal pure returns (uint256 depth) {
-        (Verdict verdict, uint256 detail, bytes32 computedHash) =
-            check(root, target, key, valueHash, weight, sideNodes, emptyMask);
-        if (verdict == Verdict.InvalidDepth) revert IAviarySettlement.InvalidProofDepth(detail);
-        if (verdict == Verdict.NotClosest) revert IAviarySettlement.NotClosestLeaf(detail);
-        if (verdict == Verdict.RootMismatch) revert IAviarySettlement.RootMismatch(root.hash, computedHash);
-        return detail;
-    }
-
-    /// @dev The deepest depth below `depth` where key and target go different ways and the side node is not Empty.
-    function _nonEmptyWhereDiverging(
-        bytes32 key,
-        bytes32 target,
-        TrieNode[] calldata sideNodes,
-        uint256 emptyMask,
-        uint256 depth
-    ) private pure returns (bool found, uint256 level) {
-        bytes32 diverging = key ^ target;
         uint256 next = sideNodes.length;
-        for (level = depth; level > 0;) {
+        for (uint256 level = depth; level > 0;) {
             unchecked {
                 --level;
             }
-            if ((emptyMask >> level) & 1 == 1) continue;
+            uint256 keyBit = bitAt(key, level);
+            if ((emptyMask >> level) & 1 == 1) {
+                _combine(node, keyBit, bytes32(0), 0, 0);
+                continue;
+            }
             unchecked {
                 --next;
             }
-            if (bitAt(diverging, level) == 1) {
-                TrieNode calldata side = sideNodes[next];
-                if (side.hash != bytes32(0) || side.sum != 0 || side.count != 0) return (true, level);
+            TrieNode calldata side = sideNodes[next];
+            if (!_combine(node, keyBit, side.hash, side.sum, side.count)) {
+                return (ProofVerdict.RootMismatch, depth, 0, 0, 0);
             }
-        }
-        return (false, 0);
-    }
-
-    /// @dev Folds `node` (the leaf) up to the root in place; false if a sum or count overflows.
-    function _fold(TrieNode memory node, bytes32 key, TrieNode[] calldata sideNodes, uint256 emptyMask, uint256 depth)
-        private
-        pure
-        returns (bool)
-    {
-        uint256 next = sideNodes.length;
-        while (depth > 0) {
-            unchecked {
-                --depth;
-            }
-            uint256 keyBit = bitAt(key, depth);
-            if ((emptyMask >> depth) & 1 == 1) {
-                _combine(node, keyBit, bytes32(0), 0, 0);
-            } else {
+            if (keyBit == 1) {
+                // Cannot overflow: every side sum and count was added into node without overflowing.
                 unchecked {
-                    --next;
+                    prefixSum += side.sum;
+                    prefixCount += side.count;
                 }
-                TrieNode calldata side = sideNodes[next];
-                if (!_combine(node, keyBit, side.hash, side.sum, side.count)) return false;
             }
         }
-        return true;
+        if (node.hash != root.hash || node.sum != root.sum || node.count != root.count) {
+            return (ProofVerdict.RootMismatch, depth, node.hash, 0, 0);
+        }
+        return (ProofVerdict.Valid, depth, node.hash, prefixSum, prefixCount);
     }
 
-    /// @dev Replaces `node` by its parent; `keyBit` 0: node is the left child.
+    /// @notice Whether the leaf is the one `drawn` selects under `root` (protocol.md §6): its fold gives the root,
+    ///         and by sum prefixSum <= drawn < prefixSum + weight, by count prefixCount == drawn.
+    /// @return verdict the first failed check: depth, root, then the draw.
+    /// @return start the leaf's interval [start, end) of cumulative weights (zero unless the fold matched).
+    /// @return end see start.
+    /// @return computedHash the folded root hash.
+    function check(
+        TrieNode memory root,
+        ProofDraw by,
+        uint256 drawn,
+        bytes32 key,
+        bytes32 valueHash,
+        uint128 weight,
+        TrieNode[] calldata sideNodes,
+        uint256 emptyMask
+    ) internal pure returns (ProofVerdict verdict, uint256 start, uint256 end, bytes32 computedHash) {
+        uint256 prefixSum;
+        uint256 prefixCount;
+        (verdict,, computedHash, prefixSum, prefixCount) = fold(root, key, valueHash, weight, sideNodes, emptyMask);
+        if (verdict != ProofVerdict.Valid) return (verdict, 0, 0, computedHash);
+        (start, end) = by == ProofDraw.Sum ? (prefixSum, prefixSum + weight) : (prefixCount, prefixCount + 1);
+        if (drawn < start || drawn >= end) verdict = ProofVerdict.NotDrawn;
+    }
+
+    /// @notice `check`, reverting with InvalidProofDepth / RootMismatch / LeafNotDrawn.
+    function verify(
+        TrieNode memory root,
+        ProofDraw by,
+        uint256 drawn,
+        bytes32 key,
+        bytes32 valueHash,
+        uint128 weight,
+        TrieNode[] calldata sideNodes,
+        uint256 emptyMask
+    ) internal pure {
+        (ProofVerdict verdict, uint256 start, uint256 end, bytes32 computedHash) =
+            check(root, by, drawn, key, valueHash, weight, sideNodes, emptyMask);
+        if (verdict == ProofVerdict.InvalidDepth) {
+            revert IAviarySettlement.InvalidProofDepth(depthOf(sideNodes.length, emptyMask));
+        }
+        if (verdict == ProofVerdict.RootMismatch) revert IAviarySettlement.RootMismatch(root.hash, computedHash);
+        if (verdict == ProofVerdict.NotDrawn) revert IAviarySettlement.LeafNotDrawn(by, drawn, start, end);
+    }
+
+    /// @dev Replaces `node` by its parent; `keyBit` 0: node is the left child. False if a sum or count overflows.
     function _combine(TrieNode memory node, uint256 keyBit, bytes32 sideHash, uint128 sideSum, uint64 sideCount)
         private
         pure

@@ -94,6 +94,29 @@ struct SettlementParams {
     uint64 difficultyAlphaWad; // 0.1e18
 }
 
+/// @notice One drawn leaf of a weighted proof (protocol.md §6): the whole signed relay and its side nodes.
+/// @dev sideNodes: the non-Empty side nodes, root to leaf. emptyMask bit i set: the side node at depth i is Empty
+///      and absent from sideNodes. Depth = sideNodes.length + popcount(emptyMask).
+struct LeafProof {
+    LeafValue leaf;
+    TrieNode[] sideNodes;
+    uint256 emptyMask;
+}
+
+/// @notice Which weight a proof draw follows: the leaf sums (cost) or the leaf counts (1 a leaf).
+enum ProofDraw {
+    Sum,
+    Count
+}
+
+/// @notice Outcome of a weighted-proof check, in the order the checks apply.
+enum ProofVerdict {
+    Valid,
+    InvalidDepth, // more than 256 levels, or emptyMask bits at or above the depth
+    RootMismatch, // the fold does not give the root (hash, sum, count), or a sum or count overflows
+    NotDrawn // the drawn value is outside the leaf's interval of cumulative sums (or counts)
+}
+
 struct Claim {
     address supplier;
     address application;
@@ -101,6 +124,39 @@ struct Claim {
     uint64 session;
     TrieNode root;
     uint256 amount; // root.sum / p(session), rounded down
+    uint256 collateral; // max(missingProofPenalty, amount): locked from the supplier's stake until settlement
     bool proven;
     bool settled;
+    bool slashed; // settled as required-but-unproven: collateral slashed, nothing paid
+}
+
+/// @notice The request field a proven relay disagrees with its claim on (RequestMismatch).
+enum RelayField {
+    Supplier,
+    Application,
+    Model,
+    Session,
+    Price
+}
+
+/// @notice The deployment parameter an InvalidParameter error names.
+enum Parameter {
+    Token,
+    Registry,
+    Treasury,
+    SessionBlocks,
+    ClaimBlocks,
+    ProofBlocks,
+    GraceAndClaimBlocks, // graceBlocks + 1 + claimBlocks must be <= sessionBlocks
+    SeedReach, // claimBlocks + proofBlocks must be < 256 (blockhash reach from the mining seed block)
+    MaxSourceShareBps,
+    MaxDelegates,
+    ApplicationUnbondingSessions, // must be >= pendingSessions + 1
+    ProtocolShareBps,
+    ProofProbabilityWad,
+    InitialMiningProbabilityWad,
+    DifficultyAlphaWad,
+    ReporterShareBps,
+    TargetMinedPerSession,
+    MissingProofPenalty // missingProofPenalty * q must exceed (1 - q) * proofThreshold
 }

@@ -736,6 +736,29 @@ export const aviaryRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "lockClaimCollateral",
+    "inputs": [
+      {
+        "name": "supplier",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "application",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "offerAt",
     "inputs": [
       {
@@ -933,6 +956,45 @@ export const aviaryRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "releaseClaimCollateral",
+    "inputs": [
+      {
+        "name": "supplier",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "application",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "slash",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "to",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "slashed",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
     "name": "removeOffer",
     "inputs": [
       {
@@ -1123,6 +1185,30 @@ export const aviaryRegistryAbi = [
   },
   {
     "type": "function",
+    "name": "supplierCollateral",
+    "inputs": [
+      {
+        "name": "supplier",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "locked",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "unlocked",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
+  },
+  {
+    "type": "function",
     "name": "supplierCount",
     "inputs": [],
     "outputs": [
@@ -1268,6 +1354,25 @@ export const aviaryRegistryAbi = [
     ],
     "outputs": [],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "unsettledClaimsOf",
+    "inputs": [
+      {
+        "name": "application",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "stateMutability": "view"
   },
   {
     "type": "function",
@@ -1627,6 +1732,31 @@ export const aviaryRegistryAbi = [
   },
   {
     "type": "event",
+    "name": "SupplierCollateralChanged",
+    "inputs": [
+      {
+        "name": "supplier",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
+      },
+      {
+        "name": "change",
+        "type": "int256",
+        "indexed": false,
+        "internalType": "int256"
+      },
+      {
+        "name": "locked",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
     "name": "SupplierEndpointSet",
     "inputs": [
       {
@@ -1856,6 +1986,27 @@ export const aviaryRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "InsufficientUnlockedStake",
+    "inputs": [
+      {
+        "name": "supplier",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "requested",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "available",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "InvalidModel",
     "inputs": [
       {
@@ -1867,12 +2018,12 @@ export const aviaryRegistryAbi = [
   },
   {
     "type": "error",
-    "name": "InvalidParams",
+    "name": "InvalidParameter",
     "inputs": [
       {
-        "name": "reason",
-        "type": "string",
-        "internalType": "string"
+        "name": "parameter",
+        "type": "uint8",
+        "internalType": "enum Parameter"
       }
     ]
   },
@@ -2014,6 +2165,17 @@ export const aviaryRegistryAbi = [
   },
   {
     "type": "error",
+    "name": "SafeCastOverflowedUintToInt",
+    "inputs": [
+      {
+        "name": "value",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "SafeERC20FailedOperation",
     "inputs": [
       {
@@ -2079,6 +2241,22 @@ export const aviaryRegistryAbi = [
         "name": "maximum",
         "type": "uint8",
         "internalType": "uint8"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "UnsettledClaims",
+    "inputs": [
+      {
+        "name": "application",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "count",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -2157,6 +2335,94 @@ export const aviarySettlementAbi = [
       }
     ],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "checkWeightedProof",
+    "inputs": [
+      {
+        "name": "root",
+        "type": "tuple",
+        "internalType": "struct TrieNode",
+        "components": [
+          {
+            "name": "hash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "sum",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "count",
+            "type": "uint64",
+            "internalType": "uint64"
+          }
+        ]
+      },
+      {
+        "name": "by",
+        "type": "uint8",
+        "internalType": "enum ProofDraw"
+      },
+      {
+        "name": "drawn",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "key",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "valueHash",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "weight",
+        "type": "uint128",
+        "internalType": "uint128"
+      },
+      {
+        "name": "sideNodes",
+        "type": "tuple[]",
+        "internalType": "struct TrieNode[]",
+        "components": [
+          {
+            "name": "hash",
+            "type": "bytes32",
+            "internalType": "bytes32"
+          },
+          {
+            "name": "sum",
+            "type": "uint128",
+            "internalType": "uint128"
+          },
+          {
+            "name": "count",
+            "type": "uint64",
+            "internalType": "uint64"
+          }
+        ]
+      },
+      {
+        "name": "emptyMask",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "verdict",
+        "type": "uint8",
+        "internalType": "enum ProofVerdict"
+      }
+    ],
+    "stateMutability": "pure"
   },
   {
     "type": "function",
@@ -2420,12 +2686,22 @@ export const aviarySettlementAbi = [
             "internalType": "uint256"
           },
           {
+            "name": "collateral",
+            "type": "uint256",
+            "internalType": "uint256"
+          },
+          {
             "name": "proven",
             "type": "bool",
             "internalType": "bool"
           },
           {
             "name": "settled",
+            "type": "bool",
+            "internalType": "bool"
+          },
+          {
+            "name": "slashed",
             "type": "bool",
             "internalType": "bool"
           }
@@ -2726,31 +3002,36 @@ export const aviarySettlementAbi = [
   },
   {
     "type": "function",
-    "name": "proofSeed",
+    "name": "proofDraws",
     "inputs": [
       {
-        "name": "session",
-        "type": "uint64",
-        "internalType": "uint64"
+        "name": "claimKey",
+        "type": "bytes32",
+        "internalType": "bytes32"
       }
     ],
     "outputs": [
       {
-        "name": "",
-        "type": "bytes32",
-        "internalType": "bytes32"
+        "name": "sumDraw",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "countDraw",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ],
     "stateMutability": "view"
   },
   {
     "type": "function",
-    "name": "proofTarget",
+    "name": "proofSeed",
     "inputs": [
       {
-        "name": "claimKey",
-        "type": "bytes32",
-        "internalType": "bytes32"
+        "name": "session",
+        "type": "uint64",
+        "internalType": "uint64"
       }
     ],
     "outputs": [
@@ -2772,127 +3053,134 @@ export const aviarySettlementAbi = [
         "internalType": "bytes32"
       },
       {
-        "name": "leaf",
-        "type": "tuple",
-        "internalType": "struct LeafValue",
+        "name": "proofs",
+        "type": "tuple[]",
+        "internalType": "struct LeafProof[]",
         "components": [
           {
-            "name": "request",
+            "name": "leaf",
             "type": "tuple",
-            "internalType": "struct RelayRequest",
-            "components": [
-              {
-                "name": "application",
-                "type": "address",
-                "internalType": "address"
-              },
-              {
-                "name": "supplier",
-                "type": "address",
-                "internalType": "address"
-              },
-              {
-                "name": "model",
-                "type": "bytes32",
-                "internalType": "bytes32"
-              },
-              {
-                "name": "session",
-                "type": "uint64",
-                "internalType": "uint64"
-              },
-              {
-                "name": "nonce",
-                "type": "uint64",
-                "internalType": "uint64"
-              },
-              {
-                "name": "bodyHash",
-                "type": "bytes32",
-                "internalType": "bytes32"
-              },
-              {
-                "name": "inputPrice",
-                "type": "uint128",
-                "internalType": "uint128"
-              },
-              {
-                "name": "outputPrice",
-                "type": "uint128",
-                "internalType": "uint128"
-              },
-              {
-                "name": "maxCost",
-                "type": "uint128",
-                "internalType": "uint128"
-              }
-            ]
-          },
-          {
-            "name": "requestSignature",
-            "type": "bytes",
-            "internalType": "bytes"
-          },
-          {
-            "name": "receipt",
-            "type": "tuple",
-            "internalType": "struct RelayReceipt",
+            "internalType": "struct LeafValue",
             "components": [
               {
                 "name": "request",
+                "type": "tuple",
+                "internalType": "struct RelayRequest",
+                "components": [
+                  {
+                    "name": "application",
+                    "type": "address",
+                    "internalType": "address"
+                  },
+                  {
+                    "name": "supplier",
+                    "type": "address",
+                    "internalType": "address"
+                  },
+                  {
+                    "name": "model",
+                    "type": "bytes32",
+                    "internalType": "bytes32"
+                  },
+                  {
+                    "name": "session",
+                    "type": "uint64",
+                    "internalType": "uint64"
+                  },
+                  {
+                    "name": "nonce",
+                    "type": "uint64",
+                    "internalType": "uint64"
+                  },
+                  {
+                    "name": "bodyHash",
+                    "type": "bytes32",
+                    "internalType": "bytes32"
+                  },
+                  {
+                    "name": "inputPrice",
+                    "type": "uint128",
+                    "internalType": "uint128"
+                  },
+                  {
+                    "name": "outputPrice",
+                    "type": "uint128",
+                    "internalType": "uint128"
+                  },
+                  {
+                    "name": "maxCost",
+                    "type": "uint128",
+                    "internalType": "uint128"
+                  }
+                ]
+              },
+              {
+                "name": "requestSignature",
+                "type": "bytes",
+                "internalType": "bytes"
+              },
+              {
+                "name": "receipt",
+                "type": "tuple",
+                "internalType": "struct RelayReceipt",
+                "components": [
+                  {
+                    "name": "request",
+                    "type": "bytes32",
+                    "internalType": "bytes32"
+                  },
+                  {
+                    "name": "responseHash",
+                    "type": "bytes32",
+                    "internalType": "bytes32"
+                  },
+                  {
+                    "name": "inputUnits",
+                    "type": "uint64",
+                    "internalType": "uint64"
+                  },
+                  {
+                    "name": "outputUnits",
+                    "type": "uint64",
+                    "internalType": "uint64"
+                  }
+                ]
+              },
+              {
+                "name": "receiptSignature",
+                "type": "bytes",
+                "internalType": "bytes"
+              }
+            ]
+          },
+          {
+            "name": "sideNodes",
+            "type": "tuple[]",
+            "internalType": "struct TrieNode[]",
+            "components": [
+              {
+                "name": "hash",
                 "type": "bytes32",
                 "internalType": "bytes32"
               },
               {
-                "name": "responseHash",
-                "type": "bytes32",
-                "internalType": "bytes32"
+                "name": "sum",
+                "type": "uint128",
+                "internalType": "uint128"
               },
               {
-                "name": "inputUnits",
-                "type": "uint64",
-                "internalType": "uint64"
-              },
-              {
-                "name": "outputUnits",
+                "name": "count",
                 "type": "uint64",
                 "internalType": "uint64"
               }
             ]
           },
           {
-            "name": "receiptSignature",
-            "type": "bytes",
-            "internalType": "bytes"
+            "name": "emptyMask",
+            "type": "uint256",
+            "internalType": "uint256"
           }
         ]
-      },
-      {
-        "name": "sideNodes",
-        "type": "tuple[]",
-        "internalType": "struct TrieNode[]",
-        "components": [
-          {
-            "name": "hash",
-            "type": "bytes32",
-            "internalType": "bytes32"
-          },
-          {
-            "name": "sum",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "count",
-            "type": "uint64",
-            "internalType": "uint64"
-          }
-        ]
-      },
-      {
-        "name": "emptyMask",
-        "type": "uint256",
-        "internalType": "uint256"
       }
     ],
     "outputs": [],
@@ -2916,6 +3204,30 @@ export const aviarySettlementAbi = [
       }
     ],
     "stateMutability": "nonpayable"
+  },
+  {
+    "type": "function",
+    "name": "recoverSigner",
+    "inputs": [
+      {
+        "name": "digest",
+        "type": "bytes32",
+        "internalType": "bytes32"
+      },
+      {
+        "name": "signature",
+        "type": "bytes",
+        "internalType": "bytes"
+      }
+    ],
+    "outputs": [
+      {
+        "name": "",
+        "type": "address",
+        "internalType": "address"
+      }
+    ],
+    "stateMutability": "pure"
   },
   {
     "type": "function",
@@ -3202,89 +3514,6 @@ export const aviarySettlementAbi = [
   },
   {
     "type": "function",
-    "name": "verifyClosestProof",
-    "inputs": [
-      {
-        "name": "root",
-        "type": "tuple",
-        "internalType": "struct TrieNode",
-        "components": [
-          {
-            "name": "hash",
-            "type": "bytes32",
-            "internalType": "bytes32"
-          },
-          {
-            "name": "sum",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "count",
-            "type": "uint64",
-            "internalType": "uint64"
-          }
-        ]
-      },
-      {
-        "name": "target",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      },
-      {
-        "name": "key",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      },
-      {
-        "name": "valueHash",
-        "type": "bytes32",
-        "internalType": "bytes32"
-      },
-      {
-        "name": "weight",
-        "type": "uint128",
-        "internalType": "uint128"
-      },
-      {
-        "name": "sideNodes",
-        "type": "tuple[]",
-        "internalType": "struct TrieNode[]",
-        "components": [
-          {
-            "name": "hash",
-            "type": "bytes32",
-            "internalType": "bytes32"
-          },
-          {
-            "name": "sum",
-            "type": "uint128",
-            "internalType": "uint128"
-          },
-          {
-            "name": "count",
-            "type": "uint64",
-            "internalType": "uint64"
-          }
-        ]
-      },
-      {
-        "name": "emptyMask",
-        "type": "uint256",
-        "internalType": "uint256"
-      }
-    ],
-    "outputs": [
-      {
-        "name": "",
-        "type": "bool",
-        "internalType": "bool"
-      }
-    ],
-    "stateMutability": "pure"
-  },
-  {
-    "type": "function",
     "name": "windows",
     "inputs": [
       {
@@ -3373,6 +3602,37 @@ export const aviarySettlementAbi = [
         "type": "uint64",
         "indexed": false,
         "internalType": "uint64"
+      },
+      {
+        "name": "amount",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      },
+      {
+        "name": "collateral",
+        "type": "uint256",
+        "indexed": false,
+        "internalType": "uint256"
+      }
+    ],
+    "anonymous": false
+  },
+  {
+    "type": "event",
+    "name": "CollateralReleased",
+    "inputs": [
+      {
+        "name": "claimKey",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
+      },
+      {
+        "name": "supplier",
+        "type": "address",
+        "indexed": true,
+        "internalType": "address"
       },
       {
         "name": "amount",
@@ -3537,16 +3797,16 @@ export const aviarySettlementAbi = [
         "internalType": "bytes32"
       },
       {
-        "name": "relayKey",
+        "name": "sumRelayKey",
         "type": "bytes32",
         "indexed": true,
         "internalType": "bytes32"
       },
       {
-        "name": "depth",
-        "type": "uint256",
-        "indexed": false,
-        "internalType": "uint256"
+        "name": "countRelayKey",
+        "type": "bytes32",
+        "indexed": true,
+        "internalType": "bytes32"
       }
     ],
     "anonymous": false
@@ -3671,12 +3931,44 @@ export const aviarySettlementAbi = [
   },
   {
     "type": "error",
-    "name": "InvalidParams",
+    "name": "InsufficientCollateral",
     "inputs": [
       {
-        "name": "reason",
-        "type": "string",
-        "internalType": "string"
+        "name": "supplier",
+        "type": "address",
+        "internalType": "address"
+      },
+      {
+        "name": "required",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "available",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "InvalidParameter",
+    "inputs": [
+      {
+        "name": "parameter",
+        "type": "uint8",
+        "internalType": "enum Parameter"
+      }
+    ]
+  },
+  {
+    "type": "error",
+    "name": "InvalidProofCount",
+    "inputs": [
+      {
+        "name": "count",
+        "type": "uint256",
+        "internalType": "uint256"
       }
     ]
   },
@@ -3730,23 +4022,38 @@ export const aviarySettlementAbi = [
   },
   {
     "type": "error",
+    "name": "LeafNotDrawn",
+    "inputs": [
+      {
+        "name": "by",
+        "type": "uint8",
+        "internalType": "enum ProofDraw"
+      },
+      {
+        "name": "drawn",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "start",
+        "type": "uint256",
+        "internalType": "uint256"
+      },
+      {
+        "name": "end",
+        "type": "uint256",
+        "internalType": "uint256"
+      }
+    ]
+  },
+  {
+    "type": "error",
     "name": "ModelNotRegistered",
     "inputs": [
       {
         "name": "model",
         "type": "bytes32",
         "internalType": "bytes32"
-      }
-    ]
-  },
-  {
-    "type": "error",
-    "name": "NotClosestLeaf",
-    "inputs": [
-      {
-        "name": "depth",
-        "type": "uint256",
-        "internalType": "uint256"
       }
     ]
   },
@@ -3830,8 +4137,8 @@ export const aviarySettlementAbi = [
     "inputs": [
       {
         "name": "field",
-        "type": "string",
-        "internalType": "string"
+        "type": "uint8",
+        "internalType": "enum RelayField"
       }
     ]
   },
