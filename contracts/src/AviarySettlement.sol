@@ -699,11 +699,12 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
                 if (idle > 64) idle = 64;
                 current = current << idle;
                 if (current > WAD) current = WAD;
-                prior >>= idle;
+                // Never below what the recovered p implies: after a long idle stretch the model starts over as new.
+                prior = _max(prior >> idle, uint256(_targetMinedPerSession) * 1e36 / current);
             }
-        } else {
-            prior = uint256(_targetMinedPerSession) * 1e36 / current;
         }
+        // A new model's prior is what its initial p implies (p = target / ema), so its first fold is clamped too.
+        if (prior == 0) prior = uint256(_targetMinedPerSession) * 1e36 / current;
         uint256 estimate = uint256(difficulty.pendingCount) * 1e36 / miningProbabilityAt(model, dataSession);
         estimate = _clamp(estimate, prior / 2, prior * 2);
         uint256 ema = (_difficultyAlphaWad * estimate + (WAD - _difficultyAlphaWad) * prior) / WAD;
@@ -728,6 +729,10 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
     function _latestProbability(bytes32 model) private view returns (uint256) {
         uint256 stored = _probabilities[model].latest();
         return stored == 0 ? _initialMiningProbabilityWad : stored;
+    }
+
+    function _max(uint256 a, uint256 b) private pure returns (uint256) {
+        return a > b ? a : b;
     }
 
     function _clamp(uint256 value, uint256 low, uint256 high) private pure returns (uint256) {

@@ -50,8 +50,8 @@ import {
 /// counts of all claims of one session are summed; once that session's claim window has closed (at the next claim
 /// of a later session, or at updateDifficulty) they are folded:
 ///   k = initialized ? dataSession - lastFoldedSession - 1 : 0 (sessions without claims since the last fold);
-///   if k > 0: p_cur = min(1e18, p_cur * 2^k) and ema = ema / 2^k (k capped at 64);
-///   prior = initialized ? ema : target * 1e36 / p_cur;
+///   prior = ema; if k > 0: p_cur = min(1e18, p_cur * 2^k) and prior = max(ema / 2^k, target * 1e36 / p_cur)
+///   (k capped at 64); if prior is 0 (not initialized): prior = target * 1e36 / p_cur;
 ///   estimate = count * 1e36 / p(dataSession), clamped to [prior / 2, prior * 2];
 ///   ema' = (α * estimate + (1e18 - α) * prior) / 1e18;
 ///   p' = ema' == 0 ? 1e18 : target * 1e36 / ema', clamped to [p_cur / 2, p_cur * 2], then to [1, 1e18];

@@ -275,3 +275,57 @@ export class RelayAbortedError extends BaseError {
     super("The relay was aborted by the caller.", { cause });
   }
 }
+
+/**
+ * A contract call was refused by the contract: `errorName` is its custom error (`InsufficientCollateral`,
+ * `OutsideWindow`, `LeafNotDrawn`, …) and `args` its arguments, decoded against the settlement's and the
+ * registry's ABIs; the message says what the error means with these values. Not retryable as such: the same
+ * call reverts again until the chain moves on (a window opens, stake is added, …).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await claim(clients, { settlement, supplier, application, model, session, root });
+ * } catch (error) {
+ *   if (error instanceof ContractRevertedError && error.errorName === "InsufficientCollateral") addStake();
+ * }
+ * ```
+ */
+export class ContractRevertedError extends BaseError {
+  override name = "ContractRevertedError";
+  /** The contract function that reverted, e.g. `claim`. */
+  readonly functionName: string;
+  /** The custom error, or `undefined` when the revert data matched none (see `signature`). */
+  readonly errorName: string | undefined;
+  /** The custom error's arguments, in ABI order. */
+  readonly args: readonly unknown[];
+  /** The 4-byte selector of an error that could not be decoded. */
+  readonly signature: Hex | undefined;
+
+  constructor({
+    functionName,
+    errorName,
+    args = [],
+    description,
+    signature,
+    cause,
+  }: {
+    functionName: string;
+    errorName?: string;
+    args?: readonly unknown[];
+    /** What the error means with these values (one sentence). */
+    description?: string;
+    signature?: Hex;
+    cause?: unknown;
+  }) {
+    const what =
+      errorName === undefined
+        ? `an unknown error${signature ? ` (selector ${signature})` : ""}`
+        : `${errorName}${args.length ? `(${args.map(String).join(", ")})` : ""}`;
+    super(`${functionName} reverted with ${what}${description ? `: ${description}` : ""}.`, { cause });
+    this.functionName = functionName;
+    this.errorName = errorName;
+    this.args = args;
+    this.signature = signature;
+  }
+}

@@ -51,7 +51,7 @@ export function devnetRegistryParameters(treasury: Address): RegistryParameters 
     maxSourceShareBps: 2000,
     maxDelegates: 8,
     supplierUnbondingSessions: 3n,
-    applicationUnbondingSessions: 3n,
+    applicationUnbondingSessions: 4n,
     gatewayUnbondingSessions: 1n,
     treasury,
   };
