@@ -7,7 +7,7 @@ import {Test} from "./utils/Test.sol";
 import {AviaryToken} from "../src/AviaryToken.sol";
 import {AviaryRegistry} from "../src/AviaryRegistry.sol";
 import {IAviaryRegistry} from "../src/interfaces/IAviaryRegistry.sol";
-import {Model, ModelKind, RegistryParams} from "../src/types/AviaryTypes.sol";
+import {Model, ModelKind, Parameter, RegistryParams} from "../src/types/AviaryTypes.sol";
 
 /// @dev Shared fixture: a registry with devnet-like parameters, this contract as deployer and `SETTLEMENT` as settlement.
 abstract contract RegistryFixture is Test {
@@ -17,7 +17,7 @@ abstract contract RegistryFixture is Test {
     uint256 internal constant MIN_GATEWAY = 10e18;
     uint256 internal constant MODEL_FEE = 5e18;
     uint64 internal constant SUPPLIER_UNBONDING = 3;
-    uint64 internal constant APP_UNBONDING = 2;
+    uint64 internal constant APP_UNBONDING = 4; // >= pendingSessions (floor(21 / 20) + 2 = 3) + 1
     uint64 internal constant GATEWAY_UNBONDING = 1;
     uint8 internal constant MAX_DELEGATES = 3;
     uint256 internal constant START_BLOCK = 1000; // first block of session 50
@@ -128,81 +128,123 @@ contract AviaryRegistryTest is RegistryFixture {
         vm.assertEq(registry.totalHeld(), 0);
     }
 
-    function expectInvalidParams(RegistryParams memory p, string memory reason) internal {
-        vm.expectRevert(abi.encodeWithSelector(IAviaryRegistry.InvalidParams.selector, reason));
+    function expectInvalidParameter(RegistryParams memory p, Parameter parameter) internal {
+        vm.expectRevert(abi.encodeWithSelector(IAviaryRegistry.InvalidParameter.selector, parameter));
         new AviaryRegistry(IERC20(address(token)), p);
     }
 
     function test_constructor_zeroToken_reverts() public {
-        vm.expectRevert(abi.encodeWithSelector(IAviaryRegistry.InvalidParams.selector, "token is zero"));
+        vm.expectRevert(abi.encodeWithSelector(IAviaryRegistry.InvalidParameter.selector, Parameter.Token));
         new AviaryRegistry(IERC20(address(0)), defaultParams());
     }
 
     function test_constructor_zeroSessionBlocks_reverts() public {
         RegistryParams memory p = defaultParams();
         p.sessionBlocks = 0;
-        expectInvalidParams(p, "sessionBlocks is zero");
+        expectInvalidParameter(p, Parameter.SessionBlocks);
     }
 
     function test_constructor_zeroClaimBlocks_reverts() public {
         RegistryParams memory p = defaultParams();
         p.claimBlocks = 0;
-        expectInvalidParams(p, "claimBlocks is zero");
+        expectInvalidParameter(p, Parameter.ClaimBlocks);
     }
 
     function test_constructor_zeroProofBlocks_reverts() public {
         RegistryParams memory p = defaultParams();
         p.proofBlocks = 0;
-        expectInvalidParams(p, "proofBlocks is zero");
+        expectInvalidParameter(p, Parameter.ProofBlocks);
     }
 
-    function test_constructor_claimWindowsOverlap_reverts() public {
+    function test_constructor_claimWindowPastNextSession_reverts() public {
         RegistryParams memory p = defaultParams();
-        p.graceBlocks = 13; // 13 + 8 > 20
-        expectInvalidParams(p, "graceBlocks + claimBlocks > sessionBlocks");
+        p.graceBlocks = 12; // 12 + 1 + 8 > 20
+        expectInvalidParameter(p, Parameter.GraceAndClaimBlocks);
         p.graceBlocks = 0;
-        p.claimBlocks = 21;
-        expectInvalidParams(p, "graceBlocks + claimBlocks > sessionBlocks");
+        p.claimBlocks = 20; // 0 + 1 + 20 > 20
+        expectInvalidParameter(p, Parameter.GraceAndClaimBlocks);
     }
 
-    function test_constructor_claimWindowsTouching_succeeds() public {
+    function test_constructor_claimWindowEndingAtNextSessionEnd_succeeds() public {
         RegistryParams memory p = defaultParams();
-        p.graceBlocks = 12; // 12 + 8 == 20
+        p.graceBlocks = 11; // 11 + 1 + 8 == 20
         AviaryRegistry r = new AviaryRegistry(IERC20(address(token)), p);
-        vm.assertEq(r.params().graceBlocks, 12);
+        vm.assertEq(r.params().graceBlocks, 11);
     }
 
-    function test_constructor_claimBlocksBeyondBlockhash_reverts() public {
+    function test_constructor_seedsBeyondBlockhashReach_reverts() public {
         RegistryParams memory p = defaultParams();
         p.sessionBlocks = 1000;
-        p.claimBlocks = 257;
-        expectInvalidParams(p, "claimBlocks > 256");
+        p.applicationUnbondingSessions = 10;
+        p.claimBlocks = 200;
+        p.proofBlocks = 56; // 200 + 56 == 256
+        expectInvalidParameter(p, Parameter.SeedReach);
+        p.proofBlocks = 55;
+        AviaryRegistry r = new AviaryRegistry(IERC20(address(token)), p);
+        vm.assertEq(r.params().proofBlocks, 55);
     }
 
     function test_constructor_proofBlocks256_reverts() public {
         RegistryParams memory p = defaultParams();
         p.proofBlocks = 256;
-        expectInvalidParams(p, "proofBlocks >= 256");
-        p.proofBlocks = 255;
+        p.applicationUnbondingSessions = 20;
+        expectInvalidParameter(p, Parameter.SeedReach);
+    }
+
+    function test_constructor_applicationUnbondingBelowPendingPlusOne_reverts() public {
+        RegistryParams memory p = defaultParams();
+        p.applicationUnbondingSessions = 3; // pendingSessions = floor((4 + 1 + 8 + 8) / 20) + 2 = 3
+        expectInvalidParameter(p, Parameter.ApplicationUnbondingSessions);
+        p.applicationUnbondingSessions = 4;
+        AviaryRegistry r = new AviaryRegistry(IERC20(address(token)), p);
+        vm.assertEq(r.params().applicationUnbondingSessions, 4);
+    }
+
+    function test_constructor_longProofWindow_raisesRequiredUnbonding() public {
+        RegistryParams memory p = defaultParams();
+        p.proofBlocks = 27; // D = 4 + 1 + 8 + 27 = 40: pendingSessions = 2 + 2 = 4
+        expectInvalidParameter(p, Parameter.ApplicationUnbondingSessions);
+        p.applicationUnbondingSessions = 5;
         new AviaryRegistry(IERC20(address(token)), p);
+    }
+
+    function test_fuzz_constructor_applicationUnbonding_enforced(
+        uint64 sessionBlocks,
+        uint64 graceBlocks,
+        uint64 claimBlocks,
+        uint64 proofBlocks,
+        uint64 unbonding
+    ) public {
+        RegistryParams memory p = defaultParams();
+        p.sessionBlocks = uint64(bound(sessionBlocks, 2, 400));
+        p.claimBlocks = uint64(bound(claimBlocks, 1, p.sessionBlocks - 1 < 254 ? p.sessionBlocks - 1 : 254));
+        p.graceBlocks = uint64(bound(graceBlocks, 0, p.sessionBlocks - 1 - p.claimBlocks));
+        p.proofBlocks = uint64(bound(proofBlocks, 1, 255 - p.claimBlocks));
+        uint256 pending = (uint256(p.graceBlocks) + 1 + p.claimBlocks + p.proofBlocks) / p.sessionBlocks + 2;
+        p.applicationUnbondingSessions = uint64(bound(unbonding, 0, pending + 3));
+        if (p.applicationUnbondingSessions < pending + 1) {
+            expectInvalidParameter(p, Parameter.ApplicationUnbondingSessions);
+        } else {
+            new AviaryRegistry(IERC20(address(token)), p);
+        }
     }
 
     function test_constructor_sourceShareAbove100Percent_reverts() public {
         RegistryParams memory p = defaultParams();
         p.maxSourceShareBps = 10_001;
-        expectInvalidParams(p, "maxSourceShareBps > 10000");
+        expectInvalidParameter(p, Parameter.MaxSourceShareBps);
     }
 
     function test_constructor_zeroTreasury_reverts() public {
         RegistryParams memory p = defaultParams();
         p.treasury = address(0);
-        expectInvalidParams(p, "treasury is zero");
+        expectInvalidParameter(p, Parameter.Treasury);
     }
 
     function test_constructor_zeroMaxDelegates_reverts() public {
         RegistryParams memory p = defaultParams();
         p.maxDelegates = 0;
-        expectInvalidParams(p, "maxDelegates is zero");
+        expectInvalidParameter(p, Parameter.MaxDelegates);
     }
 
     // ───────────────────────────── setSettlement ─────────────────────────────
@@ -723,7 +765,12 @@ contract AviaryRegistryTest is RegistryFixture {
     function test_unstakeSupplier_moreThanStake_reverts() public {
         stakeSupplier(SUPPLIER, MIN_SUPPLIER);
         vm.prank(SUPPLIER);
-        vm.expectRevert(err(IAviaryRegistry.InsufficientStake.selector, MIN_SUPPLIER + 1, MIN_SUPPLIER));
+        // The unlocked-stake check comes first (nothing is locked here, so unlocked == stake).
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAviaryRegistry.InsufficientUnlockedStake.selector, SUPPLIER, MIN_SUPPLIER + 1, MIN_SUPPLIER
+            )
+        );
         registry.unstakeSupplier(MIN_SUPPLIER + 1);
     }
 
@@ -1263,6 +1310,223 @@ contract AviaryRegistryTest is RegistryFixture {
         vm.prank(SUPPLIER);
         vm.expectRevert(err(IAviaryRegistry.NotSupplier.selector, SUPPLIER));
         registry.setOffer(modelId, 1, 1);
+    }
+
+    // ───────────────────────────── claim collateral ─────────────────────────────
+
+    function _lock(uint256 amount) internal {
+        vm.prank(SETTLEMENT);
+        registry.lockClaimCollateral(SUPPLIER, APP, amount);
+    }
+
+    function test_lockClaimCollateral_notSettlement_reverts() public {
+        stakeSupplier(SUPPLIER, MIN_SUPPLIER);
+        vm.prank(SUPPLIER);
+        vm.expectRevert(err(IAviaryRegistry.NotSettlement.selector, SUPPLIER));
+        registry.lockClaimCollateral(SUPPLIER, APP, 1);
+        vm.prank(SUPPLIER);
+        vm.expectRevert(err(IAviaryRegistry.NotSettlement.selector, SUPPLIER));
+        registry.releaseClaimCollateral(SUPPLIER, APP, 1, 0, SUPPLIER);
+    }
+
+    function test_lockClaimCollateral_locksAndCountsClaim() public {
+        stakeSupplier(SUPPLIER, 3 * MIN_SUPPLIER);
+        vm.expectEmit(address(registry));
+        emit IAviaryRegistry.SupplierCollateralChanged(SUPPLIER, int256(MIN_SUPPLIER), MIN_SUPPLIER);
+        _lock(MIN_SUPPLIER);
+        (uint256 locked, uint256 unlocked) = registry.supplierCollateral(SUPPLIER);
+        vm.assertEq(locked, MIN_SUPPLIER);
+        vm.assertEq(unlocked, 2 * MIN_SUPPLIER);
+        vm.assertEq(registry.unsettledClaimsOf(APP), 1);
+        _lock(2 * MIN_SUPPLIER);
+        (locked, unlocked) = registry.supplierCollateral(SUPPLIER);
+        vm.assertEq(locked, 3 * MIN_SUPPLIER);
+        vm.assertEq(unlocked, 0);
+        vm.assertEq(registry.unsettledClaimsOf(APP), 2);
+        vm.assertEq(registry.totalHeld(), 3 * MIN_SUPPLIER, "locking moves no tokens");
+    }
+
+    function test_lockClaimCollateral_aboveUnlocked_revertsInsufficientUnlockedStake() public {
+        stakeSupplier(SUPPLIER, MIN_SUPPLIER);
+        _lock(MIN_SUPPLIER - 5);
+        vm.prank(SETTLEMENT);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAviaryRegistry.InsufficientUnlockedStake.selector, SUPPLIER, 6, 5)
+        );
+        registry.lockClaimCollateral(SUPPLIER, APP, 6);
+    }
+
+    function test_lockClaimCollateral_unstakedSupplier_reverts() public {
+        vm.prank(SETTLEMENT);
+        vm.expectRevert(abi.encodeWithSelector(IAviaryRegistry.InsufficientUnlockedStake.selector, SUPPLIER, 1, 0));
+        registry.lockClaimCollateral(SUPPLIER, APP, 1);
+    }
+
+    function test_unstakeSupplier_lockedStake_revertsInsufficientUnlockedStake() public {
+        stakeSupplier(SUPPLIER, 3 * MIN_SUPPLIER);
+        _lock(2 * MIN_SUPPLIER);
+        vm.prank(SUPPLIER);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAviaryRegistry.InsufficientUnlockedStake.selector, SUPPLIER, MIN_SUPPLIER + 1, MIN_SUPPLIER
+            )
+        );
+        registry.unstakeSupplier(MIN_SUPPLIER + 1);
+        vm.prank(SUPPLIER);
+        registry.unstakeSupplier(MIN_SUPPLIER); // the unlocked part may go
+        (uint256 stake, uint256 unbonding,) = registry.supplierStake(SUPPLIER);
+        vm.assertEq(stake, 2 * MIN_SUPPLIER);
+        vm.assertEq(unbonding, MIN_SUPPLIER);
+    }
+
+    function test_releaseClaimCollateral_unlocksWithoutSlash() public {
+        stakeSupplier(SUPPLIER, 2 * MIN_SUPPLIER);
+        _lock(MIN_SUPPLIER);
+        vm.expectEmit(address(registry));
+        emit IAviaryRegistry.SupplierCollateralChanged(SUPPLIER, -int256(MIN_SUPPLIER), 0);
+        vm.prank(SETTLEMENT);
+        vm.assertEq(registry.releaseClaimCollateral(SUPPLIER, APP, MIN_SUPPLIER, 0, TREASURY), 0);
+        (uint256 locked, uint256 unlocked) = registry.supplierCollateral(SUPPLIER);
+        vm.assertEq(locked, 0);
+        vm.assertEq(unlocked, 2 * MIN_SUPPLIER);
+        vm.assertEq(registry.unsettledClaimsOf(APP), 0);
+        vm.assertEq(registry.totalHeld(), 2 * MIN_SUPPLIER);
+        vm.prank(SUPPLIER);
+        registry.unstakeSupplier(2 * MIN_SUPPLIER);
+    }
+
+    function test_releaseClaimCollateral_slash_takesLockedStake() public {
+        stakeSupplier(SUPPLIER, 2 * MIN_SUPPLIER);
+        _lock(MIN_SUPPLIER);
+        vm.expectEmit(address(registry));
+        emit IAviaryRegistry.SupplierCollateralChanged(SUPPLIER, -int256(MIN_SUPPLIER), 0);
+        vm.expectEmit(address(registry));
+        emit IAviaryRegistry.SupplierSlashed(SUPPLIER, TREASURY, MIN_SUPPLIER);
+        vm.prank(SETTLEMENT);
+        vm.assertEq(registry.releaseClaimCollateral(SUPPLIER, APP, MIN_SUPPLIER, MIN_SUPPLIER, TREASURY), MIN_SUPPLIER);
+        (uint256 stake,,) = registry.supplierStake(SUPPLIER);
+        vm.assertEq(stake, MIN_SUPPLIER);
+        (uint256 locked,) = registry.supplierCollateral(SUPPLIER);
+        vm.assertEq(locked, 0);
+        vm.assertEq(token.balanceOf(TREASURY), MIN_SUPPLIER);
+        vm.assertEq(registry.totalHeld(), MIN_SUPPLIER);
+        assertBalanceInvariant();
+    }
+
+    function test_releaseClaimCollateral_slashAboveClaimPart_capped() public {
+        stakeSupplier(SUPPLIER, 3 * MIN_SUPPLIER);
+        _lock(MIN_SUPPLIER);
+        _lock(MIN_SUPPLIER);
+        // The claim's part is MIN_SUPPLIER; a larger slash never reaches the other claim's collateral or free stake.
+        vm.prank(SETTLEMENT);
+        vm.assertEq(registry.releaseClaimCollateral(SUPPLIER, APP, MIN_SUPPLIER, 5 * MIN_SUPPLIER, TREASURY), MIN_SUPPLIER);
+        (uint256 locked, uint256 unlocked) = registry.supplierCollateral(SUPPLIER);
+        vm.assertEq(locked, MIN_SUPPLIER);
+        vm.assertEq(unlocked, MIN_SUPPLIER);
+        assertBalanceInvariant();
+    }
+
+    function test_slashSupplier_takesUnlockedThenUnbondingThenLocked() public {
+        stakeSupplier(SUPPLIER, 4 * MIN_SUPPLIER);
+        _lock(2 * MIN_SUPPLIER);
+        vm.prank(SUPPLIER);
+        registry.unstakeSupplier(MIN_SUPPLIER); // stake 3 (2 locked), unbonding 1
+        vm.prank(SETTLEMENT);
+        registry.slashSupplier(SUPPLIER, MIN_SUPPLIER / 2, PAYEE); // unlocked only
+        (uint256 stake, uint256 unbonding,) = registry.supplierStake(SUPPLIER);
+        (uint256 locked,) = registry.supplierCollateral(SUPPLIER);
+        vm.assertEq(stake, 3 * MIN_SUPPLIER - MIN_SUPPLIER / 2);
+        vm.assertEq(unbonding, MIN_SUPPLIER);
+        vm.assertEq(locked, 2 * MIN_SUPPLIER);
+
+        vm.prank(SETTLEMENT);
+        registry.slashSupplier(SUPPLIER, MIN_SUPPLIER, PAYEE); // the rest of unlocked, then half of unbonding
+        (stake, unbonding,) = registry.supplierStake(SUPPLIER);
+        (locked,) = registry.supplierCollateral(SUPPLIER);
+        vm.assertEq(stake, 2 * MIN_SUPPLIER);
+        vm.assertEq(unbonding, MIN_SUPPLIER / 2);
+        vm.assertEq(locked, 2 * MIN_SUPPLIER);
+
+        vm.expectEmit(address(registry));
+        emit IAviaryRegistry.SupplierCollateralChanged(SUPPLIER, -int256(MIN_SUPPLIER / 2), 3 * MIN_SUPPLIER / 2);
+        vm.prank(SETTLEMENT);
+        registry.slashSupplier(SUPPLIER, MIN_SUPPLIER, PAYEE); // unbonding, then locked stake (which shrinks too)
+        (stake, unbonding,) = registry.supplierStake(SUPPLIER);
+        (locked,) = registry.supplierCollateral(SUPPLIER);
+        vm.assertEq(unbonding, 0);
+        vm.assertEq(stake, 3 * MIN_SUPPLIER / 2);
+        vm.assertEq(locked, 3 * MIN_SUPPLIER / 2);
+        assertBalanceInvariant();
+
+        // Releasing a claim's full part now unlocks (and slashes) only what is left.
+        vm.prank(SETTLEMENT);
+        vm.assertEq(
+            registry.releaseClaimCollateral(SUPPLIER, APP, 2 * MIN_SUPPLIER, 2 * MIN_SUPPLIER, TREASURY),
+            3 * MIN_SUPPLIER / 2
+        );
+        (stake,,) = registry.supplierStake(SUPPLIER);
+        (locked,) = registry.supplierCollateral(SUPPLIER);
+        vm.assertEq(stake, 0);
+        vm.assertEq(locked, 0);
+        assertBalanceInvariant();
+    }
+
+    function test_withdrawApplication_unsettledClaims_revertsUntilSettled() public {
+        stakeApplication(APP, MIN_APP);
+        stakeSupplier(SUPPLIER, MIN_SUPPLIER);
+        _lock(MIN_SUPPLIER / 2);
+        _lock(MIN_SUPPLIER / 2);
+        vm.prank(APP);
+        registry.unstakeApplication(MIN_APP);
+        vm.roll(uint256(50 + APP_UNBONDING) * L);
+        vm.prank(APP);
+        vm.expectRevert(abi.encodeWithSelector(IAviaryRegistry.UnsettledClaims.selector, APP, 2));
+        registry.withdrawApplication();
+        vm.prank(SETTLEMENT);
+        registry.releaseClaimCollateral(SUPPLIER, APP, MIN_SUPPLIER / 2, 0, TREASURY);
+        vm.prank(APP);
+        vm.expectRevert(abi.encodeWithSelector(IAviaryRegistry.UnsettledClaims.selector, APP, 1));
+        registry.withdrawApplication();
+        vm.prank(SETTLEMENT);
+        registry.releaseClaimCollateral(SUPPLIER, APP, MIN_SUPPLIER / 2, 0, TREASURY);
+        vm.prank(APP);
+        vm.assertEq(registry.withdrawApplication(), MIN_APP);
+        assertBalanceInvariant();
+    }
+
+    function test_fuzz_collateral_lockedNeverAboveStake(uint256 seed) public {
+        stakeSupplier(SUPPLIER, 10 * MIN_SUPPLIER);
+        uint256[] memory parts = new uint256[](12);
+        uint256 claims;
+        for (uint256 i; i < 24; ++i) {
+            uint256 r = uint256(keccak256(abi.encode(seed, i)));
+            (uint256 locked, uint256 unlocked) = registry.supplierCollateral(SUPPLIER);
+            uint256 action = r % 4;
+            if (action == 0 && claims < parts.length && unlocked != 0) {
+                uint256 amount = (r >> 8) % unlocked + 1;
+                _lock(amount);
+                parts[claims++] = amount;
+            } else if (action == 1 && claims != 0) {
+                uint256 amount = parts[--claims];
+                vm.prank(SETTLEMENT);
+                registry.releaseClaimCollateral(SUPPLIER, APP, amount, (r >> 8) % 2 == 0 ? 0 : amount, TREASURY);
+            } else if (action == 2) {
+                (uint256 stake, uint256 unbonding,) = registry.supplierStake(SUPPLIER);
+                vm.prank(SETTLEMENT);
+                registry.slashSupplier(SUPPLIER, (r >> 8) % (stake + unbonding + 1), PAYEE);
+            } else if (unlocked != 0) {
+                (uint256 stake,,) = registry.supplierStake(SUPPLIER);
+                uint256 amount = (r >> 8) % unlocked + 1;
+                if (stake - amount != 0 && stake - amount < MIN_SUPPLIER) continue;
+                vm.prank(SUPPLIER);
+                registry.unstakeSupplier(amount);
+            }
+            (locked, unlocked) = registry.supplierCollateral(SUPPLIER); // reverts if locked > stake
+            (uint256 stakeNow,,) = registry.supplierStake(SUPPLIER);
+            vm.assertLe(locked, stakeNow);
+            vm.assertEq(registry.unsettledClaimsOf(APP), claims);
+            assertBalanceInvariant();
+        }
     }
 }
 

@@ -77,6 +77,30 @@ async function stakeOf(address: `0x${string}`): Promise<bigint> {
   return stake;
 }
 
+async function collateralOf(address: `0x${string}`): Promise<{ locked: bigint; unlocked: bigint }> {
+  const [locked, unlocked] = await network.c.publicClient.readContract({
+    address: network.c.contracts.registry,
+    abi: aviaryRegistryAbi,
+    functionName: "supplierCollateral",
+    args: [address],
+  });
+  return { locked, unlocked };
+}
+
+async function slashEvents() {
+  const read = <Name extends "ProofMissing" | "EquivocationReported">(eventName: Name) =>
+    network.c.publicClient.getContractEvents({
+      address: network.c.contracts.settlement,
+      abi: aviarySettlementAbi,
+      eventName,
+      fromBlock: 0n,
+      strict: true,
+    });
+  const [[missing], [equivocation]] = await Promise.all([read("ProofMissing"), read("EquivocationReported")]);
+  if (!missing || !equivocation) throw new Error("expected a ProofMissing and an EquivocationReported event");
+  return { missing, equivocation };
+}
+
 describe("explorer in headless Chromium (real network)", () => {
   it("overview: stake, participants, relays, tokens paid, charts and gateways", async () => {
     const totalHeld = await network.c.publicClient.readContract({
@@ -89,7 +113,7 @@ describe("explorer in headless Chromium (real network)", () => {
     expect(await text("overview-total-stake")).toBe(avy(totalHeld));
     expect(await text("overview-suppliers")).toBe("2");
     expect(await text("overview-applications")).toBe("2");
-    expect(await text("overview-relays")).toBe("16");
+    expect(await text("overview-relays")).toBe("18");
     expect(await text("overview-tokens-paid")).toBe(avy(paid.paid));
     expect(await text("overview-paid-to-sources")).toBe(avy(paid.toSource));
     expect(await text("overview-current-block")).toBe(String(await network.c.publicClient.getBlockNumber()));
@@ -107,7 +131,7 @@ describe("explorer in headless Chromium (real network)", () => {
     expect(await row.getAttribute("data-model-id")).toBe(network.modelId);
     expect(await text("model-name")).toBe("aviary-test-model-f32");
     expect(await text("model-share")).toBe("10%");
-    expect(await text("model-relays")).toBe("16");
+    expect(await text("model-relays")).toBe("18");
 
     const paid = await settledEvent(network.paidClaim);
     await page.getByTestId("model-name").click();
@@ -119,7 +143,7 @@ describe("explorer in headless Chromium (real network)", () => {
     expect(await text("model-probability")).toBe("100% (initial)");
     expect(await text("model-source-earned")).toBe(avy(paid.toSource));
     expect(await page.getByTestId("offer-row").count()).toBe(2);
-    expect(await page.getByTestId("claim-row").count()).toBe(2);
+    expect(await page.getByTestId("claim-row").count()).toBe(3);
 
     // The gateway's evaluation-set scores of this model, best first.
     const { evaluated } = network;
@@ -146,6 +170,9 @@ describe("explorer in headless Chromium (real network)", () => {
     const row = page.locator(`[data-testid="supplier-row"][data-address="${cheap}"]`);
     expect(await page.getByTestId("supplier-row").count()).toBe(2);
     expect(await row.getByTestId("supplier-stake").textContent()).toBe(avy(await stakeOf(cheap)));
+    expect(await row.getByTestId("supplier-locked-collateral").textContent()).toBe(
+      avy((await collateralOf(cheap)).locked),
+    );
     expect(await row.getByTestId("supplier-ttft").textContent()).toBe(`${network.measured.ttftMs} ms`);
     expect(await row.getByTestId("supplier-tokens-per-second").textContent()).toBe(
       network.measured.tokensPerSecond.toFixed(1),
@@ -154,11 +181,27 @@ describe("explorer in headless Chromium (real network)", () => {
     expect(await row.getByTestId("supplier-earned").textContent()).toBe(avy(paid.toSupplier));
   });
 
-  it("a supplier's page: stake, offers with prices, measurements, its settled claim", async () => {
+  it("a supplier's page: stake and collateral, offers with prices, measurements, slashes, its settled claim", async () => {
     const cheap = network.suppliers.cheap;
     await visit(`/suppliers/${cheap.owner.address}`, "supplier");
     expect(await text("supplier-address")).toBe(cheap.owner.address);
     expect(await text("supplier-stake")).toBe(avy(await stakeOf(cheap.owner.address)));
+    const collateral = await collateralOf(cheap.owner.address);
+    expect(collateral.locked).toBeGreaterThan(0n);
+    expect(await text("supplier-locked-collateral")).toBe(avy(collateral.locked));
+    expect(await text("supplier-unlocked-stake")).toBe(avy(collateral.unlocked));
+    // Its one slash: the equivocation on a relay its paid claim proved.
+    const { missing, equivocation } = await slashEvents();
+    const slash = page.getByTestId("slash-row");
+    expect(await slash.count()).toBe(1);
+    expect(await slash.getAttribute("data-reason")).toBe("equivocation");
+    expect(await slash.getByTestId("slash-reason").textContent()).toBe("equivocation");
+    expect(await slash.getByTestId("slash-claim").getAttribute("data-value")).toBe(network.paidClaim);
+    expect(await slash.getByTestId("slash-relay").getAttribute("data-value")).toBe(network.equivocatedRelay);
+    expect(await slash.getByTestId("slash-amount").getAttribute("data-wei")).toBe(
+      String(equivocation.args.slashed),
+    );
+    expect(await slash.getByTestId("slash-block").textContent()).toBe(String(equivocation.blockNumber));
     expect(await text("supplier-operator")).toBe(cheap.operator.address);
     expect(await page.getByTestId("offer-output-price").getAttribute("data-wei")).toBe(
       String(cheap.outputPrice),
@@ -169,6 +212,17 @@ describe("explorer in headless Chromium (real network)", () => {
     const claim = page.locator(`[data-testid="claim-row"][data-claim-key="${network.paidClaim}"]`);
     expect(await claim.getByTestId("settled-badge").isVisible()).toBe(true);
     expect(await claim.getByTestId("claim-paid").textContent()).toBe(avy(paid.paid));
+
+    // The expensive supplier's slash: its claim's whole collateral, for the missing proof.
+    await visit(`/suppliers/${network.suppliers.expensive.owner.address}`, "supplier-slashed");
+    const slashed = page.getByTestId("slash-row");
+    expect(await slashed.count()).toBe(1);
+    expect(await slashed.getByTestId("slash-reason").textContent()).toBe("missing proof");
+    expect(await slashed.getByTestId("slash-claim").getAttribute("data-value")).toBe(network.slashedClaim);
+    expect(await slashed.getByTestId("slash-amount").getAttribute("data-wei")).toBe(
+      String(missing.args.slashed),
+    );
+    expect(await slashed.getByTestId("slash-block").textContent()).toBe(String(missing.blockNumber));
   });
 
   it("sessions: claims → proofs → settlements with status badges and settled amounts", async () => {
@@ -187,8 +241,17 @@ describe("explorer in headless Chromium (real network)", () => {
     expect(BigInt((await first.getAttribute("data-session")) ?? "0")).toBeGreaterThan(network.session);
   });
 
-  it("a claim's page: proof and the settlement split", async () => {
+  it("a claim's page: collateral, both drawn leaves of the proof, the settlement split and slashes", async () => {
     const paid = await settledEvent(network.paidClaim);
+    const [proven] = await network.c.publicClient.getContractEvents({
+      address: network.c.contracts.settlement,
+      abi: aviarySettlementAbi,
+      eventName: "Proven",
+      fromBlock: 0n,
+      strict: true,
+    });
+    if (!proven) throw new Error("no Proven event");
+    const { missing, equivocation } = await slashEvents();
     await visit(`/claims/${network.paidClaim}`, "claim");
     expect(await text("claim-key")).toBe(network.paidClaim);
     expect(await text("claim-status")).toBe("settled");
@@ -197,11 +260,32 @@ describe("explorer in headless Chromium (real network)", () => {
     expect(await text("settlement-to-source")).toBe(avy(paid.toSource));
     expect(await text("settlement-to-treasury")).toBe(avy(paid.toTreasury));
     expect(await text("settlement-to-supplier")).toBe(avy(paid.toSupplier));
-    expect(await page.getByTestId("proof-depth").isVisible()).toBe(true);
+    expect(await text("proof-sum-relay-key")).toBe(proven.args.sumRelayKey);
+    const twoLeaves = proven.args.sumRelayKey !== proven.args.countRelayKey;
+    expect(await text("proof-leaves")).toBe(twoLeaves ? "2" : "1");
+    if (twoLeaves) expect(await text("proof-count-relay-key")).toBe(proven.args.countRelayKey);
+    expect(await text("claim-collateral-status")).toBe("released");
+    expect(await page.getByTestId("claim-collateral").getAttribute("data-wei")).toBe(String(10n ** 21n));
+    // The equivocation on a relay this proof showed.
+    expect(await page.getByTestId("slash-row").count()).toBe(1);
+    expect(await text("slash-reason")).toBe("equivocation");
+    expect(await page.getByTestId("slash-amount").getAttribute("data-wei")).toBe(
+      String(equivocation.args.slashed),
+    );
 
     await visit(`/claims/${network.slashedClaim}`, "claim-proof-missing");
     expect(await text("claim-status")).toBe("proof-missing");
     expect(await page.getByTestId("proof-missing-slashed").getAttribute("data-wei")).toBe(String(10n ** 21n));
+    expect(await text("claim-collateral-status")).toBe("slashed");
+    expect(await text("slash-reason")).toBe("missing proof");
+    expect(await page.getByTestId("slash-amount").getAttribute("data-wei")).toBe(
+      String(missing.args.slashed),
+    );
+    expect(await text("slash-block")).toBe(String(missing.blockNumber));
+
+    await visit(`/claims/${network.openClaim}`, "claim-open");
+    expect(await text("claim-collateral-status")).toBe("locked");
+    expect(await page.getByTestId("slashes-empty").isVisible()).toBe(true);
   });
 
   it("leaderboard: suppliers ranked by reputation with measured and evaluation columns", async () => {

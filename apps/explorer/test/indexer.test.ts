@@ -71,13 +71,13 @@ describe("explorer index and JSON API (anvil, real contracts, a real gateway)", 
     expect(model.source).toBe(network.source.address);
     expect(model.sourceEarned).toBe(String(settled.reduce((sum, log) => sum + log.args.toSource, 0n)));
     expect(BigInt(model.sourceEarned)).toBeGreaterThan(0n);
-    expect(model.usage.claims).toBe(2);
+    expect(model.usage.claims).toBe(3);
 
     const detail = await api(`/api/models/${network.modelId}`);
     expect(detail.status).toBe(200);
     expect(detail.body.offers).toHaveLength(2);
     expect(detail.body.claims.map((claim: { claimKey: string }) => claim.claimKey).sort()).toEqual(
-      [network.paidClaim, network.slashedClaim].sort(),
+      [network.paidClaim, network.slashedClaim, network.openClaim].sort(),
     );
   });
 
@@ -125,17 +125,89 @@ describe("explorer index and JSON API (anvil, real contracts, a real gateway)", 
       ]);
       const stakedEvent = staked.find((log) => log.args.supplier === supplier.owner.address);
       expect(row.endpoint).toBe(stakedEvent?.args.endpoint);
+      // What unsettled claims lock of the stake, as the registry's view says.
+      const [locked, unlocked] = await network.c.publicClient.readContract({
+        address: network.c.contracts.registry,
+        abi: aviaryRegistryAbi,
+        functionName: "supplierCollateral",
+        args: [supplier.owner.address],
+      });
+      expect(row.lockedCollateral).toBe(String(locked));
+      expect(row.unlockedStake).toBe(String(unlocked));
     }
-    // The cheap supplier kept its 3000 AVY; the expensive one lost the missing-proof penalty.
+    // The cheap supplier lost the equivocation penalty from its 3000 AVY, and its open claim still locks
+    // the missing-proof penalty; the expensive one lost its claim's whole collateral for the missing proof.
+    const { equivocationPenalty, missingProofPenalty } = await network.c.publicClient.readContract({
+      address: network.c.contracts.settlement,
+      abi: aviarySettlementAbi,
+      functionName: "params",
+    });
     const cheap = body.suppliers.find(
       (entry: { address: string }) => entry.address === network.suppliers.cheap.owner.address,
     );
     const expensive = body.suppliers.find(
       (entry: { address: string }) => entry.address === network.suppliers.expensive.owner.address,
     );
-    expect(cheap.stake).toBe(String(3000n * 10n ** 18n));
-    expect(BigInt(expensive.slashed)).toBeGreaterThan(0n);
+    expect(cheap.stake).toBe(String(3000n * 10n ** 18n - equivocationPenalty));
+    expect(cheap.slashed).toBe(String(equivocationPenalty));
+    expect(cheap.lockedCollateral).toBe(String(missingProofPenalty));
+    expect(cheap.unlockedStake).toBe(String(3000n * 10n ** 18n - equivocationPenalty - missingProofPenalty));
+    expect(expensive.slashed).toBe(String(missingProofPenalty));
+    expect(expensive.lockedCollateral).toBe("0");
     expect(BigInt(expensive.stake)).toBe(2000n * 10n ** 18n - BigInt(expensive.slashed));
+  });
+
+  it("lists every slash with its reason, claim, amount and block on the supplier and the claim", async () => {
+    const [missing] = await network.c.publicClient.getContractEvents({
+      address: network.c.contracts.settlement,
+      abi: aviarySettlementAbi,
+      eventName: "ProofMissing",
+      fromBlock: 0n,
+      strict: true,
+    });
+    const [equivocation] = await network.c.publicClient.getContractEvents({
+      address: network.c.contracts.settlement,
+      abi: aviarySettlementAbi,
+      eventName: "EquivocationReported",
+      fromBlock: 0n,
+      strict: true,
+    });
+    if (!missing || !equivocation)
+      throw new Error("expected a ProofMissing and an EquivocationReported event");
+    const expensive = await api(`/api/suppliers/${network.suppliers.expensive.owner.address}`);
+    const missingSlash = {
+      supplier: network.suppliers.expensive.owner.address,
+      reason: "missing proof",
+      claimKey: network.slashedClaim,
+      relayKey: null,
+      amount: String(missing.args.slashed),
+      block: String(missing.blockNumber),
+      transaction: missing.transactionHash,
+    };
+    expect(expensive.body.slashes).toEqual([missingSlash]);
+    const cheap = await api(`/api/suppliers/${network.suppliers.cheap.owner.address}`);
+    const equivocationSlash = {
+      supplier: network.suppliers.cheap.owner.address,
+      reason: "equivocation",
+      // Linked to the claim whose proof showed the relay.
+      claimKey: network.paidClaim,
+      relayKey: network.equivocatedRelay,
+      amount: String(equivocation.args.slashed),
+      block: String(equivocation.blockNumber),
+      transaction: equivocation.transactionHash,
+    };
+    expect(cheap.body.slashes).toEqual([equivocationSlash]);
+    expect(cheap.body.equivocations).toEqual([
+      expect.objectContaining({
+        relayKey: network.equivocatedRelay,
+        reporter: network.gateway.address,
+        slashed: String(equivocation.args.slashed),
+        reward: String(equivocation.args.reward),
+      }),
+    ]);
+    expect((await api(`/api/claims/${network.slashedClaim}`)).body.slashes).toEqual([missingSlash]);
+    expect((await api(`/api/claims/${network.paidClaim}`)).body.slashes).toEqual([equivocationSlash]);
+    expect((await api(`/api/claims/${network.openClaim}`)).body.slashes).toEqual([]);
   });
 
   it("reports the claims, the proof and the settlement amounts exactly as the events say", async () => {
@@ -167,8 +239,16 @@ describe("explorer index and JSON API (anvil, real contracts, a real gateway)", 
       fromBlock: 0n,
       strict: true,
     });
-    expect(claimed).toHaveLength(2);
+    const released = await network.c.publicClient.getContractEvents({
+      address: network.c.contracts.settlement,
+      abi: aviarySettlementAbi,
+      eventName: "CollateralReleased",
+      fromBlock: 0n,
+      strict: true,
+    });
+    expect(claimed).toHaveLength(3);
     if (!proven || !missing) throw new Error("expected a Proven and a ProofMissing event");
+    expect(released.map((log) => log.args.claimKey)).toEqual([network.paidClaim]);
 
     for (const event of claimed) {
       const { status, body } = await api(`/api/claims/${event.args.claimKey}`);
@@ -183,10 +263,17 @@ describe("explorer index and JSON API (anvil, real contracts, a real gateway)", 
         rootSum: String(event.args.rootSum),
         relays: String(event.args.rootCount),
         amount: String(event.args.amount),
+        collateral: String(event.args.collateral),
         claimedAt: String(event.blockNumber),
         sessionPhase: "settle",
       });
       const settlement = settled.find((log) => log.args.claimKey === event.args.claimKey);
+      if (event.args.claimKey === network.openClaim) {
+        expect(settlement).toBeUndefined();
+        expect(body.settlement).toBeNull();
+        expect(body.collateralStatus).toBe("locked");
+        continue;
+      }
       expect(body.settlement).toMatchObject({
         paid: String(settlement?.args.paid),
         toSource: String(settlement?.args.toSource),
@@ -197,9 +284,12 @@ describe("explorer index and JSON API (anvil, real contracts, a real gateway)", 
 
     const paid = await api(`/api/claims/${network.paidClaim}`);
     expect(paid.body.status).toBe("settled");
+    expect(paid.body.collateralStatus).toBe("released");
+    expect(paid.body.collateral).toBe(String(released[0]?.args.amount));
     expect(paid.body.proof).toMatchObject({
-      relayKey: proven.args.relayKey,
-      depth: String(proven.args.depth),
+      sumRelayKey: proven.args.sumRelayKey,
+      countRelayKey: proven.args.countRelayKey,
+      block: String(proven.blockNumber),
     });
     expect(proven.args.claimKey).toBe(network.paidClaim);
     expect(BigInt(paid.body.settlement.paid)).toBeGreaterThan(0n);
@@ -213,16 +303,27 @@ describe("explorer index and JSON API (anvil, real contracts, a real gateway)", 
     expect(slashed.body.proof).toBeNull();
     expect(slashed.body.proofMissing).toEqual({ slashed: String(missing.args.slashed) });
     expect(slashed.body.settlement.paid).toBe("0");
+    // The whole collateral is slashed.
+    expect(slashed.body.collateralStatus).toBe("slashed");
+    expect(slashed.body.collateral).toBe(String(missing.args.slashed));
+    // The open claim waits: required or not once its seed is known, as the contract decides.
+    const openRequired = await network.c.publicClient.readContract({
+      address: network.c.contracts.settlement,
+      abi: aviarySettlementAbi,
+      functionName: "isProofRequired",
+      args: [network.openClaim],
+    });
+    const openStatus = openRequired ? "proof-required" : "claimed";
+    expect((await api(`/api/claims/${network.openClaim}`)).body.status).toBe(openStatus);
 
     const sessions = await api("/api/sessions");
     const session = sessions.body.sessions.find(
       (entry: { session: string }) => entry.session === String(network.session),
     );
     expect(session.phase).toBe("settle");
-    expect(session.claims.map((claim: { status: string }) => claim.status).sort()).toEqual([
-      "proof-missing",
-      "settled",
-    ]);
+    expect(session.claims.map((claim: { status: string }) => claim.status).sort()).toEqual(
+      ["proof-missing", "settled", openStatus].sort(),
+    );
     expect(session.totals.paid).toBe(String(settled.reduce((sum, log) => sum + log.args.paid, 0n)));
     // The live sessions (current and not yet settleable) come first, newest first.
     const numbers = sessions.body.sessions.map((entry: { session: string }) => BigInt(entry.session));
@@ -257,7 +358,7 @@ describe("explorer index and JSON API (anvil, real contracts, a real gateway)", 
       applications: 2,
       gateways: 1,
       sessions: 1,
-      claims: 2,
+      claims: 3,
       settled: 2,
       proofsMissing: 1,
       relays: String(claimed.reduce((sum, log) => sum + log.args.rootCount, 0n)),
@@ -269,8 +370,17 @@ describe("explorer index and JSON API (anvil, real contracts, a real gateway)", 
     expect(body.totals.totalStake).toBe(String(totalHeld));
     expect(body.chain.head).toBe(String(head));
     expect(body.chain.currentSession).toBe(String(head / 20n));
+    const { equivocationPenalty, missingProofPenalty } = await network.c.publicClient.readContract({
+      address: network.c.contracts.settlement,
+      abi: aviarySettlementAbi,
+      functionName: "params",
+    });
+    expect(body.totals).toMatchObject({
+      slashedForEquivocation: String(equivocationPenalty),
+      lockedCollateral: String(missingProofPenalty),
+    });
     expect(body.activity).toEqual([
-      expect.objectContaining({ session: String(network.session), claims: 2, relays: "16" }),
+      expect.objectContaining({ session: String(network.session), claims: 3, relays: "18" }),
     ]);
   });
 

@@ -9,8 +9,10 @@ import {AviaryRegistry} from "../../src/AviaryRegistry.sol";
 import {RegistryParams} from "../../src/types/AviaryTypes.sol";
 import {RegistryHandler} from "./handlers/RegistryHandler.sol";
 
-/// @dev Under random stake / unstake / withdraw / payFromApplication / slashSupplier / roll sequences the registry's
-///      token balance, its running `totalHeld` and the sum of every stake and unbonding balance stay equal.
+/// @dev Under random stake / unstake / withdraw / payFromApplication / slashSupplier / lock and release of claim
+///      collateral / roll sequences the registry's token balance, its running `totalHeld` and the sum of every stake
+///      and unbonding balance stay equal, locked collateral stays backed by stake, and applications with unsettled
+///      claims cannot withdraw.
 contract AviaryRegistryInvariantTest is Test {
     AviaryToken internal token;
     AviaryRegistry internal registry;
@@ -33,7 +35,7 @@ contract AviaryRegistryInvariantTest is Test {
                 maxSourceShareBps: 2000,
                 maxDelegates: 8,
                 supplierUnbondingSessions: 3,
-                applicationUnbondingSessions: 2,
+                applicationUnbondingSessions: 4,
                 gatewayUnbondingSessions: 1,
                 treasury: address(0x7EA5)
             })
@@ -83,6 +85,18 @@ contract AviaryRegistryInvariantTest is Test {
                 vm.assertEq(registry.applicationStakeAt(actors[i], session), stake, "stake history");
             }
             vm.assertEq(registry.applicationStakeAt(actors[i], session + 1), stake, "next session");
+        }
+    }
+
+    function invariant_lockedCollateralBackedByStake() public view {
+        address[] memory actors = handler.actors();
+        for (uint256 i = 0; i < actors.length; ++i) {
+            (uint256 locked, uint256 unlocked) = registry.supplierCollateral(actors[i]);
+            (uint256 stake,,) = registry.supplierStake(actors[i]);
+            vm.assertLe(locked, stake, "locked > stake");
+            vm.assertEq(locked + unlocked, stake, "locked + unlocked != stake");
+            vm.assertLe(locked, handler.lockedBound(actors[i]), "locked > unreleased locks");
+            vm.assertEq(registry.unsettledClaimsOf(actors[i]), handler.ghostUnsettled(actors[i]), "unsettled claims");
         }
     }
 }

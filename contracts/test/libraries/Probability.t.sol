@@ -64,10 +64,32 @@ contract ProbabilityTest is Test {
         vm.assertEq(Probability.isProofRequired(0, 1, seed, claimKey, probability), expected);
     }
 
-    function test_proofTarget_usesDomainOne() public pure {
+    function test_proofDraws_useDomainsOneAndTwo() public pure {
         bytes32 seed = keccak256("seed");
         bytes32 claimKey = keccak256("claim");
-        vm.assertEq(Probability.proofTarget(seed, claimKey), keccak256(abi.encode(seed, claimKey, uint256(1))));
-        vm.assertNotEq(Probability.proofTarget(seed, claimKey), keccak256(abi.encode(seed, claimKey, uint256(0))));
+        (uint256 sumDraw, uint256 countDraw) = Probability.proofDraws(seed, claimKey, 1_000_003, 17);
+        vm.assertEq(sumDraw, uint256(keccak256(abi.encode(seed, claimKey, uint256(1)))) % 1_000_003);
+        vm.assertEq(countDraw, uint256(keccak256(abi.encode(seed, claimKey, uint256(2)))) % 17);
+    }
+
+    function test_fuzz_proofDraws_belowSumAndCount(bytes32 seed, bytes32 claimKey, uint128 sum, uint64 count)
+        public
+        pure
+    {
+        sum = uint128(bound(sum, 1, type(uint128).max));
+        count = uint64(bound(count, 1, type(uint64).max));
+        (uint256 sumDraw, uint256 countDraw) = Probability.proofDraws(seed, claimKey, sum, count);
+        vm.assertLt(sumDraw, sum);
+        vm.assertLt(countDraw, count);
+    }
+
+    /// @dev The sum draw is uniform: a sub-interval holding a fraction f of the sum is hit in about f of the seeds.
+    function test_proofDraws_sampleRate_closeToShare() public pure {
+        uint256 hits;
+        for (uint256 i; i < 2000; ++i) {
+            (uint256 sumDraw,) = Probability.proofDraws(keccak256(abi.encode(i)), keccak256("claim"), 1e24 + 3e23, 1);
+            if (sumDraw >= 1e24) ++hits; // the top 3/13 of the sum
+        }
+        vm.assertApproxEqAbs(hits, 461, 95); // 2000 * 3 / 13 // binomial(2000, 0.23): sd ≈ 18.8
     }
 }

@@ -5,28 +5,38 @@ import {Test} from "../utils/Test.sol";
 import {TrieBuilder, TrieLeaf, TrieProof} from "../utils/TrieBuilder.sol";
 import {SumTrie} from "../../src/libraries/SumTrie.sol";
 import {IAviarySettlement} from "../../src/interfaces/IAviarySettlement.sol";
-import {TrieNode} from "../../src/types/AviaryTypes.sol";
+import {ProofDraw, ProofVerdict, TrieNode} from "../../src/types/AviaryTypes.sol";
 
 /// @dev External entry points so side nodes arrive as calldata, as in prove().
 contract SumTrieHarness {
     function verify(
         TrieNode memory root,
-        bytes32 target,
+        ProofDraw by,
+        uint256 drawn,
         TrieLeaf memory leaf,
         TrieNode[] calldata sideNodes,
         uint256 emptyMask
-    ) external pure returns (uint256 depth) {
-        return SumTrie.verify(root, target, leaf.key, leaf.valueHash, leaf.weight, sideNodes, emptyMask);
+    ) external pure {
+        SumTrie.verify(root, by, drawn, leaf.key, leaf.valueHash, leaf.weight, sideNodes, emptyMask);
     }
 
     function check(
         TrieNode memory root,
-        bytes32 target,
+        ProofDraw by,
+        uint256 drawn,
         TrieLeaf memory leaf,
         TrieNode[] calldata sideNodes,
         uint256 emptyMask
-    ) external pure returns (SumTrie.Verdict verdict, uint256 detail, bytes32 computedHash) {
-        return SumTrie.check(root, target, leaf.key, leaf.valueHash, leaf.weight, sideNodes, emptyMask);
+    ) external pure returns (ProofVerdict verdict, uint256 start, uint256 end, bytes32 computedHash) {
+        return SumTrie.check(root, by, drawn, leaf.key, leaf.valueHash, leaf.weight, sideNodes, emptyMask);
+    }
+
+    function fold(TrieNode memory root, TrieLeaf memory leaf, TrieNode[] calldata sideNodes, uint256 emptyMask)
+        external
+        pure
+        returns (ProofVerdict verdict, uint256 depth, bytes32 computedHash, uint256 prefixSum, uint256 prefixCount)
+    {
+        return SumTrie.fold(root, leaf.key, leaf.valueHash, leaf.weight, sideNodes, emptyMask);
     }
 }
 
@@ -61,10 +71,25 @@ contract SumTrieTest is Test {
         }
     }
 
-    function _verify(TrieLeaf[] memory leaves, bytes32 target) internal view returns (uint256 depth) {
-        TrieProof memory proof = TrieBuilder.closestProof(leaves, target);
-        return
-            harness.verify(TrieBuilder.root(leaves), target, leaves[proof.leafIndex], proof.sideNodes, proof.emptyMask);
+    /// @dev Verifies the leaf `drawn` selects (by `by`) with the builder's proof; returns the proof.
+    function _verifyDrawn(TrieLeaf[] memory leaves, ProofDraw by, uint256 drawn)
+        internal
+        view
+        returns (TrieProof memory proof)
+    {
+        proof = TrieBuilder.drawnProof(leaves, by, drawn);
+        harness.verify(TrieBuilder.root(leaves), by, drawn, leaves[proof.leafIndex], proof.sideNodes, proof.emptyMask);
+    }
+
+    function _verdict(
+        TrieNode memory root,
+        ProofDraw by,
+        uint256 drawn,
+        TrieLeaf memory leaf,
+        TrieNode[] memory sideNodes,
+        uint256 emptyMask
+    ) internal view returns (ProofVerdict verdict) {
+        (verdict,,,) = harness.check(root, by, drawn, leaf, sideNodes, emptyMask);
     }
 
     function _drop(TrieNode[] memory nodes, uint256 index) internal pure returns (TrieNode[] memory out) {
@@ -121,24 +146,39 @@ contract SumTrieTest is Test {
         vm.assertEq(SumTrie.depthOf(0, type(uint256).max), 256);
     }
 
+
     // ───────────────────────────── valid proofs ─────────────────────────────
 
-    function test_verify_singleLeaf_depthZero() public view {
+    function test_verify_singleLeaf_depthZeroBothDraws() public view {
         TrieLeaf[] memory leaves = new TrieLeaf[](1);
         leaves[0] = _leaf(keccak256("only"), 5);
-        vm.assertEq(_verify(leaves, keccak256("anything")), 0);
+        for (uint256 r; r < 5; ++r) {
+            vm.assertEq(_verifyDrawn(leaves, ProofDraw.Sum, r).depth, 0);
+        }
+        vm.assertEq(_verifyDrawn(leaves, ProofDraw.Count, 0).depth, 0);
     }
 
-    function test_verify_twoLeaves_followsTarget() public view {
+    function test_verify_twoLeaves_sumDrawFollowsLeftSum() public view {
         TrieLeaf[] memory leaves = new TrieLeaf[](2);
-        leaves[0] = _leaf(_keyWithTop(0, 1), 5); // left
-        leaves[1] = _leaf(_keyWithTop(4, 2), 7); // right
-        TrieProof memory proof = TrieBuilder.closestProof(leaves, _keyWithTop(0, 99));
+        leaves[0] = _leaf(_keyWithTop(0, 1), 5); // left: [0, 5)
+        leaves[1] = _leaf(_keyWithTop(4, 2), 7); // right: [5, 12)
+        TrieProof memory proof = _verifyDrawn(leaves, ProofDraw.Sum, 4);
         vm.assertEq(proof.leafIndex, 0);
-        proof = TrieBuilder.closestProof(leaves, _keyWithTop(7, 99));
+        vm.assertEq(proof.start, 0);
+        vm.assertEq(proof.end, 5);
+        proof = _verifyDrawn(leaves, ProofDraw.Sum, 5);
         vm.assertEq(proof.leafIndex, 1);
-        vm.assertEq(_verify(leaves, _keyWithTop(0, 99)), 1);
-        vm.assertEq(_verify(leaves, _keyWithTop(7, 99)), 1);
+        vm.assertEq(proof.start, 5);
+        vm.assertEq(proof.end, 12);
+        vm.assertEq(_verifyDrawn(leaves, ProofDraw.Sum, 11).leafIndex, 1);
+    }
+
+    function test_verify_twoLeaves_countDrawIsPosition() public view {
+        TrieLeaf[] memory leaves = new TrieLeaf[](2);
+        leaves[0] = _leaf(_keyWithTop(0, 1), 1_000); // the heavy leaf still counts 1
+        leaves[1] = _leaf(_keyWithTop(4, 2), 7);
+        vm.assertEq(_verifyDrawn(leaves, ProofDraw.Count, 0).leafIndex, 0);
+        vm.assertEq(_verifyDrawn(leaves, ProofDraw.Count, 1).leafIndex, 1);
     }
 
     function test_verify_emptySideNodes_flaggedInMask() public view {
@@ -146,31 +186,39 @@ contract SumTrieTest is Test {
         TrieLeaf[] memory leaves = new TrieLeaf[](2);
         leaves[0] = _leaf(_keyWithTop(0, 1), 5);
         leaves[1] = _leaf(_keyWithTop(1, 2), 7);
-        TrieProof memory proof = TrieBuilder.closestProof(leaves, _keyWithTop(1, 99));
+        TrieProof memory proof = _verifyDrawn(leaves, ProofDraw.Sum, 6);
         vm.assertEq(proof.leafIndex, 1);
         vm.assertEq(proof.emptyMask, 3);
         vm.assertEq(proof.sideNodes.length, 1);
-        vm.assertEq(_verify(leaves, _keyWithTop(1, 99)), 3);
+        vm.assertEq(proof.depth, 3);
     }
 
-    function test_verify_targetSideEmpty_takesOtherChild() public view {
-        // Both leaves on the left; a target going right must land on the closest of them.
-        TrieLeaf[] memory leaves = new TrieLeaf[](2);
-        leaves[0] = _leaf(_keyWithTop(0, 1), 5);
-        leaves[1] = _leaf(_keyWithTop(2, 2), 7);
-        TrieProof memory proof = TrieBuilder.closestProof(leaves, _keyWithTop(7, 99));
-        vm.assertEq(proof.leafIndex, 1);
-        vm.assertEq(_verify(leaves, _keyWithTop(7, 99)), 2);
+    function test_verify_zeroWeightLeaf_neverDrawnBySum() public view {
+        TrieLeaf[] memory leaves = new TrieLeaf[](3);
+        leaves[0] = _leaf(_keyWithTop(0, 1), 0);
+        leaves[1] = _leaf(_keyWithTop(4, 2), 3);
+        leaves[2] = _leaf(_keyWithTop(6, 3), 2);
+        for (uint256 r; r < 5; ++r) {
+            vm.assertNotEq(_verifyDrawn(leaves, ProofDraw.Sum, r).leafIndex, 0);
+        }
+        // By count it is a leaf like any other.
+        vm.assertEq(_verifyDrawn(leaves, ProofDraw.Count, 0).leafIndex, 0);
+        TrieProof memory own = TrieBuilder.proofOf(leaves, 0);
+        vm.assertTrue(
+            _verdict(TrieBuilder.root(leaves), ProofDraw.Sum, 0, leaves[0], own.sideNodes, own.emptyMask)
+                == ProofVerdict.NotDrawn
+        );
     }
 
     function test_verify_explicitEmptySideNode_acceptedLikeMask() public view {
         TrieLeaf[] memory leaves = new TrieLeaf[](2);
         leaves[0] = _leaf(_keyWithTop(0, 1), 5);
         leaves[1] = _leaf(_keyWithTop(1, 2), 7);
-        TrieProof memory proof = TrieBuilder.closestProof(leaves, _keyWithTop(1, 99));
+        TrieProof memory proof = TrieBuilder.drawnProof(leaves, ProofDraw.Sum, 6);
         TrieNode[] memory explicitNodes = new TrieNode[](3);
         explicitNodes[2] = proof.sideNodes[0];
-        uint256 depth = harness.verify(TrieBuilder.root(leaves), _keyWithTop(1, 99), leaves[1], explicitNodes, 0);
+        harness.verify(TrieBuilder.root(leaves), ProofDraw.Sum, 6, leaves[1], explicitNodes, 0);
+        (, uint256 depth,,,) = harness.fold(TrieBuilder.root(leaves), leaves[1], explicitNodes, 0);
         vm.assertEq(depth, 3);
     }
 
@@ -179,69 +227,137 @@ contract SumTrieTest is Test {
         TrieLeaf[] memory leaves = new TrieLeaf[](2);
         leaves[0] = _leaf(bytes32(uint256(keccak256("deep")) & ~uint256(1)), 5);
         leaves[1] = _leaf(bytes32(uint256(keccak256("deep")) | 1), 7);
-        TrieProof memory proof = TrieBuilder.closestProof(leaves, leaves[1].key);
+        TrieProof memory proof = _verifyDrawn(leaves, ProofDraw.Count, 1);
+        vm.assertEq(proof.leafIndex, 1);
         vm.assertEq(proof.depth, 256);
         vm.assertEq(proof.emptyMask, type(uint256).max >> 1);
-        vm.assertEq(_verify(leaves, leaves[1].key), 256);
+    }
+
+    function test_fold_returnsPrefixesOfLeftSiblings() public view {
+        TrieLeaf[] memory leaves = new TrieLeaf[](4);
+        leaves[0] = _leaf(_keyWithTop(0, 1), 5); // 000
+        leaves[1] = _leaf(_keyWithTop(2, 2), 7); // 010
+        leaves[2] = _leaf(_keyWithTop(4, 3), 11); // 100
+        leaves[3] = _leaf(_keyWithTop(6, 4), 13); // 110
+        TrieNode memory root = TrieBuilder.root(leaves);
+        TrieProof memory proof = TrieBuilder.proofOf(leaves, 3);
+        (ProofVerdict verdict, uint256 depth,, uint256 prefixSum, uint256 prefixCount) =
+            harness.fold(root, leaves[3], proof.sideNodes, proof.emptyMask);
+        vm.assertTrue(verdict == ProofVerdict.Valid);
+        vm.assertEq(depth, 2);
+        vm.assertEq(prefixSum, 5 + 7 + 11);
+        vm.assertEq(prefixCount, 3);
     }
 
     function test_check_invalidProof_returnsVerdictWithoutReverting() public view {
         TrieLeaf[] memory leaves = _randomLeaves(4, "check");
-        TrieProof memory proof = TrieBuilder.closestProof(leaves, leaves[0].key);
+        TrieProof memory proof = TrieBuilder.drawnProof(leaves, ProofDraw.Sum, 0);
         TrieNode memory root = TrieBuilder.root(leaves);
         TrieLeaf memory tampered = leaves[proof.leafIndex];
         tampered.weight += 1;
-        (SumTrie.Verdict verdict,,) = harness.check(root, leaves[0].key, tampered, proof.sideNodes, proof.emptyMask);
-        vm.assertTrue(verdict == SumTrie.Verdict.RootMismatch);
+        vm.assertTrue(
+            _verdict(root, ProofDraw.Sum, 0, tampered, proof.sideNodes, proof.emptyMask) == ProofVerdict.RootMismatch
+        );
+    }
+
+    function test_check_order_depthThenRootThenDraw() public view {
+        TrieLeaf[] memory leaves = _randomLeaves(4, "order");
+        TrieNode memory root = TrieBuilder.root(leaves);
+        TrieProof memory proof = TrieBuilder.drawnProof(leaves, ProofDraw.Sum, 0);
+        TrieLeaf memory leaf = leaves[proof.leafIndex];
+        uint256 undrawn = proof.end; // outside the leaf's interval (still below the root sum, or not: no matter)
+        // Bad depth and a bad root and a bad draw: depth is reported.
+        TrieLeaf memory tampered = TrieLeaf(leaf.key, leaf.valueHash, leaf.weight + 1);
+        vm.assertTrue(
+            _verdict(root, ProofDraw.Sum, undrawn, tampered, proof.sideNodes, proof.emptyMask | (1 << 255))
+                == ProofVerdict.InvalidDepth
+        );
+        // A bad root and a bad draw: the root is reported.
+        vm.assertTrue(
+            _verdict(root, ProofDraw.Sum, undrawn, tampered, proof.sideNodes, proof.emptyMask)
+                == ProofVerdict.RootMismatch
+        );
+        // Only the draw is bad.
+        (ProofVerdict verdict, uint256 start, uint256 end,) =
+            harness.check(root, ProofDraw.Sum, undrawn, leaf, proof.sideNodes, proof.emptyMask);
+        vm.assertTrue(verdict == ProofVerdict.NotDrawn);
+        vm.assertEq(start, proof.start);
+        vm.assertEq(end, proof.end);
     }
 
     // ───────────────────────────── attacks ─────────────────────────────
 
-    function test_verify_nonClosestLeaf_revertsNotClosestLeaf() public {
+    function test_verify_undrawnLeaf_revertsLeafNotDrawn() public {
         TrieLeaf[] memory leaves = new TrieLeaf[](2);
         leaves[0] = _leaf(_keyWithTop(0, 1), 5);
         leaves[1] = _leaf(_keyWithTop(4, 2), 7);
         TrieNode memory root = TrieBuilder.root(leaves);
-        // A correct membership proof of the right leaf, against a target on the left.
+        // A correct membership proof of the right leaf ([5, 12)), against a draw on the left.
         TrieNode[] memory sides = new TrieNode[](1);
         sides[0] = TrieBuilder.leafNode(leaves[0]);
-        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.NotClosestLeaf.selector, 0));
-        harness.verify(root, _keyWithTop(0, 99), leaves[1], sides, 0);
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.LeafNotDrawn.selector, ProofDraw.Sum, 3, 5, 12));
+        harness.verify(root, ProofDraw.Sum, 3, leaves[1], sides, 0);
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.LeafNotDrawn.selector, ProofDraw.Count, 0, 1, 2));
+        harness.verify(root, ProofDraw.Count, 0, leaves[1], sides, 0);
+    }
+
+    function test_verify_fabricatedSiblingSum_noLeafCoversDrawInIt() public {
+        // Two real leaves under the left child; the right child is a node no leaf backs, with a large sum.
+        TrieLeaf[] memory leaves = new TrieLeaf[](2);
+        leaves[0] = _leaf(_keyWithTop(0, 1), 5);
+        leaves[1] = _leaf(_keyWithTop(2, 2), 7);
+        TrieNode memory left = TrieBuilder.subtree(leaves, 1);
+        TrieNode memory fake = TrieNode(keccak256("fake"), 1_000, 1);
+        TrieNode memory root = SumTrie.inner(left, fake);
+        vm.assertEq(root.sum, 1_012);
+        // Every draw in [12, 1012) falls in the fake subtree: each real leaf folds to the root, but is not drawn.
+        for (uint256 i; i < leaves.length; ++i) {
+            TrieProof memory proof =
+                TrieBuilder.withTopSide(TrieBuilder.drawnProofFrom(leaves, 1, ProofDraw.Sum, i == 0 ? 0 : 5), fake);
+            vm.assertTrue(
+                _verdict(root, ProofDraw.Sum, 11, leaves[i], proof.sideNodes, proof.emptyMask)
+                    == (i == 1 ? ProofVerdict.Valid : ProofVerdict.NotDrawn)
+            );
+            vm.assertTrue(
+                _verdict(root, ProofDraw.Sum, 12, leaves[i], proof.sideNodes, proof.emptyMask)
+                    == ProofVerdict.NotDrawn
+            );
+        }
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.LeafNotDrawn.selector, ProofDraw.Sum, 500, 5, 12));
+        TrieProof memory last = TrieBuilder.withTopSide(TrieBuilder.drawnProofFrom(leaves, 1, ProofDraw.Sum, 5), fake);
+        harness.verify(root, ProofDraw.Sum, 500, leaves[1], last.sideNodes, last.emptyMask);
     }
 
     function test_verify_extraSideNode_revertsRootMismatch() public {
         TrieLeaf[] memory leaves = _randomLeaves(3, "extra");
-        TrieProof memory proof = TrieBuilder.closestProof(leaves, leaves[0].key);
+        TrieProof memory proof = TrieBuilder.proofOf(leaves, 0);
         TrieNode[] memory sides = _append(proof.sideNodes, TrieNode(keccak256("fake"), 1, 1));
         TrieNode memory root = TrieBuilder.root(leaves);
-        // Target = the leaf's own key: closeness cannot fail, so the fold must.
-        (SumTrie.Verdict verdict, uint256 depth, bytes32 computed) =
-            harness.check(root, leaves[0].key, leaves[0], sides, proof.emptyMask);
-        vm.assertTrue(verdict == SumTrie.Verdict.RootMismatch);
+        (ProofVerdict verdict, uint256 depth, bytes32 computed,,) = harness.fold(root, leaves[0], sides, proof.emptyMask);
+        vm.assertTrue(verdict == ProofVerdict.RootMismatch);
         vm.assertEq(depth, proof.depth + 1);
         vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.RootMismatch.selector, root.hash, computed));
-        harness.verify(root, leaves[0].key, leaves[0], sides, proof.emptyMask);
+        harness.verify(root, ProofDraw.Sum, proof.start, leaves[0], sides, proof.emptyMask);
     }
 
     function test_verify_missingSideNode_revertsRootMismatch() public {
         TrieLeaf[] memory leaves = _randomLeaves(5, "missing");
-        TrieProof memory proof = TrieBuilder.closestProof(leaves, leaves[0].key);
+        TrieProof memory proof = TrieBuilder.proofOf(leaves, 0);
         vm.assertGt(proof.sideNodes.length, 1);
         TrieNode[] memory sides = _drop(proof.sideNodes, 0);
         TrieNode memory root = TrieBuilder.root(leaves);
-        (,, bytes32 computed) = harness.check(root, leaves[0].key, leaves[0], sides, proof.emptyMask);
+        (,, bytes32 computed,,) = harness.fold(root, leaves[0], sides, proof.emptyMask);
         vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.RootMismatch.selector, root.hash, computed));
-        harness.verify(root, leaves[0].key, leaves[0], sides, proof.emptyMask);
+        harness.verify(root, ProofDraw.Sum, proof.start, leaves[0], sides, proof.emptyMask);
     }
 
     function test_verify_maskBitAboveDepth_revertsInvalidProofDepth() public {
         TrieLeaf[] memory leaves = _randomLeaves(3, "mask");
-        TrieProof memory proof = TrieBuilder.closestProof(leaves, leaves[0].key);
-        // Setting bit `depth` raises the depth by one, so the mask's top bit lands at the new depth's limit;
-        // bit 255 is above any depth below 256.
+        TrieProof memory proof = TrieBuilder.proofOf(leaves, 0);
+        // Setting bit 255 raises the depth by one, and bit 255 is above any depth below 256.
         uint256 mask = proof.emptyMask | (uint256(1) << 255);
         vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.InvalidProofDepth.selector, proof.depth + 1));
-        harness.verify(TrieBuilder.root(leaves), leaves[0].key, leaves[0], proof.sideNodes, mask);
+        harness.verify(TrieBuilder.root(leaves), ProofDraw.Sum, proof.start, leaves[0], proof.sideNodes, mask);
     }
 
     function test_verify_maskFlagsPresentNode_revertsRootMismatch() public {
@@ -250,34 +366,33 @@ contract SumTrieTest is Test {
         leaves[1] = _leaf(_keyWithTop(4, 2), 7);
         TrieNode memory root = TrieBuilder.root(leaves);
         // Claims the sibling at depth 0 is Empty: depth 1, no side nodes; the fold misses the sibling's sum.
-        (SumTrie.Verdict verdict,, bytes32 computed) =
-            harness.check(root, leaves[0].key, leaves[0], new TrieNode[](0), 1);
-        vm.assertTrue(verdict == SumTrie.Verdict.RootMismatch);
+        (ProofVerdict verdict,, bytes32 computed,,) = harness.fold(root, leaves[0], new TrieNode[](0), 1);
+        vm.assertTrue(verdict == ProofVerdict.RootMismatch);
         vm.assertEq(computed, SumTrie.innerHash(TrieBuilder.leafNode(leaves[0]), TrieNode(bytes32(0), 0, 0)));
         vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.RootMismatch.selector, root.hash, computed));
-        harness.verify(root, leaves[0].key, leaves[0], new TrieNode[](0), 1);
+        harness.verify(root, ProofDraw.Sum, 0, leaves[0], new TrieNode[](0), 1);
     }
 
     function test_verify_depthAbove256_revertsInvalidProofDepth() public {
         TrieLeaf[] memory leaves = _randomLeaves(2, "deep");
         TrieNode[] memory sides = new TrieNode[](257);
         vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.InvalidProofDepth.selector, 257));
-        harness.verify(TrieBuilder.root(leaves), leaves[0].key, leaves[0], sides, 0);
+        harness.verify(TrieBuilder.root(leaves), ProofDraw.Sum, 0, leaves[0], sides, 0);
         TrieNode[] memory oneSide = new TrieNode[](1);
         vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.InvalidProofDepth.selector, 257));
-        harness.verify(TrieBuilder.root(leaves), leaves[0].key, leaves[0], oneSide, type(uint256).max);
+        harness.verify(TrieBuilder.root(leaves), ProofDraw.Sum, 0, leaves[0], oneSide, type(uint256).max);
     }
 
     function test_verify_wrongWeight_revertsRootMismatch() public {
         TrieLeaf[] memory leaves = _randomLeaves(4, "weight");
-        TrieProof memory proof = TrieBuilder.closestProof(leaves, keccak256("t"));
+        TrieProof memory proof = TrieBuilder.drawnProof(leaves, ProofDraw.Sum, 12_345);
         TrieNode memory root = TrieBuilder.root(leaves);
         TrieLeaf memory leaf = leaves[proof.leafIndex];
         leaf.weight *= 2;
-        (,, bytes32 computed) = harness.check(root, keccak256("t"), leaf, proof.sideNodes, proof.emptyMask);
+        (,, bytes32 computed,,) = harness.fold(root, leaf, proof.sideNodes, proof.emptyMask);
         vm.assertNotEq(computed, bytes32(0));
         vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.RootMismatch.selector, root.hash, computed));
-        harness.verify(root, keccak256("t"), leaf, proof.sideNodes, proof.emptyMask);
+        harness.verify(root, ProofDraw.Sum, 12_345, leaf, proof.sideNodes, proof.emptyMask);
     }
 
     function test_verify_keyNotOfValue_revertsRootMismatch() public {
@@ -293,7 +408,7 @@ contract SumTrieTest is Test {
                 SumTrie.leafHash(honest.key, honest.valueHash, honest.weight)
             )
         );
-        harness.verify(root, honest.key, honest, new TrieNode[](0), 0);
+        harness.verify(root, ProofDraw.Sum, 0, honest, new TrieNode[](0), 0);
     }
 
     function test_verify_sumOverflow_revertsRootMismatch() public {
@@ -303,32 +418,68 @@ contract SumTrieTest is Test {
         sides[1] = TrieNode(keccak256("b"), type(uint128).max, 1);
         TrieNode memory root = TrieNode(keccak256("root"), type(uint128).max, 3);
         vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.RootMismatch.selector, root.hash, bytes32(0)));
-        harness.verify(root, leaf.key, leaf, sides, 0);
+        harness.verify(root, ProofDraw.Sum, 0, leaf, sides, 0);
+    }
+
+    function test_verify_countOverflow_revertsRootMismatch() public {
+        TrieLeaf memory leaf = _leaf(_keyWithTop(6, 1), 2); // goes right twice: both side nodes are left siblings
+        TrieNode[] memory sides = new TrieNode[](2);
+        sides[0] = TrieNode(keccak256("a"), 1, type(uint64).max);
+        sides[1] = TrieNode(keccak256("b"), 1, 1);
+        TrieNode memory root = TrieNode(keccak256("root"), 4, type(uint64).max);
+        vm.expectRevert(abi.encodeWithSelector(IAviarySettlement.RootMismatch.selector, root.hash, bytes32(0)));
+        harness.verify(root, ProofDraw.Count, 0, leaf, sides, 0);
     }
 
     // ───────────────────────────── fuzz ─────────────────────────────
 
-    function test_fuzz_verify_closestLeafPasses(bytes32 seed, uint8 size, bytes32 target) public view {
+    /// @dev The builder's weighted walk and the verifier agree: the drawn leaf verifies, by sum and by count.
+    function test_fuzz_verify_drawnLeafPasses(bytes32 seed, uint8 size, uint256 r) public view {
         TrieLeaf[] memory leaves = _randomLeaves(bound(size, 1, 12), seed);
-        TrieProof memory proof = TrieBuilder.closestProof(leaves, target);
         TrieNode memory root = TrieBuilder.root(leaves);
-        uint256 depth = harness.verify(root, target, leaves[proof.leafIndex], proof.sideNodes, proof.emptyMask);
-        vm.assertEq(depth, proof.depth);
+        uint256 sumDraw = r % root.sum;
+        uint256 countDraw = uint256(keccak256(abi.encode(r))) % root.count;
+        TrieProof memory bySum = _verifyDrawn(leaves, ProofDraw.Sum, sumDraw);
+        vm.assertLe(bySum.start, sumDraw);
+        vm.assertGt(bySum.end, sumDraw);
+        vm.assertEq(bySum.end - bySum.start, leaves[bySum.leafIndex].weight);
+        _verifyDrawn(leaves, ProofDraw.Count, countDraw);
     }
 
-    function test_fuzz_verify_otherLeavesAreNotClosest(bytes32 seed, uint8 size, bytes32 target) public view {
+    /// @dev Exactly one leaf is drawn: every other leaf's (valid) membership proof is NotDrawn.
+    function test_fuzz_verify_otherLeavesAreNotDrawn(bytes32 seed, uint8 size, uint256 r) public view {
         TrieLeaf[] memory leaves = _randomLeaves(bound(size, 2, 10), seed);
-        TrieProof memory closest = TrieBuilder.closestProof(leaves, target);
         TrieNode memory root = TrieBuilder.root(leaves);
+        uint256 sumDraw = r % root.sum;
+        uint256 countDraw = (r >> 128) % root.count;
+        uint256 drawnBySum = TrieBuilder.drawnProof(leaves, ProofDraw.Sum, sumDraw).leafIndex;
+        uint256 drawnByCount = TrieBuilder.drawnProof(leaves, ProofDraw.Count, countDraw).leafIndex;
         for (uint256 i; i < leaves.length; ++i) {
-            if (i == closest.leafIndex) continue;
-            // A membership proof of leaf i (its own key as target) is a valid fold, but not for `target`.
-            TrieProof memory membership = TrieBuilder.closestProof(leaves, leaves[i].key);
-            vm.assertEq(membership.leafIndex, i);
-            (SumTrie.Verdict verdict,,) =
-                harness.check(root, target, leaves[i], membership.sideNodes, membership.emptyMask);
-            vm.assertTrue(verdict == SumTrie.Verdict.NotClosest);
+            TrieProof memory membership = TrieBuilder.proofOf(leaves, i);
+            ProofVerdict bySum = _verdict(root, ProofDraw.Sum, sumDraw, leaves[i], membership.sideNodes, membership.emptyMask);
+            ProofVerdict byCount =
+                _verdict(root, ProofDraw.Count, countDraw, leaves[i], membership.sideNodes, membership.emptyMask);
+            vm.assertTrue(bySum == (i == drawnBySum ? ProofVerdict.Valid : ProofVerdict.NotDrawn));
+            vm.assertTrue(byCount == (i == drawnByCount ? ProofVerdict.Valid : ProofVerdict.NotDrawn));
         }
+    }
+
+    /// @dev The leaves' sum intervals tile [0, S) in key order, and their count positions are 0..N-1.
+    function test_fuzz_verify_intervalsTileTheRoot(bytes32 seed, uint8 size) public pure {
+        TrieLeaf[] memory leaves = _randomLeaves(bound(size, 1, 10), seed);
+        TrieNode memory root = TrieBuilder.root(leaves);
+        uint256 covered;
+        uint256 position;
+        while (covered < root.sum) {
+            TrieProof memory proof = TrieBuilder.drawnProof(leaves, ProofDraw.Sum, covered);
+            vm.assertEq(proof.start, covered);
+            TrieProof memory byCount = TrieBuilder.drawnProof(leaves, ProofDraw.Count, position);
+            vm.assertEq(byCount.leafIndex, proof.leafIndex);
+            covered = proof.end;
+            ++position;
+        }
+        vm.assertEq(covered, root.sum);
+        vm.assertEq(position, root.count);
     }
 
     function test_fuzz_verify_rootSumAndCount(bytes32 seed, uint8 size) public pure {

@@ -12,8 +12,10 @@ import {IAviaryRegistry} from "../../src/interfaces/IAviaryRegistry.sol";
 import {RelayHashing} from "../../src/libraries/RelayHashing.sol";
 import {Probability} from "../../src/libraries/Probability.sol";
 import {
+    LeafProof,
     LeafValue,
     ModelKind,
+    ProofDraw,
     RegistryParams,
     RelayReceipt,
     RelayRequest,
@@ -21,9 +23,11 @@ import {
     TrieNode
 } from "../../src/types/AviaryTypes.sol";
 
-/// @dev A deployed registry + settlement with devnet-like windows (L 20, grace 4, claim 8, proof 8), one model,
-///      one supplier (owner + operator key), one application, two gateways (the first delegated), all effective
-///      from session SESSION. Helpers sign relays, build tries and move through windows.
+/// @dev A deployed registry + settlement with devnet windows (L 20, grace 4, claim 8, proof 8: pendingSessions 3,
+///      application unbonding 4 sessions), one model, one supplier (owner + operator key), one application, two
+///      gateways (the first delegated), all effective from session SESSION. Penalty / threshold / proof probability
+///      have the devnet ratios (10x, 0.25) at a tenth of the devnet amounts. Helpers sign relays, build tries,
+///      prove drawn leaves and move through windows.
 abstract contract SettlementFixture is Test {
     uint64 internal constant L = 20;
     uint64 internal constant GRACE = 4;
@@ -87,7 +91,7 @@ abstract contract SettlementFixture is Test {
             maxSourceShareBps: 2_000,
             maxDelegates: 8,
             supplierUnbondingSessions: 3,
-            applicationUnbondingSessions: 2,
+            applicationUnbondingSessions: 4, // >= pendingSessions (3) + 1
             gatewayUnbondingSessions: 1,
             treasury: TREASURY
         });
@@ -138,12 +142,13 @@ abstract contract SettlementFixture is Test {
         registry.setOffer(MODEL, INPUT_PRICE, OUTPUT_PRICE);
 
         stakeApplication(APP, appStake);
-        fund(GATEWAY, MIN_GATEWAY);
+        uint256 gatewayStake = registryParams().minGatewayStake;
+        fund(GATEWAY, gatewayStake);
         vm.prank(GATEWAY);
-        registry.stakeGateway(MIN_GATEWAY, "https://gateway.example");
-        fund(GATEWAY2, MIN_GATEWAY);
+        registry.stakeGateway(gatewayStake, "https://gateway.example");
+        fund(GATEWAY2, gatewayStake);
         vm.prank(GATEWAY2);
-        registry.stakeGateway(MIN_GATEWAY, "https://gateway2.example");
+        registry.stakeGateway(gatewayStake, "https://gateway2.example");
         vm.prank(APP);
         registry.delegate(GATEWAY);
 
@@ -221,10 +226,21 @@ abstract contract SettlementFixture is Test {
         view
         returns (LeafValue memory value)
     {
+        return signedRelayBy(APP_KEY, OPERATOR_KEY, request, inputUnits, outputUnits);
+    }
+
+    /// @dev A relay whose request `requestKey` signed and whose receipt `operatorKey` signed.
+    function signedRelayBy(
+        uint256 requestKey,
+        uint256 operatorKey,
+        RelayRequest memory request,
+        uint64 inputUnits,
+        uint64 outputUnits
+    ) internal view returns (LeafValue memory value) {
         value.request = request;
-        value.requestSignature = signRequest(APP_KEY, request);
+        value.requestSignature = signRequest(requestKey, request);
         value.receipt = receiptFor(request, inputUnits, outputUnits);
-        value.receiptSignature = signReceipt(OPERATOR_KEY, value.receipt);
+        value.receiptSignature = signReceipt(operatorKey, value.receipt);
     }
 
     /// @dev `count` relays of SUPPLIER to APP in `session`, nonces from `firstNonce`, units varying with the nonce.
@@ -276,7 +292,8 @@ abstract contract SettlementFixture is Test {
         vm.roll(settleFrom);
     }
 
-    /// @dev Sets blockhash(E + grace) of `session`; call inside its claim window before the first claim.
+    /// @dev Sets blockhash(M) (M = E + grace + 1, the mining seed block) of `session`; call inside its claim window
+    ///      before the first claim.
     function setMiningSeed(uint64 session, bytes32 seed) internal {
         (uint256 claimStart,,,,) = settlement.windows(session);
         vm.setBlockhash(claimStart - 1, seed);
@@ -312,12 +329,46 @@ abstract contract SettlementFixture is Test {
         return settlement.claim(SUPPLIER, APP, MODEL, SESSION, root);
     }
 
-    /// @dev Proves the closest leaf of `values` (the claimed trie) for the claim's target; in the proof window.
-    function proveClosest(bytes32 claimKey, LeafValue[] memory values) internal returns (TrieProof memory proof) {
+    /// @dev The proofs prove() takes for the claim's draws over the claimed relays `values` (one when both draws
+    ///      land on the same leaf, else [sum-drawn, count-drawn]); in the proof window (or once its seed block exists).
+    function drawnProofs(bytes32 claimKey, LeafValue[] memory values) internal view returns (LeafProof[] memory) {
+        (uint256 sumDraw, uint256 countDraw) = settlement.proofDraws(claimKey);
+        return proofsFor(values, sumDraw, countDraw);
+    }
+
+    /// @dev The 1 or 2 proofs for given draws over `values`.
+    function proofsFor(LeafValue[] memory values, uint256 sumDraw, uint256 countDraw)
+        internal
+        view
+        returns (LeafProof[] memory proofs)
+    {
         (TrieLeaf[] memory leaves,) = trieOf(values);
-        proof = TrieBuilder.closestProof(leaves, settlement.proofTarget(claimKey));
+        TrieProof memory bySum = TrieBuilder.drawnProof(leaves, ProofDraw.Sum, sumDraw);
+        TrieProof memory byCount = TrieBuilder.drawnProof(leaves, ProofDraw.Count, countDraw);
+        if (bySum.leafIndex == byCount.leafIndex) {
+            proofs = new LeafProof[](1);
+        } else {
+            proofs = new LeafProof[](2);
+            proofs[1] = leafProof(values[byCount.leafIndex], byCount);
+        }
+        proofs[0] = leafProof(values[bySum.leafIndex], bySum);
+    }
+
+    /// @dev Proves the claim's drawn leaves of `values` (the claimed trie); in the proof window.
+    function proveDrawn(bytes32 claimKey, LeafValue[] memory values) internal returns (LeafProof[] memory proofs) {
+        proofs = drawnProofs(claimKey, values);
         vm.prank(OPERATOR);
-        settlement.prove(claimKey, values[proof.leafIndex], proof.sideNodes, proof.emptyMask);
+        settlement.prove(claimKey, proofs);
+    }
+
+    function leafProof(LeafValue memory value, TrieProof memory proof) internal pure returns (LeafProof memory) {
+        return LeafProof({leaf: value, sideNodes: proof.sideNodes, emptyMask: proof.emptyMask});
+    }
+
+    /// @dev The single proof of a one-leaf trie (depth 0: both draws land on it).
+    function soleProof(LeafValue memory value) internal pure returns (LeafProof[] memory proofs) {
+        proofs = new LeafProof[](1);
+        proofs[0] = LeafProof({leaf: value, sideNodes: new TrieNode[](0), emptyMask: 0});
     }
 
     function costOf(LeafValue memory value) internal pure returns (uint256) {

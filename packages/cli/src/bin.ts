@@ -415,15 +415,15 @@ Example:
   .action(load.trieRoot);
 protocol
   .command("trie-prove")
-  .description("Closest proof for a target path in the trie of the leaves on stdin")
+  .description("Weighted proof: the leaf a draw selects in the trie of the leaves on stdin")
   .addHelpText(
     "after",
     `
-Input (stdin):  {"leaves":[…as for trie-root…],"target":"0x<32 bytes>"}
-Output:         {"key","valueHash","weight","sideNodes":[{"hash","sum","count"}, …]}  (side nodes root to leaf)
+Input (stdin):  {"leaves":[…as for trie-root…],"by":"sum"|"count","r":"<decimal, below the root's sum or count>"}
+Output:         {"key","valueHash","weight","sideNodes":[{"hash","sum","count"}, …]}  (side nodes root to leaf, Empty included)
 
 Example:
-  echo '{"leaves":[{"key":"0x${"11".repeat(32)}","valueHash":"0x${"22".repeat(32)}","weight":"5"}],"target":"0x${"ff".repeat(32)}"}' | npx aviary protocol trie-prove`,
+  echo '{"leaves":[{"key":"0x${"11".repeat(32)}","valueHash":"0x${"22".repeat(32)}","weight":"5"}],"by":"sum","r":"3"}' | npx aviary protocol trie-prove`,
   )
   .action(load.trieProve);
 

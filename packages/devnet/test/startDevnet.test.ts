@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
+import { aviaryRegistryAbi, aviarySettlementAbi, aviaryTokenAbi, pendingSessions } from "@aviary/protocol";
 import { type Address, createPublicClient, http } from "viem";
 import { describe, expect, it } from "vitest";
 import {
@@ -70,6 +70,16 @@ describe("startDevnet", () => {
         functionName: "params",
       });
       expect(params.sessionBlocks).toBe(20n);
+      // A session's claims settle D = g + 1 + c + pf = 21 blocks after it ends: 3 sessions can be unsettled at
+      // once, and an application's stake stays bonded one session longer than that.
+      const pending = await client.readContract({
+        address: first.contracts.settlement as Address,
+        abi: aviarySettlementAbi,
+        functionName: "pendingSessions",
+      });
+      expect(pending).toBe(pendingSessions(params));
+      expect(pending).toBe(3n);
+      expect(params.applicationUnbondingSessions).toBe(pending + 1n);
       // Something to find again after the restart.
       await client.request({
         method: "anvil_mine" as "eth_chainId",

@@ -1,26 +1,32 @@
 // A supplier that proves a leaf whose receipt differs from the one it gave the gateway is caught: the
-// gateway's reconciliation reads the public proof, reports the equivocation, and the supplier is slashed.
+// gateway's reconciliation reads both drawn leaves of the public proof, reports the equivocation, and the
+// supplier is slashed by the real contract. Claims are reconciled with the gateway's own receipts.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   buildSumTrie,
+  type CompactWeightedProof,
   claimKey as computeClaimKey,
   hashRelayRequest,
-  proofTarget,
+  proveClaim,
+  type RelayRequest,
   relayCost,
   relayKey,
   relayValueHash,
+  type SignedRelay,
+  type SumTrie,
   sessionWindows,
   signRelayReceipt,
-  toCompactProof,
 } from "@aviary/protocol";
-import { createWalletClient, type Hex, http, keccak256, toHex } from "viem";
+import { type Address, createWalletClient, type Hex, hexToBytes, http, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { devnetChain, devnetSettlementParameters, startDevnet, token } from "../../devnet/src/index.ts";
 import {
+  type Actor,
   actor,
+  type Clients,
   clients,
   registry,
   settlement,
@@ -30,9 +36,78 @@ import {
 import { reconcileClaims } from "../src/reconcile/reconcileClaims.ts";
 import { reconcileProvenLeaves } from "../src/reconcile/reconcileProvenLeaves.ts";
 import { createGatewayStore } from "../src/store/createGatewayStore.ts";
+import type { GatewayStore } from "../src/store/GatewayStore.ts";
+
+const stringify = (value: unknown) =>
+  JSON.stringify(value, (_, entry) => (typeof entry === "bigint" ? entry.toString() : entry));
+
+/** Keeps a relay's receipt as the gateway does after verifying it. */
+async function keep(store: GatewayStore, c: Clients, relay: SignedRelay, receiptSignature?: Hex) {
+  await store.putReceipt({
+    relayKey: relayKey({ domain: c.domain, request: relay.request }),
+    session: relay.request.session,
+    supplier: relay.request.supplier,
+    application: relay.request.application,
+    model: relay.request.model,
+    request: stringify(relay.request),
+    requestSignature: relay.requestSignature,
+    receipt: stringify(relay.receipt),
+    receiptSignature: receiptSignature ?? relay.receiptSignature,
+    createdAt: Date.now(),
+  });
+}
+
+/** The same request, re-signed by the operator with a receipt billing `outputUnits` instead. */
+async function inflate(c: Clients, relay: SignedRelay, operator: Actor, outputUnits: bigint) {
+  const receipt = { ...relay.receipt, request: hashRelayRequest(relay.request), outputUnits };
+  return {
+    ...relay,
+    receipt,
+    receiptSignature: await signRelayReceipt({ domain: c.domain, receipt, signer: operator.privateKey }),
+  };
+}
+
+/** `signature` with v lowered from 27/28 to 0/1: the same ECDSA signature, refused by the one rule. */
+const withLowV = (signature: Hex): Hex => {
+  const bytes = hexToBytes(signature);
+  bytes[64] = (bytes[64] ?? 27) - 27;
+  return toHex(bytes);
+};
+
+type Built = { trie: SumTrie; byKey: Map<string, SignedRelay>; claimKey: Hex; application: Address };
+
+function buildClaim(c: Clients, relays: SignedRelay[], session: bigint): Built {
+  const byKey = new Map<string, SignedRelay>();
+  const trie = buildSumTrie(
+    relays.map((relay) => {
+      const key = relayKey({ domain: c.domain, request: relay.request });
+      byKey.set(key, relay);
+      return { key, valueHash: relayValueHash(relay), weight: relayCost(relay) };
+    }),
+  );
+  const first = relays[0];
+  if (!first) throw new Error("no relays");
+  const claimKey = computeClaimKey({
+    supplier: first.request.supplier,
+    application: first.request.application,
+    model: first.request.model,
+    session,
+  });
+  return { trie, byKey, claimKey, application: first.request.application };
+}
+
+const proveArgs = (built: Built, proofs: CompactWeightedProof[]) =>
+  [
+    built.claimKey,
+    proofs.map((proof) => {
+      const leaf = built.byKey.get(proof.key);
+      if (!leaf) throw new Error(`leaf ${proof.key} is not one of the claim's relays`);
+      return { leaf, sideNodes: proof.sideNodes, emptyMask: proof.emptyMask };
+    }),
+  ] as const;
 
 describe("reconcileProvenLeaves", () => {
-  it("reports a supplier that proved a different receipt than the gateway received; honest leaves match", async () => {
+  it("compares both drawn leaves; reports an equivocation in the count-drawn leaf, and the report slashes on the real contract", async () => {
     const devnet = await startDevnet({
       home: mkdtempSync(join(tmpdir(), "aviary-reconcile-")),
       persist: false,
@@ -42,100 +117,128 @@ describe("reconcileProvenLeaves", () => {
       const owner = actor(devnet, "supplier-1");
       const gateway = actor(devnet, "gateway");
       const application = actor(devnet, "application");
+      const other = actor(devnet, "spare-2");
       const { session, modelId } = await setUpNetwork(c, {
         source: actor(devnet, "model-source"),
         sourceShareBps: 1000,
-        suppliers: [{ owner, operator: owner, inputPrice: 10n, outputPrice: 20n }],
+        suppliers: [{ owner, operator: owner, inputPrice: 10n, outputPrice: 20n, stake: token(5000) }],
         gateway,
-        applications: [{ actor: application, stake: token(1000), delegateTo: gateway }],
+        applications: [
+          { actor: application, stake: token(1000), delegateTo: gateway },
+          { actor: other, stake: token(1000), delegateTo: gateway },
+        ],
       });
-      // One relay, signed by the gateway; the supplier answers it with receipt A (what the gateway keeps)…
-      const request = {
-        application: application.address,
-        supplier: owner.address,
-        model: modelId,
-        session,
-        nonce: 1n,
-        bodyHash: keccak256(toHex("body")),
-        inputPrice: 10n,
-        outputPrice: 20n,
-        maxCost: 10_000n,
+      const relay = async (app: Actor, nonce: bigint, units: { inputUnits: bigint; outputUnits: bigint }) => {
+        const request: RelayRequest = {
+          application: app.address,
+          supplier: owner.address,
+          model: modelId,
+          session,
+          nonce,
+          bodyHash: keccak256(toHex(`body ${nonce}`)),
+          inputPrice: 10n,
+          outputPrice: 20n,
+          maxCost: 100_000n,
+        };
+        return signRelay(c, request, gateway, owner, units);
       };
-      const served = await signRelay(c, request, gateway, owner, { inputUnits: 10n, outputUnits: 20n });
+      // Claim A: one large relay and five small ones, all received by the gateway with honest receipts. The
+      // supplier claims the large one as served but re-signs the five small ones billing more output, so
+      // the sum draw almost surely lands on the honest large leaf and the count draw on a re-signed one.
+      const large = await relay(application, 1n, { inputUnits: 1000n, outputUnits: 1000n });
+      const small = await Promise.all(
+        [2n, 3n, 4n, 5n, 6n].map((nonce) => relay(application, nonce, { inputUnits: 1n, outputUnits: 1n })),
+      );
+      const inflated = await Promise.all(small.map((served) => inflate(c, served, owner, 2n)));
+      // Claim B: one honest relay for the other application: a one-leaf proof (both draws on it).
+      const single = await relay(other, 7n, { inputUnits: 3n, outputUnits: 4n });
+
       const store = createGatewayStore({ path: ":memory:" });
       await store.migrate();
-      const key = relayKey({ domain: c.domain, request });
-      await store.putReceipt({
-        relayKey: key,
-        session,
-        supplier: owner.address,
-        application: application.address,
-        model: modelId,
-        request: JSON.stringify(request, (_, value) =>
-          typeof value === "bigint" ? value.toString() : value,
-        ),
-        requestSignature: served.requestSignature,
-        receipt: JSON.stringify(served.receipt, (_, value) =>
-          typeof value === "bigint" ? value.toString() : value,
-        ),
-        receiptSignature: served.receiptSignature,
-        createdAt: Date.now(),
-      });
-      // …but claims and proves receipt B, which bills more output for the same request.
-      const inflatedReceipt = {
-        request: hashRelayRequest(request),
-        responseHash: served.receipt.responseHash,
-        inputUnits: 10n,
-        outputUnits: 90n,
-      };
-      const inflated = {
-        ...served,
-        receipt: inflatedReceipt,
-        receiptSignature: await signRelayReceipt({
-          domain: c.domain,
-          receipt: inflatedReceipt,
-          signer: owner.privateKey,
-        }),
-      };
-      const trie = buildSumTrie([{ key, valueHash: relayValueHash(inflated), weight: relayCost(inflated) }]);
+      for (const served of [large, ...small, single]) await keep(store, c, served);
+
+      const claimA = buildClaim(c, [large, ...inflated], session);
+      const claimB = buildClaim(c, [single], session);
       const windows = sessionWindows(session, {
         sessionBlocks: 20n,
         graceBlocks: 4n,
         claimBlocks: 8n,
         proofBlocks: 8n,
       });
-      await c.mineTo(windows.claimStart - 1n);
-      await c.send(owner, {
-        ...settlement(c),
-        functionName: "claim",
-        args: [owner.address, application.address, modelId, session, trie.root()],
-      });
-      await c.mineTo(windows.proofStart - 1n);
-      const proofSeed = (await c.publicClient.getBlock({ blockNumber: windows.proofSeedBlock })).hash as Hex;
-      const claimKey = computeClaimKey({
-        supplier: owner.address,
-        application: application.address,
-        model: modelId,
-        session,
-      });
-      const proof = toCompactProof(trie.proveClosest(proofTarget({ proofSeed, claimKey })));
-      await c.send(owner, {
-        ...settlement(c),
-        functionName: "prove",
-        args: [claimKey, inflated, proof.sideNodes, proof.emptyMask],
-      });
+      // The draws follow the proof seed (a block hash): retry the claim window until the count draw lands
+      // on a re-signed leaf and the sum draw on the honest one (anvil's hashes change with the timestamp).
+      const largeKey = relayKey({ domain: c.domain, request: large.request });
+      let proofsA: CompactWeightedProof[] = [];
+      let proofsB: CompactWeightedProof[] = [];
+      for (let attempt = 0; ; attempt += 1) {
+        const snapshot = await c.testClient.snapshot();
+        await c.mineTo(windows.claimStart - 1n);
+        for (const built of [claimA, claimB]) {
+          await c.send(owner, {
+            ...settlement(c),
+            functionName: "claim",
+            args: [owner.address, built.application, modelId, session, built.trie.root()],
+          });
+        }
+        await c.mineTo(windows.proofStart - 1n);
+        const proofSeed = (await c.publicClient.getBlock({ blockNumber: windows.proofSeedBlock }))
+          .hash as Hex;
+        proofsA = proveClaim(claimA.trie, { proofSeed, claimKey: claimA.claimKey });
+        proofsB = proveClaim(claimB.trie, { proofSeed, claimKey: claimB.claimKey });
+        if (proofsA.length === 2 && proofsA[0]?.key === largeKey) break;
+        if (attempt >= 20) throw new Error("the draws never split the claim's leaves");
+        await c.testClient.revert({ id: snapshot });
+        await c.testClient.increaseTime({ seconds: 17 + attempt });
+      }
+      expect(proofsB).toHaveLength(1);
+      const countDrawnKey = proofsA[1]?.key as Hex;
+      for (const [built, proofs] of [
+        [claimA, proofsA],
+        [claimB, proofsB],
+      ] as const) {
+        await c.send(owner, { ...settlement(c), functionName: "prove", args: proveArgs(built, proofs) });
+      }
 
-      const [stakeBefore] = await c.publicClient.readContract({
-        ...registry(c),
-        functionName: "supplierStake",
-        args: [owner.address],
-      });
+      const stakeOf = async () =>
+        (
+          await c.publicClient.readContract({
+            ...registry(c),
+            functionName: "supplierStake",
+            args: [owner.address],
+          })
+        )[0];
+      const stakeBefore = await stakeOf();
       const gatewayBefore = await c.balanceOf(gateway.address);
       const walletClient = createWalletClient({
         account: privateKeyToAccount(gateway.privateKey),
         chain: devnetChain(devnet.rpcUrl, devnet.chainId),
         transport: http(devnet.rpcUrl),
       });
+
+      // A copy of the count-drawn receipt kept with v = 0/1 (before the one signature rule) is no fraud
+      // proof the contract accepts: the difference is noted, nothing is sent, nobody is slashed.
+      const legacy = createGatewayStore({ path: ":memory:" });
+      await legacy.migrate();
+      const legacyCopy = small.find(
+        (served) => relayKey({ domain: c.domain, request: served.request }) === countDrawnKey,
+      );
+      if (!legacyCopy) throw new Error("the count-drawn leaf is not a re-signed one");
+      await keep(legacy, c, legacyCopy, withLowV(legacyCopy.receiptSignature));
+      const refused = await reconcileProvenLeaves({
+        publicClient: c.publicClient,
+        walletClient,
+        settlement: c.contracts.settlement,
+        store: legacy,
+        fromBlock: 0n,
+      });
+      expect(refused.checked).toBe(1);
+      expect(refused.equivocations).toEqual([
+        expect.objectContaining({ relayKey: countDrawnKey, error: expect.stringMatching(/signature rule/) }),
+      ]);
+      expect(refused.equivocations[0]?.transactionHash).toBeUndefined();
+      expect(await stakeOf()).toBe(stakeBefore);
+      await legacy.close();
+
       const result = await reconcileProvenLeaves({
         publicClient: c.publicClient,
         walletClient,
@@ -143,28 +246,48 @@ describe("reconcileProvenLeaves", () => {
         store,
         fromBlock: 0n,
       });
-      expect(result.checked).toBe(1);
-      expect(result.equivocations).toHaveLength(1);
-      expect(result.equivocations[0]?.error).toBeUndefined();
+      // Both leaves of A's two-leaf proof and B's single leaf: the sum-drawn leaf and B's match.
+      expect(result.checked).toBe(3);
+      expect(result.matched).toBe(2);
+      expect(result.equivocations).toEqual([
+        {
+          relayKey: countDrawnKey,
+          supplier: owner.address,
+          claimKey: claimA.claimKey,
+          drawnBy: ["count"],
+          transactionHash: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+        },
+      ]);
       const penalty = devnetSettlementParameters().equivocationPenalty;
-      const [stakeAfter] = await c.publicClient.readContract({
-        ...registry(c),
-        functionName: "supplierStake",
-        args: [owner.address],
-      });
-      expect(stakeBefore - stakeAfter).toBe(penalty);
+      expect(stakeBefore - (await stakeOf())).toBe(penalty);
       expect((await c.balanceOf(gateway.address)) - gatewayBefore).toBe((penalty * 5000n) / 10_000n);
+      expect(
+        await c.publicClient.readContract({
+          ...settlement(c),
+          functionName: "isReported",
+          args: [countDrawnKey],
+        }),
+      ).toBe(true);
 
-      // The claim also asks for more than the gateway holds receipts for: over-claiming evidence.
+      // Claim A asks for more than the gateway holds receipts for (exact: p = 1): over-claiming evidence;
+      // claim B matches its own records (each claim against its supplier, application and session).
       const mismatches = await reconcileClaims({
         publicClient: c.publicClient,
         settlement: c.contracts.settlement,
         store,
-        applications: [application.address],
+        applications: [application.address, other.address],
         fromBlock: 0n,
       });
-      expect(mismatches).toMatchObject([
-        { claimKey, claimedAmount: 10n * 10n + 90n * 20n, receivedCost: 10n * 10n + 20n * 20n },
+      const collateral = devnetSettlementParameters().missingProofPenalty;
+      expect(mismatches).toEqual([
+        expect.objectContaining({
+          claimKey: claimA.claimKey,
+          claimedAmount: relayCost(large) + inflated.reduce((sum, served) => sum + relayCost(served), 0n),
+          receivedCost: relayCost(large) + small.reduce((sum, served) => sum + relayCost(served), 0n),
+          claimedCount: 6n,
+          receivedCount: 6,
+          collateral,
+        }),
       ]);
       // A restarted gateway reconciles only sessions whose receipts it can still hold: older claims are
       // not held against the supplier (their receipts were pruned, or predate the gateway).
@@ -172,13 +295,13 @@ describe("reconcileProvenLeaves", () => {
         publicClient: c.publicClient,
         settlement: c.contracts.settlement,
         store,
-        applications: [application.address],
+        applications: [application.address, other.address],
         fromBlock: 0n,
         fromSession: session + 1n,
       });
       expect(afterRestart).toEqual([]);
 
-      // Run again: already reported, nothing new is sent (the contract refuses a second report).
+      // Run again: already reported, so nothing new is sent.
       const again = await reconcileProvenLeaves({
         publicClient: c.publicClient,
         walletClient,
@@ -186,7 +309,11 @@ describe("reconcileProvenLeaves", () => {
         store,
         fromBlock: 0n,
       });
-      expect(again.equivocations[0]?.error).toMatch(/AlreadyReported|reverted/);
+      expect(again.equivocations).toEqual([
+        expect.objectContaining({ relayKey: countDrawnKey, alreadyReported: true }),
+      ]);
+      expect(again.equivocations[0]?.transactionHash).toBeUndefined();
+      expect(stakeBefore - (await stakeOf())).toBe(penalty);
       await store.close();
     } finally {
       await devnet.stop();

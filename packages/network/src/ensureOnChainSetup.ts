@@ -11,6 +11,7 @@ import {
   type Address,
   type Chain,
   createWalletClient,
+  formatUnits,
   type Hex,
   http,
   keccak256,
@@ -46,8 +47,9 @@ export type EnsureOnChainSetupReturnType = {
 
 /**
  * Brings the chain to the local network's shape, sending only what is missing, so a resumed chain needs
- * no transactions: the model registered, the gateway staked, each supplier staked at its endpoint with
- * its offer, the application staked and delegated to the gateway.
+ * no transactions: the model registered, the gateway staked, each supplier staked (topped back up to its
+ * planned stake after a slash) at its endpoint with its offer, the application staked and delegated to the
+ * gateway.
  *
  * @example
  * const { changed } = await ensureOnChainSetup({ publicClient, chain, rpcUrl, registry, token, model, … });
@@ -122,7 +124,21 @@ export async function ensureOnChainSetup(
       });
       progress(`staked ${label} at ${supplier.endpoint}`);
       changed = true;
-    } else if ((await read<string>("supplierEndpoint", [supplier.owner.address])) !== supplier.endpoint) {
+    } else if (stake < supplier.stake) {
+      // Every claim locks max(missingProofPenalty, amount) of the stake until it settles, and a missed proof
+      // slashes that: a resumed chain gets its stake back to the planned size, so the supplier can keep claiming.
+      await stakeSupplier(clients, {
+        registry,
+        amount: supplier.stake - stake,
+        operator: supplier.owner.address,
+        endpoint: supplier.endpoint,
+      });
+      progress(`topped ${label}'s stake back up to ${formatUnits(supplier.stake, 18)} AVY`);
+    }
+    if (
+      stake !== 0n &&
+      (await read<string>("supplierEndpoint", [supplier.owner.address])) !== supplier.endpoint
+    ) {
       await waitFor(publicClient, "setSupplierEndpoint", () =>
         clients.walletClient.writeContract({
           address: registry,

@@ -136,6 +136,9 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
         suppliers: owners.slice(0, endpoints.length).map((owner, index) => ({
           owner,
           endpoint: endpoints[index] as string,
+          // Each claim locks max(missingProofPenalty, amount) until it settles, about a session later: with
+          // one application and one model, two sessions' claims at the devnet's 1000 AVY penalty (the local
+          // prices keep every claim's amount far below it) fit in even the smallest stake, 2000 AVY.
           stake: token(2000 * (index + 1)),
           ...(localSupplierPrices[index] as (typeof localSupplierPrices)[number]),
         })),

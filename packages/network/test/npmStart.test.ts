@@ -130,6 +130,43 @@ describe("npm start", () => {
     }
     expect(settled).toBeGreaterThan(0);
 
+    // Under the settlement's rules: each claim locked max(missingProofPenalty, amount) of its supplier's stake,
+    // every settled claim that needed a proof got one (two weighted leaves, or one when both draws agree), and
+    // none was slashed: each settlement released its claim's collateral.
+    const settlement = state.contracts.settlement as `0x${string}`;
+    const events = parseEventLogs({
+      abi: aviarySettlementAbi,
+      logs: await client.getLogs({ address: settlement, fromBlock: 0n }),
+    });
+    const { missingProofPenalty } = await client.readContract({
+      address: settlement,
+      abi: aviarySettlementAbi,
+      functionName: "params",
+    });
+    const claimed = new Map<string, { amount: bigint; collateral: bigint }>();
+    const proven = new Set<string>();
+    const released = new Map<string, bigint>();
+    const settledKeys: `0x${string}`[] = [];
+    for (const event of events) {
+      if (event.eventName === "Claimed") claimed.set(event.args.claimKey, event.args);
+      if (event.eventName === "Proven") proven.add(event.args.claimKey);
+      if (event.eventName === "CollateralReleased") released.set(event.args.claimKey, event.args.amount);
+      if (event.eventName === "Settled") settledKeys.push(event.args.claimKey);
+      expect(event.eventName).not.toBe("ProofMissing");
+    }
+    for (const { amount, collateral } of claimed.values())
+      expect(collateral).toBe(amount > missingProofPenalty ? amount : missingProofPenalty);
+    for (const key of settledKeys) {
+      expect(released.get(key)).toBe(claimed.get(key)?.collateral);
+      const required = await client.readContract({
+        address: settlement,
+        abi: aviarySettlementAbi,
+        functionName: "isProofRequired",
+        args: [key],
+      });
+      if (required) expect(proven.has(key)).toBe(true);
+    }
+
     // The explorer shows it: the overview counts the settlement and what it paid, and the suppliers page
     // carries the gateway's measurements of the supplier that served.
     let overview: { totals: { settled: number; paid: string; toSource: string } } | undefined;

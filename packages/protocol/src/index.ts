@@ -29,11 +29,12 @@ export * from "./mining/claimKey.ts";
 export * from "./mining/isBelow.ts";
 export * from "./mining/isMined.ts";
 export * from "./mining/isProofRequired.ts";
-export * from "./mining/proofTarget.ts";
+export * from "./mining/proofDraws.ts";
 // OpenAI wire schemas
 export * from "./openai/parseOpenAiBody.ts";
 export * from "./openai/schemas.ts";
 export * from "./pricing/claimAmount.ts";
+export * from "./pricing/claimCollateral.ts";
 export * from "./pricing/isRelayCostValid.ts";
 export * from "./pricing/relayCost.ts";
 export * from "./pricing/sessionBudget.ts";
@@ -46,15 +47,25 @@ export * from "./sessions/sessionPhase.ts";
 export * from "./sessions/sessionWindows.ts";
 export type { SessionParams } from "./sessions/types.ts";
 // Fast secp256k1 over 32-byte digests (libsecp256k1 binding)
-export { recoverDigestSigner, signDigest } from "./signatures/digestSignatures.ts";
+export {
+  type RecoverDigestSignerErrorType,
+  recoverDigestSigner,
+  type SignDigestErrorType,
+  signDigest,
+} from "./signatures/digestSignatures.ts";
+export {
+  type IsValidSignatureEncodingErrorType,
+  isValidSignatureEncoding,
+} from "./signatures/isValidSignatureEncoding.ts";
 // HTTP transport (protocol.md §4)
 export * from "./transport/index.ts";
 export * from "./trie/buildSumTrie.ts";
 export * from "./trie/fromCompactProof.ts";
 export * from "./trie/hashTrieInner.ts";
 export * from "./trie/hashTrieLeaf.ts";
+export * from "./trie/proveClaim.ts";
 export * from "./trie/SumTrie.ts";
 export * from "./trie/toCompactProof.ts";
 export * from "./trie/types.ts";
-export * from "./trie/verifyClosestProof.ts";
 export * from "./trie/verifyRelayProof.ts";
+export * from "./trie/verifyWeightedProof.ts";

@@ -329,3 +329,23 @@ export class ContractRevertedError extends BaseError {
     this.signature = signature;
   }
 }
+
+/**
+ * A transaction succeeded but its receipt lacks the event the action reads its result from (a contract at
+ * that address that is not the Aviary one, or another version of it).
+ *
+ * @example
+ * ```ts
+ * throw new TransactionEventMissingError({ functionName: "claim", eventName: "Claimed", hash });
+ * ```
+ */
+export class TransactionEventMissingError extends BaseError {
+  override name = "TransactionEventMissingError";
+  readonly hash: Hex;
+  constructor({ functionName, eventName, hash }: { functionName: string; eventName: string; hash: Hex }) {
+    super(`The ${functionName} transaction ${hash} succeeded but emitted no ${eventName} event.`, {
+      metaMessages: ["Is the address an Aviary settlement of this version?"],
+    });
+    this.hash = hash;
+  }
+}

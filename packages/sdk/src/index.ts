@@ -2,6 +2,14 @@
 // supplier discovery, direct relays with receipt verification and failover, routing, and an OpenAI-compatible
 // `fetch` for the official `openai` client.
 
+// ───────────── chain actions ─────────────
+
+export {
+  type ClaimErrorType,
+  type ClaimParameters,
+  type ClaimReturnType,
+  claim,
+} from "./actions/claim.ts";
 export {
   type DelegateGatewayErrorType,
   type DelegateGatewayParameters,
@@ -28,13 +36,64 @@ export {
   getCurrentSession,
 } from "./actions/getCurrentSession.ts";
 export {
+  type GetMiningProbabilityErrorType,
+  type GetMiningProbabilityParameters,
+  type GetMiningProbabilityReturnType,
+  getMiningProbability,
+} from "./actions/getMiningProbability.ts";
+export {
+  type GetMiningSeedErrorType,
+  type GetMiningSeedParameters,
+  type GetMiningSeedReturnType,
+  getMiningSeed,
+} from "./actions/getMiningSeed.ts";
+export {
+  type GetProofDrawsErrorType,
+  type GetProofDrawsParameters,
+  type GetProofDrawsReturnType,
+  getProofDraws,
+} from "./actions/getProofDraws.ts";
+export {
+  type GetProofRequiredErrorType,
+  type GetProofRequiredParameters,
+  type GetProofRequiredReturnType,
+  getProofRequired,
+} from "./actions/getProofRequired.ts";
+export {
+  type GetProofSeedErrorType,
+  type GetProofSeedParameters,
+  type GetProofSeedReturnType,
+  getProofSeed,
+} from "./actions/getProofSeed.ts";
+export {
+  type GetSessionTotalErrorType,
+  type GetSessionTotalParameters,
+  type GetSessionTotalReturnType,
+  getSessionTotal,
+} from "./actions/getSessionTotal.ts";
+export {
+  type GetSessionWindowsErrorType,
+  type GetSessionWindowsParameters,
+  type GetSessionWindowsReturnType,
+  getSessionWindows,
+} from "./actions/getSessionWindows.ts";
+export {
+  type GetSupplierCollateralErrorType,
+  type GetSupplierCollateralParameters,
+  type GetSupplierCollateralReturnType,
+  getSupplierCollateral,
+} from "./actions/getSupplierCollateral.ts";
+export {
   type GetSupplierOfferErrorType,
   type GetSupplierOfferParameters,
   type GetSupplierOfferReturnType,
   getSupplierOffer,
 } from "./actions/getSupplierOffer.ts";
-// ───────────── chain actions ─────────────
-export type { AviaryWriteClients, AviaryWriteReturnType } from "./actions/internal/clients.ts";
+export type {
+  AviaryWriteClients,
+  AviaryWriteOptions,
+  AviaryWriteReturnType,
+} from "./actions/internal/clients.ts";
 export {
   type AviaryClaimEntry,
   type ClaimStatus,
@@ -50,6 +109,19 @@ export {
   type ListModelsReturnType,
   listModels,
 } from "./actions/listModels.ts";
+export {
+  type LeafProof,
+  type ProveErrorType,
+  type ProveParameters,
+  type ProveReturnType,
+  prove,
+} from "./actions/prove.ts";
+export {
+  type RecordSeedErrorType,
+  type RecordSeedParameters,
+  type RecordSeedReturnType,
+  recordSeed,
+} from "./actions/recordSeed.ts";
 export {
   type ModelKind,
   modelKinds,
@@ -70,6 +142,12 @@ export {
   type SetOfferReturnType,
   setOffer,
 } from "./actions/setOffer.ts";
+export {
+  type SettleErrorType,
+  type SettleParameters,
+  type SettleReturnType,
+  settle,
+} from "./actions/settle.ts";
 export {
   type StakeApplicationErrorType,
   type StakeApplicationParameters,
@@ -110,6 +188,7 @@ export {
   AccountMissingError,
   BaseError,
   ChainReadError,
+  ContractRevertedError,
   NoSupplierError,
   ReceiptInvalidError,
   type ReceiptInvalidReason,
@@ -119,6 +198,7 @@ export {
   RelayFailedError,
   StreamBrokenError,
   type StreamBrokenReason,
+  TransactionEventMissingError,
   TransactionRevertedError,
 } from "./errors.ts";
 export { sha256File } from "./models/sha256File.ts";

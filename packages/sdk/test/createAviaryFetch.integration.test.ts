@@ -218,7 +218,8 @@ describe("chain actions", () => {
     const { publicClient, chain, modelId, session } = network;
     const current = await getCurrentSession(publicClient, { registry: chain.registry });
     expect(current.session).toBe(session);
-    expect(current.windows.servingEnd).toBe((session + 1n) * 20n - 1n + 4n);
+    // Served while the head is below E + graceBlocks: the last head that serves it is E + 4 − 1.
+    expect(current.windows.servingEnd).toBe((session + 1n) * 20n - 1n + 4n - 1n);
 
     const offer = await getSupplierOffer(publicClient, {
       registry: chain.registry,
@@ -241,6 +242,7 @@ describe("chain actions", () => {
     });
     expect(stake.stake).toBe(1000n * 10n ** 18n);
     expect(stake.sessionStake).toBe(stake.stake);
+    expect(stake.unsettledClaims).toBe(0n);
 
     const models = await listModels(publicClient, { registry: chain.registry });
     expect(models).toEqual([

@@ -171,6 +171,7 @@ export async function startSupplier(
     publicClient,
     walletClient,
     settlement,
+    registry,
     supplier,
     domain,
     sessionParams,
@@ -178,6 +179,8 @@ export async function startSupplier(
     onEvent: (event) => {
       if (event.type === "claimed" && !event.adopted) metrics.claims.inc({ outcome: "claimed" });
       else if (event.type === "failed") metrics.claims.inc({ outcome: "failed" });
+      else if (event.type === "insufficient-collateral")
+        metrics.claims.inc({ outcome: "insufficient_collateral" });
       else if (event.type === "proven" && !event.adopted) metrics.proofs.inc({ outcome: "proven" });
       else if (event.type === "not-required") metrics.proofs.inc({ outcome: "not_required" });
       else if (event.type === "settled" && !event.adopted) metrics.earnings.inc(Number(event.paid));

@@ -8,13 +8,17 @@ import {
   claimAmount,
   claimKey as computeClaimKey,
   decodeReceiptHeader,
+  decodeRelayHeader,
+  encodeRelayHeader,
   hashRelayReceipt,
   hashRelayRequest,
+  pendingSessions,
   RECEIPT_HEADER,
   RECEIPT_SSE_PREFIX,
   recoverDigestSigner,
   relayCost,
   sessionBudget,
+  sessionWindows,
   settlementPayout,
   splitPayment,
 } from "@aviary/protocol";
@@ -26,6 +30,7 @@ import {
   actor,
   type Clients,
   clients,
+  devnetSessionParams,
   driveSessionToSettlement,
   registry,
   settlement,
@@ -227,7 +232,6 @@ describe("supplier node", () => {
       const { header } = await import("./utils/relayClient.ts").then((module) =>
         module.signedRelayHeader(target, app().address, app().privateKey, JSON.stringify(chatBody("x"))),
       );
-      const { decodeRelayHeader, encodeRelayHeader } = await import("@aviary/protocol");
       const decoded = decodeRelayHeader(header);
       const broken = encodeRelayHeader({
         request: decoded.request,
@@ -235,6 +239,27 @@ describe("supplier node", () => {
       });
       await expectRefusal(
         sendRelay(target, app().address, app().privateKey, chatBody("x"), { header: broken }),
+        401,
+        "invalid_signature",
+      );
+    });
+    it("a v = 0/1 signature (the contract accepts only 27/28)", async () => {
+      const { signedRelayHeader } = await import("./utils/relayClient.ts");
+      const { header } = await signedRelayHeader(
+        target,
+        app().address,
+        app().privateKey,
+        JSON.stringify(chatBody("x")),
+      );
+      const decoded = decodeRelayHeader(header);
+      const v = Number.parseInt(decoded.signature.slice(-2), 16);
+      expect([27, 28]).toContain(v);
+      const lowV = encodeRelayHeader({
+        request: decoded.request,
+        signature: `${decoded.signature.slice(0, -2)}0${v - 27}` as Hex,
+      });
+      await expectRefusal(
+        sendRelay(target, app().address, app().privateKey, chatBody("x"), { header: lowV }),
         401,
         "invalid_signature",
       );
@@ -370,6 +395,24 @@ describe("supplier node", () => {
     });
   });
 
+  it("serves a session up to head E + grace − 1 and refuses it from E + grace on, reading the head from the chain near the end", async () => {
+    const { servingEnd, servingRefreshFrom } = sessionWindows(target.session, devnetSessionParams);
+    // The node's block watcher has seen E + g − 2: from there on it asks the chain before serving.
+    await c.mineTo(servingRefreshFrom);
+    await expect.poll(() => node.chain.head, { timeout: 10_000, interval: 50 }).toBe(servingRefreshFrom);
+    await c.mineTo(servingEnd);
+    const last = await sendRelay(target, app().address, app().privateKey, chatBody("last call"));
+    expect(last.response.status).toBe(200);
+    await last.response.arrayBuffer();
+    served.push(last.relayKey);
+    // One block more, and at once (the watcher may not have polled yet): refused.
+    await c.testClient.mine({ blocks: 1 });
+    const late = await sendRelay(target, app().address, app().privateKey, chatBody("too late"));
+    expect(late.response.status).toBe(400);
+    expect(((await late.response.json()) as { error: { code: string } }).error.code).toBe("session_expired");
+    expect(node.chain.head).toBeGreaterThanOrEqual(servingEnd + 1n);
+  });
+
   it("claims, proves when required and settles: supplier, source and treasury paid exactly what the library computes", async () => {
     const records = [];
     for await (const record of node.store.readSession(target.session)) records.push(record);
@@ -421,7 +464,11 @@ describe("supplier node", () => {
       functionName: "applicationStakeAt",
       args: [app().address, target.session],
     });
-    const pay = settlementPayout({ amount, total: amount, budget: sessionBudget(stake, 2n) });
+    const pay = settlementPayout({
+      amount,
+      total: amount,
+      budget: sessionBudget(stake, pendingSessions(devnetSessionParams)),
+    });
     const split = splitPayment({
       pay,
       sourceShareBps,

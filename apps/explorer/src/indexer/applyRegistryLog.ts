@@ -14,8 +14,8 @@ const roles = ["suppliers", "applications", "gateways"] as const;
 const emptyStake = (): Stake => ({ stake: 0n, unbonding: 0n, releaseSession: 0n });
 
 /**
- * Applies one registry event to the index (models, suppliers, offers, applications, delegations, gateways)
- * and notes whose stake must be read again.
+ * Applies one registry event to the index (models, suppliers with their locked collateral and slashes,
+ * offers, applications, delegations, gateways) and notes whose stake must be read again.
  *
  * @example
  * ```ts
@@ -117,6 +117,10 @@ export function applyRegistryLog(state: ExplorerState, log: RegistryLog, refresh
       supplierOf(state, log.args.supplier, log.blockNumber).slashed += log.args.amount;
       refresh.suppliers.add(log.args.supplier);
       return;
+    case "SupplierCollateralChanged":
+      // `locked` is the new total: locked by a claim, released at settlement, or taken by a slash.
+      supplierOf(state, log.args.supplier, log.blockNumber).lockedCollateral = log.args.locked;
+      return;
     default:
       // SettlementSet, OwnershipTransferred-like events: nothing to show.
       return;
@@ -133,6 +137,7 @@ function supplierOf(state: ExplorerState, address: Address, blockNumber: bigint)
       stakedAt: blockNumber,
       stake: emptyStake(),
       offers: new Map(),
+      lockedCollateral: 0n,
       slashed: 0n,
     };
     state.suppliers.set(address, supplier);

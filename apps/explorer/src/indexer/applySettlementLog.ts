@@ -6,9 +6,10 @@ import type { ExplorerState, IndexedClaim, IndexedSession } from "./types.ts";
 export type SettlementLog = GetContractEventsReturnType<typeof aviarySettlementAbi, undefined, true>[number];
 
 /**
- * Applies one settlement event to the index: seeds, claims, proofs, settlements, missing proofs,
- * equivocation reports and difficulty updates. Whether a claim needs a proof is decided, as the contract
- * does, once its session's proof seed is on chain.
+ * Applies one settlement event to the index: seeds, claims (with their collateral), proofs (both drawn
+ * leaves), settlements, released collateral, slashes (missing proofs, equivocation reports) and difficulty
+ * updates. Whether a claim needs a proof is decided, as the contract does, once its session's proof seed is
+ * on chain. An equivocation is linked to the claim whose proof showed its relay, whichever came first.
  *
  * @example
  * ```ts
@@ -41,10 +42,12 @@ export function applySettlementLog(state: ExplorerState, log: SettlementLog): vo
         rootSum: args.rootSum,
         rootCount: args.rootCount,
         amount: args.amount,
+        collateral: args.collateral,
         claimedAt: log.blockNumber,
         claimTransaction: log.transactionHash,
         proofRequired: undefined,
         proof: undefined,
+        collateralReleased: undefined,
         settlement: undefined,
         proofMissing: undefined,
       };
@@ -55,15 +58,28 @@ export function applySettlementLog(state: ExplorerState, log: SettlementLog): vo
       return;
     }
     case "Proven": {
-      const claim = state.claims.get(log.args.claimKey);
+      const { claimKey, sumRelayKey, countRelayKey } = log.args;
+      const claim = state.claims.get(claimKey);
       if (claim) {
         claim.proof = {
-          relayKey: log.args.relayKey,
-          depth: log.args.depth,
+          sumRelayKey,
+          countRelayKey,
           block: log.blockNumber,
           transaction: log.transactionHash,
         };
       }
+      for (const relayKey of [sumRelayKey, countRelayKey]) {
+        state.provenRelays.set(relayKey.toLowerCase(), claimKey);
+        for (const slash of state.slashes) {
+          if (slash.claimKey === undefined && slash.relayKey?.toLowerCase() === relayKey.toLowerCase())
+            slash.claimKey = claimKey;
+        }
+      }
+      return;
+    }
+    case "CollateralReleased": {
+      const claim = state.claims.get(log.args.claimKey);
+      if (claim) claim.collateralReleased = { amount: log.args.amount, block: log.blockNumber };
       return;
     }
     case "ProofMissing": {
@@ -72,6 +88,15 @@ export function applySettlementLog(state: ExplorerState, log: SettlementLog): vo
         claim.proofMissing = { slashed: log.args.slashed };
         claim.proofRequired = true;
       }
+      state.slashes.push({
+        supplier: log.args.supplier,
+        reason: "missing proof",
+        claimKey: log.args.claimKey,
+        relayKey: undefined,
+        amount: log.args.slashed,
+        block: log.blockNumber,
+        transaction: log.transactionHash,
+      });
       return;
     }
     case "Settled": {
@@ -98,6 +123,16 @@ export function applySettlementLog(state: ExplorerState, log: SettlementLog): vo
         slashed: log.args.slashed,
         reward: log.args.reward,
         block: log.blockNumber,
+        transaction: log.transactionHash,
+      });
+      state.slashes.push({
+        supplier: log.args.supplier,
+        reason: "equivocation",
+        claimKey: state.provenRelays.get(log.args.relayKey.toLowerCase()),
+        relayKey: log.args.relayKey,
+        amount: log.args.slashed,
+        block: log.blockNumber,
+        transaction: log.transactionHash,
       });
       return;
     case "DifficultyUpdated": {

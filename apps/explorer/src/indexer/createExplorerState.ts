@@ -24,6 +24,8 @@ export function createExplorerState(): ExplorerState {
     claims: new Map(),
     sessions: new Map(),
     equivocations: [],
+    slashes: [],
+    provenRelays: new Map(),
     difficultyUpdates: [],
     lastSyncAt: undefined,
     lastError: undefined,

@@ -51,7 +51,9 @@ export type IndexedSupplier = {
   stakedAt: bigint;
   stake: Stake;
   offers: Map<Hex, IndexedOffer>;
-  /** Tokens taken from the stake by settlement (missing proofs, equivocation). */
+  /** Stake locked as collateral by unsettled claims (the registry's `SupplierCollateralChanged.locked`). */
+  lockedCollateral: bigint;
+  /** Tokens taken from the stake by settlement (missing proofs, equivocation): the sum of `SupplierSlashed`. */
   slashed: bigint;
 };
 
@@ -76,11 +78,19 @@ export type IndexedClaim = {
   rootSum: bigint;
   rootCount: bigint;
   amount: bigint;
+  /** The supplier's stake the claim locked: `max(missingProofPenalty, amount)`. */
+  collateral: bigint;
   claimedAt: bigint;
   claimTransaction: Hex;
   /** Known once the session's proof seed is on chain; undefined before. */
   proofRequired: boolean | undefined;
-  proof: { relayKey: Hex; depth: bigint; block: bigint; transaction: Hex } | undefined;
+  /**
+   * The two drawn leaves the proof showed (protocol.md §6): by sum and by count; the same relay key when
+   * both draws landed on one leaf.
+   */
+  proof: { sumRelayKey: Hex; countRelayKey: Hex; block: bigint; transaction: Hex } | undefined;
+  /** Set when settlement unlocked the collateral (the claim was not slashed). */
+  collateralReleased: { amount: bigint; block: bigint } | undefined;
   settlement:
     | {
         paid: bigint;
@@ -109,6 +119,26 @@ export type EquivocationReport = {
   slashed: bigint;
   reward: bigint;
   block: bigint;
+  transaction: Hex;
+};
+
+/** Why settlement slashed a supplier. */
+export type SlashReason = "missing proof" | "equivocation";
+
+/**
+ * One slash of a supplier's stake, from the settlement event that says why: `ProofMissing` (the claim's
+ * whole collateral) or `EquivocationReported` (the equivocation penalty, for one relay).
+ */
+export type SupplierSlash = {
+  supplier: Address;
+  reason: SlashReason;
+  /** The claim slashed for its missing proof; for an equivocation, see `relayKey`. */
+  claimKey: Hex | undefined;
+  /** The relay with two receipts (equivocation). */
+  relayKey: Hex | undefined;
+  amount: bigint;
+  block: bigint;
+  transaction: Hex;
 };
 
 export type DifficultyUpdate = {
@@ -136,6 +166,10 @@ export type ExplorerState = {
   claims: Map<Hex, IndexedClaim>;
   sessions: Map<bigint, IndexedSession>;
   equivocations: EquivocationReport[];
+  /** Every slash, in chain order. */
+  slashes: SupplierSlash[];
+  /** The claim whose proof showed each relay key (lowercase): links an equivocation to its claim. */
+  provenRelays: Map<string, Hex>;
   difficultyUpdates: DifficultyUpdate[];
   lastSyncAt: number | undefined;
   lastError: string | undefined;

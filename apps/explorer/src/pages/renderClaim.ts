@@ -3,9 +3,11 @@ import type { ClaimView } from "../views/claimView.ts";
 import { formatAvy, formatBps, type Html, html } from "./html.ts";
 import { renderStatusBadge } from "./renderClaimsTable.ts";
 import { renderLayout } from "./renderLayout.ts";
+import { renderSlashesTable } from "./renderSlashesTable.ts";
 
 /**
- * `/claims/:key`: one claim: what was claimed (root, relays, amount), its proof, and its settlement.
+ * `/claims/:key`: one claim: what was claimed (root, relays, amount) and the collateral it locked, its proof
+ * (the leaves drawn by sum and by count), its settlement, and its slashes with their reasons.
  *
  * @example
  * ```ts
@@ -26,6 +28,7 @@ export function renderClaim(view: ClaimView, chain: ChainStatusView): Html {
     <dt>Relays (root count)</dt><dd data-testid="claim-relays">${view.relays.toString()}</dd>
     <dt>Root sum</dt><dd>${formatAvy(view.rootSum, "claim-root-sum")}</dd>
     <dt>Amount</dt><dd>${formatAvy(view.amount, "claim-amount")}</dd>
+    <dt>Collateral</dt><dd>${formatAvy(view.collateral, "claim-collateral")} <span data-testid="claim-collateral-status">${view.collateralStatus}</span></dd>
     <dt>Claimed at block</dt><dd>${view.claimedAt.toString()} <span class="mono muted">${view.claimTransaction}</span></dd>
   </dl>
 </div>
@@ -34,8 +37,13 @@ export function renderClaim(view: ClaimView, chain: ChainStatusView): Html {
   ${
     view.proof
       ? html`<dl class="facts">
-    <dt>Proven relay</dt><dd class="mono" data-testid="proof-relay-key">${view.proof.relayKey}</dd>
-    <dt>Depth</dt><dd data-testid="proof-depth">${view.proof.depth.toString()}</dd>
+    ${
+      view.proof.sumRelayKey === view.proof.countRelayKey
+        ? html`<dt>Relay drawn by sum and by count</dt><dd class="mono" data-testid="proof-sum-relay-key">${view.proof.sumRelayKey}</dd>`
+        : html`<dt>Relay drawn by sum</dt><dd class="mono" data-testid="proof-sum-relay-key">${view.proof.sumRelayKey}</dd>
+    <dt>Relay drawn by count</dt><dd class="mono" data-testid="proof-count-relay-key">${view.proof.countRelayKey}</dd>`
+    }
+    <dt>Leaves shown</dt><dd data-testid="proof-leaves">${view.proof.sumRelayKey === view.proof.countRelayKey ? "1" : "2"}</dd>
     <dt>Block</dt><dd>${view.proof.block.toString()} <span class="mono muted">${view.proof.transaction}</span></dd>
   </dl>`
       : view.proofRequired === null
@@ -63,6 +71,8 @@ export function renderClaim(view: ClaimView, chain: ChainStatusView): Html {
   </dl>`
       : html`<span class="muted">Not settled yet${view.windows ? `: settlement opens at block ${view.windows.settleFrom}` : ""}.</span>`
   }
-</div>`;
+</div>
+<h2>Slashes</h2>
+${renderSlashesTable(view.slashes, { claim: false })}`;
   return renderLayout({ title: "Claim", page: "sessions", chain, api: `/api/claims/${view.claimKey}`, body });
 }

@@ -57,7 +57,7 @@ export function renderClaimsTable(
     <td class="num">${formatAvy(claim.amount, "claim-amount")}</td>
     <td>${
       claim.proof
-        ? html`depth ${claim.proof.depth.toString()}`
+        ? html`proven (${claim.proof.sumRelayKey === claim.proof.countRelayKey ? "1 leaf" : "2 leaves"})`
         : claim.proofRequired === null
           ? html`<span class="muted">not drawn yet</span>`
           : claim.proofRequired

@@ -36,7 +36,9 @@ export function renderOverview(view: OverviewView): Html {
   ${stat("Paid to suppliers", "overview-paid-to-suppliers", formatAvy(totals.toSupplier))}
   ${stat("Paid to the treasury", "overview-paid-to-treasury", formatAvy(totals.toTreasury))}
   ${stat("Proofs missing", "overview-proofs-missing", `${totals.proofsMissing}`)}
-  ${stat("Slashed", "overview-slashed", formatAvy(totals.slashed))}
+  ${stat("Slashed (missing proofs)", "overview-slashed", formatAvy(totals.slashed))}
+  ${stat("Slashed (equivocation)", "overview-slashed-equivocation", formatAvy(totals.slashedForEquivocation))}
+  ${stat("Locked as claim collateral", "overview-locked-collateral", formatAvy(totals.lockedCollateral))}
 </section>
 <section class="charts">
   ${renderBarChart({

@@ -14,10 +14,12 @@ import { renderBarChart } from "./renderBarChart.ts";
 import { renderClaimsTable } from "./renderClaimsTable.ts";
 import { evaluationHeaders, renderEvaluationCells } from "./renderEvaluationCells.ts";
 import { renderLayout } from "./renderLayout.ts";
+import { renderSlashesTable } from "./renderSlashesTable.ts";
 
 /**
- * `/suppliers/:address`: one supplier: stake, offers with prices, each gateway's measurements and
- * evaluation, evidence, earnings per session and its claims.
+ * `/suppliers/:address`: one supplier: stake (locked as claim collateral, unlocked), offers with prices,
+ * each gateway's measurements and evaluation, evidence, its slashes with their reasons, earnings per
+ * session and its claims.
  *
  * @example
  * ```ts
@@ -28,6 +30,8 @@ export function renderSupplier(view: SupplierView, chain: ChainStatusView): Html
   const body = html`<h1>Supplier <span class="mono" data-testid="supplier-address">${view.address}</span></h1>
 <section class="stats">
   <div class="stat"><div class="label">Stake</div><div class="value">${formatAvy(view.stake, "supplier-stake")}</div></div>
+  <div class="stat"><div class="label">Locked as claim collateral</div><div class="value">${formatAvy(view.lockedCollateral, "supplier-locked-collateral")}</div></div>
+  <div class="stat"><div class="label">Unlocked stake</div><div class="value">${formatAvy(view.unlockedStake, "supplier-unlocked-stake")}</div></div>
   <div class="stat"><div class="label">Unbonding</div><div class="value">${formatAvy(view.unbonding, "supplier-unbonding")}</div></div>
   <div class="stat"><div class="label">Earned</div><div class="value">${formatAvy(view.earned, "supplier-earned")}</div></div>
   <div class="stat"><div class="label">Slashed</div><div class="value">${formatAvy(view.slashed, "supplier-slashed")}</div></div>
@@ -110,6 +114,8 @@ ${
   )}</tbody>
 </table>`
 }
+<h2>Slashes</h2>
+${renderSlashesTable(view.slashes)}
 ${
   view.equivocations.length === 0
     ? ""

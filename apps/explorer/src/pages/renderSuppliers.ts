@@ -4,7 +4,8 @@ import { formatAvy, formatMeasure, formatPrice, formatShort, type Html, html } f
 import { renderLayout } from "./renderLayout.ts";
 
 /**
- * `/suppliers`: every staked supplier with stake, offers, the gateways' measurements and earnings.
+ * `/suppliers`: every staked supplier with stake (and what claims lock of it), offers, the gateways'
+ * measurements and earnings.
  *
  * @example
  * ```ts
@@ -17,7 +18,7 @@ ${
   suppliers.length === 0
     ? html`<p class="empty" data-testid="suppliers-empty">No supplier staked yet.</p>`
     : html`<div class="table-wrap"><table class="compact">
-  <thead><tr><th>Supplier</th><th>Endpoint</th><th class="num">Stake</th><th>Offers (output price)</th>
+  <thead><tr><th>Supplier</th><th>Endpoint</th><th class="num">Stake</th><th class="num">Locked as collateral</th><th>Offers (output price)</th>
     <th class="num">Reputation</th><th class="num">TTFT</th><th class="num">Tokens/s</th><th class="num">Latency</th>
     <th class="num">Relays</th><th class="num">Earned</th></tr></thead>
   <tbody>${suppliers.map(
@@ -25,6 +26,7 @@ ${
     <td>${formatShort(supplier.address, `/suppliers/${supplier.address}`, "supplier-address")}</td>
     <td class="mono break">${supplier.endpoint}</td>
     <td class="num">${formatAvy(supplier.stake, "supplier-stake")}</td>
+    <td class="num">${formatAvy(supplier.lockedCollateral, "supplier-locked-collateral")}</td>
     <td>${supplier.offers
       .filter((offer) => offer.active)
       .map(

@@ -17,6 +17,10 @@ export type ClaimSummary = {
   rootHash: Hex;
   /** What the claim is worth: rootSum / mining probability. */
   amount: bigint;
+  /** The supplier's stake the claim locked until settlement: `max(missingProofPenalty, amount)`. */
+  collateral: bigint;
+  /** Where the collateral stands: locked until settlement, then released or slashed. */
+  collateralStatus: "locked" | "released" | "slashed";
   claimedAt: bigint;
   claimTransaction: Hex;
   status: ClaimStatus;
@@ -62,6 +66,8 @@ export function claimSummary(data: ExplorerData, claim: IndexedClaim): ClaimSumm
     rootSum: claim.rootSum,
     rootHash: claim.rootHash,
     amount: claim.amount,
+    collateral: claim.collateral,
+    collateralStatus: claim.proofMissing ? "slashed" : claim.collateralReleased ? "released" : "locked",
     claimedAt: claim.claimedAt,
     claimTransaction: claim.claimTransaction,
     status: claimStatus(claim),

@@ -2,6 +2,7 @@ import { type SessionPhase, type SessionWindows, sessionWindows } from "@aviary/
 import type { Hex } from "viem";
 import { phaseOf } from "./chainStatusView.ts";
 import { type ClaimSummary, claimSummary } from "./claimSummary.ts";
+import { type SlashView, slashesView } from "./slashesView.ts";
 import type { ExplorerData } from "./types.ts";
 
 export type ClaimView = ClaimSummary & {
@@ -9,10 +10,13 @@ export type ClaimView = ClaimSummary & {
   windows: SessionWindows | null;
   sourceShareBps: number | null;
   source: Hex | null;
+  /** Slashes of this claim: its missing proof, or equivocations on relays its proof showed. */
+  slashes: SlashView[];
 };
 
 /**
- * One claim with its session's windows: what was claimed, proven and paid. Undefined when unknown.
+ * One claim with its session's windows: what was claimed (and the collateral it locked), proven, paid or
+ * slashed. Undefined when unknown.
  *
  * @example
  * ```ts
@@ -30,5 +34,6 @@ export function claimView(data: ExplorerData, key: Hex): ClaimView | undefined {
     windows: state.params ? sessionWindows(claim.session, state.params) : null,
     sourceShareBps: model?.sourceShareBps ?? null,
     source: model?.source ?? null,
+    slashes: slashesView(state, { claimKey: key }),
   };
 }

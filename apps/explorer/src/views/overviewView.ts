@@ -29,6 +29,10 @@ export type OverviewView = {
     /** Sessions with at least one claim. */
     sessions: number;
     equivocations: number;
+    /** Slashed from suppliers for equivocation (`slashed` counts missing proofs). */
+    slashedForEquivocation: bigint;
+    /** Stake locked as collateral by unsettled claims. */
+    lockedCollateral: bigint;
   };
   /** The last sessions with claims, oldest first (for the charts). */
   activity: SessionActivity[];
@@ -96,6 +100,11 @@ export function overviewView(data: ExplorerData, sessions = 24): OverviewView {
       gateways: state.gateways.size,
       sessions: [...state.sessions.values()].filter((session) => session.claimKeys.length > 0).length,
       equivocations: state.equivocations.length,
+      slashedForEquivocation: state.equivocations.reduce((total, report) => total + report.slashed, 0n),
+      lockedCollateral: [...state.suppliers.values()].reduce(
+        (total, supplier) => total + supplier.lockedCollateral,
+        0n,
+      ),
     },
     activity,
     stakeBySupplier: [...state.suppliers.values()]

@@ -3,6 +3,7 @@ import type { GatewayEvidence } from "../gateways/schemas.ts";
 import type { EquivocationReport } from "../indexer/types.ts";
 import { type ClaimSummary, claimSummary, newestFirst } from "./claimSummary.ts";
 import type { SessionActivity } from "./overviewView.ts";
+import { type SlashView, slashesView } from "./slashesView.ts";
 import { sumClaims } from "./sumClaims.ts";
 import { type SupplierMeasurement, supplierMeasurements } from "./supplierMeasurements.ts";
 import { type SupplierRow, supplierRow } from "./suppliersView.ts";
@@ -14,14 +15,16 @@ export type SupplierView = SupplierRow & {
   /** Evidence the gateways publish against this supplier. */
   evidence: (GatewayEvidence & { gateway: string })[];
   equivocations: EquivocationReport[];
+  /** Every slash of its stake, with its reason, claim, amount and block (chain order). */
+  slashes: SlashView[];
   /** Per session with claims: relays, claimed and earned (paid to the supplier). */
   activity: (SessionActivity & { earned: bigint })[];
   claims: ClaimSummary[];
 };
 
 /**
- * One supplier: stake, offers with prices, the gateways' measurements and evidence, earnings per session,
- * its latest claims. Undefined when the address never staked as a supplier.
+ * One supplier: stake (locked as collateral and unlocked), offers with prices, the gateways' measurements
+ * and evidence, its slashes with their reasons, earnings per session, its latest claims. Undefined when the address never staked as a supplier.
  *
  * @param claims - how many of the latest claims to list. @default 50
  * @example
@@ -49,6 +52,7 @@ export function supplierView(data: ExplorerData, address: Address, claims = 50):
         .map((entry) => ({ ...entry, gateway: gateway.url })),
     ),
     equivocations: state.equivocations.filter((report) => report.supplier === address),
+    slashes: slashesView(state, { supplier: address }),
     activity: [...bySession.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .slice(-24)

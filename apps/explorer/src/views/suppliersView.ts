@@ -22,6 +22,10 @@ export type SupplierRow = {
   operator: Address;
   endpoint: string;
   stake: bigint;
+  /** Of the stake, what unsettled claims lock as collateral (cannot be unstaked). */
+  lockedCollateral: bigint;
+  /** Of the stake, what is free: `stake − lockedCollateral` (the registry's `supplierCollateral`). */
+  unlockedStake: bigint;
   unbonding: bigint;
   releaseSession: bigint;
   /** Taken from the stake by settlement (missing proofs, equivocation). */
@@ -36,7 +40,8 @@ export type SupplierRow = {
 };
 
 /**
- * A supplier with its stake, offers, claim totals, earnings and the gateways' measurements.
+ * A supplier with its stake (locked as collateral and unlocked), offers, claim totals, earnings and the
+ * gateways' measurements.
  *
  * @example
  * ```ts
@@ -52,6 +57,11 @@ export function supplierRow(data: ExplorerData, supplier: IndexedSupplier): Supp
     operator: supplier.operator,
     endpoint: supplier.endpoint,
     stake: supplier.stake.stake,
+    lockedCollateral: supplier.lockedCollateral,
+    unlockedStake:
+      supplier.stake.stake > supplier.lockedCollateral
+        ? supplier.stake.stake - supplier.lockedCollateral
+        : 0n,
     unbonding: supplier.stake.unbonding,
     releaseSession: supplier.stake.releaseSession,
     slashed: supplier.slashed,

@@ -1,7 +1,8 @@
 // A real local network for the explorer's tests: anvil with the contracts, the test model, two suppliers,
 // two applications (one delegating to a gateway), and one session driven through claims, a proof and
 // settlement by hand (as packages/devnet/test/settlementFlow.test.ts does), so that the chain holds a paid
-// claim and a claim slashed for a missing proof. A real gateway serves its public API; its supplier book is
+// claim, a claim slashed for a missing proof, an equivocation reported on a relay the paid claim proved, and
+// a claim nobody settled yet (its collateral still locked). A real gateway serves its public API; its supplier book is
 // fed the measurements a few relays would have produced, its evaluation board the scores of an evaluation
 // run, and its store one piece of evidence.
 import { mkdtempSync } from "node:fs";
@@ -10,12 +11,13 @@ import { join } from "node:path";
 import {
   buildSumTrie,
   claimKey as computeClaimKey,
-  proofTarget,
+  hashRelayRequest,
+  proveClaim,
   relayCost,
   relayValueHash,
   type SignedRelay,
   sessionWindows,
-  toCompactProof,
+  signRelayReceipt,
 } from "@aviary/protocol";
 import { recordFailure, recordSuccess } from "@aviary/sdk";
 import pino from "pino";
@@ -55,6 +57,10 @@ export type SettledNetwork = {
   paidClaim: Hex;
   /** The expensive supplier's claim: required a proof, none was sent, slashed at settlement. */
   slashedClaim: Hex;
+  /** The cheap supplier's claim on the other application: never settled, its collateral still locked. */
+  openClaim: Hex;
+  /** The relay of the paid claim's proof (drawn by sum) the cheap supplier signed a second receipt for. */
+  equivocatedRelay: Hex;
   /** The gateway's measurements fed for each supplier. */
   measured: { ttftMs: number; tokensPerSecond: number; latencyMs: number };
   /** The evaluation-set scores recorded on the gateway's board for the test model (and an unregistered one). */
@@ -133,6 +139,7 @@ export async function startSettledNetwork(): Promise<SettledNetwork> {
     const plans = [
       { supplier: cheap, application: rich, relays: await relaysOf(cheap, rich, gatewayActor, 12) },
       { supplier: expensive, application: poor, relays: await relaysOf(expensive, poor, poor, 4) },
+      { supplier: cheap, application: poor, relays: await relaysOf(cheap, poor, poor, 2) },
     ];
 
     // Claim window: every relay is mined at the initial difficulty (probability 1).
@@ -166,8 +173,8 @@ export async function startSettledNetwork(): Promise<SettledNetwork> {
       });
       claims.push({ key, trie, byKey });
     }
-    const [paid, slashed] = claims;
-    if (!paid || !slashed) throw new Error("claims missing");
+    const [paid, slashed, open] = claims;
+    if (!paid || !slashed || !open) throw new Error("claims missing");
 
     // Proof window: prove the cheap claim (whether or not it was drawn); leave the expensive one unproven.
     await c.mineTo(windows.proofStart - 1n);
@@ -177,18 +184,42 @@ export async function startSettledNetwork(): Promise<SettledNetwork> {
       functionName: "proofSeed",
       args: [session],
     });
-    const proof = toCompactProof(paid.trie.proveClosest(proofTarget({ proofSeed, claimKey: paid.key })));
-    const leaf = paid.byKey.get(proof.key);
-    if (!leaf) throw new Error("the closest leaf is not one of ours");
-    await c.send(treasury, {
+    const proofs = proveClaim(paid.trie, { proofSeed, claimKey: paid.key });
+    const leaves = proofs.map((proof) => {
+      const leaf = paid.byKey.get(proof.key);
+      if (!leaf) throw new Error("a drawn leaf is not one of ours");
+      return { leaf, sideNodes: proof.sideNodes, emptyMask: proof.emptyMask };
+    });
+    await c.send(treasury, { ...settlement(c), functionName: "prove", args: [paid.key, leaves] });
+
+    // The proof is public: a gateway holding another receipt of the cheap operator for the sum-drawn relay
+    // reports the equivocation (slashed from the cheap supplier's unlocked stake).
+    const [sumDrawn] = leaves;
+    if (!sumDrawn) throw new Error("no proof");
+    const otherReceipt = {
+      ...sumDrawn.leaf.receipt,
+      request: hashRelayRequest(sumDrawn.leaf.request),
+      outputUnits: sumDrawn.leaf.receipt.outputUnits - 1n,
+    };
+    await c.send(gatewayActor, {
       ...settlement(c),
-      functionName: "prove",
-      args: [paid.key, leaf, proof.sideNodes, proof.emptyMask],
+      functionName: "reportEquivocation",
+      args: [
+        sumDrawn.leaf.request,
+        otherReceipt,
+        await signRelayReceipt({
+          domain: c.domain,
+          receipt: otherReceipt,
+          signer: cheap.operator.privateKey,
+        }),
+        sumDrawn.leaf.receipt,
+        sumDrawn.leaf.receiptSignature,
+      ],
     });
 
-    // Settlement: anyone may settle.
+    // Settlement: anyone may settle; nobody settles the open claim.
     await c.mineTo(windows.settleFrom - 1n);
-    for (const claim of claims) {
+    for (const claim of [paid, slashed]) {
       await c.send(treasury, { ...settlement(c), functionName: "settle", args: [claim.key] });
     }
 
@@ -278,6 +309,8 @@ export async function startSettledNetwork(): Promise<SettledNetwork> {
       applications: { rich, poor },
       paidClaim: paid.key,
       slashedClaim: slashed.key,
+      openClaim: open.key,
+      equivocatedRelay: relayKeyOf(c, sumDrawn.leaf),
       measured,
       evaluated,
       gateway: startedGateway,

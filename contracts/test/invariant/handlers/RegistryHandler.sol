@@ -24,6 +24,16 @@ contract RegistryHandler {
     uint256 public ghostSlashed;
     mapping(bytes32 => uint256) public calls;
 
+    /// @dev Claim collateral locked through this handler (it is the settlement) and not yet released.
+    struct Lock {
+        address supplier;
+        address application;
+        uint256 amount;
+    }
+
+    Lock[] internal _locks;
+    mapping(address application => uint256) public ghostUnsettled;
+
     constructor(AviaryToken token_, AviaryRegistry registry_, address[] memory actors_) {
         token = token_;
         registry = registry_;
@@ -71,12 +81,22 @@ contract RegistryHandler {
 
     // ───────────────────────────── unstake ─────────────────────────────
 
+    /// @dev Only unlocked stake can be unstaked; a larger amount must revert InsufficientUnlockedStake.
     function unstakeSupplier(uint256 actorSeed, uint256 amount) external {
         address actor = _actor(actorSeed);
         (uint256 stake,,) = registry.supplierStake(actor);
         if (stake == 0) return;
         amount = _unstakeAmount(stake, registry.params().minSupplierStake, amount);
+        (, uint256 unlocked) = registry.supplierCollateral(actor);
         vm.prank(actor);
+        if (amount > unlocked) {
+            try registry.unstakeSupplier(amount) {
+                revert("unstaked locked stake");
+            } catch {
+                calls["unstakeSupplierRefused"]++;
+            }
+            return;
+        }
         registry.unstakeSupplier(amount);
         calls["unstakeSupplier"]++;
     }
@@ -117,6 +137,14 @@ contract RegistryHandler {
         (, uint256 unbonding, uint64 release) = registry.applicationStake(actor);
         if (unbonding == 0 || registry.currentSession() < release) return;
         vm.prank(actor);
+        if (ghostUnsettled[actor] != 0) {
+            try registry.withdrawApplication() {
+                revert("withdrew with unsettled claims");
+            } catch {
+                calls["withdrawApplicationRefused"]++;
+            }
+            return;
+        }
         ghostWithdrawn += registry.withdrawApplication();
         calls["withdrawApplication"]++;
     }
@@ -151,6 +179,39 @@ contract RegistryHandler {
         require(slashed == (amount < stake + unbonding ? amount : stake + unbonding), "slashed");
         ghostSlashed += slashed;
         calls["slashSupplier"]++;
+    }
+
+    function lockClaimCollateral(uint256 supplierSeed, uint256 applicationSeed, uint256 amount) external {
+        address supplier = _actor(supplierSeed);
+        address application = _actor(applicationSeed >> 8);
+        (, uint256 unlocked) = registry.supplierCollateral(supplier);
+        if (unlocked == 0) return;
+        amount = amount % unlocked + 1;
+        registry.lockClaimCollateral(supplier, application, amount);
+        _locks.push(Lock(supplier, application, amount));
+        ghostUnsettled[application]++;
+        calls["lockClaimCollateral"]++;
+    }
+
+    function releaseClaimCollateral(uint256 lockSeed, bool slash) external {
+        if (_locks.length == 0) return;
+        uint256 index = lockSeed % _locks.length;
+        Lock memory lock = _locks[index];
+        _locks[index] = _locks[_locks.length - 1];
+        _locks.pop();
+        uint256 slashed = registry.releaseClaimCollateral(
+            lock.supplier, lock.application, lock.amount, slash ? lock.amount : 0, PAYEE
+        );
+        ghostSlashed += slashed;
+        ghostUnsettled[lock.application]--;
+        calls["releaseClaimCollateral"]++;
+    }
+
+    /// @dev Collateral still locked for `supplier` by unreleased locks (an upper bound of what the registry locks).
+    function lockedBound(address supplier) external view returns (uint256 sum) {
+        for (uint256 i; i < _locks.length; ++i) {
+            if (_locks[i].supplier == supplier) sum += _locks[i].amount;
+        }
     }
 
     // ───────────────────────────── time ─────────────────────────────

@@ -1,11 +1,9 @@
-// Helpers of crossImplementation.test.ts: a seeded PRNG, an independent (viem-only) reference sum trie, the
-// contract's verifier as a tri-state call, batching and a CLI runner.
+// Helpers of the cross-implementation tests: a seeded PRNG, an independent (viem-only) reference sum trie and
+// weighted prover, the contract's verifier and signature recovery as calls, batching and a CLI runner.
 import { spawn } from "node:child_process";
 import { aviarySettlementAbi } from "@aviary/protocol";
 import {
   type Address,
-  BaseError,
-  ContractFunctionRevertedError,
   encodePacked,
   type Hex,
   keccak256,
@@ -125,53 +123,113 @@ export function referenceNode(leaves: readonly Leaf[], depth = 0): Node {
   return referenceInner(referenceNode(left, depth + 1), referenceNode(right, depth + 1));
 }
 
-/** The closest proof for `target`, straight from §6 (full form: one side node per depth, root to leaf). */
-export function referenceProve(leaves: readonly Leaf[], target: Hex): Leaf & { sideNodes: Node[] } {
+/** The sum (by "sum") or count (by "count") of a node. */
+export function weightOf(node: Node, by: "sum" | "count"): bigint {
+  return by === "sum" ? node.sum : node.count;
+}
+
+/**
+ * The leaf `drawn` selects, with its full side nodes, straight from §6: at each inner node with children
+ * (L, R), go left if drawn < L.sum (L.count), else subtract it and go right. Recomputes every subtree from the
+ * leaves (quadratic): for tries of up to a few hundred leaves.
+ */
+export function referenceProveDrawn(
+  leaves: readonly Leaf[],
+  by: "sum" | "count",
+  drawn: bigint,
+): Leaf & { sideNodes: Node[] } {
   let set = leaves;
+  let rest = drawn;
   const sideNodes: Node[] = [];
   let depth = 0;
   while (set.length > 1) {
     const left = set.filter((leaf) => bitAt(leaf.key, depth) === 0);
     const right = set.filter((leaf) => bitAt(leaf.key, depth) === 1);
-    let [next, other] = bitAt(target, depth) === 1 ? [right, left] : [left, right];
-    if (next.length === 0) [next, other] = [other, next];
-    sideNodes.push(referenceNode(other, depth + 1));
-    set = next;
+    const leftNode = referenceNode(left, depth + 1);
+    const rightNode = referenceNode(right, depth + 1);
+    if (rest < weightOf(leftNode, by)) {
+      sideNodes.push(rightNode);
+      set = left;
+    } else {
+      rest -= weightOf(leftNode, by);
+      sideNodes.push(leftNode);
+      set = right;
+    }
     depth++;
   }
   const leaf = set[0];
-  if (!leaf) throw new Error("empty reference trie");
+  if (!leaf) throw new Error("the draw walked into an empty subtree");
+  if (rest >= (by === "sum" ? leaf.weight : 1n)) throw new Error("drawn is not below the total");
   return { key: leaf.key, valueHash: leaf.valueHash, weight: leaf.weight, sideNodes };
 }
 
 // ───────────────────────────── contract calls ─────────────────────────────
 
-/** The contract verifier's answer: its boolean, or "revert" (with the revert's message). */
-export type ContractVerdict = boolean | "revert";
+/** The contract's `ProofVerdict`: 0 Valid, 1 InvalidDepth, 2 RootMismatch, 3 NotDrawn. */
+export type VerdictCode = 0 | 1 | 2 | 3;
+
+/** The library verdict as the contract's `ProofVerdict` code; -1 for "malformed" (no ABI form exists). */
+export function verdictCode(verdict: { valid: boolean; reason?: string }): VerdictCode | -1 {
+  if (verdict.valid) return 0;
+  switch (verdict.reason) {
+    case "depth":
+      return 1;
+    case "root-mismatch":
+      return 2;
+    case "not-drawn":
+      return 3;
+    default:
+      return -1;
+  }
+}
 
 /**
- * Calls `verifyClosestProof` (eth_call). A revert is an answer ("revert"); any other failure (RPC, encoding)
- * is rethrown, so a broken test harness never looks like a rejected proof.
+ * Calls `checkWeightedProof` (eth_call). It is pure and never reverts for ABI-encodable input, so any error
+ * (RPC, encoding, a revert) is rethrown: a broken harness never looks like a rejected proof.
  */
-export async function contractVerify(
+export async function contractCheck(
   client: PublicClient,
   settlement: Address,
   root: Node,
-  target: Hex,
+  by: "sum" | "count",
+  drawn: bigint,
   proof: CompactProof,
-): Promise<ContractVerdict> {
-  try {
-    return await client.readContract({
-      address: settlement,
-      abi: aviarySettlementAbi,
-      functionName: "verifyClosestProof",
-      args: [root, target, proof.key, proof.valueHash, proof.weight, proof.sideNodes, proof.emptyMask],
-    });
-  } catch (error) {
-    if (error instanceof BaseError && error.walk((cause) => cause instanceof ContractFunctionRevertedError))
-      return "revert";
-    throw error;
-  }
+): Promise<VerdictCode> {
+  const verdict = await client.readContract({
+    address: settlement,
+    abi: aviarySettlementAbi,
+    functionName: "checkWeightedProof",
+    args: [
+      root,
+      by === "sum" ? 0 : 1,
+      drawn,
+      proof.key,
+      proof.valueHash,
+      proof.weight,
+      proof.sideNodes,
+      proof.emptyMask,
+    ],
+  });
+  if (verdict > 3) throw new Error(`checkWeightedProof returned ${verdict}`);
+  return verdict as VerdictCode;
+}
+
+/**
+ * Calls `recoverSigner(digest, signature)` (eth_call): the contract's one signature rule. The zero address
+ * means "invalid"; reverts are rethrown (the function is pure and must never revert).
+ */
+export async function contractRecover(
+  client: PublicClient,
+  settlement: Address,
+  digest: Hex,
+  signature: Hex,
+): Promise<Address> {
+  return client.readContract({
+    address: settlement,
+    abi: aviarySettlementAbi,
+    functionName: "recoverSigner",
+    args: [digest, signature],
+  });
 }
 
 /** Runs `run` over `items`, `size` at a time (each chunk is one JSON-RPC batch with a batching transport). */

@@ -9,6 +9,7 @@ import {
   type RelayRequest,
   relayKey,
   type SignedRelay,
+  sessionWindows,
   signRelayReceipt,
   signRelayRequest,
 } from "@aviary/protocol";
@@ -85,6 +86,9 @@ export async function approveRegistry(c: Clients, from: Actor): Promise<void> {
     args: [c.contracts.registry, maxUint256],
   });
 }
+
+/** The devnet's session parameters (see `devnetRegistryParameters`). */
+export const devnetSessionParams = { sessionBlocks: 20n, graceBlocks: 4n, claimBlocks: 8n, proofBlocks: 8n };
 
 export const testModelName = "aviary-test-model-f32";
 export const testModelId = keccak256(toHex(testModelName));
@@ -164,7 +168,7 @@ export async function setUpNetwork(
       });
     }
   }
-  const L = 20n;
+  const L = devnetSessionParams.sessionBlocks;
   const current = await c.publicClient.getBlockNumber();
   const session = current / L + 1n;
   await c.mineTo(session * L);
@@ -214,12 +218,7 @@ export async function driveSessionToSettlement(
   options: { timeoutMs?: number } = {},
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const L = 20n;
-  const end = (session + 1n) * L - 1n;
-  const claimStart = end + 4n + 1n;
-  const proofSeedBlock = end + 4n + 8n;
-  const proofStart = proofSeedBlock + 1n;
-  const settleFrom = proofSeedBlock + 8n + 1n;
+  const { claimStart, proofStart, settleFrom } = sessionWindows(session, devnetSessionParams);
   const read = (key: Hex) =>
     c.publicClient.readContract({ ...settlement(c), functionName: "getClaim", args: [key] });
   const waitFor = async (what: string, done: () => Promise<boolean>) => {

@@ -15,6 +15,8 @@ export type ClaimMismatch = {
   receivedCost: bigint;
   claimedCount: bigint;
   receivedCount: number;
+  /** The supplier's stake the claim locked (`max(missingProofPenalty, amount)`): what it loses if slashed. */
+  collateral: bigint;
 };
 
 export type ReconcileClaimsParameters = {
@@ -37,10 +39,11 @@ export type ReconcileClaimsParameters = {
 };
 
 /**
- * Reconciles every claim made on this gateway's applications with its own receipts: a claim whose amount
- * (`sum / p`, the estimate of everything served) exceeds what the gateway received receipts for, beyond
- * the tolerance, is evidence of over-claiming: returned, logged, and a reputation hit for the supplier.
- * With p = 1 the comparison is exact (any excess is a mismatch).
+ * Reconciles every claim made on this gateway's applications (`Claimed` events) with its own receipts: a
+ * claim whose amount (`sum / p`, the estimate of everything served) exceeds what the gateway received
+ * receipts for, beyond the tolerance, is evidence of over-claiming: returned, logged, and a reputation hit
+ * for the supplier. With p = 1 the comparison is exact (any excess is a mismatch). Each claim is compared
+ * with the receipts of its own supplier, application and session.
  *
  * @example
  * const mismatches = await reconcileClaims({ publicClient, settlement, store, applications, fromBlock: 0n });
@@ -53,23 +56,18 @@ export async function reconcileClaims(parameters: ReconcileClaimsParameters): Pr
     eventName: "Claimed",
     fromBlock: parameters.fromBlock,
     toBlock: parameters.toBlock ?? "latest",
+    strict: true,
   });
   const mismatches: ClaimMismatch[] = [];
   for (const event of events) {
-    const { claimKey, supplier, application, session, rootCount, amount } = event.args as {
-      claimKey: Hex;
-      supplier: Address;
-      application: Address;
-      session: bigint;
-      rootCount: bigint;
-      amount: bigint;
-    };
+    const { claimKey, supplier, application, model, session, rootCount, amount, collateral } = event.args;
     if (!ours.has(getAddress(application))) continue;
     if (session < (parameters.fromSession ?? 0n)) continue;
     const receipts = await parameters.store.receiptsFor({
       session,
       supplier: getAddress(supplier),
       application: getAddress(application),
+      model,
     });
     let receivedCost = 0n;
     for (const record of receipts) {
@@ -91,6 +89,7 @@ export async function reconcileClaims(parameters: ReconcileClaimsParameters): Pr
       receivedCost,
       claimedCount: rootCount,
       receivedCount: receipts.length,
+      collateral,
     };
     parameters.logger?.warn(
       { ...mismatch },

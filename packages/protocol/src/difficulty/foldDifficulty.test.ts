@@ -1,81 +1,254 @@
 import { describe, expect, test } from "vitest";
 import { WAD } from "../constants.ts";
-import { ProbabilityInvalidError } from "../errors/values.ts";
-import { foldDifficulty, initialDifficultyState } from "./foldDifficulty.ts";
+import { ProbabilityInvalidError, ValueOutOfRangeError } from "../errors/values.ts";
+import { type DifficultyState, foldDifficulty, initialDifficultyState } from "./foldDifficulty.ts";
 
 const alphaWad = WAD / 10n;
+const target = 1_000n;
+const E36 = WAD * WAD;
+const base = { targetMinedPerSession: target, alphaWad };
+/** The contract's pending count saturates at uint64. */
+const saturate = (count: bigint) => (count > (1n << 64n) - 1n ? (1n << 64n) - 1n : count);
+const state = (emaRelays: bigint, lastFoldedSession = 9n): DifficultyState => ({
+  initialized: true,
+  emaWad: emaRelays * WAD,
+  lastFoldedSession,
+});
 
-describe("foldDifficulty", () => {
-  test("test_fold_first_setsEmaToEstimate", () => {
+describe("foldDifficulty (the settlement's _fold)", () => {
+  test("test_fold_first_priorFromTheCurrentProbability_observationClamped", () => {
+    // Uninitialized: prior = target / p_cur = 1000 relays; 50 000 observed is clamped to 2 × prior.
     const next = foldDifficulty({
+      ...base,
       state: initialDifficultyState,
+      dataSession: 4n,
       minedCount: 50_000n,
       probabilityWad: WAD,
-      targetMinedPerSession: 1_000n,
-      alphaWad,
+      currentProbabilityWad: WAD,
     });
-    expect(next.state).toEqual({ initialized: true, emaWad: 50_000n * WAD });
-    expect(next.probabilityWad).toBe(WAD / 50n);
+    const ema = (alphaWad * 2_000n * WAD + (WAD - alphaWad) * 1_000n * WAD) / WAD;
+    expect(ema).toBe(1_100n * WAD);
+    expect(next).toEqual({
+      state: { initialized: true, emaWad: ema, lastFoldedSession: 4n },
+      probabilityWad: (target * E36) / ema,
+      idleSessions: 0n,
+    });
+    // With p_cur = 0.5 the prior is 2000 relays.
+    const half = foldDifficulty({
+      ...base,
+      state: initialDifficultyState,
+      dataSession: 4n,
+      minedCount: 1_000n,
+      probabilityWad: WAD / 2n,
+      currentProbabilityWad: WAD / 2n,
+    });
+    expect(half.state.emaWad).toBe(2_000n * WAD);
+    expect(half.probabilityWad).toBe(WAD / 2n);
   });
 
-  test("test_fold_emaFormula_exactFloors", () => {
-    const state = { initialized: true, emaWad: 40_000n * WAD };
-    const probabilityWad = 3n * 10n ** 16n; // 0.03
+  test("test_fold_emaFormula_exactFloors_insideTheClamps", () => {
+    const probabilityWad = 3n * 10n ** 16n; // 0.03, the p the data session used
+    const current = 25_000_000_000_000_001n; // the latest pushed p
+    const prior = state(40_000n);
     const next = foldDifficulty({
-      state,
+      ...base,
+      state: prior,
+      dataSession: 10n,
       minedCount: 1_234n,
       probabilityWad,
-      targetMinedPerSession: 1_000n,
-      alphaWad,
+      currentProbabilityWad: current,
     });
-    const estimate = (1_234n * 10n ** 36n) / probabilityWad;
-    const ema = (alphaWad * estimate + (WAD - alphaWad) * state.emaWad) / WAD;
-    expect(next.state.emaWad).toBe(ema);
-    expect(next.probabilityWad).toBe((1_000n * 10n ** 36n) / ema);
+    const estimate = (1_234n * E36) / probabilityWad; // ≈ 41 133 relays: inside [20 000, 80 000]
+    const ema = (alphaWad * estimate + (WAD - alphaWad) * prior.emaWad) / WAD;
+    expect(next.state).toEqual({ initialized: true, emaWad: ema, lastFoldedSession: 10n });
+    expect(next.probabilityWad).toBe((target * E36) / ema);
+    expect(next.idleSessions).toBe(0n);
   });
 
-  test("test_fold_clampsAndZero", () => {
-    // Tiny traffic: p would exceed 1.
+  test("test_fold_observationClampedToHalfAndTwiceThePrior", () => {
+    const fold = (minedCount: bigint) =>
+      foldDifficulty({
+        ...base,
+        state: state(10_000n),
+        dataSession: 10n,
+        minedCount,
+        probabilityWad: WAD,
+        currentProbabilityWad: WAD / 10n,
+      }).state.emaWad;
+    // Above 2 × prior: counts as 20 000; below prior / 2: counts as 5 000.
+    expect(fold(10n ** 12n)).toBe(11_000n * WAD);
+    expect(fold(20_000n)).toBe(11_000n * WAD);
+    expect(fold(0n)).toBe(9_500n * WAD);
+    expect(fold(5_000n)).toBe(9_500n * WAD);
+    expect(fold(6_000n)).toBe(9_600n * WAD);
+  });
+
+  test("test_fold_probabilityClampedToHalfAndTwiceTheCurrent_thenToOne", () => {
+    // ema 10 000 asks p = 0.1; a current p of 0.01 lets it rise to 0.02 only.
+    const rise = foldDifficulty({
+      ...base,
+      alphaWad: WAD,
+      state: state(10_000n),
+      dataSession: 10n,
+      minedCount: 10_000n,
+      probabilityWad: WAD,
+      currentProbabilityWad: WAD / 100n,
+    });
+    expect(rise.state.emaWad).toBe(10_000n * WAD);
+    expect(rise.probabilityWad).toBe(WAD / 50n);
+    // …and a current p of 0.8 lets it fall to 0.4 only.
+    const fall = foldDifficulty({
+      ...base,
+      alphaWad: WAD,
+      state: state(10_000n),
+      dataSession: 10n,
+      minedCount: 10_000n,
+      probabilityWad: WAD,
+      currentProbabilityWad: (WAD * 8n) / 10n,
+    });
+    expect(fall.probabilityWad).toBe((WAD * 4n) / 10n);
+    // Tiny traffic at p = 1: p would exceed 1.
     expect(
       foldDifficulty({
-        state: initialDifficultyState,
+        ...base,
+        state: state(10n),
+        dataSession: 10n,
         minedCount: 10n,
         probabilityWad: WAD,
-        targetMinedPerSession: 1_000n,
-        alphaWad,
+        currentProbabilityWad: WAD,
       }).probabilityWad,
     ).toBe(WAD);
-    // No traffic at all: ema 0 → p = 1.
+    // The floor: p = 1 wei of wad.
     expect(
       foldDifficulty({
-        state: initialDifficultyState,
-        minedCount: 0n,
-        probabilityWad: WAD,
-        targetMinedPerSession: 1_000n,
-        alphaWad,
-      }),
-    ).toEqual({
-      state: { initialized: true, emaWad: 0n },
-      probabilityWad: WAD,
-    });
-    // Huge traffic: p floors at 1 wei of wad.
-    expect(
-      foldDifficulty({
-        state: initialDifficultyState,
+        ...base,
+        targetMinedPerSession: 1n,
+        state: state(10n ** 30n),
+        dataSession: 10n,
         minedCount: 10n ** 12n,
         probabilityWad: 1n,
-        targetMinedPerSession: 1n,
-        alphaWad,
+        currentProbabilityWad: 1n,
       }).probabilityWad,
     ).toBe(1n);
-    expect(() =>
+    // An EMA of zero (no traffic for long): p = 1, then clamped to 2 × current.
+    expect(
       foldDifficulty({
-        state: initialDifficultyState,
-        minedCount: 1n,
-        probabilityWad: 0n,
-        targetMinedPerSession: 1n,
-        alphaWad,
+        ...base,
+        state: { initialized: true, emaWad: 0n, lastFoldedSession: 9n },
+        dataSession: 10n,
+        minedCount: 0n,
+        probabilityWad: WAD,
+        currentProbabilityWad: WAD / 8n,
       }),
-    ).toThrow(ProbabilityInvalidError);
+    ).toEqual({
+      state: { initialized: true, emaWad: 0n, lastFoldedSession: 10n },
+      probabilityWad: WAD / 4n,
+      idleSessions: 0n,
+    });
+  });
+
+  test("test_fold_idleSessions_recoverPAndDecayTheEma", () => {
+    // Last folded 9, now 13: three sessions without claims. p_cur 0.01 → 0.08, ema 80 000 → 10 000.
+    const next = foldDifficulty({
+      ...base,
+      state: state(80_000n, 9n),
+      dataSession: 13n,
+      minedCount: 100n,
+      probabilityWad: WAD / 100n, // 10 000 relays estimated: exactly the decayed prior
+      currentProbabilityWad: WAD / 100n,
+    });
+    expect(next.idleSessions).toBe(3n);
+    expect(next.state.emaWad).toBe(10_000n * WAD);
+    // target / ema = 0.1, inside [0.04, 0.16] around the recovered 0.08.
+    expect(next.probabilityWad).toBe(WAD / 10n);
+    // Without the recovery the clamp around 0.01 would have held p at 0.02.
+    expect(
+      foldDifficulty({
+        ...base,
+        state: state(10_000n, 12n),
+        dataSession: 13n,
+        minedCount: 100n,
+        probabilityWad: WAD / 100n,
+        currentProbabilityWad: WAD / 100n,
+      }).probabilityWad,
+    ).toBe(WAD / 50n);
+    // Recovery caps p at 1 and the idle count at 64 (the shift of the ema is then 2^64).
+    const long = foldDifficulty({
+      ...base,
+      state: { initialized: true, emaWad: 1n << 100n, lastFoldedSession: 0n },
+      dataSession: 1_000n,
+      minedCount: 1n,
+      probabilityWad: WAD,
+      currentProbabilityWad: 1n,
+    });
+    expect(long.idleSessions).toBe(64n);
+    // prior = 2^100 >> 64 = 2^36 wad-units; the observation 1 relay = 1e18 is clamped to 2^37.
+    const prior = 1n << 36n;
+    expect(long.state.emaWad).toBe((alphaWad * (prior * 2n) + (WAD - alphaWad) * prior) / WAD);
+    expect(long.probabilityWad).toBe(WAD);
+    // Uninitialized: no idle recovery whatever the session.
+    expect(
+      foldDifficulty({
+        ...base,
+        state: initialDifficultyState,
+        dataSession: 500n,
+        minedCount: 1_000n,
+        probabilityWad: WAD,
+        currentProbabilityWad: WAD / 4n,
+      }).idleSessions,
+    ).toBe(0n);
+  });
+
+  test("test_fold_oneSessionInflatedBy2Pow60_movesPByAtMostTwofold", () => {
+    // Steady state: the honest count is the target, at p_cur = 1, 0.02 and 1e-6.
+    for (const [honest, current] of [
+      [target, WAD],
+      [target, WAD / 50n],
+      [target, 10n ** 12n],
+    ] as const) {
+      const steady = state((honest * WAD) / current);
+      const honestFold = foldDifficulty({
+        ...base,
+        state: steady,
+        dataSession: 10n,
+        minedCount: honest,
+        probabilityWad: current,
+        currentProbabilityWad: current,
+      });
+      const attacked = foldDifficulty({
+        ...base,
+        state: steady,
+        dataSession: 10n,
+        minedCount: saturate(honest << 60n),
+        probabilityWad: current,
+        currentProbabilityWad: current,
+      });
+      expect(attacked.probabilityWad * 2n).toBeGreaterThanOrEqual(current);
+      expect(attacked.probabilityWad).toBeLessThanOrEqual(current * 2n);
+      // The clamped observation moves the EMA by (1 + α) at most: p by 1 / 1.1, not 2.
+      expect(attacked.state.emaWad).toBeLessThanOrEqual((steady.emaWad * 11n) / 10n + 1n);
+      expect(honestFold.probabilityWad).toBe(current);
+      expect(attacked.probabilityWad * 11n).toBeGreaterThanOrEqual(honestFold.probabilityWad * 10n - 11n);
+    }
+  });
+
+  test("test_fold_invalidInputs_throw", () => {
+    const valid = {
+      ...base,
+      state: state(10n, 9n),
+      dataSession: 10n,
+      minedCount: 1n,
+      probabilityWad: WAD,
+      currentProbabilityWad: WAD,
+    };
+    expect(() => foldDifficulty(valid)).not.toThrow();
+    expect(() => foldDifficulty({ ...valid, probabilityWad: 0n })).toThrow(ProbabilityInvalidError);
+    expect(() => foldDifficulty({ ...valid, currentProbabilityWad: 0n })).toThrow(ProbabilityInvalidError);
+    expect(() => foldDifficulty({ ...valid, currentProbabilityWad: WAD + 1n })).toThrow(
+      ProbabilityInvalidError,
+    );
+    expect(() => foldDifficulty({ ...valid, dataSession: 9n })).toThrow(ValueOutOfRangeError);
+    expect(() => foldDifficulty({ ...valid, minedCount: 1n << 64n })).toThrow(ValueOutOfRangeError);
+    expect(() => foldDifficulty({ ...valid, alphaWad: WAD + 1n })).toThrow(ValueOutOfRangeError);
   });
 });

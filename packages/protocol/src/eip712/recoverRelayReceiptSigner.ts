@@ -1,6 +1,8 @@
-import { type Address, type Hex, recoverAddress } from "viem";
+import { type Address, type Hex, hexToBytes } from "viem";
 import { SignatureInvalidError } from "../errors/signatures.ts";
 import type { HexInvalidError, ValueOutOfRangeError } from "../errors/values.ts";
+import { recoverDigestSigner } from "../signatures/digestSignatures.ts";
+import { signatureEncodingProblem } from "../signatures/isValidSignatureEncoding.ts";
 import { hashRelayReceipt } from "./hashRelayReceipt.ts";
 import type { RelayDomainParameters } from "./relayTypes.ts";
 import type { RelayReceipt } from "./schemas.ts";
@@ -19,7 +21,11 @@ export type RecoverRelayReceiptSignerErrorType =
 /**
  * Recovers who signed a RelayReceipt. The caller then checks it is the supplier's operator at the request's session.
  *
- * @throws {SignatureInvalidError} when the signature is malformed or does not recover.
+ * The one signature rule applies (see `recoverDigestSigner`, the contract's `recoverSigner`): 65 bytes,
+ * `v` 27 or 28, low `s`, a non-zero signer; libsecp256k1 does the recovery.
+ *
+ * @throws {SignatureInvalidError} exactly when the contract would recover the zero address: a signature
+ *   outside the rule (v 0 / 1, high s, zero r or s, wrong length, bad hex) or one that does not recover.
  * @example
  * ```ts
  * const operator = await recoverRelayReceiptSigner({ domain, receipt, signature: receiptSignature });
@@ -31,14 +37,10 @@ export async function recoverRelayReceiptSigner({
   signature,
 }: RecoverRelayReceiptSignerParameters): Promise<RecoverRelayReceiptSignerReturnType> {
   const hash = hashRelayReceipt({ domain, receipt });
-  if (typeof signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(signature))
-    throw new SignatureInvalidError({
-      what: "relay receipt",
-      cause: new Error("signature must be 65 bytes of hex"),
-    });
-  try {
-    return await recoverAddress({ hash, signature });
-  } catch (error) {
-    throw new SignatureInvalidError({ what: "relay receipt", cause: error });
-  }
+  const signer = recoverDigestSigner(hexToBytes(hash), signature);
+  if (signer) return signer;
+  throw new SignatureInvalidError({
+    what: "relay receipt",
+    cause: new Error(signatureEncodingProblem(signature) ?? "the signature does not recover to a public key"),
+  });
 }

@@ -1,6 +1,8 @@
-import { type Address, type Hex, recoverAddress } from "viem";
+import { type Address, type Hex, hexToBytes } from "viem";
 import { SignatureInvalidError } from "../errors/signatures.ts";
 import type { HexInvalidError, ValueOutOfRangeError } from "../errors/values.ts";
+import { recoverDigestSigner } from "../signatures/digestSignatures.ts";
+import { signatureEncodingProblem } from "../signatures/isValidSignatureEncoding.ts";
 import { relayKey } from "./relayKey.ts";
 import type { RelayDomainParameters } from "./relayTypes.ts";
 import type { RelayRequest } from "./schemas.ts";
@@ -20,7 +22,11 @@ export type RecoverRelayRequestSignerErrorType =
  * Recovers who signed a RelayRequest. The caller then checks it is the application or one of its delegated
  * gateways at `request.session` (chain state).
  *
- * @throws {SignatureInvalidError} when the signature is malformed or does not recover.
+ * The one signature rule applies (see `recoverDigestSigner`, the contract's `recoverSigner`): 65 bytes,
+ * `v` 27 or 28, low `s`, a non-zero signer; libsecp256k1 does the recovery.
+ *
+ * @throws {SignatureInvalidError} exactly when the contract would recover the zero address: a signature
+ *   outside the rule (v 0 / 1, high s, zero r or s, wrong length, bad hex) or one that does not recover.
  * @example
  * ```ts
  * const signer = await recoverRelayRequestSigner({ domain, request, signature: requestSignature });
@@ -33,14 +39,10 @@ export async function recoverRelayRequestSigner({
   signature,
 }: RecoverRelayRequestSignerParameters): Promise<RecoverRelayRequestSignerReturnType> {
   const hash = relayKey({ domain, request });
-  if (typeof signature !== "string" || !/^0x[0-9a-fA-F]{130}$/.test(signature))
-    throw new SignatureInvalidError({
-      what: "relay request",
-      cause: new Error("signature must be 65 bytes of hex"),
-    });
-  try {
-    return await recoverAddress({ hash, signature });
-  } catch (error) {
-    throw new SignatureInvalidError({ what: "relay request", cause: error });
-  }
+  const signer = recoverDigestSigner(hexToBytes(hash), signature);
+  if (signer) return signer;
+  throw new SignatureInvalidError({
+    what: "relay request",
+    cause: new Error(signatureEncodingProblem(signature) ?? "the signature does not recover to a public key"),
+  });
 }

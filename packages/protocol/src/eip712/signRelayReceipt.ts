@@ -2,6 +2,7 @@ import type { Hex } from "viem";
 import { sign } from "viem/accounts";
 import { SignatureInvalidError } from "../errors/signatures.ts";
 import type { HexInvalidError, ValueOutOfRangeError } from "../errors/values.ts";
+import { canonicalSignature } from "../signatures/canonicalSignature.ts";
 import { hashRelayReceipt } from "./hashRelayReceipt.ts";
 import { type RelayDomainParameters, relayDomain, relayTypes } from "./relayTypes.ts";
 import type { RelayReceipt } from "./schemas.ts";
@@ -17,7 +18,8 @@ export type SignRelayReceiptReturnType = Hex;
 export type SignRelayReceiptErrorType = SignatureInvalidError | HexInvalidError | ValueOutOfRangeError;
 
 /**
- * Signs a RelayReceipt (EIP-712), returning the 65-byte `r ‖ s ‖ v` signature.
+ * Signs a RelayReceipt (EIP-712), returning the 65-byte `r ‖ s ‖ v` signature in the one rule's
+ * form (`v` 27 or 28, low `s`; an account that answers otherwise is normalised, never passed through).
  *
  * @example
  * ```ts
@@ -30,16 +32,23 @@ export async function signRelayReceipt({
   receipt,
   signer,
 }: SignRelayReceiptParameters): Promise<SignRelayReceiptReturnType> {
+  let signature: Hex;
   try {
-    if (typeof signer === "string")
-      return await sign({ hash: hashRelayReceipt({ domain, receipt }), privateKey: signer, to: "hex" });
-    return await signer.signTypedData({
-      domain: relayDomain(domain),
-      types: relayTypes,
-      primaryType: "RelayReceipt",
-      message: receipt,
-    });
+    signature =
+      typeof signer === "string"
+        ? await sign({ hash: hashRelayReceipt({ domain, receipt }), privateKey: signer, to: "hex" })
+        : await signer.signTypedData({
+            domain: relayDomain(domain),
+            types: relayTypes,
+            primaryType: "RelayReceipt",
+            message: receipt,
+          });
   } catch (error) {
     throw new SignatureInvalidError({ what: "relay receipt", cause: error });
   }
+  // An outside signer may answer v 0 / 1 or a high s: send only the rule's form (protocol.md §4).
+  const canonical = canonicalSignature(signature);
+  if ("problem" in canonical)
+    throw new SignatureInvalidError({ what: "relay receipt", cause: new Error(canonical.problem) });
+  return canonical.signature;
 }

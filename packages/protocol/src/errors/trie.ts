@@ -66,12 +66,16 @@ export class TrieEmptyError extends BaseError {
   }
 }
 
-/** Why a closest proof is rejected (mirrors the contract's errors: InvalidProofDepth, NotClosestLeaf, RootMismatch). */
+/**
+ * Why a weighted proof is rejected. The first four mirror the contract's `ProofVerdict` (and its errors
+ * `InvalidProofDepth`, `RootMismatch`, `LeafNotDrawn`); the last three are `verifyRelayProof`'s checks of the
+ * relay itself (`ReceiptMismatch`, `CostAboveMax`, `RelayNotMined`).
+ */
 export type ProofInvalidReason =
   | "malformed"
   | "depth"
-  | "not-closest"
   | "root-mismatch"
+  | "not-drawn"
   | "receipt-mismatch"
   | "cost-above-max"
   | "not-mined";

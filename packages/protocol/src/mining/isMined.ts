@@ -7,7 +7,7 @@ import { keccak256Into } from "../trie/keccak.ts";
 export type IsMinedParameters = {
   /** The relay key (EIP-712 digest of the request). */
   relayKey: Hex;
-  /** `miningSeed[s] = blockhash(E + graceBlocks)` of the request's session. */
+  /** `miningSeed[s] = blockhash(E + graceBlocks + 1)` of the request's session (`sessionWindows(s).miningSeedBlock`). */
   miningSeed: Hex;
   /** The model's mining probability for that session (wad). */
   probabilityWad: bigint;

@@ -6,7 +6,7 @@ import { claimKey } from "./claimKey.ts";
 import { isBelow } from "./isBelow.ts";
 import { isMined } from "./isMined.ts";
 import { isProofRequired } from "./isProofRequired.ts";
-import { proofTarget } from "./proofTarget.ts";
+import { proofDraws } from "./proofDraws.ts";
 
 function seeded(seed: number): () => number {
   let state = seed >>> 0;
@@ -84,12 +84,16 @@ describe("claim keys and proof draws", () => {
     expect(claimKey({ supplier, application, model, session: 7n })).toBe(manual);
   });
 
-  test("test_proofTarget_andRequiredDraw_useIndexes1And0", () => {
+  test("test_proofDraws_andRequiredDraw_useIndexes1And2And0", () => {
     const key = claimKey({ supplier, application, model, session: 3n });
     const seed = randomHex(32);
     const words = (index: bigint) =>
       keccak256(`0x${seed.slice(2)}${key.slice(2)}${index.toString(16).padStart(64, "0")}`);
-    expect(proofTarget({ proofSeed: seed, claimKey: key })).toBe(words(1n));
+    const root = { sum: 1_000_003n, count: 17n };
+    expect(proofDraws({ proofSeed: seed, claimKey: key, root })).toEqual({
+      sumDraw: BigInt(words(1n)) % root.sum,
+      countDraw: BigInt(words(2n)) % root.count,
+    });
     for (const probability of [0n, WAD / 4n, WAD / 2n, WAD - 1n, WAD]) {
       expect(
         isProofRequired({

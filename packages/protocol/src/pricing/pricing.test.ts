@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { WAD } from "../constants.ts";
 import { ProbabilityInvalidError, ValueOutOfRangeError } from "../errors/values.ts";
 import { claimAmount } from "./claimAmount.ts";
+import { claimCollateral } from "./claimCollateral.ts";
 import { isRelayCostValid } from "./isRelayCostValid.ts";
 import { relayCost } from "./relayCost.ts";
 import { sessionBudget } from "./sessionBudget.ts";
@@ -102,5 +103,28 @@ describe("money", () => {
       for (const [index, value] of paid.entries()) expect(value <= (amounts[index] as bigint)).toBe(true);
     }
     expect(settlementPayout({ amount: 300n, total: 1_000n, budget: 500n })).toBe(150n);
+  });
+});
+
+describe("claim collateral", () => {
+  test("test_claimCollateral_isMaxOfPenaltyAndAmount", () => {
+    const missingProofPenalty = 1_000n * 10n ** 18n; // devnet: 10 × proofThreshold (100 AVY)
+    expect(claimCollateral({ amount: 1n, missingProofPenalty })).toBe(missingProofPenalty);
+    expect(claimCollateral({ amount: missingProofPenalty, missingProofPenalty })).toBe(missingProofPenalty);
+    expect(claimCollateral({ amount: missingProofPenalty + 1n, missingProofPenalty })).toBe(
+      missingProofPenalty + 1n,
+    );
+    expect(claimCollateral({ amount: 0n, missingProofPenalty: 0n })).toBe(0n);
+    for (let i = 0; i < 200; i++) {
+      const amount = randomUint(200);
+      const penalty = randomUint(200);
+      expect(claimCollateral({ amount, missingProofPenalty: penalty })).toBe(
+        amount > penalty ? amount : penalty,
+      );
+    }
+    expect(() => claimCollateral({ amount: -1n, missingProofPenalty })).toThrow(ValueOutOfRangeError);
+    expect(() => claimCollateral({ amount: 1n, missingProofPenalty: 1n << 256n })).toThrow(
+      ValueOutOfRangeError,
+    );
   });
 });

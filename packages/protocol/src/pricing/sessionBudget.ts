@@ -10,7 +10,7 @@ export type SessionBudgetErrorType = ValueOutOfRangeError;
  * @param pendingSessions - see `pendingSessions(params)` (≥ 1).
  * @example
  * ```ts
- * sessionBudget(1_000n, 2n); // 500n
+ * sessionBudget(900n, 3n); // 300n (devnet: pendingSessions 3)
  * ```
  */
 export function sessionBudget(applicationStake: bigint, pendingSessions: bigint): bigint {

@@ -4,7 +4,10 @@ import { assertUint } from "./assertUint.ts";
 export type SettlementPayoutParameters = {
   /** This claim's amount (`claimAmount`). */
   amount: bigint;
-  /** The sum of the amounts of all claims on the application in the session. */
+  /**
+   * What the settlement divides (`sessionTotal`): the amounts of the application's claims in the session
+   * below `proofThreshold`, and of its proven claims at or above it.
+   */
   total: bigint;
   /** The application's budget for the session (`sessionBudget`). */
   budget: bigint;

@@ -1,31 +1,35 @@
 /**
- * Four one-line predicates over {@link sessionPhase}. Kept in one file (not one each, as the style guide's
+ * Four one-line predicates over the session windows. Kept in one file (not one each, as the style guide's
  * default would have it) because each is a single comparison and they read best side by side.
  * @module
  */
 import { sessionPhase } from "./sessionPhase.ts";
-import type { SessionParams } from "./types.ts";
+import { sessionWindows } from "./sessionWindows.ts";
+import { type SessionParams, toBig } from "./types.ts";
 
 /**
- * Whether a relay naming `session` may be served at `block`: from the session's first block to `E + graceBlocks`.
+ * Whether a supplier whose latest block is `head` may serve a relay naming `session`: from the session's
+ * first block while `head < E + graceBlocks` (protocol.md §3). From `servingRefreshFrom` (E + g − 2) on, refresh
+ * the head before asking.
  *
  * @example
  * ```ts
- * isServable(0n, 23n, devnetParams); // true (grace)
- * isServable(0n, 24n, devnetParams); // false: session_expired
+ * isServable(0n, 22n, devnetParams); // true (grace; E = 19, g = 4)
+ * isServable(0n, 23n, devnetParams); // false: session_expired
  * ```
  */
-export function isServable(session: bigint | number, block: bigint | number, params: SessionParams): boolean {
-  const phase = sessionPhase(session, block, params);
-  return phase === "active" || phase === "grace";
+export function isServable(session: bigint | number, head: bigint | number, params: SessionParams): boolean {
+  const windows = sessionWindows(session, params);
+  const at = toBig(head, "head");
+  return at >= windows.start && at <= windows.servingEnd;
 }
 
 /**
- * Whether `block` is in the claim window of `session`, `[E+g+1, E+g+c]`.
+ * Whether `block` is in the claim window of `session`, `[E+g+2, E+g+1+c]`.
  *
  * @example
  * ```ts
- * isInClaimWindow(0n, 24n, devnetParams); // true
+ * isInClaimWindow(0n, 25n, devnetParams); // true
  * ```
  */
 export function isInClaimWindow(
@@ -41,7 +45,7 @@ export function isInClaimWindow(
  *
  * @example
  * ```ts
- * isInProofWindow(0n, 32n, devnetParams); // true
+ * isInProofWindow(0n, 33n, devnetParams); // true
  * ```
  */
 export function isInProofWindow(
@@ -57,7 +61,7 @@ export function isInProofWindow(
  *
  * @example
  * ```ts
- * isSettleable(0n, 40n, devnetParams); // true
+ * isSettleable(0n, 41n, devnetParams); // true
  * ```
  */
 export function isSettleable(

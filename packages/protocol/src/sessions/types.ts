@@ -6,25 +6,35 @@ export type SessionParams = {
   sessionBlocks: bigint | number;
   /** g: blocks after a session's last block during which its relays are still served. */
   graceBlocks: bigint | number;
-  /** c: length of the claim window (1..256: the mining seed's blockhash must stay reachable). */
+  /** c: length of the claim window (≥ 1, and `graceBlocks + 1 + claimBlocks ≤ sessionBlocks`). */
   claimBlocks: bigint | number;
-  /** pf: length of the proof window (1..255: it must end < 256 blocks after the proof seed block). */
+  /** pf: length of the proof window (≥ 1, and `claimBlocks + proofBlocks < 256`: both seeds stay within blockhash reach). */
   proofBlocks: bigint | number;
 };
 
 /** Parameters as bigint, validated. Internal. */
 export type NormalizedSessionParams = { L: bigint; g: bigint; c: bigint; pf: bigint };
 
-/** Validates and converts session parameters (throws {@link SessionParamsInvalidError}). Internal. */
+/**
+ * Validates and converts session parameters with the registry's rules (throws {@link SessionParamsInvalidError}):
+ * L ≥ 1, c ≥ 1, pf ≥ 1, g + 1 + c ≤ L, c + pf < 256. Internal.
+ */
 export function normalizeSessionParams(params: SessionParams): NormalizedSessionParams {
   const L = toBig(params.sessionBlocks, "sessionBlocks");
   const g = toBig(params.graceBlocks, "graceBlocks");
   const c = toBig(params.claimBlocks, "claimBlocks");
   const pf = toBig(params.proofBlocks, "proofBlocks");
   if (L < 1n) throw new SessionParamsInvalidError({ reason: "sessionBlocks must be at least 1" });
-  if (c < 1n || c > 256n) throw new SessionParamsInvalidError({ reason: "claimBlocks must be in [1, 256]" });
-  if (pf < 1n || pf > 255n)
-    throw new SessionParamsInvalidError({ reason: "proofBlocks must be in [1, 255]" });
+  if (c < 1n) throw new SessionParamsInvalidError({ reason: "claimBlocks must be at least 1" });
+  if (pf < 1n) throw new SessionParamsInvalidError({ reason: "proofBlocks must be at least 1" });
+  if (g + 1n + c > L)
+    throw new SessionParamsInvalidError({
+      reason: "graceBlocks + 1 + claimBlocks must be at most sessionBlocks",
+    });
+  if (c + pf >= 256n)
+    throw new SessionParamsInvalidError({
+      reason: "claimBlocks + proofBlocks must be below 256 (blockhash reach)",
+    });
   return { L, g, c, pf };
 }
 

@@ -1,6 +1,9 @@
 import { createRequire } from "node:module";
 import { keccak_256 } from "@noble/hashes/sha3";
-import { type Address, getAddress, type Hex, hexToBytes } from "viem";
+import { type Address, getAddress, type Hex } from "viem";
+import { SignatureInvalidError } from "../errors/signatures.ts";
+import { toHex } from "../internal/bytes.ts";
+import { signatureEncodingProblem } from "./isValidSignatureEncoding.ts";
 
 // libsecp256k1 through its npm binding: ~20x the signatures per core of viem's pure-JS path (field notes),
 // and signature work is the first throughput ceiling of the relay hot path.
@@ -10,44 +13,61 @@ type Secp256k1 = {
 };
 const secp256k1 = createRequire(import.meta.url)("secp256k1") as Secp256k1;
 
-// Half the curve order: OpenZeppelin's ECDSA (and so the contract) rejects signatures with a higher s.
-const halfOrder = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;
+export type RecoverDigestSignerErrorType = never;
+export type SignDigestErrorType = SignatureInvalidError;
 
 /**
- * Recovers the address that signed a 32-byte digest with a 65-byte `r ‖ s ‖ v` signature, or `undefined`
- * when the signature is malformed, malleable (high s) or does not recover.
+ * Recovers the address that signed a 32-byte digest under the one signature rule (protocol.md §4; the
+ * settlement's `recoverSigner`): a 65-byte `r ‖ s ‖ v` signature with `v` 27 or 28, `0 < r < n`,
+ * `0 < s ≤ n/2`, recovering to a non-zero address. Anything else — v 0 / 1 or any other v, high s, a zero r or
+ * s, the wrong length, bad hex, a digest that is not 32 bytes, a point that does not recover — gives
+ * `undefined`, exactly where the contract returns the zero address. Never throws.
  *
  * @example
- * const signer = recoverDigestSigner(relayKeyBytes, signature);
+ * ```ts
+ * const signer = recoverDigestSigner(hexToBytes(relayKey({ domain, request })), signature);
+ * if (!signer) refuse("invalid_signature");
+ * ```
  */
 export function recoverDigestSigner(digest: Uint8Array, signature: Hex): Address | undefined {
-  if (signature.length !== 132) return undefined;
-  const bytes = hexToBytes(signature);
-  const v = bytes[64] ?? 0;
-  const recid = v >= 27 ? v - 27 : v;
-  if (recid !== 0 && recid !== 1) return undefined;
-  let s = 0n;
-  for (let index = 32; index < 64; index += 1) s = (s << 8n) | BigInt(bytes[index] ?? 0);
-  if (s === 0n || s > halfOrder) return undefined;
+  if (!(digest instanceof Uint8Array) || digest.length !== 32) return undefined;
+  const bytes = new Uint8Array(65);
+  if (signatureEncodingProblem(signature, bytes) !== undefined) return undefined;
+  let publicKey: Uint8Array;
   try {
-    const publicKey = secp256k1.ecdsaRecover(bytes.subarray(0, 64), recid, digest, false);
-    const hash = keccak_256(publicKey.subarray(1));
-    return getAddress(`0x${Buffer.from(hash.subarray(12)).toString("hex")}`);
+    publicKey = secp256k1.ecdsaRecover(bytes.subarray(0, 64), (bytes[64] as number) - 27, digest, false);
   } catch {
     return undefined;
   }
+  const hash = keccak_256(publicKey.subarray(1));
+  let zero = true;
+  for (let i = 12; i < 32; i++) if (hash[i] !== 0) zero = false;
+  if (zero) return undefined;
+  return getAddress(toHex(hash, 12, 20));
 }
 
 /**
- * Signs a 32-byte digest, returning `r ‖ s ‖ v` (v = 27 + recovery id; s is always low).
+ * Signs a 32-byte digest, returning `r ‖ s ‖ v` with `v` = 27 + recovery id and a low `s` (libsecp256k1
+ * normalises it): always a signature the one rule accepts, or a {@link SignatureInvalidError}.
  *
+ * @throws {SignatureInvalidError} when the key or digest is malformed, or (never seen) libsecp256k1 returns a
+ *   signature outside the rule.
  * @example
- * const receiptSignature = signDigest(receiptDigestBytes, operatorKeyBytes);
+ * ```ts
+ * const receiptSignature = signDigest(hexToBytes(hashRelayReceipt({ domain, receipt })), hexToBytes(operatorKey));
+ * ```
  */
 export function signDigest(digest: Uint8Array, privateKey: Uint8Array): Hex {
-  const { signature, recid } = secp256k1.ecdsaSign(digest, privateKey);
-  const out = Buffer.alloc(65);
-  out.set(signature, 0);
-  out[64] = 27 + recid;
-  return `0x${out.toString("hex")}`;
+  let signed: { signature: Uint8Array; recid: number };
+  try {
+    signed = secp256k1.ecdsaSign(digest, privateKey);
+  } catch (error) {
+    throw new SignatureInvalidError({ what: "digest", cause: error });
+  }
+  const out = new Uint8Array(65);
+  out.set(signed.signature, 0);
+  out[64] = 27 + signed.recid;
+  const problem = signatureEncodingProblem(out);
+  if (problem !== undefined) throw new SignatureInvalidError({ what: "digest", cause: new Error(problem) });
+  return toHex(out);
 }

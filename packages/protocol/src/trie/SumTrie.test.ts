@@ -149,7 +149,9 @@ describe("SumTrie: roots for small hand-checked cases", () => {
     trie.insert(b.key, b.valueHash, b.weight);
     trie.insert(a.key, a.valueHash, a.weight);
     expect(trie.root()).toEqual(referenceRoot([a, b]));
-    expect(trie.proveClosest(a.key).sideNodes).toHaveLength(256);
+    // Weight 1 each: the sum draw 0 is a (left), 1 is b; both at depth 256.
+    expect(trie.proveDrawn("sum", 0n)).toMatchObject({ key: a.key });
+    expect(trie.proveDrawn("sum", 1n).sideNodes).toHaveLength(256);
   });
 });
 
@@ -277,8 +279,9 @@ describe("SumTrie: errors", () => {
     expect(buildSumTrie(leaves).root()).toEqual(referenceRoot(leaves));
   });
 
-  test("test_proveClosest_emptyTrie_throws", () => {
-    expect(() => new SumTrie().proveClosest(word("00"))).toThrow(TrieEmptyError);
+  test("test_proveDrawn_emptyTrie_throws", () => {
+    expect(() => new SumTrie().proveDrawn("sum", 0n)).toThrow(TrieEmptyError);
+    expect(() => new SumTrie().proveDrawn("count", 0n)).toThrow(TrieEmptyError);
     expect(EMPTY_TRIE_NODE).toEqual(EMPTY);
   });
 });

@@ -8,7 +8,13 @@ import {
 import { bytesInto, toHex } from "../internal/bytes.ts";
 import { INNER_BYTES, INNER_RIGHT, LEAF_BYTES, UINT128_LIMIT } from "./encoding.ts";
 import { keccak256BlockInto } from "./keccak.ts";
-import { type ClosestProof, EMPTY_TRIE_NODE, type TrieLeafInput, type TrieNode } from "./types.ts";
+import {
+  EMPTY_TRIE_NODE,
+  type ProofDraw,
+  type TrieLeafInput,
+  type TrieNode,
+  type WeightedProof,
+} from "./types.ts";
 
 /** Child slot value: no child (the Empty node). */
 const EMPTY = -1;
@@ -20,10 +26,11 @@ const MAX_NODES_PER_INSERT = 258;
 /** One keccak block each, zero past their encodings (see `keccak256BlockInto`). */
 const leafScratch = new Uint8Array(136);
 const scratch = new Uint8Array(136);
-const targetBytes = new Uint8Array(32);
+/** The rest of a sum draw during `proveDrawn`, four 32-bit words, most significant first. */
+const drawWords = new Uint32Array(4);
 
 export type SumTrieInsertErrorType = TrieInputError | TrieDuplicateKeyError | TrieSumOverflowError;
-export type SumTrieProveClosestErrorType = TrieInputError | TrieEmptyError;
+export type SumTrieProveDrawnErrorType = TrieInputError | TrieEmptyError;
 export type SumTrieFromLeavesErrorType = SumTrieInsertErrorType;
 
 /**
@@ -32,7 +39,7 @@ export type SumTrieFromLeavesErrorType = SumTrieInsertErrorType;
  * Nodes live in typed arrays (hash 32 B, sum 16 B, count 4 B, two child links 8 B, a dirty flag: ~61 bytes a
  * node, ~2.44 nodes a leaf for random keys) plus 64 bytes a leaf for key and value hash, so a million leaves
  * take ~210 MB and no per-node objects or strings. Hashes are computed lazily: `insert` only links the leaf
- * and marks its path dirty; `root` and `proveClosest` rehash what changed. Hex appears only at the API edge.
+ * and marks its path dirty; `root` and `proveDrawn` rehash what changed. Hex appears only at the API edge.
  *
  * Duplicate keys are rejected ({@link TrieDuplicateKeyError}), never replaced. The total weight must stay
  * below 2^128 ({@link TrieSumOverflowError}); counts are capped at 2^32 − 1 leaves by the storage.
@@ -42,8 +49,8 @@ export type SumTrieFromLeavesErrorType = SumTrieInsertErrorType;
  * const trie = new SumTrie();
  * trie.insert(relayKey({ domain, request }), relayValueHash(relay), relayCost({ request, receipt }));
  * const root = trie.root(); // { hash, sum, count }: what `claim` takes
- * const proof = trie.proveClosest(proofTarget({ proofSeed, claimKey }));
- * const calldata = toCompactProof(proof); // { key, valueHash, weight, sideNodes, emptyMask }
+ * const proofs = proveClaim(trie, { proofSeed, claimKey }); // what `prove` takes: 1 or 2 compact proofs
+ * const bySum = trie.proveDrawn("sum", proofDraws({ proofSeed, claimKey, root }).sumDraw); // full form
  * ```
  */
 export class SumTrie {
@@ -88,7 +95,7 @@ export class SumTrie {
   }
 
   /**
-   * Adds a leaf. Hashing is deferred to the next `root()` / `proveClosest()`.
+   * Adds a leaf. Hashing is deferred to the next `root()` / `proveDrawn()`.
    *
    * @param key - 32 bytes, hex or Uint8Array (the relay key).
    * @param valueHash - 32 bytes, hex or Uint8Array.
@@ -188,39 +195,64 @@ export class SumTrie {
   }
 
   /**
-   * The closest proof for `target`: from the root, at depth `d` take the child on `target`'s bit `d`, or the
-   * other one when that child is Empty, down to a leaf. Side nodes are listed root to leaf, Empty included
-   * (use `toCompactProof` for the contract's form).
+   * The weighted proof of the leaf that `drawn` selects (protocol.md §6): from the root, at each inner node
+   * with children `(L, R)`, go left if `drawn < L.sum` (by count: `L.count`), else subtract it and go right,
+   * down to a leaf. That leaf's interval of cumulative weights contains `drawn` (by count: its position is
+   * `drawn`), so the draw decides the leaf, not the prover. Side nodes are listed root to leaf, Empty
+   * included (use `toCompactProof` for the contract's form).
    *
-   * @param target - 32 bytes, e.g. `proofTarget({ proofSeed, claimKey })`.
+   * The walk reads sums and counts straight from the node arrays; only the side nodes become hex.
+   *
+   * @param by - `"sum"` (a leaf is drawn with probability weight / S) or `"count"` (each leaf 1 / N).
+   * @param drawn - below the root's sum (by sum) or count (by count), e.g. from `proofDraws`.
    * @throws {TrieEmptyError} when the trie has no leaf.
+   * @throws {TrieInputError} when `by` is neither, or `drawn` is not a bigint below the root's sum / count.
    * @example
    * ```ts
-   * const proof = trie.proveClosest(target);
-   * verifyClosestProof({ root: trie.root(), target, ...proof }).valid; // true
+   * const { sumDraw, countDraw } = proofDraws({ proofSeed, claimKey, root: trie.root() });
+   * const proof = trie.proveDrawn("sum", sumDraw);
+   * verifyWeightedProof({ root: trie.root(), by: "sum", drawn: sumDraw, ...proof }).valid; // true
    * ```
    */
-  proveClosest(target: Hex | Uint8Array): ClosestProof {
-    if (!bytesInto(target, targetBytes, 0, 32))
-      throw new TrieInputError({ reason: "target must be 32 bytes" });
+  proveDrawn(by: ProofDraw, drawn: bigint): WeightedProof {
+    if (by !== "sum" && by !== "count") throw new TrieInputError({ reason: 'by must be "sum" or "count"' });
+    if (typeof drawn !== "bigint" || drawn < 0n)
+      throw new TrieInputError({ reason: "drawn must be a non-negative bigint" });
     if (this.#root === EMPTY) throw new TrieEmptyError();
+    const limit = by === "sum" ? this.#total : BigInt(this.#leafCount);
+    if (drawn >= limit)
+      throw new TrieInputError({ reason: `drawn (${drawn}) must be below the root's ${by} (${limit})` });
     this.#compute(this.#root);
     const left = this.#left;
     const right = this.#right;
+    const counts = this.#counts;
+    const sums = this.#sums;
     const sideNodes: TrieNode[] = [];
+    // By count the position fits a number (counts are 32-bit); by sum it is kept as four 32-bit words, most
+    // significant first like the node sums, so the walk compares and subtracts without bigints.
+    const rest = drawWords;
+    writeWords(rest, 0, by === "sum" ? drawn : 0n);
+    let restCount = by === "count" ? Number(drawn) : 0;
     let node = this.#root;
-    let depth = 0;
     while (left[node] !== LEAF) {
-      const bit = ((targetBytes[depth >>> 3] as number) >>> (7 - (depth & 7))) & 1;
-      let next = (bit === 1 ? right[node] : left[node]) as number;
-      let sibling = (bit === 1 ? left[node] : right[node]) as number;
-      if (next === EMPTY) {
-        next = sibling;
-        sibling = EMPTY;
+      const leftChild = left[node] as number;
+      const rightChild = right[node] as number;
+      let toRight: boolean;
+      if (by === "sum") {
+        toRight = leftChild === EMPTY || !wordsBelow(rest, sums, leftChild * 4);
+        if (toRight && leftChild !== EMPTY) subtractWords(rest, sums, leftChild * 4);
+      } else {
+        const leftCount = leftChild === EMPTY ? 0 : (counts[leftChild] as number);
+        toRight = restCount >= leftCount;
+        if (toRight) restCount -= leftCount;
       }
+      const next = toRight ? rightChild : leftChild;
+      const sibling = toRight ? leftChild : rightChild;
+      // drawn < node's sum (count) at every step, so the chosen child is never Empty.
+      if (next === EMPTY)
+        throw new TrieInputError({ reason: "internal: the draw walked into an Empty child" });
       sideNodes.push(sibling === EMPTY ? { ...EMPTY_TRIE_NODE } : this.#node(sibling));
       node = next;
-      depth++;
     }
     const leafOffset = (right[node] as number) * 32;
     return {
@@ -452,6 +484,27 @@ function writeWords(words: Uint32Array, offset: number, value: bigint): void {
   words[offset + 1] = Number((value >> 64n) & 0xffffffffn);
   words[offset + 2] = Number((value >> 32n) & 0xffffffffn);
   words[offset + 3] = Number(value & 0xffffffffn);
+}
+
+/** Whether the four words `a` are below the four words of `words` at `at` (both most significant first). */
+function wordsBelow(a: Uint32Array, words: Uint32Array, at: number): boolean {
+  for (let word = 0; word < 4; word++) {
+    const x = a[word] as number;
+    const y = words[at + word] as number;
+    if (x !== y) return x < y;
+  }
+  return false;
+}
+
+/** `a -= words[at ..]` on four words (most significant first); the caller ensures no underflow. */
+function subtractWords(a: Uint32Array, words: Uint32Array, at: number): void {
+  let borrow = 0;
+  for (let word = 3; word >= 0; word--) {
+    let value = (a[word] as number) - (words[at + word] as number) - borrow;
+    borrow = value < 0 ? 1 : 0;
+    if (value < 0) value += 0x1_0000_0000;
+    a[word] = value;
+  }
 }
 
 /** Writes a node's sum (four words) as 16 big-endian bytes. */

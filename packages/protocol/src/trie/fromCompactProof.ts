@@ -1,9 +1,9 @@
 import { ProofInvalidError } from "../errors/trie.ts";
 import { expandSideNodes } from "./expandSideNodes.ts";
-import type { ClosestProof, CompactClosestProof } from "./types.ts";
+import type { CompactWeightedProof, WeightedProof } from "./types.ts";
 
-export type FromCompactProofParameters = CompactClosestProof;
-export type FromCompactProofReturnType = ClosestProof;
+export type FromCompactProofParameters = CompactWeightedProof;
+export type FromCompactProofReturnType = WeightedProof;
 export type FromCompactProofErrorType = ProofInvalidError;
 
 export { MAX_PROOF_DEPTH } from "./expandSideNodes.ts";

@@ -1,17 +1,17 @@
-import type { ClosestProof, CompactClosestProof, TrieNode } from "./types.ts";
+import type { CompactWeightedProof, TrieNode, WeightedProof } from "./types.ts";
 import { isEmptyTrieNode } from "./types.ts";
 
-export type ToCompactProofParameters = ClosestProof;
-export type ToCompactProofReturnType = CompactClosestProof;
+export type ToCompactProofParameters = WeightedProof;
+export type ToCompactProofReturnType = CompactWeightedProof;
 export type ToCompactProofErrorType = never;
 
 /**
- * Converts a full closest proof (one side node per depth) to the contract's calldata form: the non-empty
+ * Converts a full weighted proof (one side node per depth) to the contract's calldata form: the non-empty
  * side nodes in order and `emptyMask` with bit `i` set where the side node at depth `i` is Empty.
  *
  * @example
  * ```ts
- * const { key, valueHash, weight, sideNodes, emptyMask } = toCompactProof(trie.proveClosest(target));
+ * const { key, valueHash, weight, sideNodes, emptyMask } = toCompactProof(trie.proveDrawn("sum", sumDraw));
  * ```
  */
 export function toCompactProof(proof: ToCompactProofParameters): ToCompactProofReturnType {

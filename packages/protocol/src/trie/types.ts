@@ -13,17 +13,21 @@ export type TrieLeaf = { key: Hex; valueHash: Hex; weight: bigint };
 /** What `SumTrie.insert` and `buildSumTrie` accept: hex or raw 32-byte arrays, weight a uint128. */
 export type TrieLeafInput = { key: Hex | Uint8Array; valueHash: Hex | Uint8Array; weight: bigint };
 
-/**
- * A closest proof in full form: the leaf and one side node per depth, root to leaf (`sideNodes[0]` is the
- * sibling of the depth-0 child), Empty ones included. Depth = `sideNodes.length`.
- */
-export type ClosestProof = TrieLeaf & { sideNodes: TrieNode[] };
+/** Which weight a proof draw follows (the contract's `ProofDraw`): the leaf sums (cost) or the leaf counts (1 a leaf). */
+export type ProofDraw = "sum" | "count";
 
 /**
- * A closest proof in the contract's calldata form: only the non-empty side nodes, root to leaf, and
- * `emptyMask` with bit `i` set when the side node at depth `i` is Empty. Depth = `sideNodes.length + popcount(emptyMask)`.
+ * A weighted proof in full form: the drawn leaf and one side node per depth, root to leaf (`sideNodes[0]` is
+ * the sibling of the depth-0 child), Empty ones included. Depth = `sideNodes.length`.
  */
-export type CompactClosestProof = TrieLeaf & { sideNodes: TrieNode[]; emptyMask: bigint };
+export type WeightedProof = TrieLeaf & { sideNodes: TrieNode[] };
+
+/**
+ * A weighted proof in the contract's calldata form (`LeafProof` minus the leaf's value): only the non-empty
+ * side nodes, root to leaf, and `emptyMask` with bit `i` set when the side node at depth `i` is Empty.
+ * Depth = `sideNodes.length + popcount(emptyMask)`.
+ */
+export type CompactWeightedProof = TrieLeaf & { sideNodes: TrieNode[]; emptyMask: bigint };
 
 /**
  * The Empty node `(0x00…00, 0, 0)`.

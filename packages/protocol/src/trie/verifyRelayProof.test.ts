@@ -10,7 +10,7 @@ import { signRelayReceipt } from "../eip712/signRelayReceipt.ts";
 import { signRelayRequest } from "../eip712/signRelayRequest.ts";
 import { claimKey } from "../mining/claimKey.ts";
 import { isMined } from "../mining/isMined.ts";
-import { proofTarget } from "../mining/proofTarget.ts";
+import { proofDraws } from "../mining/proofDraws.ts";
 import { relayCost } from "../pricing/relayCost.ts";
 import { buildSumTrie } from "./buildSumTrie.ts";
 import { toCompactProof } from "./toCompactProof.ts";
@@ -67,8 +67,9 @@ describe("verifyRelayProof", async () => {
   );
   const root = trie.root();
   const key = claimKey({ supplier, application, model, session: 4n });
-  const target = proofTarget({ proofSeed: hex32(), claimKey: key });
-  const proof = toCompactProof(trie.proveClosest(target));
+  const { sumDraw, countDraw } = proofDraws({ proofSeed: hex32(), claimKey: key, root });
+  const draw = { by: "sum" as const, drawn: sumDraw };
+  const proof = toCompactProof(trie.proveDrawn("sum", sumDraw));
   const proven = mined.find(
     (relay) => relayKey({ domain, request: relay.request }) === proof.key,
   ) as SignedRelay;
@@ -79,35 +80,52 @@ describe("verifyRelayProof", async () => {
     const verdict = verifyRelayProof({
       domain,
       root,
-      target,
+      ...draw,
       relay: proven,
       sideNodes: proof.sideNodes,
       emptyMask: proof.emptyMask,
       mining: { miningSeed, probabilityWad },
     });
     expect(verdict).toMatchObject({ valid: true, relayKey: proof.key });
+    // The count draw, likewise (its leaf may differ).
+    const byCount = toCompactProof(trie.proveDrawn("count", countDraw));
+    const counted = mined.find(
+      (relay) => relayKey({ domain, request: relay.request }) === byCount.key,
+    ) as SignedRelay;
+    expect(
+      verifyRelayProof({ domain, root, by: "count", drawn: countDraw, relay: counted, ...byCount }),
+    ).toMatchObject({ valid: true, relayKey: byCount.key, start: countDraw, end: countDraw + 1n });
   });
 
   test("test_verifyRelayProof_otherRelayOrInflatedUnits_fail", () => {
     const other = mined.find((relay) => relay !== proven) as SignedRelay;
-    expect(verifyRelayProof({ domain, root, target, relay: other, ...proof }).valid).toBe(false);
+    expect(verifyRelayProof({ domain, root, ...draw, relay: other, ...proof }).valid).toBe(false);
+    // The other relay's own genuine proof, for this draw: a leaf outside the draw's interval.
+    const otherKey = relayKey({ domain, request: other.request });
+    const otherLeaf = [...Array(Number(root.count)).keys()]
+      .map((position) => trie.proveDrawn("count", BigInt(position)))
+      .find((candidate) => candidate.key === otherKey);
+    if (!otherLeaf) throw new Error("the other relay is in the trie");
+    expect(
+      verifyRelayProof({ domain, root, ...draw, relay: other, ...toCompactProof(otherLeaf) }),
+    ).toMatchObject({ valid: false, reason: "not-drawn", relayKey: otherKey });
     // The supplier cannot raise the weight: it comes from the receipt, which is in the value hash.
     const receipt = { ...proven.receipt, outputUnits: proven.receipt.outputUnits + 1n };
-    expect(verifyRelayProof({ domain, root, target, relay: { ...proven, receipt }, ...proof })).toMatchObject(
-      {
-        valid: false,
-        reason: "root-mismatch",
-      },
-    );
+    expect(
+      verifyRelayProof({ domain, root, ...draw, relay: { ...proven, receipt }, ...proof }),
+    ).toMatchObject({
+      valid: false,
+      reason: "root-mismatch",
+    });
   });
 
   test("test_verifyRelayProof_relayLevelChecks", () => {
     const wrongReceipt = { ...proven, receipt: { ...proven.receipt, request: hex32() } };
-    expect(verifyRelayProof({ domain, root, target, relay: wrongReceipt, ...proof })).toMatchObject({
+    expect(verifyRelayProof({ domain, root, ...draw, relay: wrongReceipt, ...proof })).toMatchObject({
       reason: "receipt-mismatch",
     });
     const overBudget = { ...proven, receipt: { ...proven.receipt, outputUnits: 10_000n } };
-    expect(verifyRelayProof({ domain, root, target, relay: overBudget, ...proof })).toMatchObject({
+    expect(verifyRelayProof({ domain, root, ...draw, relay: overBudget, ...proof })).toMatchObject({
       reason: "cost-above-max",
     });
     const unmined = relays.find((relay) => !mined.includes(relay)) as SignedRelay;
@@ -115,14 +133,14 @@ describe("verifyRelayProof", async () => {
       verifyRelayProof({
         domain,
         root,
-        target,
+        ...draw,
         relay: unmined,
         ...proof,
         mining: { miningSeed, probabilityWad },
       }),
     ).toMatchObject({ reason: "not-mined" });
     expect(
-      verifyRelayProof({ domain, root, target, relay: { ...proven, requestSignature: "0x12" }, ...proof }),
+      verifyRelayProof({ domain, root, ...draw, relay: { ...proven, requestSignature: "0x12" }, ...proof }),
     ).toMatchObject({ reason: "malformed" });
   });
 });

@@ -6,39 +6,48 @@ import { relayValueHash } from "../eip712/relayValueHash.ts";
 import { type SignedRelay, signedRelaySchema } from "../eip712/schemas.ts";
 import { isMined } from "../mining/isMined.ts";
 import { relayCost } from "../pricing/relayCost.ts";
-import type { TrieNode } from "./types.ts";
-import { type ClosestProofVerdict, verifyClosestProof } from "./verifyClosestProof.ts";
+import type { ProofDraw, TrieNode } from "./types.ts";
+import { verifyWeightedProof, type WeightedProofVerdict } from "./verifyWeightedProof.ts";
 
 export type VerifyRelayProofParameters = {
   domain: RelayDomainParameters;
   /** The claimed root. */
   root: TrieNode;
-  /** The claim's target path (`proofTarget`). */
-  target: Hex;
+  /** Which draw the relay answers: `"sum"` or `"count"`. */
+  by: ProofDraw;
+  /** The claim's draw for `by` (see `proofDraws`). */
+  drawn: bigint;
   /** The proven leaf's value: the whole signed relay (the contract's `LeafValue`). */
   relay: SignedRelay;
   sideNodes: readonly TrieNode[];
-  /** Present: `sideNodes` is the compact form (see `verifyClosestProof`). */
+  /** Present: `sideNodes` is the compact form (see `verifyWeightedProof`). */
   emptyMask?: bigint | undefined;
   /** When given, the relay must also be mined under this seed and probability (`"not-mined"` otherwise). */
   mining?: { miningSeed: Hex; probabilityWad: bigint } | undefined;
 };
-export type VerifyRelayProofReturnType = ClosestProofVerdict & { relayKey?: Hex };
+/** {@link WeightedProofVerdict}, or one of the relay's own checks failed; with the recomputed relay key. */
+export type RelayProofVerdict = (
+  | WeightedProofVerdict
+  | { valid: false; reason: "receipt-mismatch" | "cost-above-max" | "not-mined"; details?: string }
+) & { relayKey?: Hex };
+export type VerifyRelayProofReturnType = RelayProofVerdict;
 export type VerifyRelayProofErrorType = never;
 
 /**
  * Verifies a proof of a relay the way `prove` does, minus the chain lookups: the leaf's key is recomputed as
  * `relayKey(request)` and its weight as `relayCost` (never taken from the prover), the receipt must name the
  * request's struct hash (`"receipt-mismatch"`), the cost must be ≤ `maxCost` (`"cost-above-max"`), optionally
- * the relay must be mined (`"not-mined"`), then {@link verifyClosestProof}. Malformed relays give `"malformed"`.
+ * the relay must be mined (`"not-mined"`), then {@link verifyWeightedProof} for the draw `by`. Malformed relays
+ * give `"malformed"`. The order is the contract's `prove` minus its signature checks.
  *
  * Signatures are not checked here (who may sign depends on chain state): use `recoverRelayRequestSigner` and
  * `recoverRelayReceiptSigner`.
  *
  * @example
  * ```ts
- * const { sideNodes, emptyMask } = toCompactProof(trie.proveClosest(target));
- * const verdict = verifyRelayProof({ domain, root: claim.root, target, relay, sideNodes, emptyMask });
+ * const { sumDraw } = proofDraws({ proofSeed, claimKey, root: claim.root });
+ * const { sideNodes, emptyMask } = toCompactProof(trie.proveDrawn("sum", sumDraw));
+ * const verdict = verifyRelayProof({ domain, root: claim.root, by: "sum", drawn: sumDraw, relay, sideNodes, emptyMask });
  * if (!verdict.valid) console.log(verdict.reason);
  * ```
  */
@@ -74,9 +83,10 @@ export function verifyRelayProof(parameters: VerifyRelayProofParameters): Verify
       };
     }
   }
-  const verdict = verifyClosestProof({
+  const verdict = verifyWeightedProof({
     root: parameters.root,
-    target: parameters.target,
+    by: parameters.by,
+    drawn: parameters.drawn,
     key,
     valueHash: relayValueHash(relay),
     weight: cost,

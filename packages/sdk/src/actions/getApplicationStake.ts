@@ -17,12 +17,14 @@ export type GetApplicationStakeReturnType = {
   releaseSession: bigint;
   /** The stake as of `session`'s first block (only when `session` was given). */
   sessionStake: bigint | undefined;
+  /** Claims against the application not settled yet: while any is, it cannot withdraw (`UnsettledClaims`). */
+  unsettledClaims: bigint;
 };
 export type GetApplicationStakeErrorType = ReadContractErrorType;
 
 /**
- * Reads an application's stake, and optionally its stake as of a session (settlement budgets
- * `sessionStake / pendingSessions` per session).
+ * Reads an application's stake and how many claims against it are unsettled, and optionally its stake as of a
+ * session (settlement budgets `sessionStake / pendingSessions` per session).
  *
  * @param publicClient - a viem public client on the registry's chain.
  * @param parameters - the registry, the application and an optional session.
@@ -35,11 +37,17 @@ export async function getApplicationStake(
   publicClient: PublicClient,
   { registry, application, session }: GetApplicationStakeParameters,
 ): Promise<GetApplicationStakeReturnType> {
-  const [[stake, unbonding, releaseSession], sessionStake] = await Promise.all([
+  const [[stake, unbonding, releaseSession], unsettledClaims, sessionStake] = await Promise.all([
     publicClient.readContract({
       address: registry,
       abi: aviaryRegistryAbi,
       functionName: "applicationStake",
+      args: [application],
+    }),
+    publicClient.readContract({
+      address: registry,
+      abi: aviaryRegistryAbi,
+      functionName: "unsettledClaimsOf",
       args: [application],
     }),
     session === undefined
@@ -51,5 +59,5 @@ export async function getApplicationStake(
           args: [application, session],
         }),
   ]);
-  return { stake, unbonding, releaseSession: BigInt(releaseSession), sessionStake };
+  return { stake, unbonding, releaseSession: BigInt(releaseSession), sessionStake, unsettledClaims };
 }

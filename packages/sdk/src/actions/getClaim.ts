@@ -1,9 +1,11 @@
 import { aviarySettlementAbi, claimKey as computeClaimKey } from "@aviary/protocol";
-import type { Address, Hex, PublicClient, ReadContractErrorType } from "viem";
+import { type Address, type Hex, type PublicClient, type ReadContractErrorType, zeroAddress } from "viem";
 
 export type GetClaimParameters = {
   /** The settlement contract. */
   settlement: Address;
+  /** Read as of this block. @default the latest */
+  blockNumber?: bigint;
 } & (
   | { claimKey: Hex }
   | { supplier: Address; application: Address; model: Hex; session: bigint; claimKey?: undefined }
@@ -19,8 +21,12 @@ export type AviaryClaim = {
   root: { hash: Hex; sum: bigint; count: bigint };
   /** `root.sum / p`, what settlement pays before the budget cap. */
   amount: bigint;
+  /** `max(missingProofPenalty, amount)`: the supplier's stake locked by the claim until it settles. */
+  collateral: bigint;
   proven: boolean;
   settled: boolean;
+  /** Settled without a required proof: the collateral was slashed and nothing paid. */
+  slashed: boolean;
 };
 export type GetClaimReturnType = AviaryClaim | null;
 export type GetClaimErrorType = ReadContractErrorType;
@@ -47,8 +53,9 @@ export async function getClaim(
     abi: aviarySettlementAbi,
     functionName: "getClaim",
     args: [key],
+    ...(parameters.blockNumber === undefined ? {} : { blockNumber: parameters.blockNumber }),
   });
-  if (claim.supplier === "0x0000000000000000000000000000000000000000") return null;
+  if (claim.supplier === zeroAddress) return null;
   return {
     claimKey: key,
     supplier: claim.supplier,
@@ -57,7 +64,9 @@ export async function getClaim(
     session: claim.session,
     root: { hash: claim.root.hash, sum: claim.root.sum, count: claim.root.count },
     amount: claim.amount,
+    collateral: claim.collateral,
     proven: claim.proven,
     settled: claim.settled,
+    slashed: claim.slashed,
   };
 }

@@ -1,15 +1,18 @@
 import { aviarySettlementAbi, isProofRequired } from "@aviary/protocol";
-import type {
-  Address,
-  BlockNumber,
-  GetBlockErrorType,
-  GetContractEventsErrorType,
-  Hash,
-  Hex,
-  PublicClient,
-  ReadContractErrorType,
+import {
+  type Address,
+  type BlockNumber,
+  type GetBlockErrorType,
+  type GetContractEventsErrorType,
+  type Hash,
+  type Hex,
+  type PublicClient,
+  type ReadContractErrorType,
+  zeroHash,
 } from "viem";
-import type { AviaryClaim } from "./getClaim.ts";
+import { type AviaryClaim, getClaim } from "./getClaim.ts";
+import { getProofSeed } from "./getProofSeed.ts";
+import { getSessionWindows } from "./getSessionWindows.ts";
 
 /**
  * Where a claim is in its life (protocol.md §7):
@@ -38,10 +41,14 @@ export type AviaryClaimEntry = AviaryClaim & {
   proofRequired: boolean | undefined;
   /** The session's windows (block numbers). */
   windows: { claimStart: bigint; claimEnd: bigint; proofStart: bigint; proofEnd: bigint; settleFrom: bigint };
+  /** The relays proven for the claim (its `Proven` event): drawn by sum and by count (often the same). */
+  provenRelayKeys: { sum: Hex; count: Hex } | undefined;
   /** What settlement paid and how it was split (status `settled`). */
   payment: { paid: bigint; toSource: bigint; toTreasury: bigint; toSupplier: bigint } | undefined;
-  /** What was taken from the supplier's stake for the missing proof (status `proof-missing`, once settled). */
-  slashed: bigint | undefined;
+  /** The collateral unlocked again at settlement (`CollateralReleased`). */
+  collateralReleased: bigint | undefined;
+  /** What was taken from the supplier's stake for the missing proof (`ProofMissing`; status `proof-missing`, once settled). */
+  slashedAmount: bigint | undefined;
 };
 
 export type ListClaimsParameters = {
@@ -61,11 +68,10 @@ export type ListClaimsParameters = {
 export type ListClaimsReturnType = AviaryClaimEntry[];
 export type ListClaimsErrorType = GetContractEventsErrorType | ReadContractErrorType | GetBlockErrorType;
 
-const zeroSeed = /^0x0{64}$/;
-
 /**
  * Lists claims from the settlement's `Claimed` events, in claim order, each read back with `getClaim` and given
- * a status from the session's windows, the proof seed and the `Settled` / `ProofMissing` events.
+ * a status from the session's windows, the proof seed and the `Proven`, `Settled`, `CollateralReleased` and
+ * `ProofMissing` events.
  *
  * @param publicClient - a viem public client on the settlement's chain.
  * @param parameters - the settlement, optional filters and the block range.
@@ -101,13 +107,27 @@ export async function listClaims(
   ).filter((event) => parameters.session === undefined || event.args.session === parameters.session);
   if (claimed.length === 0) return [];
 
-  const [settledEvents, missingEvents, settlementParams] = await Promise.all([
+  const [provenEvents, settledEvents, releasedEvents, missingEvents, settlementParams] = await Promise.all([
+    publicClient.getContractEvents({ ...range, eventName: "Proven" }),
     publicClient.getContractEvents({ ...range, eventName: "Settled" }),
+    publicClient.getContractEvents({ ...range, eventName: "CollateralReleased" }),
     publicClient.getContractEvents({ ...range, eventName: "ProofMissing" }),
     publicClient.readContract({ address: settlement, abi: aviarySettlementAbi, functionName: "params" }),
   ]);
-  const payments = new Map(settledEvents.map((event) => [event.args.claimKey, event.args]));
-  const slashes = new Map(missingEvents.map((event) => [event.args.claimKey, event.args.slashed]));
+  const proofs = new Map(
+    provenEvents.map(({ args }) => [
+      args.claimKey.toLowerCase(),
+      { sum: args.sumRelayKey, count: args.countRelayKey },
+    ]),
+  );
+  const payments = new Map(
+    settledEvents.map(({ args }) => [
+      args.claimKey.toLowerCase(),
+      { paid: args.paid, toSource: args.toSource, toTreasury: args.toTreasury, toSupplier: args.toSupplier },
+    ]),
+  );
+  const releases = new Map(releasedEvents.map(({ args }) => [args.claimKey.toLowerCase(), args.amount]));
+  const slashes = new Map(missingEvents.map(({ args }) => [args.claimKey.toLowerCase(), args.slashed]));
 
   // Per session: its windows and its proof seed (stored, or the seed block's hash once that block exists).
   const sessions = new Map<
@@ -118,27 +138,13 @@ export async function listClaims(
     let info = sessions.get(session);
     if (!info) {
       info = (async () => {
-        const [[claimStart, claimEnd, proofStart, proofEnd, settleFrom], stored] = await Promise.all([
-          publicClient.readContract({
-            address: settlement,
-            abi: aviarySettlementAbi,
-            functionName: "windows",
-            args: [session],
-          }),
-          publicClient.readContract({
-            address: settlement,
-            abi: aviarySettlementAbi,
-            functionName: "proofSeed",
-            args: [session],
-          }),
+        const [{ claimStart, claimEnd, proofStart, proofEnd, settleFrom }, proofSeed] = await Promise.all([
+          getSessionWindows(publicClient, { settlement, session }),
+          getProofSeed(publicClient, { settlement, session, preview: true, blockNumber: head }),
         ]);
         const windows = { claimStart, claimEnd, proofStart, proofEnd, settleFrom };
-        const seedBlock = proofStart - 1n;
-        let seed: Hex | undefined;
-        if (!zeroSeed.test(stored)) seed = stored;
-        else if (head > proofEnd)
-          seed = stored; // never stored in time: every claim of the session needs a proof
-        else if (head >= seedBlock) seed = (await publicClient.getBlock({ blockNumber: seedBlock })).hash;
+        // Never stored in time: every claim of the session needs a proof (a zero seed says so).
+        const seed = !proofSeed.stored && head > proofEnd ? zeroHash : proofSeed.seed;
         return { windows, seed };
       })();
       sessions.set(session, info);
@@ -146,18 +152,15 @@ export async function listClaims(
     return info;
   };
 
-  return Promise.all(
-    claimed.map(async (event): Promise<AviaryClaimEntry> => {
+  const entries = await Promise.all(
+    claimed.map(async (event): Promise<AviaryClaimEntry | undefined> => {
       const { claimKey, supplier, application, model, session } = event.args;
       const [stored, { windows, seed }] = await Promise.all([
-        publicClient.readContract({
-          address: settlement,
-          abi: aviarySettlementAbi,
-          functionName: "getClaim",
-          args: [claimKey],
-        }),
+        getClaim(publicClient, { settlement, claimKey, blockNumber: head }),
         sessionInfo(session),
       ]);
+      // A Claimed event whose claim is gone (a reorganisation between the two reads): left out.
+      if (!stored) return undefined;
       const proofRequired =
         seed === undefined
           ? undefined
@@ -168,41 +171,34 @@ export async function listClaims(
               claimKey,
               proofProbabilityWad: settlementParams.proofProbabilityWad,
             });
-      const payment = payments.get(claimKey);
-      const slashed = slashes.get(claimKey);
+      const key = claimKey.toLowerCase();
+      const payment = payments.get(key);
+      const slashedAmount = slashes.get(key);
       let status: ClaimStatus;
-      if (slashed !== undefined) status = "proof-missing";
+      if (stored.slashed || slashedAmount !== undefined) status = "proof-missing";
       else if (payment !== undefined) status = "settled";
       else if (stored.proven) status = "proven";
       else if (head < windows.proofStart || proofRequired === undefined) status = "claimed";
       else if (proofRequired) status = head <= windows.proofEnd ? "proof-required" : "proof-missing";
       else status = "awaiting-settlement";
       return {
-        claimKey,
+        ...stored,
         supplier,
         application,
         model,
         session,
-        root: { hash: stored.root.hash, sum: stored.root.sum, count: stored.root.count },
-        amount: stored.amount,
-        proven: stored.proven,
-        settled: stored.settled,
         status,
         claimedAt: event.blockNumber,
         transactionHash: event.transactionHash,
         proofRequired,
         windows,
-        payment:
-          payment === undefined
-            ? undefined
-            : {
-                paid: payment.paid,
-                toSource: payment.toSource,
-                toTreasury: payment.toTreasury,
-                toSupplier: payment.toSupplier,
-              },
-        slashed,
+        provenRelayKeys: proofs.get(key),
+        // A slashed claim's Settled event reports zeros: not a payment.
+        payment: stored.slashed ? undefined : payment,
+        collateralReleased: releases.get(key),
+        slashedAmount,
       };
     }),
   );
+  return entries.filter((entry) => entry !== undefined);
 }

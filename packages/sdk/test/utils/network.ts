@@ -22,6 +22,7 @@ import { delegateGateway } from "../../src/actions/delegateGateway.ts";
 import { registerModel } from "../../src/actions/registerModel.ts";
 import { setOffer } from "../../src/actions/setOffer.ts";
 import { stakeApplication } from "../../src/actions/stakeApplication.ts";
+import { stakeGateway } from "../../src/actions/stakeGateway.ts";
 import { stakeSupplier } from "../../src/actions/stakeSupplier.ts";
 import { type ControlledProxy, startControlledProxy } from "./controlledProxy.ts";
 
@@ -133,33 +134,10 @@ export async function startTestNetwork(
     const application = actor("application");
     const gateway = actor("gateway");
     await stakeApplication(clientsOf(application), { registry, amount: token(1000) });
-    // The gateway stakes with the raw contract call (there is no SDK action for gateways yet).
-    const { aviaryRegistryAbi, aviaryTokenAbi } = await import("@aviary/protocol");
-    const gatewayClients = clientsOf(gateway);
-    const tokenAddress = await publicClient.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName: "token",
-    });
-    await publicClient.waitForTransactionReceipt({
-      hash: await gatewayClients.walletClient.writeContract({
-        address: tokenAddress,
-        abi: aviaryTokenAbi,
-        functionName: "approve",
-        args: [registry, token(100)],
-        account: gatewayClients.walletClient.account ?? null,
-        chain,
-      }),
-    });
-    await publicClient.waitForTransactionReceipt({
-      hash: await gatewayClients.walletClient.writeContract({
-        address: registry,
-        abi: aviaryRegistryAbi,
-        functionName: "stakeGateway",
-        args: [token(100), "http://127.0.0.1:9/"],
-        account: gatewayClients.walletClient.account ?? null,
-        chain,
-      }),
+    await stakeGateway(clientsOf(gateway), {
+      registry,
+      amount: token(100),
+      metadataUrl: "http://127.0.0.1:9/",
     });
     await delegateGateway(clientsOf(application), { registry, gateway: gateway.address });
 

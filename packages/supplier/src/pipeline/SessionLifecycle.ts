@@ -5,11 +5,13 @@ import {
   type SessionWindows,
   sessionWindows,
 } from "@aviary/protocol";
-import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import { getMiningProbability, getMiningSeed } from "@aviary/sdk";
+import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from "viem";
 import type { ClaimState, RelayStore } from "../store/RelayStore.ts";
 import { ClaimBook, isTerminalClaimStatus } from "./ClaimBook.ts";
 import { claimSession } from "./claimSession.ts";
 import { describeError } from "./describeError.ts";
+import { MiningSeedUnavailableError } from "./errors.ts";
 import { type MineSessionReturnType, mineSession } from "./mineSession.ts";
 import { proveSession } from "./proveSession.ts";
 import { settleSession } from "./settleSession.ts";
@@ -23,6 +25,8 @@ export type SessionLifecycleParameters = {
   walletClient: WalletClient<Transport, Chain, Account>;
   /** The settlement contract. */
   settlement: Address;
+  /** The registry contract (the supplier's stake and claim collateral). */
+  registry: Address;
   /** The supplier (owner) address the relays name. */
   supplier: Address;
   /** EIP-712 domain of the relays: `{ chainId, verifyingContract: settlement }`. */
@@ -54,8 +58,10 @@ export type SessionLifecycleParameters = {
  * block (see `watchBlocks`). For each session with records or unfinished claims, by the window the head
  * block is in (a transaction sent at head `n` lands in `n + 1` at the earliest, so that is the block checked
  * against each window):
- * - claim window: mine the session (`mineSession`) and `claim` each (application, model) with a mined relay;
- * - proof seed block on: `recordSeed` if nobody did, `prove` the claims the contract says need a proof;
+ * - claim window: mine the session (`mineSession`, seeded by `blockhash(E + graceBlocks + 1)`) and `claim` each
+ *   (application, model) with a mined relay whose collateral the supplier's unlocked stake covers;
+ * - proof seed block on: `recordSeed` if nobody did, `prove` the claims the contract says need a proof (the
+ *   leaves drawn by sum and by count);
  * - after the proof window: `settle` and record what was paid, then prune the session's records once each of
  *   its claims is `settled` or `failed`.
  *
@@ -68,7 +74,7 @@ export type SessionLifecycleParameters = {
  * @example
  * ```ts
  * const lifecycle = new SessionLifecycle({
- *   store, publicClient, walletClient, settlement, supplier: owner,
+ *   store, publicClient, walletClient, settlement, registry, supplier: owner,
  *   domain: { chainId, verifyingContract: settlement },
  *   sessionParams: { sessionBlocks: 20, graceBlocks: 4, claimBlocks: 8, proofBlocks: 8 },
  *   logger, onEvent: (event) => metrics.record(event),
@@ -84,6 +90,7 @@ export class SessionLifecycle {
   #running: Promise<void> | undefined;
   #stopped = false;
   #sending: Promise<unknown> = Promise.resolve();
+  #missingProofPenalty: Promise<bigint> | undefined;
 
   constructor(parameters: SessionLifecycleParameters) {
     this.#onEvent = parameters.onEvent;
@@ -93,6 +100,7 @@ export class SessionLifecycle {
       publicClient: parameters.publicClient,
       walletClient: parameters.walletClient,
       settlement: parameters.settlement,
+      registry: parameters.registry,
       supplier: parameters.supplier,
       domain: parameters.domain,
       sessionParams: parameters.sessionParams,
@@ -107,6 +115,15 @@ export class SessionLifecycle {
       },
       logger,
       book: new ClaimBook(parameters.store),
+      missingProofPenalty: () => {
+        this.#missingProofPenalty ??= parameters.publicClient
+          .readContract({ address: parameters.settlement, abi: aviarySettlementAbi, functionName: "params" })
+          .then((params) => params.missingProofPenalty);
+        this.#missingProofPenalty.catch(() => {
+          this.#missingProofPenalty = undefined;
+        });
+        return this.#missingProofPenalty;
+      },
       mine: (session) => this.#mine(session),
       inFlight: new Map(),
       lastErrors: new Map(),
@@ -236,18 +253,11 @@ export class SessionLifecycle {
 
   async #mineNow(session: bigint): Promise<MineSessionReturnType> {
     const { publicClient, settlement } = this.#context;
-    const windows = sessionWindows(session, this.#context.sessionParams);
-    let miningSeed: Hex = await publicClient.readContract({
-      address: settlement,
-      abi: aviarySettlementAbi,
-      functionName: "miningSeed",
-      args: [session],
-    });
-    // Not stored yet (no claim of this session so far): the hash of the last serving block, as `claim` will store.
-    if (/^0x0{64}$/.test(miningSeed)) {
-      const block = await publicClient.getBlock({ blockNumber: windows.miningSeedBlock });
-      if (!block.hash) throw new Error(`block ${windows.miningSeedBlock} has no hash yet`);
-      miningSeed = block.hash;
+    // Stored by the session's first claim; before that, the hash of block M = E + g + 1, which `claim` will store.
+    const { seed: miningSeed } = await getMiningSeed(publicClient, { settlement, session, preview: true });
+    if (miningSeed === undefined) {
+      const { miningSeedBlock } = sessionWindows(session, this.#context.sessionParams);
+      throw new MiningSeedUnavailableError({ session, miningSeedBlock });
     }
     const mined = await mineSession({
       store: this.#context.store,
@@ -255,13 +265,7 @@ export class SessionLifecycle {
       miningSeed,
       domain: this.#context.domain,
       supplier: this.#context.supplier,
-      probabilityOf: (model) =>
-        publicClient.readContract({
-          address: settlement,
-          abi: aviarySettlementAbi,
-          functionName: "miningProbabilityAt",
-          args: [model, session],
-        }),
+      probabilityOf: (model) => getMiningProbability(publicClient, { settlement, model, session }),
     });
     this.#emit({
       type: "mined",

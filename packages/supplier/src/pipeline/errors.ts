@@ -50,3 +50,24 @@ export class SettlementTransactionError extends BaseError {
     this.transactionHash = transactionHash;
   }
 }
+
+/**
+ * A session cannot be mined yet: its mining seed is not stored and block M = E + graceBlocks + 1, whose hash
+ * it is, does not exist yet. Retryable: the next block brings it.
+ *
+ * @example
+ * ```ts
+ * throw new MiningSeedUnavailableError({ session: 7n, miningSeedBlock: 164n });
+ * ```
+ */
+export class MiningSeedUnavailableError extends BaseError {
+  override name = "MiningSeedUnavailableError";
+  readonly session: bigint;
+  constructor({ session, miningSeedBlock }: { session: bigint; miningSeedBlock: bigint }) {
+    super(
+      `The mining seed of session ${session} is not available yet: it is not stored and block ${miningSeedBlock} is not mined.`,
+      { isRetryable: true },
+    );
+    this.session = session;
+  }
+}

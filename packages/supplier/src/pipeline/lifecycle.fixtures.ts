@@ -1,6 +1,7 @@
 // Test fixtures for the SessionLifecycle integration tests: a devnet with the test model, one supplier (its
-// own operator key), a rich application (delegating to a gateway) and a poor one; relays signed with the
-// devnet scenario utilities and appended to a store; a driver that ticks the lifecycle block by block.
+// own operator key, 2000 AVY staked: two claims' collateral at once), a rich application (delegating to a
+// gateway), a poor one and a third one; relays signed with the devnet scenario utilities and appended to a
+// store; a driver that ticks the lifecycle block by block.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import {
   relayCost,
   relayValueHash,
   type SignedRelay,
+  type SumTrie,
   sessionBudget,
   settlementPayout,
   splitPayment,
@@ -38,6 +40,8 @@ import type { LifecycleEvent } from "./types.ts";
 export const sessionParams = { sessionBlocks: 20n, graceBlocks: 4n, claimBlocks: 8n, proofBlocks: 8n };
 export const sourceShareBps = 1000;
 export const settlementParameters = devnetSettlementParameters();
+/** The supplier's stake: the collateral of two claims at once (each locks at least missingProofPenalty). */
+export const supplierStake = token(2000);
 
 export type LifecycleScenario = {
   devnet: Devnet;
@@ -46,6 +50,8 @@ export type LifecycleScenario = {
   operator: Actor;
   richApp: Actor;
   poorApp: Actor;
+  /** A third application: three claims in one session need more collateral than the supplier has. */
+  thirdApp: Actor;
   gateway: Actor;
   supplier: { inputPrice: bigint; outputPrice: bigint };
   directories: string[];
@@ -63,17 +69,20 @@ export async function startLifecycleScenario(): Promise<LifecycleScenario> {
   const operator = actor(devnet, "spare-1");
   const richApp = actor(devnet, "application");
   const poorApp = actor(devnet, "spare-2");
+  const thirdApp = actor(devnet, "supplier-3");
   const gateway = actor(devnet, "gateway");
   // 0.01 AVY per input token, 0.05 per output token: a dozen relays of ~11 AVY pass the 100 AVY proof threshold.
   const supplier = { inputPrice: token("0.01"), outputPrice: token("0.05") };
   await setUpNetwork(c, {
     source: actor(devnet, "model-source"),
     sourceShareBps,
-    suppliers: [{ owner, operator, ...supplier }],
+    // 2000 AVY: each claim locks at least missingProofPenalty (1000 AVY) until it settles.
+    suppliers: [{ owner, operator, ...supplier, stake: supplierStake }],
     gateway,
     applications: [
       { actor: richApp, stake: token(1000), delegateTo: gateway },
       { actor: poorApp, stake: token(100) },
+      { actor: thirdApp, stake: token(100) },
     ],
   });
   const directories: string[] = [];
@@ -84,6 +93,7 @@ export async function startLifecycleScenario(): Promise<LifecycleScenario> {
     operator,
     richApp,
     poorApp,
+    thirdApp,
     gateway,
     supplier,
     directories,
@@ -148,15 +158,20 @@ export async function serveRelays(
   return relays;
 }
 
-/** The root the library builds for relays when every relay is mined (devnet p = 1). */
-export function libraryRoot(s: LifecycleScenario, relays: SignedRelay[]): TrieNode {
+/** The trie the library builds for relays when every relay is mined (devnet p = 1). */
+export function libraryTrie(s: LifecycleScenario, relays: SignedRelay[]): SumTrie {
   return buildSumTrie(
     relays.map((relay) => ({
       key: relayKeyOf(s.c, relay),
       valueHash: relayValueHash(relay),
       weight: relayCost(relay),
     })),
-  ).root();
+  );
+}
+
+/** The root the library builds for relays when every relay is mined (devnet p = 1). */
+export function libraryRoot(s: LifecycleScenario, relays: SignedRelay[]): TrieNode {
+  return libraryTrie(s, relays).root();
 }
 
 /** A lifecycle for the scenario's supplier, collecting its events. */
@@ -164,8 +179,14 @@ export function makeLifecycle(
   s: LifecycleScenario,
   store: RelayStore,
   options: { publicClient?: PublicClient; transport?: Transport; receiptTimeoutMs?: number } = {},
-): { lifecycle: SessionLifecycle; events: LifecycleEvent[] } {
+): { lifecycle: SessionLifecycle; events: LifecycleEvent[]; logs: LoggedLine[] } {
   const events: LifecycleEvent[] = [];
+  const logs: LoggedLine[] = [];
+  const log =
+    (level: LoggedLine["level"]) =>
+    (fields: Record<string, unknown>, message: string): void => {
+      logs.push({ level, fields, message });
+    };
   const walletClient = createWalletClient({
     account: privateKeyToAccount(s.operator.privateKey),
     chain: s.c.chain,
@@ -176,15 +197,24 @@ export function makeLifecycle(
     publicClient: options.publicClient ?? (s.c.publicClient as PublicClient),
     walletClient,
     settlement: s.c.contracts.settlement,
+    registry: s.c.contracts.registry,
     supplier: s.owner.address,
     domain: s.c.domain,
     sessionParams,
     pollingIntervalMs: 20,
     receiptTimeoutMs: options.receiptTimeoutMs ?? 10_000,
+    logger: { info: log("info"), warn: log("warn"), error: log("error") },
     onEvent: (event) => events.push(event),
   });
-  return { lifecycle, events };
+  return { lifecycle, events, logs };
 }
+
+/** One line the lifecycle logged. */
+export type LoggedLine = {
+  level: "info" | "warn" | "error";
+  fields: Record<string, unknown>;
+  message: string;
+};
 
 /**
  * Ticks the lifecycle at the head, mines a block, and again, until a tick ran at a head ≥ `until`

@@ -157,10 +157,14 @@ describe("mineSession", () => {
     const badReceipt = await signedRecord({ application, nonce: 104n });
     badReceipt.receipt = { ...badReceipt.receipt, request: keccak256(toHex("other")) };
     const tooExpensive = await signedRecord({ application, nonce: 105n, maxCost: 1n });
+    // v = 0/1 instead of 27/28: the same signature in the form the contract rejects (an old record).
+    const lowV = await signedRecord({ application, nonce: 106n });
+    const v = Number.parseInt(lowV.receiptSignature.slice(-2), 16) - 27;
+    lowV.receiptSignature = `${lowV.receiptSignature.slice(0, -2)}0${v}` as Hex;
 
     const fresh = new MemoryRelayStore();
     await fresh.open();
-    for (const record of [good, wrongKey, wrongSupplier, badReceipt, tooExpensive, good])
+    for (const record of [good, wrongKey, wrongSupplier, badReceipt, tooExpensive, lowV, good])
       await fresh.append(record);
     // A record of session 6 read back as session 5 (as if it had been written to the wrong file).
     const misplaced = {
@@ -182,6 +186,7 @@ describe("mineSession", () => {
       "wrong-supplier",
       "receipt-mismatch",
       "cost-above-max",
+      "invalid-signature",
       "duplicate",
       "wrong-session",
     ]);

@@ -4,6 +4,7 @@ import {
   hashRelayRequest,
   isMined,
   isRelayCostValid,
+  isValidSignatureEncoding,
   type RelayDomainParameters,
   relayCost,
   relayKey,
@@ -17,7 +18,7 @@ import type { RelayRecord, RelayStore } from "../store/RelayStore.ts";
 export type MineSessionParameters = {
   store: Pick<RelayStore, "readSession">;
   session: bigint;
-  /** `miningSeed[session]`: the hash of the session's last serving block (`E + graceBlocks`). */
+  /** `miningSeed[session]`: the hash of block M = `E + graceBlocks + 1`, the first after serving ended. */
   miningSeed: Hex;
   /** The model's mining probability in `session` (wad; the settlement's `miningProbabilityAt`). Asked once a model. */
   probabilityOf: (model: Hex) => bigint | Promise<bigint>;
@@ -38,6 +39,11 @@ export type SkippedRecordReason =
   | "receipt-mismatch"
   /** `cost > maxCost`: the contract would reject its proof. */
   | "cost-above-max"
+  /**
+   * A signature breaks the one signature rule (65 bytes, v 27 or 28, low s): the contract would reject its
+   * proof. The node never stores one; this catches records written by older versions or damaged on disk.
+   */
+  | "invalid-signature"
   /** A second record with a relayKey already seen (the first one is kept). */
   | "duplicate";
 
@@ -93,9 +99,9 @@ type Group = {
 
 /**
  * Mines a session (protocol.md §5): reads every record of `session`, recomputes each relay key (skipping and
- * reporting records whose stored key, session, supplier, receipt or cost is wrong, and duplicates), keeps the
- * relays with `keccak256(abi.encode(relayKey, miningSeed)) < p(model)`, and builds one sum trie per
- * (application, model) with key = relayKey, valueHash = relayValueHash, weight = relayCost.
+ * reporting records whose stored key, session, supplier, receipt, cost or signature encoding is wrong, and
+ * duplicates), keeps the relays with `keccak256(abi.encode(relayKey, miningSeed)) < p(model)`, and builds one sum
+ * trie per (application, model) with key = relayKey, valueHash = relayValueHash, weight = relayCost.
  *
  * Only the mined records stay in memory, so the cost is one pass over the file and memory for the mined ones.
  *
@@ -145,6 +151,13 @@ export async function mineSession(parameters: MineSessionParameters): Promise<Mi
     }
     if (!isRelayCostValid({ request, receipt: record.receipt })) {
       skip("cost-above-max");
+      continue;
+    }
+    if (
+      !isValidSignatureEncoding(record.requestSignature) ||
+      !isValidSignatureEncoding(record.receiptSignature)
+    ) {
+      skip("invalid-signature");
       continue;
     }
     if (seen.has(key)) {

@@ -1,8 +1,9 @@
-import { aviarySettlementAbi, proofTarget, type SessionWindows, toCompactProof } from "@aviary/protocol";
+import { proveClaim, type SessionWindows } from "@aviary/protocol";
+import { getClaim, getProofRequired, getProofSeed, type LeafProof, prove, recordSeed } from "@aviary/sdk";
 import type { Hex } from "viem";
 import type { ClaimState } from "../store/RelayStore.ts";
 import { forEachConcurrently } from "./forEachConcurrently.ts";
-import { readOnChainClaim } from "./readOnChainClaim.ts";
+import type { MinedClaim } from "./mineSession.ts";
 import { sendSettlementTransaction } from "./sendSettlementTransaction.ts";
 import type { LifecycleContext } from "./types.ts";
 
@@ -13,14 +14,13 @@ export type ProveSessionParameters = {
   windows: SessionWindows;
 };
 
-const ZERO_HASH = /^0x0{64}$/;
-
 /**
  * The proof step, for the session's `claimed` claims, once the proof seed block exists. While a transaction
  * can still land in the proof window: stores the proof seed with `recordSeed` if nobody has (without it every
  * claim of the session would count as requiring a proof), then asks the contract's `isProofRequired` for
- * each claim and proves the required ones (closest leaf to `proofTarget(proofSeed, claimKey)` in the trie
- * rebuilt from the records, which must match the claimed root); the others become `not-required`. A claim
+ * each claim and proves the required ones with the two weighted proofs `proveClaim(trie, { proofSeed, claimKey })`
+ * draws (the leaf drawn by sum and the one drawn by count, sent once when they are the same) from the trie
+ * rebuilt from the records, which must match the claimed root; the others become `not-required`. A claim
  * already proven on chain is adopted, not proven again. After the window: what the chain says decides
  * (`proven`, `not-required`, or `failed` with the reason — such a claim is not settled by this node, since
  * settling it would slash its own stake).
@@ -45,22 +45,17 @@ export async function proveSession(
   if (canLand && proofSeed === undefined) {
     const key = seedKey;
     try {
-      const receipt = await sendSettlementTransaction(context, {
+      const sent = await sendSettlementTransaction(context, {
         action: "record-seed",
         key,
         session,
-        write: () =>
-          context.walletClient.writeContract({
-            address: context.settlement,
-            abi: aviarySettlementAbi,
-            functionName: "recordSeed",
-            args: [session],
-          }),
+        send: (clients, options) =>
+          recordSeed(clients, { ...options, settlement: context.settlement, session }),
       });
-      if (!receipt) return;
+      if (!sent) return;
       context.lastErrors.delete(key);
       context.logger.info(
-        { session: session.toString(), transactionHash: receipt.transactionHash },
+        { session: session.toString(), transactionHash: sent.receipt.transactionHash },
         "proof seed recorded",
       );
     } catch (error) {
@@ -72,7 +67,10 @@ export async function proveSession(
   }
 
   await forEachConcurrently(claimed, context.concurrency, async (state) => {
-    const onChain = await readOnChainClaim(context.publicClient, context.settlement, state.claimKey);
+    const onChain = await getClaim(context.publicClient, {
+      settlement: context.settlement,
+      claimKey: state.claimKey,
+    });
     if (!onChain) {
       await context.fail(
         "proof",
@@ -124,48 +122,36 @@ export async function proveSession(
       );
       return;
     }
+    const proofs = leafProofs(claim, proofSeed, state.claimKey);
+    if (!Array.isArray(proofs)) {
+      await context.fail("proof", state, `the drawn leaf ${proofs.missing} is not among the mined records`);
+      return;
+    }
     try {
-      const proof = toCompactProof(
-        claim.trie.proveClosest(proofTarget({ proofSeed, claimKey: state.claimKey })),
-      );
-      const relay = claim.relayOf(proof.key);
-      if (!relay) throw new Error(`the closest leaf ${proof.key} is not a mined record`);
-      const receipt = await sendSettlementTransaction(context, {
+      const sent = await sendSettlementTransaction(context, {
         action: "prove",
         key,
         session,
         claimKey: state.claimKey,
-        write: () =>
-          context.walletClient.writeContract({
-            address: context.settlement,
-            abi: aviarySettlementAbi,
-            functionName: "prove",
-            args: [
-              state.claimKey,
-              {
-                request: relay.request,
-                requestSignature: relay.requestSignature,
-                receipt: relay.receipt,
-                receiptSignature: relay.receiptSignature,
-              },
-              proof.sideNodes,
-              proof.emptyMask,
-            ],
-          }),
+        send: (clients, options) =>
+          prove(clients, { ...options, settlement: context.settlement, claimKey: state.claimKey, proofs }),
       });
-      if (!receipt) return;
-      await put(context, state, "proven", receipt.transactionHash);
+      if (!sent) return;
+      await put(context, state, "proven", sent.receipt.transactionHash);
       context.lastErrors.delete(key);
+      const relayKeys = sent.result
+        ? { sum: sent.result.sumRelayKey, count: sent.result.countRelayKey }
+        : undefined;
       context.emit({
         type: "proven",
         session,
         claimKey: state.claimKey,
         adopted: false,
-        relayKey: proof.key,
-        transactionHash: receipt.transactionHash,
+        ...(relayKeys ? { relayKeys } : {}),
+        transactionHash: sent.receipt.transactionHash,
       });
       context.logger.info(
-        { session: session.toString(), claimKey: state.claimKey, relayKey: proof.key },
+        { session: session.toString(), claimKey: state.claimKey, proofs: proofs.length, ...relayKeys },
         "proven",
       );
     } catch (error) {
@@ -174,23 +160,35 @@ export async function proveSession(
   });
 }
 
+/**
+ * The one or two leaf proofs `prove` takes: the leaves `proveClaim` draws by sum and by count, each with its
+ * signed relay from the records.
+ */
+function leafProofs(claim: MinedClaim, proofSeed: Hex, claimKey: Hex): LeafProof[] | { missing: Hex } {
+  const proofs: LeafProof[] = [];
+  for (const proof of proveClaim(claim.trie, { proofSeed, claimKey })) {
+    const relay = claim.relayOf(proof.key);
+    if (!relay) return { missing: proof.key };
+    proofs.push({
+      leaf: {
+        request: relay.request,
+        requestSignature: relay.requestSignature,
+        receipt: relay.receipt,
+        receiptSignature: relay.receiptSignature,
+      },
+      sideNodes: proof.sideNodes,
+      emptyMask: proof.emptyMask,
+    });
+  }
+  return proofs;
+}
+
 async function readProofSeed(context: LifecycleContext, session: bigint): Promise<Hex | undefined> {
-  const seed = await context.publicClient.readContract({
-    address: context.settlement,
-    abi: aviarySettlementAbi,
-    functionName: "proofSeed",
-    args: [session],
-  });
-  return ZERO_HASH.test(seed) ? undefined : seed;
+  return (await getProofSeed(context.publicClient, { settlement: context.settlement, session })).seed;
 }
 
 function isProofRequired(context: LifecycleContext, claimKey: Hex): Promise<boolean> {
-  return context.publicClient.readContract({
-    address: context.settlement,
-    abi: aviarySettlementAbi,
-    functionName: "isProofRequired",
-    args: [claimKey],
-  });
+  return getProofRequired(context.publicClient, { settlement: context.settlement, claimKey });
 }
 
 async function markNotRequired(context: LifecycleContext, state: ClaimState): Promise<void> {

@@ -1,8 +1,8 @@
 import { aviarySettlementAbi, type SessionWindows } from "@aviary/protocol";
-import { type Hex, parseEventLogs, type TransactionReceipt } from "viem";
+import { getClaim, settle } from "@aviary/sdk";
+import type { Hex } from "viem";
 import type { ClaimState } from "../store/RelayStore.ts";
 import { forEachConcurrently } from "./forEachConcurrently.ts";
-import { readOnChainClaim } from "./readOnChainClaim.ts";
 import { sendSettlementTransaction } from "./sendSettlementTransaction.ts";
 import type { LifecycleContext } from "./types.ts";
 
@@ -15,8 +15,9 @@ export type SettleSessionParameters = {
 
 /**
  * The settlement step, once a transaction can land after the proof window: sends `settle` for the session's
- * `proven` and `not-required` claims and records what the supplier's owner was paid (the `Settled` event's
- * `toSupplier`). A claim someone else already settled is adopted with the amount from its `Settled` event.
+ * `proven` and `not-required` claims (which releases their collateral) and records what the supplier's owner
+ * was paid (the `Settled` event's `toSupplier`). A claim someone else already settled is adopted with the
+ * amount from its `Settled` event; one that was slashed (its required proof missing) is recorded as `failed`.
  * Settlement has no deadline, so failures are retried on every block until it lands.
  *
  * @example
@@ -36,7 +37,10 @@ export async function settleSession(
   await forEachConcurrently(ready, context.concurrency, async (state) => {
     const key = `settle:${state.claimKey}`;
     try {
-      const onChain = await readOnChainClaim(context.publicClient, context.settlement, state.claimKey);
+      const onChain = await getClaim(context.publicClient, {
+        settlement: context.settlement,
+        claimKey: state.claimKey,
+      });
       if (!onChain) {
         await context.fail(
           "settle",
@@ -46,61 +50,68 @@ export async function settleSession(
         return;
       }
       if (onChain.settled) {
-        const logs = await context.publicClient.getContractEvents({
-          address: context.settlement,
-          abi: aviarySettlementAbi,
-          eventName: "Settled",
-          args: { claimKey: state.claimKey },
-          fromBlock: windows.settleFrom,
-          toBlock: "latest",
-        });
-        const paid = logs[0]?.args.toSupplier ?? 0n;
         context.inFlight.delete(key);
-        await settled(context, state, paid, undefined);
+        await adoptSettlement(context, state, windows, onChain.slashed ? onChain.collateral : undefined);
         return;
       }
-      const receipt = await sendSettlementTransaction(context, {
+      const sent = await sendSettlementTransaction(context, {
         action: "settle",
         key,
         session,
         claimKey: state.claimKey,
-        write: () =>
-          context.walletClient.writeContract({
-            address: context.settlement,
-            abi: aviarySettlementAbi,
-            functionName: "settle",
-            args: [state.claimKey],
-          }),
+        send: (clients, options) =>
+          settle(clients, { ...options, settlement: context.settlement, claimKey: state.claimKey }),
       });
-      if (!receipt) return;
+      if (!sent) return;
       context.lastErrors.delete(key);
-      const outcome = settlementOutcome(receipt, state.claimKey);
-      if (outcome.slashed !== undefined) {
+      if (!sent.result) {
+        // An earlier attempt's transaction, found mined: what it did is on chain.
+        const after = await getClaim(context.publicClient, {
+          settlement: context.settlement,
+          claimKey: state.claimKey,
+        });
+        await adoptSettlement(context, state, windows, after?.slashed ? after.collateral : undefined);
+        return;
+      }
+      if (sent.result.slashed !== undefined) {
         await context.fail(
           "settle",
           state,
-          `settled without the required proof: slashed ${outcome.slashed}, paid nothing`,
+          `settled without the required proof: collateral ${sent.result.slashed} slashed, paid nothing`,
         );
         return;
       }
-      await settled(context, state, outcome.paid, receipt.transactionHash);
+      await settled(context, state, sent.result.toSupplier, sent.receipt.transactionHash);
     } catch (error) {
       context.retry({ session, action: key, claimKey: state.claimKey, error });
     }
   });
 }
 
-function settlementOutcome(receipt: TransactionReceipt, claimKey: Hex): { paid: bigint; slashed?: bigint } {
-  const key = claimKey.toLowerCase();
-  const logs = parseEventLogs({ abi: aviarySettlementAbi, logs: receipt.logs });
-  let paid = 0n;
-  let slashed: bigint | undefined;
-  for (const log of logs) {
-    if (log.eventName === "Settled" && log.args.claimKey.toLowerCase() === key) paid = log.args.toSupplier;
-    if (log.eventName === "ProofMissing" && log.args.claimKey.toLowerCase() === key)
-      slashed = log.args.slashed;
+/** Records a claim settled by someone (or by an earlier attempt): paid as its `Settled` event says, or slashed. */
+async function adoptSettlement(
+  context: LifecycleContext,
+  state: ClaimState,
+  windows: SessionWindows,
+  slashed: bigint | undefined,
+): Promise<void> {
+  if (slashed !== undefined) {
+    await context.fail(
+      "settle",
+      state,
+      `settled without the required proof: collateral ${slashed} slashed, paid nothing`,
+    );
+    return;
   }
-  return slashed === undefined ? { paid } : { paid, slashed };
+  const logs = await context.publicClient.getContractEvents({
+    address: context.settlement,
+    abi: aviarySettlementAbi,
+    eventName: "Settled",
+    args: { claimKey: state.claimKey },
+    fromBlock: windows.settleFrom,
+    toBlock: "latest",
+  });
+  await settled(context, state, logs[0]?.args.toSupplier ?? 0n, undefined);
 }
 
 async function settled(

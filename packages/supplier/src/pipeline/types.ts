@@ -30,6 +30,16 @@ export type LifecycleEvent =
     }
   | { type: "transaction"; session: bigint; action: LifecycleAction; claimKey?: Hex; transactionHash: Hex }
   | {
+      /** A claim not sent (this block) because the supplier's unlocked stake cannot cover its collateral. */
+      type: "insufficient-collateral";
+      session: bigint;
+      claimKey: Hex;
+      /** `claimCollateral(amount)`: what the claim would lock. */
+      required: bigint;
+      /** The unlocked stake left after the claims of this batch sent before it. */
+      available: bigint;
+    }
+  | {
       type: "claimed";
       session: bigint;
       claimKey: Hex;
@@ -44,7 +54,8 @@ export type LifecycleEvent =
       session: bigint;
       claimKey: Hex;
       adopted: boolean;
-      relayKey?: Hex;
+      /** The relays proven: drawn by sum and by count (the same key when one leaf was drawn twice). */
+      relayKeys?: { sum: Hex; count: Hex };
       transactionHash?: Hex;
     }
   | { type: "not-required"; session: bigint; claimKey: Hex }
@@ -62,6 +73,7 @@ export type LifecycleContext = {
   publicClient: PublicClient;
   walletClient: WalletClient<Transport, Chain, Account>;
   settlement: Address;
+  registry: Address;
   supplier: Address;
   domain: RelayDomainParameters;
   sessionParams: SessionParams;
@@ -74,6 +86,8 @@ export type LifecycleContext = {
   serializeSend<T>(send: () => Promise<T>): Promise<T>;
   logger: LifecycleLogger;
   book: ClaimBook;
+  /** The settlement's `missingProofPenalty` (fixed at deployment: read once). */
+  missingProofPenalty(): Promise<bigint>;
   /** Mines a session once per process (cached until pruned). */
   mine(session: bigint): Promise<MineSessionReturnType>;
   /** Transactions sent whose receipt was not seen yet, by action key (`claim:<claimKey>`, …). */

@@ -11,13 +11,15 @@ export type ChainViewParameters = {
 };
 
 /**
- * What the relay hot path needs from the chain, cached: the head block (fed by the node's block watcher), and per session the
- * supplier's offers, each application's budget and delegations. All of these are fixed once a session has
- * started (the registry keeps history), so a cached answer never goes stale; entries of sessions that can no
- * longer be served are dropped. Concurrent misses share one RPC call.
+ * What the relay hot path needs from the chain, cached: the head block (fed by the node's block watcher, and
+ * refreshed from the chain near a session's serving end, see `refreshHead`), and per session the supplier's
+ * offers, each application's budget and delegations. All of these are fixed once a session has started (the
+ * registry keeps history), so a cached answer never goes stale; entries of sessions that can no longer be
+ * served are dropped. Concurrent misses share one RPC call.
  */
 export class ChainView {
   #head = 0n;
+  #refreshing: Promise<bigint> | undefined;
   readonly #cache = new Map<string, { session: bigint; value: Promise<unknown> }>();
   readonly #parameters: ChainViewParameters;
   readonly #pending: bigint;
@@ -35,6 +37,30 @@ export class ChainView {
   /** The latest block number seen. */
   get head(): bigint {
     return this.#head;
+  }
+
+  /**
+   * Reads the head from the chain now (not the block watcher's last poll) and keeps it if it is newer. Called
+   * before serving a session whose serving end is near (`servingRefreshFrom`), so that a lagging view cannot
+   * serve it late (protocol.md §3). Concurrent calls share one RPC call.
+   *
+   * @example
+   * ```ts
+   * const head = await chain.refreshHead();
+   * if (!isServable(session, head, sessionParams)) refuse("session_expired");
+   * ```
+   */
+  refreshHead(): Promise<bigint> {
+    this.#refreshing ??= this.#parameters.publicClient
+      .getBlockNumber({ cacheTime: 0 })
+      .then((head) => {
+        if (head > this.#head) this.#onHead(head);
+        return this.#head;
+      })
+      .finally(() => {
+        this.#refreshing = undefined;
+      });
+    return this.#refreshing;
   }
 
   get currentSession(): bigint {
@@ -58,7 +84,10 @@ export class ChainView {
     });
   }
 
-  /** The application's budget for `session`: stake at the session's start / pendingSessions (protocol.md §7). */
+  /**
+   * The application's budget for `session`: stake at the session's start / `pendingSessions` (protocol.md §7;
+   * devnet 3, the sessions whose claims can be unsettled at once).
+   */
   budget(application: Address, session: bigint): Promise<bigint> {
     return this.#cached(`budget:${application}:${session}`, session, async () => {
       const stake = await this.#parameters.publicClient.readContract({

@@ -142,6 +142,7 @@ export function createSupplierApp(parameters: SupplierAppParameters): Hono {
         start: windows.start.toString(),
         end: windows.end.toString(),
         servingEnd: windows.servingEnd.toString(),
+        miningSeedBlock: windows.miningSeedBlock.toString(),
         claimStart: windows.claimStart.toString(),
         claimEnd: windows.claimEnd.toString(),
         proofStart: windows.proofStart.toString(),

@@ -2,6 +2,7 @@ import {
   encodeReceiptHeader,
   hashRelayReceipt,
   hashRelayRequest,
+  isValidSignatureEncoding,
   openAiError,
   openAiErrorResponse,
   RECEIPT_HEADER,
@@ -15,9 +16,9 @@ import { type Address, bytesToHex, type Hex, hexToBytes } from "viem";
 import type { BackendStreamEvent, BackendUsage } from "../backends/Backend.ts";
 import type { RelayStore } from "../store/RelayStore.ts";
 import type { BudgetMeter } from "./BudgetMeter.ts";
+import { SignatureRuleError } from "./errors.ts";
 import type { SupplierMetrics } from "./metrics.ts";
 import type { NonceGuard } from "./NonceGuard.ts";
-
 import type { VerifiedRelay } from "./verifyRelay.ts";
 
 export type ServeContext = {
@@ -83,6 +84,9 @@ async function signAndRecord(
     hexToBytes(hashRelayReceipt({ domain: context.domain, receipt })),
     context.operatorKey,
   );
+  // The one signature rule (protocol.md §4): never store, nor hand out, a signature the contract would reject.
+  if (!isValidSignatureEncoding(signature) || !isValidSignatureEncoding(relay.requestSignature))
+    throw new SignatureRuleError({ relayKey: relay.relayKey });
   // The record is durable before the client gets the receipt: what was answered can always be claimed.
   await context.store.append({
     relayKey: relay.relayKey,
@@ -150,7 +154,17 @@ export async function serveRelay(
       return openAiErrorResponse(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
     }
     const bytes = encoder.encode(JSON.stringify(result.body));
-    const { header, cost } = await signAndRecord(context, relay, bytesToHex(keccak_256(bytes)), result.usage);
+    let signed: Awaited<ReturnType<typeof signAndRecord>>;
+    try {
+      signed = await signAndRecord(context, relay, bytesToHex(keccak_256(bytes)), result.usage);
+    } catch (error) {
+      release();
+      context.onRelayError?.(relay, error);
+      const code = (error as { code?: string }).code ?? "record_failed";
+      context.metrics.refusals.inc({ code });
+      return openAiErrorResponse(500, code, (error as Error).message.split("\n")[0] ?? "recording failed");
+    }
+    const { header, cost } = signed;
     context.meter.settle(relay.request.application, relay.request.session, relay.reserved, cost);
     context.metrics.observeRelay(labels, performance.now() - started, result.usage, cost);
     return new Response(bytes, { status: 200, headers: { ...jsonHeaders, [RECEIPT_HEADER]: header } });

@@ -7,6 +7,7 @@ import {
   recoverDigestSigner,
   relayKey,
   type SessionParams,
+  sessionWindows,
 } from "@aviary/protocol";
 import { keccak_256 } from "@noble/hashes/sha3";
 import { type Address, bytesToHex, getAddress, type Hex, hexToBytes } from "viem";
@@ -52,6 +53,13 @@ export type VerifiedRelay = {
 /**
  * Every check of protocol.md §4 before inference, cheapest first; nothing is reserved unless all pass.
  * Returns the verified relay, or the refusal to answer with.
+ *
+ * Serving window (§3): a session is served while the head is `< E + graceBlocks` (`session_expired` after).
+ * From `servingRefreshFrom` (`E + graceBlocks − 2`) on, the head is read from the chain before the relay is
+ * accepted, so a block watcher that lags cannot make the node serve past the end (after the signature
+ * checks, so unsigned requests cannot make the node call the RPC).
+ * Signatures follow the one rule (`recoverDigestSigner`: 65 bytes, v 27 or 28, low s); anything else is
+ * `invalid_signature`, so the node never stores a request signature the contract would reject.
  */
 export async function verifyRelay(
   context: RelayContext,
@@ -99,13 +107,8 @@ export async function verifyRelay(
       `Session ${request.session} has not started (current session ${current}).`,
     );
   }
-  if (!isServable(request.session, head, context.sessionParams)) {
-    return refusal(
-      400,
-      "session_expired",
-      `Session ${request.session} is over (block ${head}, current session ${current}).`,
-    );
-  }
+  if (!isServable(request.session, head, context.sessionParams))
+    return expired(request.session, head, current);
 
   if (bytesToHex(keccak_256(bodyBytes)) !== request.bodyHash.toLowerCase()) {
     return refusal(400, "body_hash_mismatch", "bodyHash is not keccak256 of the request body bytes.");
@@ -117,8 +120,23 @@ export async function verifyRelay(
     return refusal(
       401,
       "invalid_signature",
-      "The Aviary-Relay signature does not recover (malformed or high-s).",
+      "The Aviary-Relay signature breaks the signature rule (65 bytes r‖s‖v, v 27 or 28, s ≤ n/2) or does not recover.",
     );
+
+  if (head >= sessionWindows(request.session, context.sessionParams).servingRefreshFrom) {
+    let fresh: bigint;
+    try {
+      fresh = await context.chain.refreshHead();
+    } catch {
+      return refusal(
+        503,
+        "chain_unavailable",
+        "The chain could not be read to check the session's end; retry.",
+      );
+    }
+    if (!isServable(request.session, fresh, context.sessionParams))
+      return expired(request.session, fresh, context.chain.currentSession);
+  }
   const application = getAddress(request.application);
   if (signer !== application) {
     let delegated: boolean;
@@ -197,4 +215,12 @@ export async function verifyRelay(
     includeUsage: streamOptions?.include_usage === true,
     reserved: request.maxCost,
   };
+}
+
+function expired(session: bigint, head: bigint, current: bigint): RelayRefusal {
+  return refusal(
+    400,
+    "session_expired",
+    `Session ${session} is over (block ${head}, current session ${current}).`,
+  );
 }

@@ -1,5 +1,5 @@
-import { aviaryRegistryAbi, aviarySettlementAbi, aviaryTokenAbi } from "@aviary/protocol";
-import { getApplicationStake } from "@aviary/sdk";
+import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
+import { getApplicationStake, getSessionTotal } from "@aviary/sdk";
 import { privateKeyToAccount } from "viem/accounts";
 import { formatTokens } from "../../io/formatTokens.ts";
 import { parseAddress } from "../../io/parseAddress.ts";
@@ -24,7 +24,7 @@ export async function appBalance(options: AppBalanceOptions): Promise<void> {
   const session = BigInt(
     await read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "currentSession" }),
   );
-  const [stake, balance, budget, spent, delegates] = await Promise.all([
+  const [stake, balance, { budget, total: spent }, delegates] = await Promise.all([
     getApplicationStake(read, { registry, application, session }),
     read.readContract({
       address: token,
@@ -32,18 +32,7 @@ export async function appBalance(options: AppBalanceOptions): Promise<void> {
       functionName: "balanceOf",
       args: [application],
     }),
-    read.readContract({
-      address: settlement,
-      abi: aviarySettlementAbi,
-      functionName: "sessionBudget",
-      args: [application, session],
-    }),
-    read.readContract({
-      address: settlement,
-      abi: aviarySettlementAbi,
-      functionName: "sessionTotal",
-      args: [application, session],
-    }),
+    getSessionTotal(read, { settlement, application, session }),
     read.readContract({
       address: registry,
       abi: aviaryRegistryAbi,
@@ -72,6 +61,7 @@ export async function appBalance(options: AppBalanceOptions): Promise<void> {
     sessionStake: stake.sessionStake ?? 0n,
     sessionBudget: budget,
     sessionClaimed: spent,
+    unsettledClaims: stake.unsettledClaims,
     delegations,
   };
   if (options.json) {
@@ -88,8 +78,12 @@ export async function appBalance(options: AppBalanceOptions): Promise<void> {
     `  unbonding       ${formatTokens(stake.unbonding)}${stake.unbonding > 0n ? ` (withdrawable from session ${stake.releaseSession})` : ""}`,
   );
   console.log(`  release session ${stake.releaseSession}`);
+  if (stake.unsettledClaims > 0n)
+    console.log(
+      `  unsettled       ${stake.unsettledClaims} claim(s) against this application: no withdrawal until they settle`,
+    );
   console.log(
-    `  session budget  ${formatTokens(budget)} (stake at session start ${formatTokens(result.sessionStake)}; claimed so far ${formatTokens(spent)})`,
+    `  session budget  ${formatTokens(budget)} (stake at session start ${formatTokens(result.sessionStake)}; claims counted against it so far ${formatTokens(spent)})`,
   );
   if (delegations.length === 0) console.log("  delegations     none (`aviary app delegate --gateway 0x…`)");
   for (const delegation of delegations) {

@@ -71,14 +71,28 @@ export async function claims(options: ClaimsOptions): Promise<void> {
     console.log(`  supplier     ${row.supplier}`);
     console.log(`  application  ${row.application}`);
     console.log(`  relays       ${row.root.count} mined, ${formatTokens(row.amount)} claimed`);
+    console.log(
+      `  collateral   ${formatTokens(row.collateral)}${row.collateralReleased !== undefined ? " (released)" : row.settled ? "" : " (locked)"}`,
+    );
+    if (row.provenRelayKeys) {
+      const { sum, count } = row.provenRelayKeys;
+      console.log(
+        sum.toLowerCase() === count.toLowerCase()
+          ? `  proven       relay ${sum} (drawn by sum and by count)`
+          : `  proven       relays ${sum} (by sum), ${count} (by count)`,
+      );
+    }
     if (row.payment) {
       console.log(
         `  paid         ${formatTokens(row.payment.paid)}: supplier ${formatTokens(row.payment.toSupplier)}, source ${formatTokens(row.payment.toSource)}, treasury ${formatTokens(row.payment.toTreasury)}`,
       );
     }
-    if (row.slashed !== undefined) console.log(`  slashed      ${formatTokens(row.slashed)} (no proof)`);
+    if (row.slashedAmount !== undefined)
+      console.log(`  slashed      ${formatTokens(row.slashedAmount)} of collateral (no proof)`);
     else if (row.status === "proof-missing")
-      console.log("  slash        pending: settling will slash the supplier");
+      console.log(
+        `  slash        pending: settling will slash the ${formatTokens(row.collateral)} collateral`,
+      );
     if (!row.settled) {
       console.log(
         `  windows      proof ${row.windows.proofStart}–${row.windows.proofEnd}, settle from ${row.windows.settleFrom}`,

@@ -4,10 +4,16 @@ import { parseInput } from "./parseInput.ts";
 import { nodeToJson } from "./trieRoot.ts";
 import { trieProveInputSchema } from "./trieSchemas.ts";
 
-/** `aviary protocol trie-prove`: prints the closest proof for `target`, side nodes from the root down. */
+/**
+ * `aviary protocol trie-prove`: prints the leaf that `r` draws by `by` (protocol.md §6) with its side nodes,
+ * from the root down, Empty ones included.
+ */
 export async function trieProve(): Promise<void> {
-  const input = parseInput(trieProveInputSchema, await readStdinJson('{"leaves":[…],"target":"0x…"}'));
-  const proof = buildSumTrie(input.leaves).proveClosest(input.target);
+  const input = parseInput(
+    trieProveInputSchema,
+    await readStdinJson('{"leaves":[…],"by":"sum"|"count","r":"<decimal>"}'),
+  );
+  const proof = buildSumTrie(input.leaves).proveDrawn(input.by, input.r);
   process.stdout.write(
     `${JSON.stringify({
       key: proof.key,

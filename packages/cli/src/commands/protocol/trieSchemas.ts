@@ -17,7 +17,25 @@ export const trieLeafSchema = z.object({ key: hex32, valueHash: hex32, weight })
 /** stdin of `aviary protocol trie-root`. */
 export const trieRootInputSchema = z.object({ leaves: z.array(trieLeafSchema) }).strict();
 
-/** stdin of `aviary protocol trie-prove`. */
+const decimal = z
+  .string()
+  .regex(/^\d+$/, "must be a decimal string of digits")
+  .transform((value) => BigInt(value));
+
+/**
+ * stdin of `aviary protocol trie-prove`: the leaves, which draw (`"sum"` or `"count"`) and the drawn value `r`,
+ * already reduced below the root's sum (by sum) or count (by count), as protocol.md §6 defines the draws.
+ */
 export const trieProveInputSchema = z
-  .object({ leaves: z.array(trieLeafSchema).min(1), target: hex32 })
-  .strict();
+  .object({ leaves: z.array(trieLeafSchema).min(1), by: z.enum(["sum", "count"]), r: decimal })
+  .strict()
+  .superRefine((input, context) => {
+    const limit =
+      input.by === "sum" ? input.leaves.reduce((sum, leaf) => sum + leaf.weight, 0n) : BigInt(input.leaves.length);
+    if (input.r >= limit)
+      context.addIssue({
+        code: "custom",
+        path: ["r"],
+        message: `must be below the root's ${input.by} (${limit})`,
+      });
+  });

@@ -1,5 +1,5 @@
 import { aviaryRegistryAbi } from "@aviary/protocol";
-import { removeOffer, setOffer } from "@aviary/sdk";
+import { getSupplierOffer, removeOffer, setOffer } from "@aviary/sdk";
 import { loadSupplierConfig } from "@aviary/supplier";
 import { CliInputError } from "../../errors.ts";
 import { parseWei } from "../../io/parseWei.ts";
@@ -49,11 +49,11 @@ export async function supplierOffer(options: SupplierOfferOptions): Promise<void
 
   if (options.remove !== undefined) {
     const model = await resolveModel(read, registry, options.remove, "--remove");
-    const [active] = await read.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName: "offerAt",
-      args: [owner, model.modelId, next],
+    const { active } = await getSupplierOffer(read, {
+      registry,
+      supplier: owner,
+      model: model.modelId,
+      session: next,
     });
     if (!active) throw new CliInputError(`--remove: ${owner} has no offer for ${model.name} to remove.`);
     await withProgress(`removing the offer for ${model.name}`, () =>

@@ -1,31 +1,34 @@
 import { aviaryRegistryAbi } from "@aviary/protocol";
+import { getSupplierCollateral, getSupplierOffer } from "@aviary/sdk";
 import { loadSupplierConfig } from "@aviary/supplier";
 import { type Address, createPublicClient, formatUnits, http, keccak256, toHex } from "viem";
 
-/** `aviary supplier status`: stake and offers on-chain, and what the running node says about itself. */
+/**
+ * `aviary supplier status`: stake (and how much of it unsettled claims lock as collateral) and offers on-chain,
+ * and what the running node says about itself.
+ */
 export async function supplierStatus(options: { config: string; json: boolean }): Promise<void> {
   const config = loadSupplierConfig(options.config);
   const client = createPublicClient({ transport: http(config.chain.rpcUrl) });
   const registry = config.chain.registry as Address;
   const supplier = config.supplier as Address;
-  const [stake, unbonding, releaseSession] = await client.readContract({
-    address: registry,
-    abi: aviaryRegistryAbi,
-    functionName: "supplierStake",
-    args: [supplier],
-  });
-  const session = await client.readContract({
-    address: registry,
-    abi: aviaryRegistryAbi,
-    functionName: "currentSession",
-  });
-  const offers = [];
-  for (const model of config.models) {
-    const [active, inputPrice, outputPrice] = await client.readContract({
+  const [[stake, unbonding, releaseSession], collateral, session] = await Promise.all([
+    client.readContract({
       address: registry,
       abi: aviaryRegistryAbi,
-      functionName: "offerAt",
-      args: [supplier, keccak256(toHex(model.name)), session],
+      functionName: "supplierStake",
+      args: [supplier],
+    }),
+    getSupplierCollateral(client, { registry, supplier }),
+    client.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "currentSession" }),
+  ]);
+  const offers = [];
+  for (const model of config.models) {
+    const { active, inputPrice, outputPrice } = await getSupplierOffer(client, {
+      registry,
+      supplier,
+      model: keccak256(toHex(model.name)),
+      session: BigInt(session),
     });
     offers.push({
       model: model.name,
@@ -48,6 +51,7 @@ export async function supplierStatus(options: { config: string; json: boolean })
     stake: stake.toString(),
     unbonding: unbonding.toString(),
     releaseSession: releaseSession.toString(),
+    collateral: { locked: collateral.locked.toString(), unlocked: collateral.unlocked.toString() },
     offers,
     node,
   };
@@ -57,6 +61,9 @@ export async function supplierStatus(options: { config: string; json: boolean })
   }
   console.log(`supplier ${supplier} (session ${session})`);
   console.log(`  stake      ${formatUnits(stake, 18)} (unbonding ${formatUnits(unbonding, 18)})`);
+  console.log(
+    `  collateral ${formatUnits(collateral.locked, 18)} locked by unsettled claims, ${formatUnits(collateral.unlocked, 18)} free for new claims`,
+  );
   for (const offer of offers) {
     console.log(
       `  offer      ${offer.model}: ${offer.active ? `${offer.inputPrice}/${offer.outputPrice} wei per input/output token` : "not offered this session"}`,

@@ -47,11 +47,13 @@ const descriptions: Record<string, (args: readonly unknown[]) => string> = {
   RequestMismatch: ([field]) =>
     `the proven relay's ${relayFields[Number(field)] ?? `field ${field}`} is not the claim's (or the offer's)`,
   ReceiptMismatch: ([expected, actual]) => `the receipt names request ${actual}, not ${expected}`,
-  CostAboveMax: ([cost, maxCost]) => `the relay costs ${cost}, above the maxCost ${maxCost} its request allows`,
+  CostAboveMax: ([cost, maxCost]) =>
+    `the relay costs ${cost}, above the maxCost ${maxCost} its request allows`,
   RelayNotMined: ([relayKey]) => `relay ${relayKey} is not mined under the session's seed and difficulty`,
   InvalidProofCount: ([count]) =>
     `prove takes one leaf proof (both draws on one leaf) or two (sum-drawn, count-drawn), not ${count}`,
-  InvalidProofDepth: ([depth]) => `a proof of depth ${depth} (side nodes and empty mask disagree, or above 256)`,
+  InvalidProofDepth: ([depth]) =>
+    `a proof of depth ${depth} (side nodes and empty mask disagree, or above 256)`,
   RootMismatch: ([expected, computed]) =>
     `the leaf and its side nodes fold to ${computed}, not the claimed root ${expected}`,
   LeafNotDrawn: ([by, drawn, start, end]) =>

@@ -1,15 +1,18 @@
 import type { Hex } from "viem";
-import type { ProofInvalidReason } from "../errors/trie.ts";
 import { hexInto } from "../internal/bytes.ts";
 import { innerHashInto, leafHashInto, type NodeBytes, UINT64_LIMIT, UINT128_LIMIT } from "./encoding.ts";
 import { expandSideNodes, MAX_PROOF_DEPTH } from "./expandSideNodes.ts";
-import type { TrieNode } from "./types.ts";
+import type { ProofDraw, TrieNode } from "./types.ts";
 
-export type VerifyClosestProofParameters = {
+const UINT256_LIMIT = 1n << 256n;
+
+export type VerifyWeightedProofParameters = {
   /** The claimed root `(hash, sum, count)`. */
   root: TrieNode;
-  /** The target path (32 bytes), e.g. `proofTarget({ proofSeed, claimKey })`. */
-  target: Hex;
+  /** Which draw the leaf answers: `"sum"` (`r`) or `"count"` (`r'`). */
+  by: ProofDraw;
+  /** The drawn value (uint256), e.g. `proofDraws(…).sumDraw`. */
+  drawn: bigint;
   /** The leaf's key. `verifyRelayProof` recomputes it from the relay instead of trusting it. */
   key: Hex;
   valueHash: Hex;
@@ -20,59 +23,71 @@ export type VerifyClosestProofParameters = {
   emptyMask?: bigint | undefined;
 };
 
-/** The verdict: valid with the leaf's depth, or invalid with the first failed check. */
-export type ClosestProofVerdict =
-  | { valid: true; depth: number }
-  | { valid: false; reason: ProofInvalidReason; depth?: number; details?: string };
+/**
+ * The verdict: valid with the leaf's depth and its interval `[start, end)` of cumulative weights (by count:
+ * `[position, position + 1)`), or invalid with the first failed check.
+ */
+export type WeightedProofVerdict =
+  | { valid: true; depth: number; start: bigint; end: bigint }
+  | {
+      valid: false;
+      reason: "malformed" | "depth" | "root-mismatch" | "not-drawn";
+      depth?: number;
+      details?: string;
+    };
 
-export type VerifyClosestProofReturnType = ClosestProofVerdict;
-export type VerifyClosestProofErrorType = never;
+export type VerifyWeightedProofReturnType = WeightedProofVerdict;
+export type VerifyWeightedProofErrorType = never;
 
 /**
- * Verifies a closest proof exactly as the contract's `verifyClosestProof` does, and says why when it fails:
- * - `"malformed"`: a hex field is not 32 bytes, or a number is outside its uint type;
+ * Verifies a weighted proof exactly as the contract's `SumTrie.check` (`checkWeightedProof`) does, in its
+ * order, and says why when it fails:
+ * - `"malformed"`: a hex field is not 32 bytes, a number is outside its uint type, or `by` is neither draw
+ *   (inputs the contract's ABI could not even carry);
  * - `"depth"`: depth D (side nodes, plus popcount(emptyMask) in compact form) is above 256, or the mask has
- *   bits at or above D (contract: `InvalidProofDepth`);
- * - `"not-closest"`: at some depth i < D the key's bit differs from the target's and the side node is not
- *   Empty, so a leaf on the target's side was skipped; `depth` is the deepest such i (contract: `NotClosestLeaf(i)`);
- * - `"root-mismatch"`: the leaf folded with the side nodes (from depth D−1 up to 0; key bit i = 0 means the
+ *   bits at or above D (contract: `InvalidDepth` / `InvalidProofDepth(D)`);
+ * - `"root-mismatch"`: the leaf folded with the side nodes (from depth D−1 up to 0; key bit d = 0 means the
  *   current node is the left child) is not `(root.hash, root.sum, root.count)`, or a sum / count overflows
- *   uint128 / uint64 on the way up (contract: `RootMismatch`).
+ *   uint128 / uint64 on the way up (contract: `RootMismatch`);
+ * - `"not-drawn"`: with `prefix` = the sums (by count: the counts) of the side nodes at the depths where the
+ *   key's bit is 1 (they are left siblings), `drawn` is outside `[prefix, prefix + weight)` (by count:
+ *   `drawn ≠ prefix`) (contract: `NotDrawn` / `LeafNotDrawn`).
  *
- * `depth` in an invalid verdict is what the contract's error carries (D for depth and root errors).
+ * `depth` in an invalid verdict is D for the depth, root and draw checks.
  *
  * A side node counts as Empty when it is `(0, 0, 0)`, whether sent in the mask or explicitly (both fold to
  * the same hash). Never throws.
  *
  * @example
  * ```ts
- * const proof = trie.proveClosest(target);
- * verifyClosestProof({ root: trie.root(), target, ...proof }); // { valid: true, depth }
- * verifyClosestProof({ root: trie.root(), target, ...toCompactProof(proof) }); // same verdict
+ * const proof = trie.proveDrawn("count", countDraw);
+ * verifyWeightedProof({ root: trie.root(), by: "count", drawn: countDraw, ...proof }); // { valid: true, depth, start, end }
+ * verifyWeightedProof({ root: trie.root(), by: "count", drawn: countDraw, ...toCompactProof(proof) }); // same
  * ```
  */
-export function verifyClosestProof(parameters: VerifyClosestProofParameters): VerifyClosestProofReturnType {
-  const { root, target, key, valueHash, weight, emptyMask } = parameters;
+export function verifyWeightedProof(
+  parameters: VerifyWeightedProofParameters,
+): VerifyWeightedProofReturnType {
+  const { root, by, drawn, key, valueHash, weight, emptyMask } = parameters;
   const keyBytes = new Uint8Array(32);
-  const targetBytes = new Uint8Array(32);
   const valueBytes = new Uint8Array(32);
   const rootHash = new Uint8Array(32);
   if (
     !hexInto(key, keyBytes, 0, 32) ||
-    !hexInto(target, targetBytes, 0, 32) ||
     !hexInto(valueHash, valueBytes, 0, 32) ||
     !hexInto(root?.hash, rootHash, 0, 32)
   )
-    return {
-      valid: false,
-      reason: "malformed",
-      details: "key, target, valueHash and root.hash must be 32-byte hex",
-    };
+    return { valid: false, reason: "malformed", details: "key, valueHash and root.hash must be 32-byte hex" };
   if (!isUint(weight, UINT128_LIMIT) || !isUint(root.sum, UINT128_LIMIT) || !isUint(root.count, UINT64_LIMIT))
     return { valid: false, reason: "malformed", details: "weight, root.sum or root.count is out of range" };
+  if (by !== "sum" && by !== "count")
+    return { valid: false, reason: "malformed", details: 'by must be "sum" or "count"' };
+  if (!isUint(drawn, UINT256_LIMIT))
+    return { valid: false, reason: "malformed", details: "drawn must be a uint256 bigint" };
   if (!Array.isArray(parameters.sideNodes))
     return { valid: false, reason: "malformed", details: "sideNodes must be an array" };
 
+  // 1. Depth.
   let sideNodes: readonly TrieNode[];
   if (emptyMask === undefined) {
     if (parameters.sideNodes.length > MAX_PROOF_DEPTH)
@@ -81,8 +96,7 @@ export function verifyClosestProof(parameters: VerifyClosestProofParameters): Ve
   } else {
     const expanded = expandSideNodes(parameters.sideNodes, emptyMask);
     if (typeof expanded === "string") {
-      if (typeof emptyMask !== "bigint" || emptyMask < 0n || emptyMask >= 1n << 256n)
-        return { valid: false, reason: "malformed", details: expanded };
+      if (!isUint(emptyMask, UINT256_LIMIT)) return { valid: false, reason: "malformed", details: expanded };
       return {
         valid: false,
         reason: "depth",
@@ -93,7 +107,6 @@ export function verifyClosestProof(parameters: VerifyClosestProofParameters): Ve
     sideNodes = expanded;
   }
   const depth = sideNodes.length;
-
   const nodes: NodeBytes[] = [];
   for (const node of sideNodes) {
     const hash = new Uint8Array(32);
@@ -107,15 +120,12 @@ export function verifyClosestProof(parameters: VerifyClosestProofParameters): Ve
     nodes.push({ hash, sum: node.sum, count: node.count });
   }
 
-  // Deepest offending depth first, as the contract reports it (NotClosestLeaf(depth)).
-  for (let index = depth - 1; index >= 0; index--) {
-    if (bit(keyBytes, index) !== bit(targetBytes, index) && !isEmpty(nodes[index] as NodeBytes))
-      return { valid: false, reason: "not-closest", depth: index };
-  }
-
+  // 2. Fold to the root, deepest first, keeping the prefix of the left siblings.
   const leafHash = new Uint8Array(32);
   leafHashInto(keyBytes, valueBytes, weight, leafHash);
   let current: NodeBytes = { hash: leafHash, sum: weight, count: 1n };
+  let prefixSum = 0n;
+  let prefixCount = 0n;
   for (let index = depth - 1; index >= 0; index--) {
     const side = nodes[index] as NodeBytes;
     const sum = current.sum + side.sum;
@@ -130,12 +140,27 @@ export function verifyClosestProof(parameters: VerifyClosestProofParameters): Ve
       };
     const hash = new Uint8Array(32);
     if (bit(keyBytes, index) === 0) innerHashInto(current, side, hash);
-    else innerHashInto(side, current, hash);
+    else {
+      innerHashInto(side, current, hash);
+      prefixSum += side.sum;
+      prefixCount += side.count;
+    }
     current = { hash, sum, count };
   }
   if (!equalBytes(current.hash, rootHash) || current.sum !== root.sum || current.count !== root.count)
     return { valid: false, reason: "root-mismatch", depth };
-  return { valid: true, depth };
+
+  // 3. The draw.
+  const start = by === "sum" ? prefixSum : prefixCount;
+  const end = by === "sum" ? prefixSum + weight : prefixCount + 1n;
+  if (drawn < start || drawn >= end)
+    return {
+      valid: false,
+      reason: "not-drawn",
+      depth,
+      details: `drawn ${drawn} is outside the leaf's interval [${start}, ${end}) by ${by}`,
+    };
+  return { valid: true, depth, start, end };
 }
 
 function popcount(value: bigint): number {
@@ -150,10 +175,6 @@ function isUint(value: unknown, limit: bigint): value is bigint {
 
 function bit(bytes: Uint8Array, index: number): number {
   return ((bytes[index >>> 3] as number) >>> (7 - (index & 7))) & 1;
-}
-
-function isEmpty(node: NodeBytes): boolean {
-  return node.sum === 0n && node.count === 0n && node.hash.every((byte) => byte === 0);
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
