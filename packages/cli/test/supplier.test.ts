@@ -125,10 +125,13 @@ describe("aviary model / supplier commands", slow, () => {
     expect(status.status).toBe(0);
     const parsed = JSON.parse(status.stdout) as {
       stake: string;
+      collateral: { locked: string; unlocked: string };
       offers: { active: boolean }[];
       node: { error?: string };
     };
     expect(parsed.stake).toBe((2000n * 10n ** 18n).toString());
+    // No claims yet: all of the stake can back claims.
+    expect(parsed.collateral).toEqual({ locked: "0", unlocked: (2000n * 10n ** 18n).toString() });
     expect(parsed.offers[0]?.active).toBe(false); // effective next session
     expect(parsed.node.error).toMatch(/not reachable/);
     const session = await client.readContract({

@@ -1,6 +1,8 @@
 // Cross-implementation tests: the TypeScript protocol library against the Solidity contracts on a real anvil
-// (and, where both could share a bug, against a third implementation written here with plain viem).
-// Everything is seeded: a failure names its seed / trie / target and reproduces.
+// (and, where both could share a bug, against a third implementation written here with plain viem): weighted
+// proofs (both draws, tampered ones with the contract's verdicts), roots, EIP-712, mining, windows, the CLI, and
+// claims on chain (proof draws, prove, the difficulty fold). Signatures: crossImplementation.signatures.test.ts.
+// Everything is seeded: a failure names its seed / trie / draw and reproduces.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -9,30 +11,38 @@ import {
   aviarySettlementAbi,
   buildSumTrie,
   claimKey,
+  foldDifficulty,
   hashRelayReceipt,
   hashRelayRequest,
   hashTrieInner,
   hashTrieLeaf,
+  initialDifficultyState,
   isMined,
   pendingSessions,
+  proofDraws,
+  proveClaim,
   type RelayReceipt,
   type RelayRequest,
   recoverRelayReceiptSigner,
   recoverRelayRequestSigner,
+  relayCost,
   relayDomain,
   relayDomainSeparator,
   relayKey,
   relayTypes,
+  relayValueHash,
   type SumTrie,
   sessionWindows,
   signRelayReceipt,
   signRelayRequest,
   toCompactProof,
-  verifyClosestProof,
+  verifyRelayProof,
+  verifyWeightedProof,
 } from "@aviary/protocol";
 import {
   type Address,
   createPublicClient,
+  createWalletClient,
   encodeAbiParameters,
   type Hex,
   hashStruct,
@@ -40,15 +50,16 @@ import {
   http,
   keccak256,
   type PublicClient,
+  parseEventLogs,
   recoverTypedDataAddress,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, devnetChain, devnetRegistryParameters, startDevnet } from "../src/index.ts";
+import { type Devnet, devnetChain, devnetRegistryParameters, startDevnet, token } from "../src/index.ts";
 import {
+  bitAt,
   type CompactProof,
-  type ContractVerdict,
-  contractVerify,
+  contractCheck,
   EMPTY,
   flipBit,
   inChunks,
@@ -58,12 +69,23 @@ import {
   referenceInner,
   referenceLeaf,
   referenceNode,
-  referenceProve,
+  referenceProveDrawn,
   runCli,
   UINT64_MAX,
   UINT128_MAX,
+  verdictCode,
+  weightOf,
   ZERO32,
 } from "./utils/crossImplementation.ts";
+import {
+  type Actor,
+  actor,
+  type Clients,
+  clients,
+  relayKeyOf,
+  setUpNetwork,
+  signRelay,
+} from "./utils/scenario.ts";
 
 const repositoryRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 const WAD = 10n ** 18n;
@@ -173,74 +195,96 @@ function withTrie(name: string, leaves: Leaf[]): TrieCase {
   return { name, leaves, trie, root: trie.root() };
 }
 
-/** Random targets plus the edge paths: a leaf's own key, its complement, all zeros, all ones. */
-function targetsFor(rng: Rng, trieCase: TrieCase, random: number): Hex[] {
-  const targets: Hex[] = [];
-  for (let i = 0; i < random; i++) targets.push(rng.bytes32());
-  const leaf = rng.pick(trieCase.leaves);
-  targets.push(
-    leaf.key,
-    `0x${(BigInt(leaf.key) ^ ((1n << 256n) - 1n)).toString(16).padStart(64, "0")}` as Hex,
-  );
-  targets.push(ZERO32, `0x${"ff".repeat(32)}`);
-  // A target that agrees with a leaf's key except in its last bit.
-  targets.push(flipBit(leaf.key, 255));
-  return targets;
+type By = "sum" | "count";
+const BYS: readonly By[] = ["sum", "count"];
+
+/** The leaf interval [start, end) of a full-form proof by `by` (from the definition: left siblings' weights). */
+function intervalOf(proof: Leaf & { sideNodes: Node[] }, by: By): { start: bigint; end: bigint } {
+  let start = 0n;
+  proof.sideNodes.forEach((side, depth) => {
+    if (bitAt(proof.key, depth) === 1) start += by === "sum" ? side.sum : side.count;
+  });
+  return { start, end: start + (by === "sum" ? proof.weight : 1n) };
 }
 
-type ProofCase = { trieCase: TrieCase; target: Hex; proof: CompactProof; fullSideNodes: Node[] };
+/** Random draws below the root's sum / count plus the edges: 0, the last value, a leaf's interval bounds. */
+function drawsFor(rng: Rng, trieCase: TrieCase, by: By, random: number): bigint[] {
+  const limit = by === "sum" ? trieCase.root.sum : trieCase.root.count;
+  if (limit === 0n) return []; // an all-zero-weight trie has nothing to draw by sum
+  const draws = new Set<bigint>([0n, limit - 1n]);
+  for (let i = 0; i < random; i++) draws.add(rng.below(limit));
+  const some = trieCase.trie.proveDrawn(by, rng.below(limit));
+  const { start, end } = intervalOf(some, by);
+  draws.add(start);
+  draws.add(end - 1n);
+  if (end < limit) draws.add(end);
+  return [...draws];
+}
 
-function proofCases(seed: number, randomTargets: number): ProofCase[] {
+type ProofCase = { trieCase: TrieCase; by: By; drawn: bigint; proof: CompactProof; fullSideNodes: Node[] };
+
+function proofCases(seed: number, randomDraws: number): ProofCase[] {
   const rng = new Rng(seed ^ 0x5eed);
   const cases: ProofCase[] = [];
   for (const trieCase of makeTries(seed)) {
-    for (const target of targetsFor(rng, trieCase, randomTargets)) {
-      const full = trieCase.trie.proveClosest(target);
-      cases.push({ trieCase, target, proof: toCompactProof(full), fullSideNodes: full.sideNodes });
+    for (const by of BYS) {
+      for (const drawn of drawsFor(rng, trieCase, by, randomDraws)) {
+        const full = trieCase.trie.proveDrawn(by, drawn);
+        cases.push({ trieCase, by, drawn, proof: toCompactProof(full), fullSideNodes: full.sideNodes });
+      }
     }
   }
   return cases;
 }
 
 function describeCase(proofCase: ProofCase): string {
-  return `${proofCase.trieCase.name}, target ${proofCase.target}`;
+  return `${proofCase.trieCase.name}, by ${proofCase.by}, drawn ${proofCase.drawn}`;
+}
+
+/** The library's verdict on a compact proof, as the contract's ProofVerdict code. */
+function libraryCode(root: Node, by: By, drawn: bigint, proof: CompactProof): number {
+  return verdictCode(verifyWeightedProof({ root, by, drawn, ...proof }));
 }
 
 // ───────────────────────────── 1. proofs ─────────────────────────────
 
-describe("sum-trie closest proofs: library prover vs contract verifier", () => {
-  it("every library proof (random tries × targets, ≥ 500) is accepted by the contract and the library", async () => {
-    const cases = proofCases(1, 6);
+describe("sum-trie weighted proofs: library prover vs contract verifier", () => {
+  it("every library proof (random tries × both draws × edge draws, ≥ 500) is Valid for the contract and the library", async () => {
+    const cases = proofCases(1, 4);
     expect(cases.length).toBeGreaterThanOrEqual(500);
     const verdicts = await inChunks(cases, CHUNK, (c) =>
-      contractVerify(client, settlement, c.trieCase.root, c.target, c.proof),
+      contractCheck(client, settlement, c.trieCase.root, c.by, c.drawn, c.proof),
     );
     const failures: string[] = [];
     cases.forEach((c, index) => {
       const contract = verdicts[index];
-      const library = verifyClosestProof({ root: c.trieCase.root, target: c.target, ...c.proof });
-      const libraryFull = verifyClosestProof({
+      const library = verifyWeightedProof({ root: c.trieCase.root, by: c.by, drawn: c.drawn, ...c.proof });
+      const libraryFull = verifyWeightedProof({
         root: c.trieCase.root,
-        target: c.target,
+        by: c.by,
+        drawn: c.drawn,
         key: c.proof.key,
         valueHash: c.proof.valueHash,
         weight: c.proof.weight,
         sideNodes: c.fullSideNodes,
       });
-      if (contract !== true || !library.valid || !libraryFull.valid)
+      if (contract !== 0 || !library.valid || !libraryFull.valid)
         failures.push(
-          `${describeCase(c)}: contract ${String(contract)}, library ${JSON.stringify(library)}, full form ${JSON.stringify(libraryFull)}`,
+          `${describeCase(c)}: contract ${String(contract)}, library ${JSON.stringify(library, bigintJson)}, full form ${JSON.stringify(libraryFull, bigintJson)}`,
         );
     });
     expect(failures).toEqual([]);
+    // Both draws, and deep (depth-256) proofs, were exercised.
+    expect(cases.filter((c) => c.by === "count").length).toBeGreaterThan(200);
+    expect(cases.some((c) => c.fullSideNodes.length === 256)).toBe(true);
   });
 
-  it("the library's closest proof is the one §6 defines (viem reference prover, tries ≤ 100 leaves)", () => {
+  it("the library's drawn leaf and side nodes are the ones §6 defines (viem reference prover, tries ≤ 100 leaves)", () => {
     const failures: string[] = [];
     for (const c of proofCases(2, 3)) {
       if (c.trieCase.leaves.length > 100) continue;
-      const expected = referenceProve(c.trieCase.leaves, c.target);
-      const actual = c.trieCase.trie.proveClosest(c.target);
+      const expected = referenceProveDrawn(c.trieCase.leaves, c.by, c.drawn);
+      const actual = c.trieCase.trie.proveDrawn(c.by, c.drawn);
       if (
         actual.key !== expected.key ||
         actual.valueHash !== expected.valueHash ||
@@ -267,22 +311,17 @@ describe("sum-trie closest proofs: library prover vs contract verifier", () => {
     });
     const all = [...explicit, ...mixed];
     const allCases = [...cases, ...cases];
-    const verdicts = await inChunks(all, CHUNK, (proof, i) =>
-      contractVerify(
-        client,
-        settlement,
-        (allCases[i] as ProofCase).trieCase.root,
-        (allCases[i] as ProofCase).target,
-        proof,
-      ),
-    );
+    const verdicts = await inChunks(all, CHUNK, (proof, i) => {
+      const c = allCases[i] as ProofCase;
+      return contractCheck(client, settlement, c.trieCase.root, c.by, c.drawn, proof);
+    });
     const failures: string[] = [];
     all.forEach((proof, i) => {
       const c = allCases[i] as ProofCase;
-      const library = verifyClosestProof({ root: c.trieCase.root, target: c.target, ...proof });
-      if (verdicts[i] !== true || !library.valid)
+      const library = libraryCode(c.trieCase.root, c.by, c.drawn, proof);
+      if (verdicts[i] !== 0 || library !== 0)
         failures.push(
-          `${describeCase(c)} (${i < explicit.length ? "explicit" : "mixed"}): contract ${String(verdicts[i])}, library ${JSON.stringify(library)}`,
+          `${describeCase(c)} (${i < explicit.length ? "explicit" : "mixed"}): contract ${String(verdicts[i])}, library ${library}`,
         );
     });
     expect(failures).toEqual([]);
@@ -291,7 +330,8 @@ describe("sum-trie closest proofs: library prover vs contract verifier", () => {
 
 // ───────────────────────────── 2. tampered proofs ─────────────────────────────
 
-type Tamper = { name: string; root: Node; target: Hex; proof: CompactProof };
+/** A tampered proof and the verdict it must get (undefined: any rejection, but the same from both). */
+type Tamper = { name: string; root: Node; by: By; drawn: bigint; proof: CompactProof; expected?: number };
 
 function isEmptyNode(node: Node): boolean {
   return node.sum === 0n && node.count === 0n && BigInt(node.hash) === 0n;
@@ -303,81 +343,201 @@ function popcount(value: bigint): number {
   return count;
 }
 
+/** Folds a full-form proof to its root with the reference hashing (the attacker's consistent root). */
+function foldReference(proof: Leaf & { sideNodes: Node[] }): Node {
+  let node = referenceLeaf(proof);
+  for (let depth = proof.sideNodes.length - 1; depth >= 0; depth--) {
+    const side = proof.sideNodes[depth] as Node;
+    node = bitAt(proof.key, depth) === 0 ? referenceInner(node, side) : referenceInner(side, node);
+  }
+  return node;
+}
+
+const ROOT_MISMATCH = 2;
+const INVALID_DEPTH = 1;
+const NOT_DRAWN = 3;
+
 function tampersOf(rng: Rng, c: ProofCase): Tamper[] {
   const { root } = c.trieCase;
-  const { target, proof } = c;
+  const { by, drawn, proof } = c;
   const depth = proof.sideNodes.length + popcount(proof.emptyMask);
+  const full = { ...proof, sideNodes: c.fullSideNodes };
+  const { start, end } = intervalOf(full, by);
+  const limit = by === "sum" ? root.sum : root.count;
   const out: Tamper[] = [];
   const add = (
     name: string,
     changes: Partial<CompactProof>,
-    changedRoot: Node = root,
-    changedTarget: Hex = target,
-  ) => out.push({ name, root: changedRoot, target: changedTarget, proof: { ...proof, ...changes } });
+    expected?: number,
+    overrides: { root?: Node; by?: By; drawn?: bigint } = {},
+  ) =>
+    out.push({
+      name,
+      root: overrides.root ?? root,
+      by: overrides.by ?? by,
+      drawn: overrides.drawn ?? drawn,
+      proof: { ...proof, ...changes },
+      expected,
+    });
   const withSide = (index: number, node: Node) =>
     proof.sideNodes.map((side, i) => (i === index ? node : side));
 
-  add("weight + 1", { weight: proof.weight === UINT128_MAX ? proof.weight - 1n : proof.weight + 1n });
-  add("weight random", { weight: proof.weight ^ (1n << BigInt(rng.int(128))) });
-  add("valueHash bit flipped", { valueHash: flipBit(proof.valueHash, rng.int(256)) });
-  add("key bit flipped (at or below the depth)", {
-    key: flipBit(proof.key, Math.min(255, depth + rng.int(256 - depth))),
-  });
-  if (depth > 0) add("key bit flipped (above the depth)", { key: flipBit(proof.key, rng.int(depth)) });
+  add(
+    "weight + 1",
+    { weight: proof.weight === UINT128_MAX ? proof.weight - 1n : proof.weight + 1n },
+    ROOT_MISMATCH,
+  );
+  add("weight random bit flipped", { weight: proof.weight ^ (1n << BigInt(rng.int(128))) }, ROOT_MISMATCH);
+  add("valueHash bit flipped", { valueHash: flipBit(proof.valueHash, rng.int(256)) }, ROOT_MISMATCH);
+  add("key bit flipped", { key: flipBit(proof.key, rng.int(256)) }, ROOT_MISMATCH);
   if (proof.sideNodes.length > 0) {
     const i = rng.int(proof.sideNodes.length);
     const side = proof.sideNodes[i] as Node;
-    add("side node sum + 1", {
-      sideNodes: withSide(i, { ...side, sum: side.sum === 0n ? 1n : side.sum - 1n }),
-    });
-    add("side node count + 1", { sideNodes: withSide(i, { ...side, count: side.count + 1n }) });
-    add("side node hash bit flipped", {
-      sideNodes: withSide(i, { ...side, hash: flipBit(side.hash, rng.int(256)) }),
-    });
+    const grow = 1n << BigInt(rng.int(100));
+    add(
+      "side node sum inflated",
+      {
+        sideNodes: withSide(i, {
+          ...side,
+          sum: side.sum + grow > UINT128_MAX ? side.sum - 1n : side.sum + grow,
+        }),
+      },
+      ROOT_MISMATCH,
+    );
+    add(
+      "side node count inflated",
+      { sideNodes: withSide(i, { ...side, count: side.count + 1n }) },
+      ROOT_MISMATCH,
+    );
+    add(
+      "side node hash bit flipped",
+      { sideNodes: withSide(i, { ...side, hash: flipBit(side.hash, rng.int(256)) }) },
+      ROOT_MISMATCH,
+    );
     // Sums and counts that overflow uint128 / uint64 once added on the way up (contract: RootMismatch).
     if (side.sum !== UINT128_MAX)
-      add("side node sum overflowing uint128", { sideNodes: withSide(i, { ...side, sum: UINT128_MAX }) });
+      add(
+        "side node sum overflowing uint128",
+        { sideNodes: withSide(i, { ...side, sum: UINT128_MAX }) },
+        ROOT_MISMATCH,
+      );
     if (side.count !== UINT64_MAX)
-      add("side node count overflowing uint64", { sideNodes: withSide(i, { ...side, count: UINT64_MAX }) });
-    add("side node dropped", { sideNodes: proof.sideNodes.filter((_, j) => j !== i) });
+      add(
+        "side node count overflowing uint64",
+        { sideNodes: withSide(i, { ...side, count: UINT64_MAX }) },
+        ROOT_MISMATCH,
+      );
+    add("side node dropped", { sideNodes: proof.sideNodes.filter((_, j) => j !== i) }, ROOT_MISMATCH);
     // Dropped, with the mask patched to keep the depth: the node is now claimed Empty.
     const fullIndex = nonEmptyDepths(proof, depth)[i] as number;
-    add("non-empty side node replaced by a mask bit", {
-      sideNodes: proof.sideNodes.filter((_, j) => j !== i),
-      emptyMask: proof.emptyMask | (1n << BigInt(fullIndex)),
-    });
-    add("non-empty side node replaced by an explicit Empty", { sideNodes: withSide(i, { ...EMPTY }) });
+    add(
+      "wrong mask: a non-empty side node claimed Empty",
+      {
+        sideNodes: proof.sideNodes.filter((_, j) => j !== i),
+        emptyMask: proof.emptyMask | (1n << BigInt(fullIndex)),
+      },
+      ROOT_MISMATCH,
+    );
+    add(
+      "non-empty side node replaced by an explicit Empty",
+      { sideNodes: withSide(i, { ...EMPTY }) },
+      ROOT_MISMATCH,
+    );
   }
   const extra: Node = { hash: rng.bytes32(), sum: BigInt(rng.int(1000)), count: 1n };
   const at = rng.int(proof.sideNodes.length + 1);
-  add("side node added (random position)", {
-    sideNodes: [...proof.sideNodes.slice(0, at), extra, ...proof.sideNodes.slice(at)],
-  });
-  add("side node added (deepest)", { sideNodes: [...proof.sideNodes, extra] });
-  add("side node added (shallowest)", { sideNodes: [extra, ...proof.sideNodes] });
+  if (depth < 256) {
+    add(
+      "side node added (random position)",
+      { sideNodes: [...proof.sideNodes.slice(0, at), extra, ...proof.sideNodes.slice(at)] },
+      ROOT_MISMATCH,
+    );
+    add("side node added (shallowest)", { sideNodes: [extra, ...proof.sideNodes] }, ROOT_MISMATCH);
+  }
   if (depth > 0)
-    add("emptyMask bit flipped below the depth", {
+    add("wrong mask: a bit flipped below the depth", {
       emptyMask: proof.emptyMask ^ (1n << BigInt(rng.int(depth))),
     });
   if (depth < 256) {
-    add("emptyMask bit set at the depth", { emptyMask: proof.emptyMask | (1n << BigInt(depth)) });
-    add("emptyMask bit 255 set", { emptyMask: proof.emptyMask | (1n << 255n) });
-    if (depth < 250)
-      add("emptyMask bit set well above the depth", {
-        emptyMask: proof.emptyMask | (1n << BigInt(depth + 1 + rng.int(255 - depth))),
-      });
+    // One more mask bit adds a level: bit D is a valid (empty) extra level, bits above D + 1 levels are not.
+    add(
+      "wrong mask: bit set at the depth",
+      { emptyMask: proof.emptyMask | (1n << BigInt(depth)) },
+      ROOT_MISMATCH,
+    );
+    if (depth < 255) {
+      add("wrong mask: bit 255 set", { emptyMask: proof.emptyMask | (1n << 255n) }, INVALID_DEPTH);
+      add(
+        "wrong mask: bit set above the depth",
+        { emptyMask: proof.emptyMask | (1n << BigInt(depth + 1 + rng.int(255 - depth))) },
+        INVALID_DEPTH,
+      );
+    }
   }
   // Depth limits: every depth claimed Empty (depth 256, nothing to fold against), and one level too deep (257).
-  add("all 256 depths claimed Empty", { sideNodes: [], emptyMask: (1n << 256n) - 1n });
-  add("depth 257 (256 mask bits and a side node)", { sideNodes: [extra], emptyMask: (1n << 256n) - 1n });
-  add("root sum + 1", {}, { ...root, sum: root.sum === UINT128_MAX ? root.sum - 1n : root.sum + 1n });
-  add("root count + 1", {}, { ...root, count: root.count + 1n });
-  add("root hash bit flipped", {}, { ...root, hash: flipBit(root.hash, rng.int(256)) });
-  // The proof of another leaf presented for this target: valid for its own key, never the closest here.
-  const others = c.trieCase.leaves.filter((leaf) => leaf.key !== proof.key);
-  if (others.length > 0) {
-    const other = rng.pick(others);
-    add("proof of a non-closest leaf", toCompactProof(c.trieCase.trie.proveClosest(other.key)));
+  add("all 256 depths claimed Empty", { sideNodes: [], emptyMask: (1n << 256n) - 1n }, ROOT_MISMATCH);
+  add(
+    "depth 257 (256 mask bits and a side node)",
+    { sideNodes: [extra], emptyMask: (1n << 256n) - 1n },
+    INVALID_DEPTH,
+  );
+  add(
+    "wrong depth and wrong root: depth first",
+    { emptyMask: (1n << 256n) - 1n, sideNodes: [extra] },
+    INVALID_DEPTH,
+    { root: { ...root, hash: flipBit(root.hash, 0) } },
+  );
+  add("root sum + 1", {}, ROOT_MISMATCH, {
+    root: { ...root, sum: root.sum === UINT128_MAX ? root.sum - 1n : root.sum + 1n },
+  });
+  add("root count + 1", {}, ROOT_MISMATCH, { root: { ...root, count: root.count + 1n } });
+  add("root hash bit flipped", {}, ROOT_MISMATCH, {
+    root: { ...root, hash: flipBit(root.hash, rng.int(256)) },
+  });
+  add("wrong root and a draw outside: root first", {}, ROOT_MISMATCH, {
+    root: { ...root, hash: flipBit(root.hash, 7) },
+    drawn: end,
+  });
+  // Leaf outside its interval: this leaf for draws it does not own.
+  if (start > 0n) add("drawn = start − 1", {}, NOT_DRAWN, { drawn: start - 1n });
+  add("drawn = end", {}, NOT_DRAWN, { drawn: end });
+  add("drawn = the root's total", {}, NOT_DRAWN, { drawn: limit });
+  add("drawn = 2^256 − 1", {}, NOT_DRAWN, { drawn: (1n << 256n) - 1n });
+  // The proof of the leaf another draw selects, presented for this draw: valid for its own draw only.
+  const otherDrawn = rng.below(limit);
+  const other = c.trieCase.trie.proveDrawn(by, otherDrawn);
+  if (other.key !== proof.key)
+    add("proof of a leaf outside the draw's interval", toCompactProof(other), NOT_DRAWN);
+  // The proof checked under the other draw: valid only if its value happens to fall in the leaf's interval.
+  const otherBy: By = by === "sum" ? "count" : "sum";
+  add("checked by the other draw", {}, undefined, { by: otherBy });
+  // The attack weighted proofs exist for: inflate a right sibling (key bit 0 at its depth) and fold a consistent
+  // root over it. Every real leaf still folds to that root, but a draw in the inflated part is owned by no leaf.
+  const rightDepths = c.fullSideNodes.map((_, d) => d).filter((d) => bitAt(proof.key, d) === 0);
+  if (rightDepths.length > 0) {
+    const d = rng.pick(rightDepths);
+    const side = c.fullSideNodes[d] as Node;
+    const inflatedBy = 1n + rng.below(1n << 40n);
+    const fakeSide =
+      by === "sum" ? { ...side, sum: side.sum + inflatedBy } : { ...side, count: side.count + inflatedBy };
+    const fakeFull = { ...full, sideNodes: c.fullSideNodes.map((node, j) => (j === d ? fakeSide : node)) };
+    const fakeRoot = foldReference(fakeFull);
+    if (fakeRoot.sum <= UINT128_MAX && fakeRoot.count <= UINT64_MAX) {
+      // The inflated sibling's interval in the fake root: after the subtree holding the leaf at depth d + 1.
+      let below = by === "sum" ? proof.weight : 1n;
+      for (let j = d + 1; j < c.fullSideNodes.length; j++) below += weightOf(c.fullSideNodes[j] as Node, by);
+      let above = 0n;
+      for (let j = 0; j < d; j++)
+        if (bitAt(proof.key, j) === 1) above += weightOf(c.fullSideNodes[j] as Node, by);
+      const unbackedStart = above + below + weightOf(side, by);
+      const fakeCompact = toCompactProof(fakeFull);
+      add("inflated sibling (consistent fake root): draw in the unbacked part", fakeCompact, NOT_DRAWN, {
+        root: fakeRoot,
+        drawn: unbackedStart + rng.below(inflatedBy),
+      });
+      // Draws the real leaf owns still verify under the fake root: the fold is consistent (the catch is the draw).
+      add("inflated sibling (consistent fake root): the leaf's own draw", fakeCompact, 0, { root: fakeRoot });
+    }
   }
   return out;
 }
@@ -389,50 +549,52 @@ function nonEmptyDepths(proof: CompactProof, depth: number): number[] {
   return depths;
 }
 
-describe("tampered proofs: rejected by both implementations", () => {
-  it("every tamper (weight, valueHash, key, side nodes, mask, other leaf, root) is rejected by contract and library", async () => {
+describe("tampered proofs: the same verdict from both implementations", () => {
+  it("every tamper (leaf, side nodes, mask, depth, root, draw, another leaf, inflated sibling) gets the contract's verdict from the library", async () => {
     const rng = new Rng(4);
-    // A sample of proofs from every trie shape, including the depth-256 ones.
+    // A sample of proofs from every trie shape, both draws, including the depth-256 ones.
     const sample = proofCases(4, 1).filter((_, i) => i % 3 === 0);
     const tampers = sample.flatMap((c) => tampersOf(rng, c).map((tamper) => ({ c, tamper })));
-    expect(tampers.length).toBeGreaterThan(300);
+    expect(tampers.length).toBeGreaterThan(1000);
     const verdicts = await inChunks(tampers, CHUNK, ({ tamper }) =>
-      contractVerify(client, settlement, tamper.root, tamper.target, tamper.proof),
+      contractCheck(client, settlement, tamper.root, tamper.by, tamper.drawn, tamper.proof),
     );
     const failures: string[] = [];
-    const seen = new Map<
-      string,
-      { count: number; contract: Map<string, number>; library: Map<string, number> }
-    >();
+    const seen = new Map<string, { count: number; verdicts: Map<number, number> }>();
     tampers.forEach(({ c, tamper }, i) => {
-      const contract = verdicts[i] as ContractVerdict;
-      const library = verifyClosestProof({ root: tamper.root, target: tamper.target, ...tamper.proof });
-      const entry = seen.get(tamper.name) ?? { count: 0, contract: new Map(), library: new Map() };
+      const contract = verdicts[i] as number;
+      const library = libraryCode(tamper.root, tamper.by, tamper.drawn, tamper.proof);
+      const entry = seen.get(tamper.name) ?? { count: 0, verdicts: new Map() };
       entry.count++;
-      entry.contract.set(String(contract), (entry.contract.get(String(contract)) ?? 0) + 1);
-      const reason = library.valid ? "valid" : library.reason;
-      entry.library.set(reason, (entry.library.get(reason) ?? 0) + 1);
+      entry.verdicts.set(contract, (entry.verdicts.get(contract) ?? 0) + 1);
       seen.set(tamper.name, entry);
-      if (contract === true || library.valid)
+      const wrongExpectation = tamper.expected !== undefined && contract !== tamper.expected;
+      const acceptedTamper =
+        tamper.expected === undefined && tamper.name !== "checked by the other draw" && contract === 0;
+      if (contract !== library || wrongExpectation || acceptedTamper)
         failures.push(
-          `${tamper.name} on ${describeCase(c)}: contract ${String(contract)}, library ${JSON.stringify(library)}`,
+          `${tamper.name} on ${describeCase(c)}: contract ${contract}, library ${library}, expected ${String(tamper.expected)}`,
         );
     });
-    // Every kind of tamper was exercised.
+    // Every kind of tamper was exercised (most at least a few dozen times).
     for (const name of [
       "weight + 1",
       "valueHash bit flipped",
-      "key bit flipped (at or below the depth)",
-      "key bit flipped (above the depth)",
-      "side node sum + 1",
-      "side node count + 1",
+      "key bit flipped",
+      "side node sum inflated",
+      "side node count inflated",
       "side node hash bit flipped",
+      "side node sum overflowing uint128",
       "side node dropped",
-      "side node added (random position)",
-      "emptyMask bit flipped below the depth",
-      "emptyMask bit set well above the depth",
-      "proof of a non-closest leaf",
+      "wrong mask: a non-empty side node claimed Empty",
+      "wrong mask: a bit flipped below the depth",
+      "wrong mask: bit set above the depth",
+      "depth 257 (256 mask bits and a side node)",
       "root sum + 1",
+      "drawn = end",
+      "proof of a leaf outside the draw's interval",
+      "inflated sibling (consistent fake root): draw in the unbacked part",
+      "inflated sibling (consistent fake root): the leaf's own draw",
     ])
       expect(seen.get(name)?.count ?? 0, name).toBeGreaterThan(5);
     expect(failures).toEqual([]);
@@ -457,21 +619,16 @@ describe("roots and node hashes", () => {
     // with a root that differs in just one component (must fail), so the fold compares all three.
     const rng = new Rng(55);
     const checks = tries.flatMap((trieCase) => {
-      const target = rng.bytes32();
-      const proof = toCompactProof(trieCase.trie.proveClosest(target));
+      const drawn = rng.below(trieCase.root.count);
+      const proof = toCompactProof(trieCase.trie.proveDrawn("count", drawn));
       return [
-        { trieCase, target, proof, root: trieCase.root, expected: true },
-        {
-          trieCase,
-          target,
-          proof,
-          root: { ...trieCase.root, count: trieCase.root.count + 1n },
-          expected: false,
-        },
+        { trieCase, drawn, proof, root: trieCase.root, expected: 0 },
+        { trieCase, drawn, proof, root: { ...trieCase.root, count: trieCase.root.count + 1n }, expected: 2 },
+        { trieCase, drawn, proof, root: { ...trieCase.root, sum: trieCase.root.sum ^ 1n }, expected: 2 },
       ];
     });
     const verdicts = await inChunks(checks, CHUNK, (check) =>
-      contractVerify(client, settlement, check.root, check.target, check.proof),
+      contractCheck(client, settlement, check.root, "count", check.drawn, check.proof),
     );
     checks.forEach((check, i) => {
       if (verdicts[i] !== check.expected)
@@ -743,13 +900,21 @@ describe("EIP-712 hashes, mining, claim keys and windows: library vs contract vi
         `session ${session}`,
       ).toEqual(onChain[i]);
     });
-    // Session 0 by hand (§3): served until 23, claims 24..31, seed block 31, proofs 32..39, settle from 40.
-    expect(onChain[0]).toEqual([24n, 31n, 32n, 39n, 40n]);
+    // Session 0 by hand (§3): served while head < 23, mining seed block 24, claims 25..32, proof seed block 32,
+    // proofs 33..40, settle from 41.
+    expect(onChain[0]).toEqual([25n, 32n, 33n, 40n, 41n]);
+    expect(sessionWindows(0n, params)).toMatchObject({
+      servingEnd: 22n,
+      miningSeedBlock: 24n,
+      proofSeedBlock: 32n,
+    });
     const onChainPending = await client.readContract({
       address: settlement,
       abi: aviarySettlementAbi,
       functionName: "pendingSessions",
     });
+    // floor((g + 1 + c + pf) / L) + 2 = floor(21 / 20) + 2.
+    expect(onChainPending).toBe(3n);
     expect(pendingSessions(params)).toBe(onChainPending);
   });
 
@@ -808,32 +973,40 @@ describe("EIP-712 hashes, mining, claim keys and windows: library vs contract vi
 describe("aviary protocol trie-root / trie-prove (CLI) vs the library and the contract", () => {
   const rng = new Rng(12);
   const leaves = randomLeaves(rng, 50);
-  const target = rng.bytes32();
   const leavesJson = leaves.map((leaf) => ({
     key: leaf.key,
     valueHash: leaf.valueHash,
     weight: leaf.weight.toString(),
   }));
 
-  it("prints the library's root and closest proof; the CLI's proof verifies on-chain; bad input names the field", async () => {
+  it("prints the library's root and drawn leaves (by sum, by count); the CLI's proofs verify on-chain; bad input names the field", async () => {
+    const trie = buildSumTrie(leaves);
+    const root = trie.root();
+    const sumDraw = rng.below(root.sum);
+    const countDraw = rng.below(root.count);
     /** The 50 leaves with leaf 3 changed. */
     const bad = (changes: Record<string, unknown>) =>
       leavesJson.map((leaf, i) => (i === 3 ? { ...leaf, ...changes } : leaf));
     const cli = (args: string[], stdin: string) => runCli(repositoryRoot, ["protocol", ...args], stdin);
+    const prove = (input: Record<string, unknown>) =>
+      cli(["trie-prove"], JSON.stringify({ leaves: leavesJson, ...input }));
     // Three at a time: each start of the CLI loads tsx, viem and the library (~2.5 s of CPU on this machine).
-    const [rootRun, proveRun, notJson] = await Promise.all([
+    const [rootRun, bySumRun, byCountRun] = await Promise.all([
       cli(["trie-root"], JSON.stringify({ leaves: leavesJson })),
-      cli(["trie-prove"], JSON.stringify({ leaves: leavesJson, target })),
-      cli(["trie-root"], "{ not json"),
+      prove({ by: "sum", r: sumDraw.toString() }),
+      prove({ by: "count", r: countDraw.toString() }),
     ]);
-    const [shortKey, noTarget, badWeight] = await Promise.all([
+    const [notJson, shortKey, badWeight] = await Promise.all([
+      cli(["trie-root"], "{ not json"),
       cli(["trie-root"], JSON.stringify({ leaves: bad({ key: `0x${"ab".repeat(31)}` }) })),
-      cli(["trie-prove"], JSON.stringify({ leaves: leavesJson })),
       cli(["trie-root"], JSON.stringify({ leaves: bad({ weight: "abc" }) })),
     ]);
+    const [noDraw, badBy, tooLarge] = await Promise.all([
+      prove({ by: "sum" }),
+      prove({ by: "weight", r: "1" }),
+      prove({ by: "count", r: root.count.toString() }),
+    ]);
 
-    const trie = buildSumTrie(leaves);
-    const root = trie.root();
     expect(rootRun.code, rootRun.stderr).toBe(0);
     expect(JSON.parse(rootRun.stdout)).toEqual({
       hash: root.hash,
@@ -841,48 +1014,332 @@ describe("aviary protocol trie-root / trie-prove (CLI) vs the library and the co
       count: Number(root.count),
     });
 
-    const proof = trie.proveClosest(target);
-    expect(proveRun.code, proveRun.stderr).toBe(0);
-    const printed = JSON.parse(proveRun.stdout) as {
-      key: Hex;
-      valueHash: Hex;
-      weight: string;
-      sideNodes: { hash: Hex; sum: string; count: number }[];
-    };
-    expect(printed).toEqual({
-      key: proof.key,
-      valueHash: proof.valueHash,
-      weight: proof.weight.toString(),
-      sideNodes: proof.sideNodes.map((node) => ({
-        hash: node.hash,
-        sum: node.sum.toString(),
-        count: Number(node.count),
-      })),
-    });
-    // The CLI's proof, as printed, is accepted by the contract's verifier (and the library's).
-    const fromCli = toCompactProof({
-      key: printed.key,
-      valueHash: printed.valueHash,
-      weight: BigInt(printed.weight),
-      sideNodes: printed.sideNodes.map((node) => ({
-        hash: node.hash,
-        sum: BigInt(node.sum),
-        count: BigInt(node.count),
-      })),
-    });
-    expect(await contractVerify(client, settlement, root, target, fromCli)).toBe(true);
-    expect(verifyClosestProof({ root, target, ...fromCli }).valid).toBe(true);
+    for (const [run, by, drawn] of [
+      [bySumRun, "sum", sumDraw],
+      [byCountRun, "count", countDraw],
+    ] as const) {
+      const proof = trie.proveDrawn(by, drawn);
+      expect(run.code, run.stderr).toBe(0);
+      const printed = JSON.parse(run.stdout) as {
+        key: Hex;
+        valueHash: Hex;
+        weight: string;
+        sideNodes: { hash: Hex; sum: string; count: number }[];
+      };
+      expect(printed).toEqual({
+        key: proof.key,
+        valueHash: proof.valueHash,
+        weight: proof.weight.toString(),
+        sideNodes: proof.sideNodes.map((node) => ({
+          hash: node.hash,
+          sum: node.sum.toString(),
+          count: Number(node.count),
+        })),
+      });
+      // The CLI's proof, as printed (full form, Empty included), is Valid for the contract and the library.
+      const fromCli = toCompactProof({
+        key: printed.key,
+        valueHash: printed.valueHash,
+        weight: BigInt(printed.weight),
+        sideNodes: printed.sideNodes.map((node) => ({
+          hash: node.hash,
+          sum: BigInt(node.sum),
+          count: BigInt(node.count),
+        })),
+      });
+      expect(await contractCheck(client, settlement, root, by, drawn, fromCli)).toBe(0);
+      expect(verifyWeightedProof({ root, by, drawn, ...fromCli }).valid).toBe(true);
+      // And it is the leaf §6 defines.
+      expect(printed.key).toBe(referenceProveDrawn(leaves, by, drawn).key);
+    }
 
     expect(notJson.code, "not JSON").not.toBe(0);
     expect(notJson.stderr).toMatch(/json/i);
     expect(shortKey.code, "31-byte key").not.toBe(0);
     expect(shortKey.stderr).toMatch(/leaves\.3\.key/);
-    expect(noTarget.code, "missing target").not.toBe(0);
-    expect(noTarget.stderr).toMatch(/target/);
     expect(badWeight.code, "weight abc").not.toBe(0);
     expect(badWeight.stderr).toMatch(/leaves\.3\.weight/);
+    expect(noDraw.code, "missing r").not.toBe(0);
+    expect(noDraw.stderr).toMatch(/\br\b/);
+    expect(badBy.code, "by weight").not.toBe(0);
+    expect(badBy.stderr).toMatch(/\bby\b/);
+    expect(tooLarge.code, "r = N").not.toBe(0);
+    expect(tooLarge.stderr).toMatch(/r: must be below the root's count/);
   });
 });
+
+// ───────────────────────────── 6. claims on the devnet ─────────────────────────────
+
+describe("claims on the devnet: proofDraws, proveClaim and the difficulty fold vs the contract", () => {
+  it("proofDraws(claimKey) equals the library's draws; proveClaim's proofs prove a real claim; both folds (one after idle sessions) equal foldDifficulty", async () => {
+    const rng = new Rng(13);
+    const c = clients(devnet);
+    const owner = actor(devnet, "supplier-1");
+    const operator = actor(devnet, "spare-1");
+    const application = actor(devnet, "application");
+    const offer = { inputPrice: 10n ** 9n, outputPrice: 3n * 10n ** 9n };
+    const { session, modelId } = await setUpNetwork(c, {
+      source: actor(devnet, "model-source"),
+      sourceShareBps: 1000,
+      suppliers: [{ owner, operator, ...offer, stake: token(40_000) }],
+      applications: [{ actor: application, stake: token(1_000) }],
+    });
+    const params = (await client.readContract({
+      address: settlement,
+      abi: aviarySettlementAbi,
+      functionName: "params",
+    })) as { targetMinedPerSession: bigint; difficultyAlphaWad: bigint; missingProofPenalty: bigint };
+    const sessionParams = { sessionBlocks: 20n, graceBlocks: 4n, claimBlocks: 8n, proofBlocks: 8n };
+
+    // One real claim (signed relays of `application`, every relay mined at p = 1) and random roots for
+    // other applications: sums below the collateral floor, counts up to 2^63 (their total saturates uint64).
+    const relays = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => {
+        const request: RelayRequest = {
+          application: application.address,
+          supplier: owner.address,
+          model: modelId,
+          session,
+          nonce: BigInt(i + 1),
+          bodyHash: rng.bytes32(),
+          ...offer,
+          maxCost: 10n ** 15n,
+        };
+        return signRelay(c, request, application, operator, {
+          inputUnits: BigInt(1 + rng.int(500)),
+          outputUnits: BigInt(rng.int(500)),
+        });
+      }),
+    );
+    const byKey = new Map(relays.map((relay) => [relayKeyOf(c, relay), relay]));
+    const trie = buildSumTrie(
+      relays.map((relay) => ({
+        key: relayKeyOf(c, relay),
+        valueHash: relayValueHash(relay),
+        weight: relayCost(relay),
+      })),
+    );
+    const randomRoot = (i: number): Node => ({
+      hash: rng.bytes32(),
+      sum: 1n + rng.below(10n ** 20n),
+      count: i < 2 ? 1n << 63n : 1n + rng.below(i % 2 === 0 ? 1n << 40n : 1_000n),
+    });
+    const first = [
+      { application: application.address, root: trie.root() },
+      ...Array.from({ length: 16 }, (_, i) => ({ application: rng.address(), root: randomRoot(i) })),
+    ];
+    await claimAll(c, operator, owner.address, modelId, session, first);
+
+    // Proof window: the contract's draws (previewed from blockhash(B), then stored) equal the library's.
+    const windows = sessionWindows(session, sessionParams);
+    await c.mineTo(windows.proofStart - 1n);
+    const proofSeed = (await c.publicClient.getBlock({ blockNumber: windows.proofSeedBlock })).hash as Hex;
+    const keys = first.map(({ application: app }) =>
+      claimKey({ supplier: owner.address, application: app, model: modelId, session }),
+    );
+    const onChainDraws = await inChunks(keys, CHUNK, (key) =>
+      client.readContract({
+        address: settlement,
+        abi: aviarySettlementAbi,
+        functionName: "proofDraws",
+        args: [key],
+      }),
+    );
+    first.forEach(({ root }, i) => {
+      const library = proofDraws({ proofSeed, claimKey: keys[i] as Hex, root });
+      expect([library.sumDraw, library.countDraw], `claim ${i}`).toEqual(onChainDraws[i]);
+    });
+
+    // The real claim: proveClaim's 1 or 2 proofs, with their relays, are what prove() accepts.
+    const realKey = keys[0] as Hex;
+    const proofs = proveClaim(trie, { proofSeed, claimKey: realKey });
+    const draws = proofDraws({ proofSeed, claimKey: realKey, root: trie.root() });
+    const calldata = proofs.map((proof) => {
+      const leaf = byKey.get(proof.key);
+      if (!leaf) throw new Error("a drawn leaf is not one of the relays");
+      return { leaf, sideNodes: proof.sideNodes, emptyMask: proof.emptyMask };
+    });
+    const domain = { chainId, verifyingContract: settlement };
+    for (const [by, drawn, index] of [
+      ["sum", draws.sumDraw, 0],
+      ["count", draws.countDraw, proofs.length - 1],
+    ] as const) {
+      const entry = calldata[index];
+      if (!entry) throw new Error("missing proof");
+      expect(
+        verifyRelayProof({ domain, root: trie.root(), by, drawn, relay: entry.leaf, ...entry }).valid,
+        `${by} proof`,
+      ).toBe(true);
+    }
+    if (calldata.length === 2) {
+      // The two proofs swapped: the count-drawn leaf is not drawn by sum (LeafNotDrawn), on- and off-chain.
+      await expect(
+        c.publicClient.simulateContract({
+          address: settlement,
+          abi: aviarySettlementAbi,
+          functionName: "prove",
+          args: [realKey, [calldata[1], calldata[0]] as typeof calldata],
+          account: operator.address,
+        }),
+      ).rejects.toThrow(/LeafNotDrawn/);
+    }
+    const receipt = await c.send(operator, {
+      address: settlement,
+      abi: aviarySettlementAbi,
+      functionName: "prove",
+      args: [realKey, calldata],
+    });
+    const [proven] = parseEventLogs({ abi: aviarySettlementAbi, logs: receipt.logs, eventName: "Proven" });
+    expect(proven?.args).toEqual({
+      claimKey: realKey,
+      sumRelayKey: proofs[0]?.key,
+      countRelayKey: proofs[proofs.length - 1]?.key,
+    });
+
+    // First fold: the session's counts (saturating at uint64), from the initial state.
+    const saturatedSum = (roots: { root: Node }[]) => {
+      const total = roots.reduce((sum, { root }) => sum + root.count, 0n);
+      return total > UINT64_MAX ? UINT64_MAX : total;
+    };
+    const firstFold = await foldOnChain(c, modelId, windows.claimEnd);
+    const expectedFirst = foldDifficulty({
+      state: initialDifficultyState,
+      dataSession: session,
+      minedCount: saturatedSum(first),
+      probabilityWad: WAD,
+      currentProbabilityWad: WAD,
+      targetMinedPerSession: params.targetMinedPerSession,
+      alphaWad: params.difficultyAlphaWad,
+    });
+    expect(firstFold).toMatchObject({
+      dataSession: session,
+      emaWad: expectedFirst.state.emaWad,
+      probabilityWad: expectedFirst.probabilityWad,
+    });
+
+    // Two sessions without claims, then claims again: the second fold recovers p over the idle sessions.
+    const later = session + 3n;
+    await c.mineTo(later * 20n);
+    const second = Array.from({ length: 3 }, (_, i) => ({
+      application: rng.address(),
+      root: randomRoot(i + 2),
+    }));
+    await claimAll(c, operator, owner.address, modelId, later, second);
+    const [laterProbability, latestProbability] = await Promise.all([
+      client.readContract({
+        address: settlement,
+        abi: aviarySettlementAbi,
+        functionName: "miningProbabilityAt",
+        args: [modelId, later],
+      }),
+      client.readContract({
+        address: settlement,
+        abi: aviarySettlementAbi,
+        functionName: "miningProbabilityAt",
+        args: [modelId, (1n << 48n) - 1n],
+      }),
+    ]);
+    expect(latestProbability).toBe(expectedFirst.probabilityWad);
+    const secondFold = await foldOnChain(c, modelId, sessionWindows(later, sessionParams).claimEnd);
+    const expectedSecond = foldDifficulty({
+      state: expectedFirst.state,
+      dataSession: later,
+      minedCount: saturatedSum(second),
+      probabilityWad: laterProbability,
+      currentProbabilityWad: latestProbability,
+      targetMinedPerSession: params.targetMinedPerSession,
+      alphaWad: params.difficultyAlphaWad,
+    });
+    expect(expectedSecond.idleSessions).toBe(2n);
+    expect(secondFold).toMatchObject({
+      dataSession: later,
+      emaWad: expectedSecond.state.emaWad,
+      probabilityWad: expectedSecond.probabilityWad,
+    });
+    const [initialized, emaWad, pendingSession, , hasPending] = await client.readContract({
+      address: settlement,
+      abi: aviarySettlementAbi,
+      functionName: "difficultyOf",
+      args: [modelId],
+    });
+    expect({ initialized, emaWad, pendingSession, hasPending }).toEqual({
+      initialized: true,
+      emaWad: expectedSecond.state.emaWad,
+      pendingSession: later,
+      hasPending: false,
+    });
+  });
+});
+
+/**
+ * Sends every claim of `session` in one block (automine off, then one block): the claim window is 8 blocks,
+ * more claims than that would not fit one transaction a block.
+ */
+async function claimAll(
+  c: Clients,
+  operator: Actor,
+  supplier: Address,
+  model: Hex,
+  session: bigint,
+  claims: { application: Address; root: Node }[],
+): Promise<void> {
+  const { claimStart } = sessionWindows(session, {
+    sessionBlocks: 20n,
+    graceBlocks: 4n,
+    claimBlocks: 8n,
+    proofBlocks: 8n,
+  });
+  await c.mineTo(claimStart - 1n);
+  const wallet = createWalletClient({
+    account: privateKeyToAccount(operator.privateKey),
+    chain: c.chain,
+    transport: http(devnet.rpcUrl),
+  });
+  let nonce = await c.publicClient.getTransactionCount({ address: operator.address, blockTag: "pending" });
+  const hashes: Hex[] = [];
+  await c.testClient.setAutomine(false);
+  try {
+    for (const { application, root } of claims)
+      hashes.push(
+        await wallet.writeContract({
+          address: settlement,
+          abi: aviarySettlementAbi,
+          functionName: "claim",
+          args: [supplier, application, model, session, root],
+          gas: 1_000_000n,
+          nonce: nonce++,
+        }),
+      );
+    await c.testClient.mine({ blocks: 1 });
+  } finally {
+    await c.testClient.setAutomine(true);
+  }
+  for (const hash of hashes) {
+    const receipt = await c.publicClient.waitForTransactionReceipt({ hash });
+    expect(receipt.status, `claim ${hash}`).toBe("success");
+    expect(receipt.blockNumber).toBe(claimStart);
+  }
+}
+
+/** Calls updateDifficulty after `claimEnd` and returns the DifficultyUpdated event's fields. */
+async function foldOnChain(c: Clients, model: Hex, claimEnd: bigint) {
+  await c.mineTo(claimEnd);
+  const receipt = await c.send(actor(devnet, "treasury"), {
+    address: settlement,
+    abi: aviarySettlementAbi,
+    functionName: "updateDifficulty",
+    args: [model],
+  });
+  const [event] = parseEventLogs({
+    abi: aviarySettlementAbi,
+    logs: receipt.logs,
+    eventName: "DifficultyUpdated",
+  });
+  if (!event) throw new Error("updateDifficulty did not fold");
+  // p' takes effect from currentSession() + 1 at the folding block.
+  expect(event.args.effectiveSession).toBe(receipt.blockNumber / 20n + 1n);
+  return event.args;
+}
 
 function bigintJson(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;

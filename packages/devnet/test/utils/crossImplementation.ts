@@ -2,13 +2,7 @@
 // weighted prover, the contract's verifier and signature recovery as calls, batching and a CLI runner.
 import { spawn } from "node:child_process";
 import { aviarySettlementAbi } from "@aviary/protocol";
-import {
-  type Address,
-  encodePacked,
-  type Hex,
-  keccak256,
-  type PublicClient,
-} from "viem";
+import { type Address, encodePacked, type Hex, keccak256, type PublicClient } from "viem";
 
 /** What the tests need of a trie node and a compact proof (structurally the library's types). */
 export type Node = { hash: Hex; sum: bigint; count: bigint };
