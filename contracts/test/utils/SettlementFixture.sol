@@ -175,6 +175,13 @@ abstract contract SettlementFixture is Test {
         registry.stakeApplication(amount);
     }
 
+    /// @dev Another supplier with `operator` (from now) and the fixture's offer (from the next session).
+    function stakeSupplierWithOffer(address supplier, uint256 amount, address operator) internal {
+        stakeSupplier(supplier, amount, operator);
+        vm.prank(supplier);
+        registry.setOffer(MODEL, INPUT_PRICE, OUTPUT_PRICE);
+    }
+
     // ───────────────────────────── relays ─────────────────────────────
 
     function newRequest(uint64 nonce) internal view returns (RelayRequest memory) {
@@ -255,6 +262,22 @@ abstract contract SettlementFixture is Test {
             uint64 nonce = firstNonce + uint64(i);
             values[i] = signedRelay(newRequest(SUPPLIER, APP, session, nonce), 100 + nonce % 50, 200 + nonce % 70);
         }
+    }
+
+    /// @dev One relay of `cost` (a multiple of INPUT_PRICE: input units only), signed by `appKey` and `operatorKey`.
+    function pricedRelay(
+        address supplier,
+        uint256 operatorKey,
+        address application,
+        uint256 appKey,
+        uint64 session,
+        uint64 nonce,
+        uint256 cost
+    ) internal view returns (LeafValue memory) {
+        RelayRequest memory request = newRequest(supplier, application, session, nonce);
+        request.maxCost = type(uint128).max;
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
+        return signedRelayBy(appKey, operatorKey, request, uint64(cost / INPUT_PRICE), 0);
     }
 
     function trieLeafOf(LeafValue memory value) internal view returns (TrieLeaf memory) {

@@ -38,6 +38,7 @@ interface Vm {
     function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
     function assertEq(string calldata left, string calldata right) external pure;
     function assertEq(bytes calldata left, bytes calldata right) external pure;
+    function assertEq(bytes calldata left, bytes calldata right, string calldata error) external pure;
     function assertNotEq(bytes32 left, bytes32 right) external pure;
     function assertNotEq(uint256 left, uint256 right) external pure;
     function assertLe(uint256 left, uint256 right) external pure;
@@ -45,9 +46,12 @@ interface Vm {
     function assertGe(uint256 left, uint256 right) external pure;
     function assertGe(uint256 left, uint256 right, string calldata error) external pure;
     function assertLt(uint256 left, uint256 right) external pure;
+    function assertLt(uint256 left, uint256 right, string calldata error) external pure;
+    function assertLt(int256 left, int256 right, string calldata error) external pure;
     function assertGt(uint256 left, uint256 right) external pure;
     function assertGt(uint256 left, uint256 right, string calldata error) external pure;
     function assertApproxEqAbs(uint256 left, uint256 right, uint256 maxDelta) external pure;
+    function assertApproxEqAbs(uint256 left, uint256 right, uint256 maxDelta, string calldata error) external pure;
     function assertApproxEqRel(uint256 left, uint256 right, uint256 maxPercentDelta) external pure;
 }
 

@@ -51,13 +51,17 @@ export function devnetRegistryParameters(treasury: Address): RegistryParameters 
     maxSourceShareBps: 2000,
     maxDelegates: 8,
     supplierUnbondingSessions: 3n,
+    // Must be >= pendingSessions + 1 (floor((4 + 1 + 8 + 8) / 20) + 2 = 3): no withdrawal can leave a pending claim unpaid.
     applicationUnbondingSessions: 4n,
     gatewayUnbondingSessions: 1n,
     treasury,
   };
 }
 
-/** Settlement parameters of the local network: every relay mined at first, a quarter of claims proven. */
+/**
+ * Settlement parameters of the local network: every relay mined at first, a quarter of claims proven, and a
+ * claim's collateral at least missingProofPenalty = 10 × proofThreshold (1000 AVY) of its supplier's stake.
+ */
 export function devnetSettlementParameters(): SettlementParameters {
   const proofThreshold = token(100);
   return {

@@ -122,16 +122,30 @@ export function weightOf(node: Node, by: "sum" | "count"): bigint {
   return by === "sum" ? node.sum : node.count;
 }
 
+/** Subtree nodes of the reference prover, per leaf list (a subtree is named by its depth and any key in it). */
+const subtreeCache = new WeakMap<readonly Leaf[], Map<string, Node>>();
+
 /**
  * The leaf `drawn` selects, with its full side nodes, straight from §6: at each inner node with children
- * (L, R), go left if drawn < L.sum (L.count), else subtract it and go right. Recomputes every subtree from the
- * leaves (quadratic): for tries of up to a few hundred leaves.
+ * (L, R), go left if drawn < L.sum (L.count), else subtract it and go right. Subtrees are hashed from the
+ * leaves by `referenceNode` (cached per leaf list, so many draws on one trie stay cheap).
  */
 export function referenceProveDrawn(
   leaves: readonly Leaf[],
   by: "sum" | "count",
   drawn: bigint,
 ): Leaf & { sideNodes: Node[] } {
+  const cache = subtreeCache.get(leaves) ?? new Map<string, Node>();
+  subtreeCache.set(leaves, cache);
+  const nodeOf = (set: readonly Leaf[], depth: number): Node => {
+    if (set.length === 0) return { ...EMPTY };
+    const id = `${depth}:${(set[0] as Leaf).key}`;
+    const cached = cache.get(id);
+    if (cached) return cached;
+    const node = referenceNode(set, depth);
+    cache.set(id, node);
+    return node;
+  };
   let set = leaves;
   let rest = drawn;
   const sideNodes: Node[] = [];
@@ -139,8 +153,8 @@ export function referenceProveDrawn(
   while (set.length > 1) {
     const left = set.filter((leaf) => bitAt(leaf.key, depth) === 0);
     const right = set.filter((leaf) => bitAt(leaf.key, depth) === 1);
-    const leftNode = referenceNode(left, depth + 1);
-    const rightNode = referenceNode(right, depth + 1);
+    const leftNode = nodeOf(left, depth + 1);
+    const rightNode = nodeOf(right, depth + 1);
     if (rest < weightOf(leftNode, by)) {
       sideNodes.push(rightNode);
       set = left;

@@ -130,38 +130,48 @@ describe("foldDifficulty (the settlement's _fold)", () => {
         currentProbabilityWad: 1n,
       }).probabilityWad,
     ).toBe(1n);
-    // An EMA of zero (no traffic for long): p = 1, then clamped to 2 × current.
-    expect(
-      foldDifficulty({
-        ...base,
-        state: { initialized: true, emaWad: 0n, lastFoldedSession: 9n },
-        dataSession: 10n,
-        minedCount: 0n,
-        probabilityWad: WAD,
-        currentProbabilityWad: WAD / 8n,
-      }),
-    ).toEqual({
-      state: { initialized: true, emaWad: 0n, lastFoldedSession: 10n },
-      probabilityWad: WAD / 4n,
-      idleSessions: 0n,
+    // An EMA of zero: the prior is what the current p implies (target / p_cur = 8000), like a new model's.
+    const zero = foldDifficulty({
+      ...base,
+      state: { initialized: true, emaWad: 0n, lastFoldedSession: 9n },
+      dataSession: 10n,
+      minedCount: 0n,
+      probabilityWad: WAD,
+      currentProbabilityWad: WAD / 8n,
     });
+    // The observation 0 is clamped to 4000: ema = 0.1 · 4000 + 0.9 · 8000.
+    expect(zero.state.emaWad).toBe(7_600n * WAD);
+    expect(zero.probabilityWad).toBe((target * E36) / (7_600n * WAD));
   });
 
-  test("test_fold_idleSessions_recoverPAndDecayTheEma", () => {
-    // Last folded 9, now 13: three sessions without claims. p_cur 0.01 → 0.08, ema 80 000 → 10 000.
+  test("test_fold_idleSessions_recoverPAndDecayTheEma_neverBelowTheRecoveredPrior", () => {
+    // Last folded 9, now 13: three sessions without claims. p_cur 0.01 → 0.08, ema 800 000 → 100 000
+    // (above target / 0.08 = 12 500).
     const next = foldDifficulty({
+      ...base,
+      state: state(800_000n, 9n),
+      dataSession: 13n,
+      minedCount: 1_000n,
+      probabilityWad: WAD / 100n, // 100 000 relays estimated: exactly the decayed prior
+      currentProbabilityWad: WAD / 100n,
+    });
+    expect(next.idleSessions).toBe(3n);
+    expect(next.state.emaWad).toBe(100_000n * WAD);
+    // target / ema = 0.01, clamped to half the recovered 0.08.
+    expect(next.probabilityWad).toBe(WAD / 25n);
+    // An EMA that decays below target / p_cur is floored there: 80 000 → 10 000 < 12 500.
+    const floored = foldDifficulty({
       ...base,
       state: state(80_000n, 9n),
       dataSession: 13n,
       minedCount: 100n,
-      probabilityWad: WAD / 100n, // 10 000 relays estimated: exactly the decayed prior
+      probabilityWad: WAD / 100n, // 10 000 relays: inside [6 250, 25 000]
       currentProbabilityWad: WAD / 100n,
     });
-    expect(next.idleSessions).toBe(3n);
-    expect(next.state.emaWad).toBe(10_000n * WAD);
-    // target / ema = 0.1, inside [0.04, 0.16] around the recovered 0.08.
-    expect(next.probabilityWad).toBe(WAD / 10n);
-    // Without the recovery the clamp around 0.01 would have held p at 0.02.
+    const flooredEma = (alphaWad * 10_000n * WAD + (WAD - alphaWad) * 12_500n * WAD) / WAD;
+    expect(floored.state.emaWad).toBe(flooredEma);
+    expect(floored.probabilityWad).toBe((target * E36) / flooredEma);
+    // Without idle sessions the clamp around 0.01 holds p at 0.02.
     expect(
       foldDifficulty({
         ...base,
@@ -172,7 +182,7 @@ describe("foldDifficulty (the settlement's _fold)", () => {
         currentProbabilityWad: WAD / 100n,
       }).probabilityWad,
     ).toBe(WAD / 50n);
-    // Recovery caps p at 1 and the idle count at 64 (the shift of the ema is then 2^64).
+    // Recovery caps p at 1 and the idle count at 64; the prior is then target / 1 = 1000 relays.
     const long = foldDifficulty({
       ...base,
       state: { initialized: true, emaWad: 1n << 100n, lastFoldedSession: 0n },
@@ -182,9 +192,8 @@ describe("foldDifficulty (the settlement's _fold)", () => {
       currentProbabilityWad: 1n,
     });
     expect(long.idleSessions).toBe(64n);
-    // prior = 2^100 >> 64 = 2^36 wad-units; the observation 1 relay = 1e18 is clamped to 2^37.
-    const prior = 1n << 36n;
-    expect(long.state.emaWad).toBe((alphaWad * (prior * 2n) + (WAD - alphaWad) * prior) / WAD);
+    // The observation (1 relay) is clamped to 500: ema = 0.1 · 500 + 0.9 · 1000.
+    expect(long.state.emaWad).toBe(950n * WAD);
     expect(long.probabilityWad).toBe(WAD);
     // Uninitialized: no idle recovery whatever the session.
     expect(

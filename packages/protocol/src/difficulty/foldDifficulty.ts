@@ -45,9 +45,10 @@ export type FoldDifficultyErrorType = ProbabilityInvalidError | ValueOutOfRangeE
 /**
  * Folds one session's mined count into a model's difficulty, exactly as the settlement's `_fold` does (all
  * floors; see the NatSpec of `IAviarySettlement`):
- * 1. idle recovery: `k = initialized ? dataSession − lastFoldedSession − 1 : 0` (capped at 64); if `k > 0`,
- *    `p_cur = min(1e18, p_cur · 2^k)` and `ema = ema / 2^k`;
- * 2. `prior = initialized ? ema : target · 1e36 / p_cur`;
+ * 1. `prior = initialized ? ema : 0`; idle recovery: with `k = initialized ? dataSession − lastFoldedSession − 1
+ *    : 0` (capped at 64), if `k > 0`, `p_cur = min(1e18, p_cur · 2^k)` and
+ *    `prior = max(ema / 2^k, target · 1e36 / p_cur)` (after a long idle stretch the model starts over as new);
+ * 2. if `prior == 0` (a new model): `prior = target · 1e36 / p_cur`;
  * 3. `estimate = minedCount · 1e36 / probabilityWad`, clamped to `[prior / 2, 2 · prior]`;
  * 4. `ema' = (α · estimate + (1e18 − α) · prior) / 1e18`;
  * 5. `p' = ema' == 0 ? 1e18 : target · 1e36 / ema'`, clamped to `[p_cur / 2, 2 · p_cur]`, then to `[1, 1e18]`.
@@ -112,7 +113,7 @@ export function foldDifficulty(parameters: FoldDifficultyParameters): FoldDiffic
     });
 
   let current = currentProbabilityWad;
-  let prior: bigint;
+  let prior = 0n;
   let idleSessions = 0n;
   if (state.initialized) {
     prior = state.emaWad;
@@ -121,11 +122,13 @@ export function foldDifficulty(parameters: FoldDifficultyParameters): FoldDiffic
     if (idleSessions !== 0n) {
       current <<= idleSessions;
       if (current > WAD) current = WAD;
-      prior >>= idleSessions;
+      // Never below what the recovered p implies: after a long idle stretch the model starts over as new.
+      const fresh = (targetMinedPerSession * WAD_SQUARED) / current;
+      prior = prior >> idleSessions > fresh ? prior >> idleSessions : fresh;
     }
-  } else {
-    prior = (targetMinedPerSession * WAD_SQUARED) / current;
   }
+  // A new model's prior (or an EMA of zero) is what the current p implies, so its first fold is clamped too.
+  if (prior === 0n) prior = (targetMinedPerSession * WAD_SQUARED) / current;
   const estimate = clamp((minedCount * WAD_SQUARED) / probabilityWad, prior / 2n, prior * 2n);
   const emaWad = (alphaWad * estimate + (WAD - alphaWad) * prior) / WAD;
   let next = emaWad === 0n ? WAD : (targetMinedPerSession * WAD_SQUARED) / emaWad;

@@ -28,7 +28,7 @@ export type GetCurrentSessionErrorType = ReadContractErrorType;
  * @example
  * ```ts
  * const { session, windows } = await getCurrentSession(publicClient, { registry });
- * console.log(`session ${session} is served until block ${windows.servingEnd}`);
+ * console.log(`session ${session} is served up to head ${windows.servingEnd}`);
  * ```
  */
 export async function getCurrentSession(

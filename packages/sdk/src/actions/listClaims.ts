@@ -21,7 +21,7 @@ import { getSessionWindows } from "./getSessionWindows.ts";
  * - `awaiting-settlement`: no proof is needed (or the window has passed without one being needed), not settled yet;
  * - `proven`: proven, not settled yet;
  * - `settled`: paid (see `payment`);
- * - `proof-missing`: a required proof never came: slashed at settlement (see `slashed`), or about to be.
+ * - `proof-missing`: a required proof never came: slashed at settlement (see `slashedAmount`), or about to be.
  */
 export type ClaimStatus =
   | "claimed"

@@ -2,6 +2,7 @@ import {
   decodeReceiptHeader,
   hashRelayReceipt,
   hashRelayRequest,
+  isValidSignatureEncoding,
   type RelayDomainParameters,
   type RelayReceipt,
   type RelayRequest,
@@ -45,8 +46,9 @@ const defaultRecover: RecoverSigner = (hash, signature) => recoverAddress({ hash
 
 /**
  * Verifies a supplier's receipt (protocol.md §4): it decodes; its `request` is the struct hash of the request
- * sent; its `responseHash` is keccak256 of exactly the bytes received; it is signed by the supplier's operator;
- * and its cost is within the request's `maxCost`.
+ * sent; its `responseHash` is keccak256 of exactly the bytes received; it is signed by the supplier's operator
+ * under the one signature rule (65 bytes, v 27 or 28, s ≤ n/2: what the contract accepts, whatever
+ * `recoverSigner` would recover); and its cost is within the request's `maxCost`.
  *
  * @param parameters - the encoded receipt, the request, the response bytes, the operator and the domain.
  * @throws {ReceiptInvalidError} naming the first check that failed.
@@ -88,6 +90,14 @@ export async function verifyRelayReceipt({
       reason: "response_hash_mismatch",
       supplier,
       detail: `receipt ${receipt.responseHash}, received bytes ${responseHash} (${response.length} bytes)`,
+    });
+  }
+  // A receipt the contract would reject (v 0/1, high s) is no evidence, even if it recovers off-chain.
+  if (!isValidSignatureEncoding(signature)) {
+    throw new ReceiptInvalidError({
+      reason: "wrong_signer",
+      supplier,
+      detail: "the signature breaks the signature rule (65 bytes r‖s‖v, v 27 or 28, s ≤ n/2)",
     });
   }
   let signer: Address;

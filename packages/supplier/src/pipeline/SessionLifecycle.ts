@@ -237,6 +237,7 @@ export class SessionLifecycle {
     this.#mined.delete(session);
     this.#context.lastErrors.delete(`session:${session}`);
     this.#context.lastErrors.delete(`record-seed:${session}`);
+    this.#context.lastErrors.delete(`collateral:${session}`);
     this.#context.logger.info({ session: session.toString() }, "session pruned");
     this.#emit({ type: "pruned", session });
   }

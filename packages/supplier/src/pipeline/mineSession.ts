@@ -20,7 +20,7 @@ export type MineSessionParameters = {
   session: bigint;
   /** `miningSeed[session]`: the hash of block M = `E + graceBlocks + 1`, the first after serving ended. */
   miningSeed: Hex;
-  /** The model's mining probability in `session` (wad; the settlement's `miningProbabilityAt`). Asked once a model. */
+  /** The model's mining probability in `session` (wad; `getMiningProbability` of `@aviary/sdk`). Asked once a model. */
   probabilityOf: (model: Hex) => bigint | Promise<bigint>;
   /** EIP-712 domain of the relays: `{ chainId, verifyingContract: settlement }`. */
   domain: RelayDomainParameters;
@@ -64,7 +64,7 @@ export type MinedClaim = {
   trie: SumTrie;
   /** `trie.root()`: what `claim` takes. */
   root: TrieNode;
-  /** The mined record with this relay key (the closest leaf of a proof), if any. */
+  /** The mined record with this relay key (a leaf drawn for a proof), if any. */
   relayOf(relayKey: Hex): RelayRecord | undefined;
 };
 
@@ -109,7 +109,7 @@ type Group = {
  * ```ts
  * const mined = await mineSession({
  *   store, session: 7n, miningSeed, domain: { chainId, verifyingContract: settlement },
- *   probabilityOf: (model) => publicClient.readContract({ ...settlementContract, functionName: "miningProbabilityAt", args: [model, 7n] }),
+ *   probabilityOf: (model) => getMiningProbability(publicClient, { settlement, model, session: 7n }),
  * });
  * for (const claim of mined.claims) console.log(claim.application, claim.root);
  * ```

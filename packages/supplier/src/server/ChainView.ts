@@ -1,4 +1,5 @@
 import { aviaryRegistryAbi, pendingSessions, type SessionParams, sessionOf } from "@aviary/protocol";
+import { getSupplierOffer } from "@aviary/sdk";
 import type { Address, Hex, PublicClient } from "viem";
 
 export type Offer = { active: boolean; inputPrice: bigint; outputPrice: bigint };
@@ -74,11 +75,11 @@ export class ChainView {
   /** The supplier's offer for `model` effective in `session`. */
   offer(model: Hex, session: bigint): Promise<Offer> {
     return this.#cached(`offer:${model}:${session}`, session, async () => {
-      const [active, inputPrice, outputPrice] = await this.#parameters.publicClient.readContract({
-        address: this.#parameters.registry,
-        abi: aviaryRegistryAbi,
-        functionName: "offerAt",
-        args: [this.#parameters.supplier, model, session],
+      const { active, inputPrice, outputPrice } = await getSupplierOffer(this.#parameters.publicClient, {
+        registry: this.#parameters.registry,
+        supplier: this.#parameters.supplier,
+        model,
+        session,
       });
       return { active, inputPrice, outputPrice };
     });

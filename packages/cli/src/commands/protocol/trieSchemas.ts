@@ -31,7 +31,9 @@ export const trieProveInputSchema = z
   .strict()
   .superRefine((input, context) => {
     const limit =
-      input.by === "sum" ? input.leaves.reduce((sum, leaf) => sum + leaf.weight, 0n) : BigInt(input.leaves.length);
+      input.by === "sum"
+        ? input.leaves.reduce((sum, leaf) => sum + leaf.weight, 0n)
+        : BigInt(input.leaves.length);
     if (input.r >= limit)
       context.addIssue({
         code: "custom",
