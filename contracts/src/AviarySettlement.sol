@@ -115,11 +115,16 @@ contract AviarySettlement is IAviarySettlement, EIP712 {
         if (params_.targetMinedPerSession == 0) revert InvalidParameter(Parameter.TargetMinedPerSession);
         // Fabricating a claim below the threshold must lose in expectation (protocol.md §7):
         // (1 - q) * amount < q * missingProofPenalty for every amount < proofThreshold.
-        if (
-            params_.proofThreshold != 0
-                && uint256(params_.proofProbabilityWad) * params_.missingProofPenalty
-                    <= (WAD - params_.proofProbabilityWad) * params_.proofThreshold
-        ) revert InvalidParameter(Parameter.MissingProofPenalty);
+        if (params_.proofThreshold != 0) {
+            (bool penaltyFits, uint256 expectedLoss) =
+                Math.tryMul(params_.proofProbabilityWad, params_.missingProofPenalty);
+            (bool thresholdFits, uint256 expectedGain) =
+                Math.tryMul(WAD - params_.proofProbabilityWad, params_.proofThreshold);
+            // An overflowing loss exceeds any gain that fits; an overflowing gain cannot be outweighed.
+            if (!thresholdFits || (penaltyFits && expectedLoss <= expectedGain)) {
+                revert InvalidParameter(Parameter.MissingProofPenalty);
+            }
+        }
 
         _registry = registry_;
         _treasury = windows_.treasury;

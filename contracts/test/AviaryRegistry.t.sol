@@ -1332,6 +1332,7 @@ contract AviaryRegistryTest is RegistryFixture {
     function test_lockClaimCollateral_locksAndCountsClaim() public {
         stakeSupplier(SUPPLIER, 3 * MIN_SUPPLIER);
         vm.expectEmit(address(registry));
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         emit IAviaryRegistry.SupplierCollateralChanged(SUPPLIER, int256(MIN_SUPPLIER), MIN_SUPPLIER);
         _lock(MIN_SUPPLIER);
         (uint256 locked, uint256 unlocked) = registry.supplierCollateral(SUPPLIER);
@@ -1383,6 +1384,7 @@ contract AviaryRegistryTest is RegistryFixture {
         stakeSupplier(SUPPLIER, 2 * MIN_SUPPLIER);
         _lock(MIN_SUPPLIER);
         vm.expectEmit(address(registry));
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         emit IAviaryRegistry.SupplierCollateralChanged(SUPPLIER, -int256(MIN_SUPPLIER), 0);
         vm.prank(SETTLEMENT);
         vm.assertEq(registry.releaseClaimCollateral(SUPPLIER, APP, MIN_SUPPLIER, 0, TREASURY), 0);
@@ -1399,6 +1401,7 @@ contract AviaryRegistryTest is RegistryFixture {
         stakeSupplier(SUPPLIER, 2 * MIN_SUPPLIER);
         _lock(MIN_SUPPLIER);
         vm.expectEmit(address(registry));
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         emit IAviaryRegistry.SupplierCollateralChanged(SUPPLIER, -int256(MIN_SUPPLIER), 0);
         vm.expectEmit(address(registry));
         emit IAviaryRegistry.SupplierSlashed(SUPPLIER, TREASURY, MIN_SUPPLIER);
@@ -1448,6 +1451,7 @@ contract AviaryRegistryTest is RegistryFixture {
         vm.assertEq(locked, 2 * MIN_SUPPLIER);
 
         vm.expectEmit(address(registry));
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         emit IAviaryRegistry.SupplierCollateralChanged(SUPPLIER, -int256(MIN_SUPPLIER / 2), 3 * MIN_SUPPLIER / 2);
         vm.prank(SETTLEMENT);
         registry.slashSupplier(SUPPLIER, MIN_SUPPLIER, PAYEE); // unbonding, then locked stake (which shrinks too)

@@ -11,7 +11,6 @@ import {IAviarySettlement} from "../src/interfaces/IAviarySettlement.sol";
 import {Probability} from "../src/libraries/Probability.sol";
 import {SumTrie} from "../src/libraries/SumTrie.sol";
 import {
-    Claim,
     LeafProof,
     LeafValue,
     Parameter,
@@ -103,6 +102,7 @@ contract AviarySettlementAttacksTest is SettlementFixture {
         vm.expectRevert(
             abi.encodeWithSelector(IAviarySettlement.InsufficientCollateral.selector, SUPPLIER, MISSING_PROOF_PENALTY, 0)
         );
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         claimAs(OPERATOR, SUPPLIER, APP, SESSION, fakeRoot(uint128(PROOF_THRESHOLD - 1), 1));
         // After withdrawing everything.
         vm.roll(uint256(SESSION + 3) * L);
@@ -115,6 +115,7 @@ contract AviarySettlementAttacksTest is SettlementFixture {
         vm.expectRevert(
             abi.encodeWithSelector(IAviarySettlement.InsufficientCollateral.selector, SUPPLIER, MISSING_PROOF_PENALTY, 0)
         );
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         claimAs(OPERATOR, SUPPLIER, APP, later, fakeRoot(uint128(PROOF_THRESHOLD - 1), 1));
         vm.assertEq(settlement.sessionTotal(APP, later), 0);
     }
@@ -132,6 +133,7 @@ contract AviarySettlementAttacksTest is SettlementFixture {
         }
         rollToClaimWindow(SESSION);
         for (uint256 i; i < backed; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
             claimAs(OPERATOR, SUPPLIER, apps[i], SESSION, fakeRoot(uint128(PROOF_THRESHOLD - 1), 1));
         }
         (uint256 locked, uint256 unlocked) = registry.supplierCollateral(SUPPLIER);
@@ -389,6 +391,7 @@ contract AviarySettlementAttacksTest is SettlementFixture {
         bytes32 whaleKey = claimAs(whale, whale, APP, session, fakeRoot(1e24, 1)); // all the collateral it has
         bytes32[2] memory smallKeys;
         for (uint256 i; i < 2; ++i) {
+            // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
             smallKeys[i] = claimAs(small[i], small[i], APP, session, fakeRoot(uint128(PROOF_THRESHOLD - 1), 1));
         }
         vm.assertEq(settlement.sessionTotal(APP, session), 2 * (PROOF_THRESHOLD - 1), "the whale is not counted");

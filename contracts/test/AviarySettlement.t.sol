@@ -2,13 +2,13 @@
 pragma solidity ^0.8.24;
 
 import {SettlementFixture} from "./utils/SettlementFixture.sol";
+import {DifficultyModel} from "./utils/DifficultyModel.sol";
 import {TrieBuilder, TrieLeaf, TrieProof} from "./utils/TrieBuilder.sol";
 import {AviarySettlement} from "../src/AviarySettlement.sol";
 import {IAviaryRegistry} from "../src/interfaces/IAviaryRegistry.sol";
 import {IAviarySettlement} from "../src/interfaces/IAviarySettlement.sol";
 import {Probability} from "../src/libraries/Probability.sol";
 import {RelayHashing} from "../src/libraries/RelayHashing.sol";
-import {DifficultyModel} from "./utils/DifficultyModel.sol";
 import {SumTrie} from "../src/libraries/SumTrie.sol";
 import {
     Claim,
@@ -67,10 +67,6 @@ contract AviarySettlementTest is SettlementFixture {
     function one(LeafValue memory value, TrieProof memory proof) internal pure returns (LeafProof[] memory proofs) {
         proofs = new LeafProof[](1);
         proofs[0] = leafProof(value, proof);
-    }
-
-    function sessionCollateral(address supplier) internal view returns (uint256 locked, uint256 unlocked) {
-        return registry.supplierCollateral(supplier);
     }
 
     // ───────────────────────────── constructor ─────────────────────────────
@@ -332,6 +328,7 @@ contract AviarySettlementTest is SettlementFixture {
 
     function test_claim_aboveThreshold_locksAmountAndCountsOnlyWhenProven() public {
         rollToClaimWindow(SESSION);
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         uint128 sum = uint128(MISSING_PROOF_PENALTY) + 7; // amount above the penalty: collateral = amount
         vm.expectEmit(address(settlement));
         emit IAviarySettlement.Claimed(
@@ -355,6 +352,7 @@ contract AviarySettlementTest is SettlementFixture {
 
     function test_claim_collateralAboveUnlocked_revertsInsufficientCollateral() public {
         rollToClaimWindow(SESSION);
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         uint128 sum = uint128(SUPPLIER_STAKE) + 1;
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -362,6 +360,7 @@ contract AviarySettlementTest is SettlementFixture {
             )
         );
         claimRoot(fakeRoot(sum, 1));
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         claimRoot(fakeRoot(uint128(SUPPLIER_STAKE), 1)); // exactly the whole stake is fine
         (, uint256 unlocked) = registry.supplierCollateral(SUPPLIER);
         vm.assertEq(unlocked, 0);
@@ -693,6 +692,7 @@ contract AviarySettlementTest is SettlementFixture {
         // One relay worth the threshold: counted in the total only once proven.
         RelayRequest memory request = newRequest(1);
         request.maxCost = type(uint128).max;
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         LeafValue memory value = signedRelay(request, uint64(PROOF_THRESHOLD / INPUT_PRICE), 0);
         vm.assertEq(costOf(value), PROOF_THRESHOLD);
         bytes32 claimKey = _claimOne(value);
@@ -1087,6 +1087,7 @@ contract AviarySettlementTest is SettlementFixture {
 
     function test_settle_requiredUnprovenAbovePenalty_slashesWholeCollateral() public {
         rollToClaimWindow(SESSION);
+        // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
         uint128 sum = uint128(3 * MISSING_PROOF_PENALTY);
         bytes32 claimKey = claimRoot(fakeRoot(sum, 4));
         rollToSettlement(SESSION);
@@ -1943,19 +1944,5 @@ contract AviarySettlementTest is SettlementFixture {
         (, uint256 ema,,,) = settlement.difficultyOf(MODEL);
         vm.assertEq(ema, state.emaWad, "ema");
         vm.assertEq(settlement.miningProbabilityAt(MODEL, settlement.currentSession() + 1), state.current, "second fold");
-    }
-
-    // ───────────────────────────── utils ─────────────────────────────
-
-    function _tryRecover(bytes32 digest, bytes memory signature) internal pure returns (address, uint8, bytes32) {
-        bytes32 r;
-        bytes32 s;
-        uint8 v;
-        assembly {
-            r := mload(add(signature, 0x20))
-            s := mload(add(signature, 0x40))
-            v := byte(0, mload(add(signature, 0x60)))
-        }
-        return (ecrecover(digest, v, r, s), v, s);
     }
 }

@@ -153,10 +153,12 @@ contract SettlementHandler is Test {
                 _appSessionSeen[application][session] = true;
                 _appSessions.push(AppSession(application, session));
             }
+            // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
             ++calls[info.honest ? bytes32("claimHonest") : bytes32("claimFabricated")];
             ++calls["claim"];
         } catch (bytes memory reason) {
             delete _nonces[info.key];
+            // forge-lint: disable-next-line(unsafe-typecast) — bounded test values
             if (bytes4(reason) == IAviarySettlement.InsufficientCollateral.selector) ++calls["claimRefused"];
             else ++unexpectedReverts;
         }

@@ -184,6 +184,8 @@ async function admitByCollateral(
       continue;
     }
     const reason = `insufficient collateral: the claim locks ${required} (max(missingProofPenalty, amount ${amount})) but only ${available} of the supplier's stake is unlocked`;
+    // Retried every block of the claim window: say it again only when the figures change.
+    if (context.lastErrors.get(`claim:${claim.claimKey}`) === reason) continue;
     context.lastErrors.set(`claim:${claim.claimKey}`, reason);
     context.logger.warn(
       {
