@@ -1,5 +1,15 @@
 import { statSync } from "node:fs";
+import { resolve } from "node:path";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { exitCodeOf } from "./errors.ts";
+import { exitOnClosedPipe } from "./io/exitOnClosedPipe.ts";
+
+// `aviary … | head -1`: a closed output pipe ends the command quietly (status 0), not with an EPIPE trace.
+exitOnClosedPipe({
+  serving: ["devnet up", "supplier start", "gateway start", "explorer start"].includes(
+    process.argv.slice(2, 4).join(" "),
+  ),
+});
 
 // Commands are imported when run: loading every package up front would slow every invocation.
 const load = {
@@ -34,8 +44,16 @@ const load = {
     (await import("./commands/app/appDelegate.ts")).appDelegate(options),
   appBalance: async (options: import("./commands/app/appBalance.ts").AppBalanceOptions) =>
     (await import("./commands/app/appBalance.ts")).appBalance(options),
+  explorerStart: async (options: { config: string }) =>
+    (await import("./commands/explorer/explorerStart.ts")).explorerStart(options),
   gatewayStart: async (options: { config: string }) =>
     (await import("./commands/gateway/gatewayStart.ts")).gatewayStart(options),
+  gatewayStake: async (options: import("./commands/gateway/gatewayStake.ts").GatewayStakeOptions) =>
+    (await import("./commands/gateway/gatewayStake.ts")).gatewayStake(options),
+  gatewayUnstake: async (options: import("./commands/gateway/gatewayUnstake.ts").GatewayUnstakeOptions) =>
+    (await import("./commands/gateway/gatewayUnstake.ts")).gatewayUnstake(options),
+  gatewayStatus: async (options: import("./commands/gateway/gatewayStatus.ts").GatewayStatusOptions) =>
+    (await import("./commands/gateway/gatewayStatus.ts")).gatewayStatus(options),
   gatewayKeys: async (
     action: string,
     argument: string | undefined,
@@ -43,6 +61,8 @@ const load = {
   ) => (await import("./commands/gateway/gatewayKeys.ts")).gatewayKeys(action, argument, options),
   claims: async (options: import("./commands/claims/claims.ts").ClaimsOptions) =>
     (await import("./commands/claims/claims.ts")).claims(options),
+  deploy: async (options: import("./commands/deploy/deploy.ts").DeployOptions) =>
+    (await import("./commands/deploy/deploy.ts")).deploy(options),
   balances: async (options: import("./commands/balances/balances.ts").BalancesOptions) =>
     (await import("./commands/balances/balances.ts")).balances(options),
 };
@@ -52,6 +72,12 @@ function positiveNumber(value: string): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed <= 0)
     throw new InvalidArgumentError("must be a positive number of seconds");
+  return parsed;
+}
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed < 1) throw new InvalidArgumentError("must be a whole number ≥ 1");
   return parsed;
 }
 
@@ -82,7 +108,8 @@ function httpUrl(value: string): string {
   return value;
 }
 
-const homeHelp = "devnet state folder with devnet.json (default: $AVIARY_HOME or ./.aviary)";
+const homeHelp =
+  "devnet state folder with devnet.json (default: $AVIARY_HOME, else ./.aviary or the running devnet it records)";
 
 /** The options that say which chain a command talks to: the devnet in --home, or an explicit deployment. */
 function addChainOptions(command: Command): Command {
@@ -90,7 +117,8 @@ function addChainOptions(command: Command): Command {
     .option("--home <dir>", homeHelp)
     .option("--rpc-url <url>", "another chain's JSON-RPC URL (with --registry and --settlement)")
     .option("--registry <address>", "the registry contract (with --rpc-url)")
-    .option("--settlement <address>", "the settlement contract (with --rpc-url)");
+    .option("--settlement <address>", "the settlement contract (with --rpc-url)")
+    .option("--deployment <file>", "a deployment file from `aviary deploy` (with --rpc-url for another RPC)");
 }
 
 const example = (...lines: string[]) =>
@@ -101,7 +129,44 @@ const program = new Command("aviary")
   .version("0.1.0")
   .showHelpAfterError("(run with --help for usage)")
   .addHelpText("after", example("npm start   # or: npx aviary devnet up", "npx aviary model list"))
-  .exitOverride();
+  .exitOverride()
+  // A node's `--deployment FILE` reaches its config loader as AVIARY_DEPLOYMENT (resolved against the cwd).
+  .hook("preAction", (_, actionCommand) => {
+    const { deployment, config } = actionCommand.opts<{ deployment?: string; config?: string }>();
+    if (deployment !== undefined && config !== undefined) process.env.AVIARY_DEPLOYMENT = resolve(deployment);
+  });
+
+// ───────────── deploy ─────────────
+program
+  .command("deploy")
+  .description("Deploy the Aviary contracts to any EVM JSON-RPC endpoint and write a deployment file")
+  .requiredOption("--rpc-url <url>", "the chain's JSON-RPC URL", httpUrl)
+  .option(
+    "--params <file>",
+    "parameters file (JSON; see docs/deployment.md); default: devnet parameters",
+    existingFile,
+  )
+  .option("--token <address>", "an existing ERC-20 to stake and pay in")
+  .option("--test-token", "deploy the test token (the deployer can mint it) instead")
+  .option("--confirmations <n>", "blocks to wait on top of each transaction", positiveInteger, 1)
+  .option("--out <file>", "where to write the deployment file", "deployment.json")
+  .option("--keystore <file>", "deployer keystore (v3 JSON), instead of AVIARY_DEPLOYER_KEY", existingFile)
+  .option(
+    "--password-env <name>",
+    "environment variable holding the keystore password",
+    "AVIARY_KEYSTORE_PASSWORD",
+  )
+  .addHelpText(
+    "after",
+    `
+The deployer key comes from AVIARY_DEPLOYER_KEY, or from --keystore with its password in an environment
+variable; never from the command line. Progress goes to stderr, the deployment file's JSON to stdout.
+${example(
+  "AVIARY_DEPLOYER_KEY=0x… npx aviary deploy --rpc-url http://127.0.0.1:8545 --test-token --params params.json",
+  "npx aviary model list --deployment deployment.json --rpc-url https://rpc.example.org",
+)}`,
+  )
+  .action(load.deploy);
 
 // ───────────── devnet ─────────────
 const devnet = program
@@ -182,7 +247,8 @@ model
   .description(
     "Write the generated TEST model (seeded random weights, meaningless output) and print its sha256",
   )
-  .option("-o, --out <dir>", "folder for the GGUF file", ".aviary/models")
+  .option("-o, --out <dir>", "folder for the GGUF file (default: <home>/models)")
+  .option("--home <dir>", homeHelp)
   .option("--preset <name>", "tiny or small", "tiny")
   .option("--seed <n>", "weights seed", "42")
   .option("--type <type>", "f32, f16 or q8_0", "f32")
@@ -241,6 +307,7 @@ supplier
   .command("start")
   .description("Start the supplier node: serve relays, record them, claim and prove each session")
   .requiredOption("-c, --config <file>", "supplier configuration (JSON; see docs/supplier.md)")
+  .option("--deployment <file>", "a deployment file from `aviary deploy` (instead of the config's chain ids)")
   .addHelpText("after", example("AVIARY_OPERATOR_KEY=0x… npx aviary supplier start --config supplier.json"))
   .action((options: { config: string }) => load.supplierStart(options));
 supplier
@@ -342,8 +409,54 @@ gateway
   .command("start")
   .description("Serve /v1/chat/completions, /v1/completions, /v1/embeddings and /v1/models")
   .requiredOption("-c, --config <file>", "gateway configuration (JSON; see docs/gateway.md)")
+  .option("--deployment <file>", "a deployment file from `aviary deploy` (instead of the config's chain ids)")
   .addHelpText("after", example("AVIARY_GATEWAY_KEY=0x… npx aviary gateway start --config gateway.json"))
   .action((options: { config: string }) => load.gatewayStart(options));
+gateway
+  .command("stake")
+  .description(
+    "Stake AVY as the config's gateway (approving the registry when needed) so applications can delegate to it",
+  )
+  .requiredOption("-c, --config <file>", "gateway configuration (JSON; the key from AVIARY_GATEWAY_KEY)")
+  .requiredOption("-a, --amount <AVY>", "AVY to add to the stake, e.g. 100 or 0.5")
+  .option(
+    "--metadata-url <url>",
+    "where the gateway publishes its measurements (default on the first stake: the config's server + /public/v1/suppliers)",
+  )
+  .addHelpText(
+    "after",
+    example(
+      "AVIARY_GATEWAY_KEY=0x… npx aviary gateway stake --config gateway.json --amount 100",
+      "AVIARY_GATEWAY_KEY=0x… npx aviary gateway stake --config gateway.json --amount 100 --metadata-url https://gw.example/public/v1/suppliers",
+    ),
+  )
+  .action((options) => load.gatewayStake(options));
+gateway
+  .command("unstake")
+  .description(
+    "Start unbonding the gateway's stake (--amount or --all), or take back what finished unbonding (--withdraw)",
+  )
+  .requiredOption("-c, --config <file>", "gateway configuration (JSON; the key from AVIARY_GATEWAY_KEY)")
+  .option("-a, --amount <AVY>", "AVY to unbond; what stays must be 0 or at least the minimum stake")
+  .option("--all", "unbond the whole stake", false)
+  .option("--withdraw", "withdraw the unbonded tokens once the release session has begun", false)
+  .addHelpText(
+    "after",
+    example(
+      "AVIARY_GATEWAY_KEY=0x… npx aviary gateway unstake --config gateway.json --all",
+      "AVIARY_GATEWAY_KEY=0x… npx aviary gateway unstake --config gateway.json --withdraw",
+    ),
+  )
+  .action((options) => load.gatewayUnstake(options));
+gateway
+  .command("status")
+  .description(
+    "Stake, unbonding, release session and metadata URL on-chain, the config's applications' delegations, and whether the node answers",
+  )
+  .requiredOption("-c, --config <file>", "gateway configuration (JSON; the key from AVIARY_GATEWAY_KEY)")
+  .option("--json", "print JSON", false)
+  .addHelpText("after", example("AVIARY_GATEWAY_KEY=0x… npx aviary gateway status --config gateway.json"))
+  .action((options) => load.gatewayStatus(options));
 gateway
   .command("keys")
   .description("API keys: create <name> | list | revoke <id-or-prefix> (only hashes are stored)")
@@ -364,6 +477,20 @@ gateway
   .action((action: string, argument: string | undefined, options) =>
     load.gatewayKeys(action, argument, options),
   );
+
+// ───────────── explorer ─────────────
+program
+  .command("explorer")
+  .description("The explorer: a web UI over the chain and the gateways' public APIs")
+  .addHelpText("after", example("npx aviary explorer start --config .aviary/explorer.json"))
+  .command("start")
+  .description("Index the chain and serve the explorer until SIGINT/SIGTERM")
+  .requiredOption(
+    "-c, --config <file>",
+    "explorer configuration (JSON: rpcUrl, chainId, contracts, deployBlock, gateways, port)",
+  )
+  .addHelpText("after", example("npx aviary explorer start --config .aviary/explorer.json"))
+  .action((options: { config: string }) => load.explorerStart(options));
 
 // ───────────── claims and balances ─────────────
 addChainOptions(
@@ -436,11 +563,11 @@ try {
   } else if (error instanceof Error && "shortMessage" in error) {
     // An Aviary (or viem) BaseError: its message already carries hints and details.
     process.stderr.write(`error: ${error.message}\n`);
-    process.exitCode = error.name === "CliInputError" ? 2 : 1;
+    process.exitCode = exitCodeOf(error);
   } else {
     process.stderr.write(
       `error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
-    process.exitCode = 1;
+    process.exitCode = exitCodeOf(error);
   }
 }

@@ -223,7 +223,7 @@ describe("aviary model / supplier commands", slow, () => {
     const configPath = join(home, "bad.json");
     writeFileSync(configPath, JSON.stringify({ chain: { rpcUrl: "nope" }, supplier: "0x12", models: [] }));
     const result = await aviary(["supplier", "status", "--config", configPath]);
-    expect(result.status).not.toBe(0);
+    expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/chain\.rpcUrl/);
     expect(result.stderr).toMatch(/supplier: must be an 0x-prefixed 20-byte address/);
     expect(result.stderr).toMatch(/models: must list at least one model/);
@@ -235,7 +235,7 @@ describe("aviary model / supplier commands", slow, () => {
       "--amount",
       "1",
     ]);
-    expect(missing.status).not.toBe(0);
+    expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/missing\.json.*cannot be read|cannot be read/s);
   });
 });

@@ -43,3 +43,34 @@ export class DevnetStateError extends BaseError {
     });
   }
 }
+
+/** A deployment parameters file breaks the schema or the contracts' rules; `problems` names each. */
+export class DeploymentParametersError extends BaseError {
+  override name = "DeploymentParametersError";
+  readonly problems: readonly string[];
+  constructor(source: string, problems: string[]) {
+    super(
+      `The deployment parameters ${source} are invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}).`,
+      {
+        metaMessages: problems,
+      },
+    );
+    this.problems = problems;
+  }
+}
+
+/** The code at a deployed address is not the code the deployment built. */
+export class DeploymentVerificationError extends BaseError {
+  override name = "DeploymentVerificationError";
+  constructor(problems: string[]) {
+    super("The code on-chain is not the expected Aviary bytecode.", { metaMessages: problems });
+  }
+}
+
+/** A deployment file is missing, not JSON, or not a deployment file. */
+export class DeploymentFileError extends BaseError {
+  override name = "DeploymentFileError";
+  constructor(path: string, problems: string[], cause?: unknown) {
+    super(`The deployment file ${path} is invalid.`, { metaMessages: problems, cause });
+  }
+}

@@ -12,6 +12,19 @@ export {
   deployAviary,
   devnetChain,
 } from "./deploy/deployAviary.ts";
+export {
+  deploymentFile,
+  readDeploymentFile,
+  writeDeploymentFile,
+} from "./deploy/deploymentFile.ts";
+export {
+  checkDeploymentParameters,
+  type DeploymentParametersInput,
+  deploymentParametersSchema,
+  type ParseDeploymentParametersOptions,
+  type ParseDeploymentParametersReturnType,
+  parseDeploymentParameters,
+} from "./deploy/deploymentParameters.ts";
 export { type DevAccount, devAccounts, devMnemonic } from "./deploy/devAccounts.ts";
 export {
   devnetRegistryParameters,
@@ -20,13 +33,29 @@ export {
   type SettlementParameters,
   token,
 } from "./deploy/devnetParameters.ts";
-export { AnvilNotFoundError, AnvilStartError, DeploymentError, DevnetStateError } from "./errors.ts";
+export {
+  type ContractCode,
+  type VerifyDeploymentParameters,
+  type VerifyDeploymentReturnType,
+  verifyDeployment,
+} from "./deploy/verifyDeployment.ts";
+export {
+  AnvilNotFoundError,
+  AnvilStartError,
+  DeploymentError,
+  DeploymentFileError,
+  DeploymentParametersError,
+  DeploymentVerificationError,
+  DevnetStateError,
+} from "./errors.ts";
 export { type Devnet, devnetRoles, type StartDevnetParameters, startDevnet } from "./startDevnet.ts";
 export {
+  currentHomePath,
   type DevnetState,
   devnetStatePath,
   devnetStateSchema,
   readDevnetState,
+  recordCurrentHome,
   resolveAviaryHome,
   writeDevnetState,
 } from "./state/devnetState.ts";

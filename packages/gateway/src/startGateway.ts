@@ -83,13 +83,15 @@ export async function startGateway(
 
   let head = await publicClient.getBlockNumber();
   let headTimer: NodeJS.Timeout | undefined;
+  // Set by stop(): a poll or reconciliation in flight then schedules no next one.
+  let stopped = false;
   const pollHead = async () => {
     try {
       head = await publicClient.getBlockNumber();
     } catch (error) {
-      logger.warn({ err: error }, "reading the chain head failed; retrying");
+      if (!stopped) logger.warn({ err: error }, "reading the chain head failed; retrying");
     }
-    headTimer = setTimeout(pollHead, 250);
+    if (!stopped) headTimer = setTimeout(pollHead, 250);
   };
   headTimer = setTimeout(pollHead, 250);
   // Relays name the session of a block slightly behind the head: a supplier a block or two behind us at a
@@ -220,9 +222,9 @@ export async function startGateway(
         if (keepFrom > 0n) await store.pruneReceipts(keepFrom);
       }
     } catch (error) {
-      logger.warn({ err: error }, "reconciliation failed; retrying");
+      if (!stopped) logger.warn({ err: error }, "reconciliation failed; retrying");
     }
-    reconcileTimer = setTimeout(reconcile, 5_000);
+    if (!stopped) reconcileTimer = setTimeout(reconcile, 5_000);
   };
   reconcileTimer = setTimeout(reconcile, 5_000);
 
@@ -311,6 +313,9 @@ export async function startGateway(
   const stop = () => {
     stopping ??= (async () => {
       accepting = false;
+      stopped = true;
+      if (headTimer) clearTimeout(headTimer);
+      if (reconcileTimer) clearTimeout(reconcileTimer);
       await integrity?.stop();
       const deadline = Date.now() + config.server.shutdownGraceMs;
       while (inFlight.count > 0 && Date.now() < deadline)

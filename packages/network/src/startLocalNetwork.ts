@@ -1,14 +1,15 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { type AddressInfo, createServer } from "node:net";
+import { join, resolve } from "node:path";
 import { type Devnet, devnetChain, startDevnet, token, writeDevnetState } from "@aviary/devnet";
-import { type GatewayNode, parseGatewayConfig, startGateway } from "@aviary/gateway";
+import { createGatewayStore } from "@aviary/gateway";
 import { aviaryRegistryAbi } from "@aviary/protocol";
-import { parseSupplierConfig, type SupplierNode, startSupplier } from "@aviary/supplier";
-import pino, { type Logger } from "pino";
 import { type Address, createPublicClient, createTestClient, type Hex, http } from "viem";
 import { ensureOnChainSetup, type Signer } from "./ensureOnChainSetup.ts";
 import { LocalNetworkStartError } from "./errors.ts";
+import { writeNetworkProcesses } from "./networkProcesses.ts";
 import { type NetworkModel, resolveNetworkModel } from "./resolveNetworkModel.ts";
+import { type SupervisedProcess, superviseProcess } from "./superviseProcess.ts";
 import { waitUntilServing } from "./waitUntilServing.ts";
 
 export type StartLocalNetworkParameters = {
@@ -30,23 +31,35 @@ export type StartLocalNetworkParameters = {
   audits?: boolean;
   /** 0 picks free ports (tests). @default 8080 (gateway), 8081–8083 (suppliers), 8090 (explorer) */
   ports?: { gateway?: number; suppliers?: [number, number, number]; explorer?: number };
-  /** Where the nodes' logs go. @default files under `<home>/logs` */
+  /** The nodes' log level (their logs are files under `<home>/logs`). @default "info" */
   logLevel?: "info" | "debug" | "warn" | "silent";
+  /** How each node is run: `aviary <args…>`. @default this repository's CLI through tsx */
+  cli?: { command: string; args: string[]; cwd?: string };
+  /** Aborting stops what was started and rejects (Ctrl-C while starting). */
+  signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** Lines about the nodes once they run: one died, is restarting, came back. @default onProgress */
+  onReport?: (message: string) => void;
 };
 
 export type LocalNetwork = {
   home: string;
   devnet: Devnet;
   model: NetworkModel & { id: Hex };
-  suppliers: { address: Address; endpoint: string; node: SupplierNode }[];
-  gateway: { url: string; apiKey: string; address: Address; node: GatewayNode };
+  suppliers: { name: string; address: Address; endpoint: string; process: SupervisedProcess }[];
+  /** `url` is the server root; `baseUrl` the OpenAI base URL (`…/v1`). */
+  gateway: { url: string; baseUrl: string; apiKey: string; address: Address; process: SupervisedProcess };
   application: Signer;
   explorerUrl: string | undefined;
+  /** Every supervised process, anvil first. */
+  processes: SupervisedProcess[];
   /** True when the contracts were deployed by this start (false: the saved chain was resumed). */
   deployed: boolean;
-  /** Stops the explorer, gateway, suppliers and anvil, in that order (state is saved when persisted). */
-  stop: () => Promise<void>;
+  /**
+   * Stops the explorer, gateway and suppliers (SIGTERM, SIGKILL after `graceMs`), then anvil (its state is
+   * saved when persisted). Idempotent.
+   */
+  stop: (options?: { graceMs?: number }) => Promise<void>;
 };
 
 /** Three suppliers at different prices (token wei per input / output token), so routing has a choice. */
@@ -56,50 +69,113 @@ export const localSupplierPrices = [
   { inputPrice: 4_000_000_000n, outputPrice: 8_000_000_000n },
 ] as const;
 
+const repository = resolve(import.meta.dirname, "../../..");
+const defaultCli = {
+  command: process.execPath,
+  args: ["--import", "tsx", join(repository, "packages/cli/src/bin.ts")],
+  cwd: repository,
+};
+
 /**
  * Starts the whole local network: anvil with the contracts (or the saved chain), the model registered
  * for the model source, three staked suppliers serving it, an application delegated to a gateway, the
- * gateway with an API key, and the explorer. Writes `devnet.json` with everything a client needs and
- * returns once one real request has gone through the gateway.
+ * gateway with an API key, and the explorer. The on-chain setup is done here; each node then runs as its
+ * own process (`aviary supplier start --config <home>/supplier-N.json`, `aviary gateway start …`, `aviary
+ * explorer start …`), logging to `<home>/logs/<name>.log` and restarted with backoff when it dies; their
+ * pids, states and restarts are kept in `<home>/processes.json`. Resolves once every node is ready (each
+ * supplier answers, the gateway lists the model and answers a real request, the explorer has indexed the
+ * chain), after writing `devnet.json`.
  *
  * @example
  * const network = await startLocalNetwork({ onProgress: console.log });
- * console.log(network.gateway.url, network.gateway.apiKey);
+ * console.log(network.gateway.baseUrl, network.gateway.apiKey);
  * await network.stop();
  */
 export async function startLocalNetwork(parameters: StartLocalNetworkParameters = {}): Promise<LocalNetwork> {
   const progress = parameters.onProgress ?? (() => {});
+  const report = parameters.onReport ?? progress;
   const blockTime = parameters.blockTime ?? 1;
-  const started: { stop: () => Promise<void> }[] = [];
-  const stopAll = async () => {
-    for (const part of started.reverse()) await part.stop().catch(() => {});
-    started.length = 0;
+  const cli = parameters.cli ?? defaultCli;
+  // Ctrl-C while starting, or the chain gone: what was started is stopped and the start rejects.
+  const chainGone = new AbortController();
+  const signal = parameters.signal
+    ? AbortSignal.any([parameters.signal, chainGone.signal])
+    : chainGone.signal;
+  const aborted = () => {
+    if (chainGone.signal.aborted)
+      throw new LocalNetworkStartError({ part: "anvil", reason: "exited while the network was starting" });
+    if (signal.aborted) throw new LocalNetworkStartError({ part: "the start", reason: "was interrupted" });
   };
 
   // The chain first, on automine: setup transactions land at once; blocks start ticking at the end.
+  aborted();
   const devnet = await startDevnet({
     home: parameters.home,
     persist: parameters.persist ?? true,
     fresh: parameters.fresh ?? false,
     onProgress: progress,
   });
-  started.push({ stop: devnet.stop });
+  const home = devnet.home;
+  const processes: SupervisedProcess[] = [];
+  const startedAt = new Date().toISOString();
+  let ready = false;
+  let stopping: Promise<void> | undefined;
+  const anvilStatus: SupervisedProcess["status"] = {
+    name: "anvil",
+    pid: devnet.anvil.process.pid,
+    state: "up",
+    restarts: 0,
+    port: devnet.anvil.port,
+    log: "",
+    lastError: undefined,
+    startedAt,
+  };
+  const anvil: SupervisedProcess = {
+    status: anvilStatus,
+    stop: async () => devnet.stop(),
+    kill: () => devnet.anvil.process.kill("SIGKILL"),
+  };
+  processes.push(anvil);
+  const saveStatus = () => {
+    try {
+      writeNetworkProcesses(home, {
+        supervisor: { pid: process.pid, startedAt, ready, stopping: stopping !== undefined },
+        processes: processes.map(({ status }) => ({
+          ...status,
+          pid: status.pid,
+          log: status.log || undefined,
+        })),
+        updatedAt: new Date().toISOString(),
+      });
+    } catch {
+      // The status file is for `devnet status`; failing to write it must not stop the network.
+    }
+  };
+  devnet.anvil.process.once("exit", (code, exitSignal) => {
+    anvilStatus.pid = undefined;
+    anvilStatus.state = stopping ? "stopped" : "down";
+    if (!stopping) {
+      anvilStatus.lastError = exitSignal ? `killed by ${exitSignal}` : `exited with code ${code}`;
+      chainGone.abort();
+    }
+    saveStatus();
+  });
+  saveStatus();
+
+  const stop = (options: { graceMs?: number } = {}) => {
+    stopping ??= (async () => {
+      saveStatus();
+      const nodes = processes.filter((part) => part !== anvil);
+      await Promise.all(nodes.map((part) => part.stop(options.graceMs ?? 5_000)));
+      await anvil.stop().catch(() => {});
+      saveStatus();
+    })();
+    return stopping;
+  };
+
   try {
-    const home = devnet.home;
     const logDirectory = join(home, "logs");
     mkdirSync(logDirectory, { recursive: true });
-    const loggers: Logger[] = [];
-    const loggerFor = (name: string): Logger => {
-      const destination = pino.destination({
-        dest: join(logDirectory, `${name}.log`),
-        sync: false,
-        mkdir: true,
-      });
-      const logger = pino({ level: parameters.logLevel ?? "info", name }, destination);
-      loggers.push(logger);
-      started.push({ stop: async () => destination.flushSync() });
-      return logger;
-    };
     const role = (name: string): Signer => {
       const account = devnet.accounts.find((candidate) => candidate.role === name);
       if (!account)
@@ -117,94 +193,57 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
       backend: parameters.backend,
       onProgress: progress,
     });
-    // Suppliers refuse to start for an unregistered model, so the model is registered before they start
-    // and the rest of the setup (which needs their endpoints) after.
+    aborted();
+    // Every port is known before any node starts (0 picks a free one now), so the whole on-chain setup,
+    // endpoints included, is done before the nodes run.
+    const gatewayPort = await reservePort(parameters.ports?.gateway ?? 8080, "the gateway", "--gateway-port");
+    const supplierPorts: number[] = [];
+    for (const index of [0, 1, 2])
+      supplierPorts.push(
+        await reservePort(
+          parameters.ports?.suppliers?.[index] ?? 8081 + index,
+          `supplier-${index + 1}`,
+          "--supplier-port (the first of three ports)",
+        ),
+      );
+    const explorerEnabled = parameters.explorer ?? true;
+    const explorerPort = explorerEnabled
+      ? await reservePort(parameters.ports?.explorer ?? 8090, "the explorer", "--explorer-port")
+      : 0;
+    const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const endpoints = supplierPorts.map((port) => `http://127.0.0.1:${port}`);
+
     const source = role("model-source");
     const gatewaySigner = role("gateway");
     const application = role("application");
     const owners = [role("supplier-1"), role("supplier-2"), role("supplier-3")];
-    const setup = (endpoints: string[], gatewayUrl: string) =>
-      ensureOnChainSetup({
-        publicClient,
-        chain,
-        rpcUrl: devnet.rpcUrl,
-        registry: contracts.registry,
-        token: contracts.token,
-        model,
-        source,
-        sourceShareBps: 1000,
-        suppliers: owners.slice(0, endpoints.length).map((owner, index) => ({
-          owner,
-          endpoint: endpoints[index] as string,
-          // Each claim locks max(missingProofPenalty, amount) until it settles, about a session later: with
-          // one application and one model, two sessions' claims at the devnet's 1000 AVY penalty (the local
-          // prices keep every claim's amount far below it) fit in even the smallest stake, 2000 AVY.
-          stake: token(2000 * (index + 1)),
-          ...(localSupplierPrices[index] as (typeof localSupplierPrices)[number]),
-        })),
-        gateway: {
-          signer: gatewaySigner,
-          stake: token(100),
-          metadataUrl: `${gatewayUrl}/public/v1/suppliers`,
-        },
-        application: { signer: application, stake: token(10_000) },
-        onProgress: progress,
-      });
-    const gatewayPort = parameters.ports?.gateway ?? 8080;
-    const plannedGatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    await setup([], plannedGatewayUrl);
-
-    const chainConfig = {
+    const { modelId, changed } = await ensureOnChainSetup({
+      publicClient,
+      chain,
       rpcUrl: devnet.rpcUrl,
-      chainId: devnet.chainId,
       registry: contracts.registry,
-      settlement: contracts.settlement,
-    };
-    // The three load their runtimes concurrently; each is kept for stopping as soon as it is up.
-    const supplierStarts = await Promise.allSettled(
-      owners.map(async (owner, index) => {
-        const name = `supplier-${index + 1}`;
-        const port = parameters.ports?.suppliers?.[index] ?? 8081 + index;
-        const configInput = {
-          chain: chainConfig,
-          supplier: owner.address,
-          operatorKey: owner.privateKey,
-          ownerKey: owner.privateKey,
-          server: { host: "127.0.0.1", port, shutdownGraceMs: 5_000 },
-          dataDir: join(home, name),
-          models: [
-            {
-              name: model.name,
-              inputPrice: localSupplierPrices[index]?.inputPrice.toString() ?? "0",
-              outputPrice: localSupplierPrices[index]?.outputPrice.toString() ?? "0",
-              backend: model.backend,
-            },
-          ],
-        };
-        // The same configuration on disk: `aviary supplier status --config .aviary/supplier-1.json` works.
-        writeFileSync(join(home, `${name}.json`), `${JSON.stringify(configInput, null, 2)}\n`);
-        progress(`starting ${name} on port ${port || "(free)"} (${model.backend.type} runtime)`);
-        const node = await startSupplier(
-          parseSupplierConfig(configInput, { source: name, baseDirectory: home }),
-          { logger: loggerFor(name) },
-        ).catch((cause: unknown) => {
-          throw portError(cause, name, port, "--supplier-port (the first of three ports)") ?? cause;
-        });
-        started.push(node);
-        return { address: owner.address, endpoint: node.url, node };
-      }),
-    );
-    // Every start settles first, so a failure never leaves a sibling starting after the clean-up.
-    const failed = supplierStarts.find((start) => start.status === "rejected");
-    if (failed) throw failed.reason;
-    const suppliers = supplierStarts.map(
-      (start) => (start as PromiseFulfilledResult<LocalNetwork["suppliers"][number]>).value,
-    );
-
-    const { modelId, changed } = await setup(
-      suppliers.map((supplier) => supplier.endpoint),
-      plannedGatewayUrl,
-    );
+      token: contracts.token,
+      model,
+      source,
+      sourceShareBps: 1000,
+      suppliers: owners.map((owner, index) => ({
+        owner,
+        endpoint: endpoints[index] as string,
+        // Each claim locks max(missingProofPenalty, amount) until it settles, about a session later: with
+        // one application and one model, two sessions' claims at the devnet's 1000 AVY penalty (the local
+        // prices keep every claim's amount far below it) fit in even the smallest stake, 2000 AVY.
+        stake: token(2000 * (index + 1)),
+        ...(localSupplierPrices[index] as (typeof localSupplierPrices)[number]),
+      })),
+      gateway: {
+        signer: gatewaySigner,
+        stake: token(100),
+        metadataUrl: `${gatewayUrl}/public/v1/suppliers`,
+      },
+      application: { signer: application, stake: token(10_000) },
+      onProgress: progress,
+    });
+    aborted();
     if (changed) {
       // Offers, stakes and delegations apply from the next session: move there now rather than wait.
       const params = await publicClient.readContract({
@@ -218,12 +257,67 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
       progress(`mined to block ${next}: the offers and the delegation are in effect`);
     }
 
-    const gatewayConfigInput = {
+    const chainConfig = {
+      rpcUrl: devnet.rpcUrl,
+      chainId: devnet.chainId,
+      registry: contracts.registry,
+      settlement: contracts.settlement,
+    };
+    const logLevel = parameters.logLevel ?? "info";
+    const writeConfig = (name: string, value: unknown) => {
+      const path = join(home, `${name}.json`);
+      writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+      return path;
+    };
+    const supervise = (name: string, args: string[], port: number) => {
+      const part = superviseProcess({
+        name,
+        command: cli.command,
+        args: [...cli.args, ...args],
+        cwd: cli.cwd,
+        logPath: join(logDirectory, `${name}.log`),
+        port,
+        onReport: report,
+        onChange: saveStatus,
+      });
+      processes.push(part);
+      return part;
+    };
+
+    // The suppliers, as an operator runs them: `aviary supplier status --config <home>/supplier-1.json` works.
+    const suppliers = owners.map((owner, index) => {
+      const name = `supplier-${index + 1}`;
+      const port = supplierPorts[index] as number;
+      const configPath = writeConfig(name, {
+        chain: chainConfig,
+        supplier: owner.address,
+        operatorKey: owner.privateKey,
+        ownerKey: owner.privateKey,
+        server: { host: "127.0.0.1", port, shutdownGraceMs: 3_000 },
+        dataDir: join(home, name),
+        log: { level: logLevel },
+        models: [
+          {
+            name: model.name,
+            inputPrice: localSupplierPrices[index]?.inputPrice.toString() ?? "0",
+            outputPrice: localSupplierPrices[index]?.outputPrice.toString() ?? "0",
+            backend: model.backend,
+          },
+        ],
+      });
+      progress(`starting ${name} on port ${port} (${model.backend.type} runtime; log in logs/${name}.log)`);
+      const part = supervise(name, ["supplier", "start", "--config", configPath], port);
+      return { name, address: owner.address, endpoint: endpoints[index] as string, process: part };
+    });
+
+    const storePath = join(home, "gateway", "gateway.sqlite");
+    const gatewayConfigPath = writeConfig("gateway", {
       chain: chainConfig,
       gatewayKey: gatewaySigner.privateKey,
       applications: [application.address],
-      server: { host: "127.0.0.1", port: gatewayPort, shutdownGraceMs: 5_000 },
-      store: join(home, "gateway", "gateway.sqlite"),
+      server: { host: "127.0.0.1", port: gatewayPort, shutdownGraceMs: 3_000 },
+      store: storePath,
+      log: { level: logLevel },
       routing: { maxAttempts: 3, firstByteTimeoutMs: 30_000, idleTimeoutMs: 30_000 },
       // Covert audits against the local weights (docs/integrity.md), brisk enough that the explorer's
       // leaderboard fills within minutes. An external server's weights are not here to compare against.
@@ -238,100 +332,119 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
             },
           }
         : {}),
-    };
-    mkdirSync(join(home, "gateway"), { recursive: true });
-    writeFileSync(join(home, "gateway.json"), `${JSON.stringify(gatewayConfigInput, null, 2)}\n`);
-    progress(`starting the gateway on port ${gatewayPort || "(free)"}`);
-    const gatewayNode = await startGateway(
-      parseGatewayConfig(gatewayConfigInput, { source: "gateway", baseDirectory: home }),
-      { logger: loggerFor("gateway") },
-    ).catch((cause: unknown) => {
-      throw portError(cause, "the gateway", gatewayPort, "--gateway-port") ?? cause;
     });
-    started.push(gatewayNode);
-    // The key is kept in devnet.json (the store has only its hash): reuse it while it still works.
-    const saved = devnet.gateway?.apiKey;
-    const apiKey =
-      saved && (await gatewayNode.store.authenticate(saved))
-        ? saved
-        : (await gatewayNode.store.createKey({ name: "local-network" })).key;
+    // The key is kept in devnet.json (the store has only its hash): reuse it while it still works. The
+    // store is opened here before the gateway runs, as `aviary gateway keys create` would.
+    mkdirSync(join(home, "gateway"), { recursive: true });
+    const store = createGatewayStore({ path: storePath });
+    let apiKey: string;
+    try {
+      await store.migrate();
+      const saved = devnet.gateway?.apiKey;
+      apiKey =
+        saved && (await store.authenticate(saved))
+          ? saved
+          : (await store.createKey({ name: "local-network" })).key;
+    } finally {
+      await store.close();
+    }
+    progress(`starting the gateway on port ${gatewayPort} (log in logs/gateway.log)`);
+    const gatewayProcess = supervise(
+      "gateway",
+      ["gateway", "start", "--config", gatewayConfigPath],
+      gatewayPort,
+    );
 
     let explorerUrl: string | undefined;
-    if (parameters.explorer ?? true) {
-      const explorerPort = parameters.ports?.explorer ?? 8090;
-      progress(`starting the explorer on port ${explorerPort || "(free)"}`);
-      // Loaded only when wanted: `--no-explorer` runs without its dependencies.
-      const { startExplorer } = await import("@aviary/explorer");
-      const explorer = await startExplorer({
+    if (explorerEnabled) {
+      const explorerConfigPath = writeConfig("explorer", {
         rpcUrl: devnet.rpcUrl,
         chainId: devnet.chainId,
         contracts,
-        deployBlock: BigInt(devnet.deployBlock),
-        gateways: [gatewayNode.url],
+        deployBlock: devnet.deployBlock,
+        gateways: [gatewayUrl],
+        host: "127.0.0.1",
         port: explorerPort,
-        logger: loggerFor("explorer"),
-      }).catch((cause: unknown) => {
-        throw portError(cause, "the explorer", explorerPort, "--explorer-port") ?? cause;
+        logLevel,
       });
-      started.push(explorer);
-      explorerUrl = explorer.url;
+      progress(`starting the explorer on port ${explorerPort} (log in logs/explorer.log)`);
+      supervise("explorer", ["explorer", "start", "--config", explorerConfigPath], explorerPort);
+      explorerUrl = `http://127.0.0.1:${explorerPort}`;
     }
+
+    await testClient.setIntervalMining({ interval: blockTime });
+    progress(`blocks every ${blockTime}s`);
+    aborted();
+    await waitUntilServing({
+      suppliers: endpoints,
+      gatewayUrl,
+      apiKey,
+      model: model.name,
+      explorerUrl,
+      timeoutMs: 120_000,
+      signal,
+      onProgress: progress,
+    });
+    aborted();
 
     // The schema keeps only devnet.json's fields (the running handles on `devnet` are dropped).
     writeDevnetState(home, {
       ...devnet,
       model: { name: model.name, id: modelId, weightsDigest: model.weightsDigest, uri: model.uri },
-      gateway: { url: gatewayNode.url, apiKey, address: gatewayNode.address },
+      gateway: { url: gatewayUrl, baseUrl: `${gatewayUrl}/v1`, apiKey, address: gatewaySigner.address },
       explorerUrl,
       suppliers: suppliers.map(({ address, endpoint }) => ({ address, endpoint })),
       application: { address: application.address, privateKey: application.privateKey },
       updatedAt: new Date().toISOString(),
     });
-
-    await testClient.setIntervalMining({ interval: blockTime });
-    progress(`blocks every ${blockTime}s`);
-    await waitUntilServing({
-      suppliers: suppliers.map((supplier) => supplier.endpoint),
-      gatewayUrl: gatewayNode.url,
-      apiKey,
-      model: model.name,
-      explorerUrl,
-      onProgress: progress,
-    });
+    ready = true;
+    saveStatus();
 
     return {
       home,
       devnet,
       model: { ...model, id: modelId },
       suppliers,
-      gateway: { url: gatewayNode.url, apiKey, address: gatewayNode.address, node: gatewayNode },
+      gateway: {
+        url: gatewayUrl,
+        baseUrl: `${gatewayUrl}/v1`,
+        apiKey,
+        address: gatewaySigner.address,
+        process: gatewayProcess,
+      },
       application,
       explorerUrl,
+      processes,
       deployed: devnet.deployed,
-      stop: stopAll,
+      stop,
     };
   } catch (error) {
-    await stopAll();
+    await stop();
     throw error;
   }
 }
 
-function portError(
-  cause: unknown,
-  part: string,
-  port: number,
-  option: string,
-): LocalNetworkStartError | undefined {
-  const code =
-    (cause as { code?: string; cause?: { code?: string } })?.code ??
-    (cause as { cause?: { code?: string } })?.cause?.code;
-  if (code !== "EADDRINUSE" && !String((cause as Error)?.message).includes("EADDRINUSE")) return undefined;
-  return new LocalNetworkStartError({
-    part,
-    reason: `cannot listen on port ${port}: it is in use`,
-    hints: [
-      `Stop what uses it (is another \`npm start\` running? \`npx aviary devnet down\`), or pass ${option}.`,
-    ],
-    cause,
+/** A port that is free now: `port` itself (refused with a hint when taken), or any free one for 0. */
+async function reservePort(port: number, part: string, option: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", (cause: NodeJS.ErrnoException) => {
+      reject(
+        cause.code === "EADDRINUSE"
+          ? new LocalNetworkStartError({
+              part,
+              reason: `cannot listen on port ${port}: it is in use`,
+              hints: [
+                `Stop what uses it (is another \`npm start\` running? \`npx aviary devnet down\`), or pass ${option}.`,
+              ],
+              cause,
+            })
+          : cause,
+      );
+    });
+    server.listen(port, "127.0.0.1", () => {
+      const chosen = (server.address() as AddressInfo).port;
+      server.close(() => resolvePort(chosen));
+    });
   });
 }

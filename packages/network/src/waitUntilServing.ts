@@ -8,14 +8,18 @@ export type WaitUntilServingParameters = {
   explorerUrl?: string;
   /** @default 60_000 */
   timeoutMs?: number;
+  /** Aborting rejects at the next retry. */
+  signal?: AbortSignal;
   onProgress?: (message: string) => void;
 };
 
 type Answer = { ok: true; body: string } | { ok: false; problem: string };
 
 /**
- * Resolves once every node answers its health check and one real chat completion has gone through the
- * gateway to a supplier and back: "ready" means a request like the printed `curl` works.
+ * Resolves once every node is ready: each supplier answers its health check, the gateway lists the model in
+ * `/v1/models`, the explorer has indexed the chain (its models API shows the model), and one real chat
+ * completion has gone through the gateway to a supplier and back: "ready" means a client that lists the
+ * models first, or sends the printed `curl`, gets what it expects.
  *
  * @example
  * await waitUntilServing({ suppliers, gatewayUrl, apiKey, model: "aviary-test-model" });
@@ -23,17 +27,32 @@ type Answer = { ok: true; body: string } | { ok: false; problem: string };
 export async function waitUntilServing(parameters: WaitUntilServingParameters): Promise<void> {
   const deadline = Date.now() + (parameters.timeoutMs ?? 60_000);
   const progress = parameters.onProgress ?? (() => {});
-  const pages = [
-    ...parameters.suppliers.map((url) => `${url}/health`),
-    `${parameters.gatewayUrl}/health`,
-    ...(parameters.explorerUrl ? [parameters.explorerUrl] : []),
-  ];
-  for (const url of pages) await retry(url, deadline, () => ask(url));
+  const retry = (part: string, attempt: () => Promise<Answer>) =>
+    retryUntil(part, deadline, attempt, parameters.signal);
+  await Promise.all(parameters.suppliers.map((url) => retry(url, () => ask(`${url}/health`))));
+  const authorization = { authorization: `Bearer ${parameters.apiKey}` };
+  await retry("the gateway's /v1/models", async () => {
+    const answer = await ask(`${parameters.gatewayUrl}/v1/models`, { headers: authorization });
+    if (!answer.ok) return answer;
+    const listed = (JSON.parse(answer.body) as { data?: { id?: string }[] }).data ?? [];
+    return listed.some((entry) => entry.id === parameters.model)
+      ? answer
+      : { ok: false, problem: `${parameters.model} is not listed yet` };
+  });
+  const explorerUrl = parameters.explorerUrl;
+  if (explorerUrl)
+    await retry("the explorer", async () => {
+      const answer = await ask(`${explorerUrl}/api/models`);
+      if (!answer.ok) return answer;
+      return answer.body.includes(parameters.model)
+        ? answer
+        : { ok: false, problem: "it has not indexed the model's registration yet" };
+    });
   progress("every node answers; sending a first request through the gateway");
-  const answer = await retry("the gateway", deadline, () =>
+  const answer = await retry("the gateway", () =>
     ask(`${parameters.gatewayUrl}/v1/chat/completions`, {
       method: "POST",
-      headers: { authorization: `Bearer ${parameters.apiKey}`, "content-type": "application/json" },
+      headers: { ...authorization, "content-type": "application/json" },
       body: JSON.stringify({
         model: parameters.model,
         messages: [{ role: "user", content: "Hello from the local network" }],
@@ -60,8 +79,14 @@ async function ask(url: string, init: RequestInit = {}): Promise<Answer> {
   }
 }
 
-async function retry(part: string, deadline: number, attempt: () => Promise<Answer>): Promise<string> {
+async function retryUntil(
+  part: string,
+  deadline: number,
+  attempt: () => Promise<Answer>,
+  signal: AbortSignal | undefined,
+): Promise<string> {
   for (;;) {
+    if (signal?.aborted) throw new LocalNetworkStartError({ part: "the start", reason: "was interrupted" });
     const answer = await attempt();
     if (answer.ok) return answer.body;
     if (Date.now() > deadline)

@@ -8,6 +8,7 @@ export * from "./audit/index.ts";
 // Chain definition
 export { type AviaryChainParameters, aviaryChain } from "./chain/aviaryChain.ts";
 export * from "./constants.ts";
+export * from "./deployment/deploymentFile.ts";
 export * from "./difficulty/foldDifficulty.ts";
 export * from "./eip712/hashRelayReceipt.ts";
 export * from "./eip712/hashRelayRequest.ts";

@@ -36,6 +36,12 @@ export {
   getCurrentSession,
 } from "./actions/getCurrentSession.ts";
 export {
+  type GetGatewayStakeErrorType,
+  type GetGatewayStakeParameters,
+  type GetGatewayStakeReturnType,
+  getGatewayStake,
+} from "./actions/getGatewayStake.ts";
+export {
   type GetMiningProbabilityErrorType,
   type GetMiningProbabilityParameters,
   type GetMiningProbabilityReturnType,
@@ -172,6 +178,18 @@ export {
   type UndelegateGatewayReturnType,
   undelegateGateway,
 } from "./actions/undelegateGateway.ts";
+export {
+  type UnstakeGatewayErrorType,
+  type UnstakeGatewayParameters,
+  type UnstakeGatewayReturnType,
+  unstakeGateway,
+} from "./actions/unstakeGateway.ts";
+export {
+  type WithdrawGatewayErrorType,
+  type WithdrawGatewayParameters,
+  type WithdrawGatewayReturnType,
+  withdrawGateway,
+} from "./actions/withdrawGateway.ts";
 // ───────────── the OpenAI-compatible fetch ─────────────
 export { type CreateAviaryFetchParameters, createAviaryFetch } from "./createAviaryFetch.ts";
 // ───────────── discovery ─────────────

@@ -250,9 +250,17 @@ export async function startSupplier(
       accepting = false;
       logger.info({ inFlight: inFlight.count }, "shutting down: finishing relays in flight");
       // The lifecycle stops first: whatever it has left, the next start picks up from the store and the chain.
-      await watcher.stop();
-      await lifecycle.stop();
+      // A poll or a transaction in flight against a chain that is gone (RPC retries, a receipt that never
+      // comes) is not waited for past the grace period: the relay log and the chain are the truth on restart.
       const deadline = Date.now() + config.server.shutdownGraceMs;
+      let graceTimer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([watcher.stop(), lifecycle.stop()]),
+        new Promise<void>((resolve) => {
+          graceTimer = setTimeout(resolve, config.server.shutdownGraceMs);
+        }),
+      ]);
+      clearTimeout(graceTimer);
       while (inFlight.count > 0 && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 50));
       await new Promise<void>((resolve) => {

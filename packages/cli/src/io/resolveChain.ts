@@ -1,4 +1,11 @@
-import { type DevnetState, readDevnetState, resolveAviaryHome } from "@aviary/devnet";
+import {
+  DeploymentFileError,
+  type DevnetState,
+  readDeploymentFile,
+  readDevnetState,
+  resolveAviaryHome,
+} from "@aviary/devnet";
+import type { DeploymentFile } from "@aviary/protocol";
 import { aviaryChain, aviaryRegistryAbi } from "@aviary/protocol";
 import type { AviaryWriteClients } from "@aviary/sdk";
 import {
@@ -22,6 +29,8 @@ export type ChainOptions = {
   rpcUrl?: string;
   registry?: string;
   settlement?: string;
+  /** A deployment file from `aviary deploy`: the contracts, chain id and deployment block (RPC: --rpc-url or $AVIARY_RPC_URL). */
+  deployment?: string;
 };
 
 /** Where the contracts are and a client to read them. */
@@ -37,11 +46,14 @@ export type ResolvedChain = {
   home: string;
   /** devnet.json, when the chain came from it. */
   devnet: DevnetState | undefined;
+  /** The deployment file, when the chain came from `--deployment`. */
+  deployment: DeploymentFile | undefined;
 };
 
 /**
- * Finds the chain a command talks to: `--rpc-url` + `--registry` + `--settlement` when given (all three), else
- * the devnet.json in `--home` (or $AVIARY_HOME, or ./.aviary). Checks that the RPC answers, with the chain id
+ * Finds the chain a command talks to: `--deployment FILE` (with `--rpc-url`, or $AVIARY_RPC_URL), else
+ * `--rpc-url` + `--registry` + `--settlement` when given (all three), else the devnet.json in `--home` (or
+ * $AVIARY_HOME, or ./.aviary). Checks that the RPC answers, with the chain id
  * expected, and reads the token from the registry when devnet.json does not name it.
  *
  * @param options - the command's chain options.
@@ -58,7 +70,31 @@ export async function resolveChain(options: ChainOptions): Promise<ResolvedChain
   let expectedChainId: number | undefined;
   let fromBlock = 0n;
   let devnet: DevnetState | undefined;
-  if (explicit.some((value) => value !== undefined)) {
+  let deployment: DeploymentFile | undefined;
+  if (options.deployment !== undefined) {
+    if (options.registry !== undefined || options.settlement !== undefined) {
+      throw new CliInputError("--deployment names the contracts: leave out --registry and --settlement.");
+    }
+    try {
+      deployment = readDeploymentFile(options.deployment);
+    } catch (error) {
+      if (error instanceof DeploymentFileError)
+        throw new CliInputError(error.shortMessage, [...error.metaMessages]);
+      throw error;
+    }
+    const url = options.rpcUrl ?? process.env.AVIARY_RPC_URL;
+    if (url === undefined) {
+      throw new CliInputError("--deployment needs the chain's RPC: pass --rpc-url or set AVIARY_RPC_URL.", [
+        "The deployment file does not keep an RPC URL (a provider's URL often carries an API key).",
+      ]);
+    }
+    rpcUrl = parseRpcUrl(url);
+    registry = deployment.contracts.registry.address as Address;
+    settlement = deployment.contracts.settlement.address as Address;
+    token = deployment.contracts.token.address as Address;
+    expectedChainId = deployment.chainId;
+    fromBlock = BigInt(deployment.deployBlock);
+  } else if (explicit.some((value) => value !== undefined)) {
     const missing = (["--rpc-url", "--registry", "--settlement"] as const).filter(
       (_, index) => explicit[index] === undefined,
     );
@@ -97,8 +133,14 @@ export async function resolveChain(options: ChainOptions): Promise<ResolvedChain
   }
   if (expectedChainId !== undefined && chainId !== expectedChainId) {
     throw new CliInputError(
-      `The chain at ${rpcUrl} has id ${chainId}, but devnet.json in ${home} says ${expectedChainId}.`,
-      ["devnet.json is stale: restart the network or pass the right --home."],
+      deployment
+        ? `The chain at ${rpcUrl} has id ${chainId}, but ${options.deployment} says ${expectedChainId}.`
+        : `The chain at ${rpcUrl} has id ${chainId}, but devnet.json in ${home} says ${expectedChainId}.`,
+      [
+        deployment
+          ? "Pass the RPC URL of the chain the deployment file is for."
+          : "devnet.json is stale: restart the network or pass the right --home.",
+      ],
     );
   }
   const chain = aviaryChain({ rpcUrl, chainId });
@@ -126,6 +168,7 @@ export async function resolveChain(options: ChainOptions): Promise<ResolvedChain
     publicClient: publicClient as PublicClient,
     home,
     devnet,
+    deployment,
   };
 }
 

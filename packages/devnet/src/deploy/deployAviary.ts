@@ -1,5 +1,6 @@
 import { aviaryChain, aviaryRegistryAbi, aviarySettlementAbi, aviaryTokenAbi } from "@aviary/protocol";
 import {
+  type Account,
   type Address,
   createPublicClient,
   createWalletClient,
@@ -14,7 +15,8 @@ import {
   aviarySettlementBytecode,
   aviaryTokenBytecode,
 } from "../bytecode.generated.ts";
-import { DeploymentError } from "../errors.ts";
+import { DeploymentError, DeploymentParametersError } from "../errors.ts";
+import { checkDeploymentParameters } from "./deploymentParameters.ts";
 import {
   devnetRegistryParameters,
   devnetSettlementParameters,
@@ -26,8 +28,16 @@ import {
 export type DeployAviaryParameters = {
   rpcUrl: string;
   chainId: number;
-  /** Deploys, owns the token (mints) and sets the registry's settlement. */
-  deployerPrivateKey: Hex;
+  /** Deploys, owns the test token (mints) and sets the registry's settlement. Or pass `account`. */
+  deployerPrivateKey?: Hex;
+  /** The deployer as a viem account (e.g. decrypted from a keystore), instead of `deployerPrivateKey`. */
+  account?: Account;
+  /** An existing ERC-20 to stake and pay in; when absent the test token is deployed (and `fund` minted). */
+  token?: Address;
+  /** Blocks to wait on top of each transaction's block. @default 1 */
+  confirmations?: number;
+  /** Milliseconds between receipt polls. @default 1000 (viem's 4 s is slow on a 2 s chain) */
+  pollingInterval?: number;
   /** Receives the model fees, protocol shares and slashes. */
   treasury: Address;
   registryParameters?: RegistryParameters;
@@ -45,6 +55,9 @@ export type AviaryContracts = { token: Address; registry: Address; settlement: A
 export type DeployAviaryReturnType = {
   contracts: AviaryContracts;
   deployBlock: bigint;
+  deployer: Address;
+  /** True when the test token was deployed (false with `token`). */
+  testToken: boolean;
   registryParameters: RegistryParameters;
   settlementParameters: SettlementParameters;
 };
@@ -65,13 +78,22 @@ export function devnetChain(rpcUrl: string, chainId: number) {
  */
 export async function deployAviary(parameters: DeployAviaryParameters): Promise<DeployAviaryReturnType> {
   const chain = devnetChain(parameters.rpcUrl, parameters.chainId);
-  const account = privateKeyToAccount(parameters.deployerPrivateKey);
+  const account =
+    parameters.account ??
+    (parameters.deployerPrivateKey ? privateKeyToAccount(parameters.deployerPrivateKey) : undefined);
+  if (!account)
+    throw new DeploymentError({ step: "account", cause: new Error("no deployer key or account") });
   const transport = http(parameters.rpcUrl);
-  const wallet = createWalletClient({ account, chain, transport });
-  const publicClient = createPublicClient({ chain, transport });
+  const pollingInterval = parameters.pollingInterval ?? 1_000;
+  const wallet = createWalletClient({ account, chain, transport, pollingInterval });
+  const publicClient = createPublicClient({ chain, transport, pollingInterval });
+  const confirmations = parameters.confirmations ?? 1;
   const registryParameters = parameters.registryParameters ?? devnetRegistryParameters(parameters.treasury);
   const settlementParameters = parameters.settlementParameters ?? devnetSettlementParameters();
   const progress = parameters.onProgress ?? (() => {});
+  // The constructors' rules, checked here first: one error naming every problem instead of a bare revert.
+  const problems = checkDeploymentParameters(registryParameters, settlementParameters);
+  if (problems.length > 0) throw new DeploymentParametersError("(deployAviary)", problems);
 
   async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -83,26 +105,29 @@ export async function deployAviary(parameters: DeployAviaryParameters): Promise<
     }
   }
   async function deployed(hash: Hash): Promise<Address> {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash, confirmations });
     if (receipt.status !== "success" || !receipt.contractAddress)
       throw new Error(`transaction ${hash} reverted`);
     return getAddress(receipt.contractAddress);
   }
   async function confirmed(hash: Hash): Promise<bigint> {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash, confirmations });
     if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
     return receipt.blockNumber;
   }
 
-  const tokenAddress = await step("token", async () =>
-    deployed(
-      await wallet.deployContract({
-        abi: aviaryTokenAbi,
-        bytecode: aviaryTokenBytecode,
-        args: [account.address],
-      }),
-    ),
-  );
+  const testToken = parameters.token === undefined;
+  const tokenAddress = parameters.token
+    ? getAddress(parameters.token)
+    : await step("token", async () =>
+        deployed(
+          await wallet.deployContract({
+            abi: aviaryTokenAbi,
+            bytecode: aviaryTokenBytecode,
+            args: [account.address],
+          }),
+        ),
+      );
   const registry = await step("registry", async () =>
     deployed(
       await wallet.deployContract({
@@ -132,7 +157,7 @@ export async function deployAviary(parameters: DeployAviaryParameters): Promise<
     ),
   );
   const fundAmount = parameters.fundAmount ?? token(1_000_000);
-  const recipients = parameters.fund ?? [];
+  const recipients = testToken ? (parameters.fund ?? []) : [];
   if (recipients.length > 0) {
     await step("fund", async () => {
       // Sent back to back, confirmed together: one round trip per account would dominate start-up.
@@ -153,6 +178,8 @@ export async function deployAviary(parameters: DeployAviaryParameters): Promise<
   return {
     contracts: { token: tokenAddress, registry, settlement },
     deployBlock,
+    deployer: account.address,
+    testToken,
     registryParameters,
     settlementParameters,
   };

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { DevnetStateError } from "../errors.ts";
 
@@ -17,7 +17,10 @@ export const devnetStateSchema = z.object({
   updatedAt: z.string(),
   // Written by the whole local network (`npm start`); absent when only the chain runs.
   model: z.object({ name: z.string(), id: hex32, weightsDigest: hex32, uri: z.string() }).optional(),
-  gateway: z.object({ url: z.string().url(), apiKey: z.string(), address }).optional(),
+  /** `url` is the server root; `baseUrl` the OpenAI base URL (`…/v1`) clients pass as `baseURL`. */
+  gateway: z
+    .object({ url: z.string().url(), baseUrl: z.string().url().optional(), apiKey: z.string(), address })
+    .optional(),
   explorerUrl: z.string().url().optional(),
   suppliers: z.array(z.object({ address, endpoint: z.string().url() })).optional(),
   application: z.object({ address, privateKey: hex32 }).optional(),
@@ -26,13 +29,68 @@ export const devnetStateSchema = z.object({
 export type DevnetState = z.infer<typeof devnetStateSchema>;
 
 /**
- * The folder holding the local network's state: `$AVIARY_HOME`, else `.aviary` in the working directory.
+ * The folder holding the local network's state: `home`, else `$AVIARY_HOME`, else `.aviary` in the working
+ * directory, unless that holds no running devnet and `.aviary/current-home` names a folder that does (what
+ * `devnet up --home DIR` records, so that later commands run from the same folder find DIR).
  *
  * @example
  * resolveAviaryHome(); // /home/me/aviary/.aviary
  */
 export function resolveAviaryHome(home?: string): string {
-  return resolve(home ?? process.env.AVIARY_HOME ?? join(process.cwd(), ".aviary"));
+  if (home !== undefined) return resolve(home);
+  if (process.env.AVIARY_HOME !== undefined) return resolve(process.env.AVIARY_HOME);
+  const fallback = join(process.cwd(), ".aviary");
+  let recorded: string | undefined;
+  try {
+    recorded = readFileSync(currentHomePath(), "utf8").trim() || undefined;
+  } catch {
+    recorded = undefined;
+  }
+  if (recorded && recorded !== fallback && isDevnetRunning(recorded) && !isDevnetRunning(fallback)) {
+    return recorded;
+  }
+  return fallback;
+}
+
+/** `<cwd>/.aviary/current-home`: the state folder of the devnet last started from `cwd` with `--home`. */
+export function currentHomePath(cwd: string = process.cwd()): string {
+  return join(cwd, ".aviary", "current-home");
+}
+
+/**
+ * Records `home` as the running devnet's state folder for commands run from `cwd` (see `resolveAviaryHome`);
+ * for the default folder it removes the record instead. Call once the devnet's `devnet.pid` is written.
+ *
+ * @example
+ * recordCurrentHome("/srv/aviary-dev"); // writes ./.aviary/current-home
+ */
+export function recordCurrentHome(home: string, cwd: string = process.cwd()): void {
+  const path = currentHomePath(cwd);
+  const absolute = resolve(home);
+  if (absolute === join(cwd, ".aviary")) {
+    rmSync(path, { force: true });
+    return;
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${absolute}\n`);
+}
+
+/** Whether `home` has a devnet.json and a devnet.pid naming a live process. */
+function isDevnetRunning(home: string): boolean {
+  if (!existsSync(devnetStatePath(home))) return false;
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(join(home, "devnet.pid"), "utf8"), 10);
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 export function devnetStatePath(home: string): string {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { BaseError } from "@aviary/protocol";
+import { BaseError, chainFromDeployment, parseDeploymentFile } from "@aviary/protocol";
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an 0x-prefixed 20-byte address");
@@ -44,6 +44,8 @@ export const supplierConfigSchema = z
         chainId: z.number().int().positive(),
         registry: address,
         settlement: address,
+        /** A deployment file from `aviary deploy` (relative to this file): fills chainId, registry, settlement. */
+        deployment: z.string().min(1).optional(),
       })
       .strict(),
     /** The supplier (owner) address named in relay requests and paid at settlement. */
@@ -110,6 +112,7 @@ export const supplierEnvironment = {
   AVIARY_RPC_URL: "chain.rpcUrl",
   AVIARY_SUPPLIER_PORT: "server.port",
   AVIARY_SUPPLIER_PUBLIC_URL: "server.publicUrl",
+  AVIARY_DEPLOYMENT: "chain.deployment",
 } as const;
 
 /**
@@ -133,12 +136,14 @@ export function parseSupplierConfig(
     if (environment.AVIARY_SUPPLIER_PUBLIC_URL) server.publicUrl = environment.AVIARY_SUPPLIER_PUBLIC_URL;
     if (environment.AVIARY_SUPPLIER_PORT || environment.AVIARY_SUPPLIER_PUBLIC_URL) merged.server = server;
   }
+  const deploymentProblems =
+    merged && typeof merged === "object" ? applyDeploymentFile(merged, baseDirectory, environment) : [];
   const parsed = supplierConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    throw new SupplierConfigError(
-      source,
-      parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`),
-    );
+  if (!parsed.success || deploymentProblems.length > 0) {
+    throw new SupplierConfigError(source, [
+      ...deploymentProblems,
+      ...(parsed.error?.issues ?? []).map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`),
+    ]);
   }
   const config = parsed.data;
   const resolvePath = (path: string) => (isAbsolute(path) ? path : resolve(baseDirectory, path));
@@ -153,6 +158,35 @@ export function parseSupplierConfig(
     names.add(model.name);
   }
   return config;
+}
+
+/**
+ * `chain.deployment` (or AVIARY_DEPLOYMENT): a deployment file from `aviary deploy`, relative to the config
+ * file, that supplies `chain.chainId`, `chain.registry` and `chain.settlement`. Returns its problems.
+ */
+function applyDeploymentFile(
+  merged: Record<string, unknown>,
+  baseDirectory: string,
+  environment: NodeJS.ProcessEnv,
+): string[] {
+  const chain = (merged.chain && typeof merged.chain === "object" ? merged.chain : {}) as Record<
+    string,
+    unknown
+  >;
+  if (environment.AVIARY_DEPLOYMENT) chain.deployment = environment.AVIARY_DEPLOYMENT;
+  if (typeof chain.deployment !== "string") return [];
+  const path = isAbsolute(chain.deployment) ? chain.deployment : resolve(baseDirectory, chain.deployment);
+  let input: unknown;
+  try {
+    input = JSON.parse(readFileSync(path, "utf8"));
+  } catch (cause) {
+    return [`chain.deployment: ${path} cannot be read as JSON: ${(cause as Error).message.split("\n")[0]}`];
+  }
+  const result = parseDeploymentFile(input);
+  if (!result.success) return result.problems.map((problem) => `chain.deployment (${path}): ${problem}`);
+  const filled = chainFromDeployment(chain, result.deployment);
+  merged.chain = { ...filled.chain, deployment: path };
+  return filled.problems;
 }
 
 /**

@@ -123,6 +123,26 @@ describe("verifyRelay: the serving window", () => {
     expect(chain.headReads).toBe(0);
   });
 
+  test("test_verifyRelay_watcherBehindTheSessionStart_refreshesTheHead_andServes", async () => {
+    // The caller saw session s's first block; this node's watcher is still on s − 1's last block.
+    heads(windows.start - 1n, windows.start);
+    expect(codeOf(await verify(await header()))).toBe("served");
+    expect(chain.headReads).toBe(1);
+    expect(context.chain.head).toBe(windows.start);
+  });
+
+  test("test_verifyRelay_sessionNotStartedOnChainEither_isRefused", async () => {
+    heads(windows.start - 1n, windows.start - 1n);
+    expect(codeOf(await verify(await header()))).toBe("session_not_started");
+    expect(chain.headReads).toBe(1);
+  });
+
+  test("test_verifyRelay_sessionFarAhead_isRefusedWithoutAChainRead", async () => {
+    heads(windows.start - 2n * sessionParams.sessionBlocks, windows.start);
+    expect(codeOf(await verify(await header()))).toBe("session_not_started");
+    expect(chain.headReads).toBe(0);
+  });
+
   test("test_verifyRelay_chainUnreadableNearTheEnd_isRetryableRefusal", async () => {
     heads(windows.servingRefreshFrom, windows.servingRefreshFrom);
     const failing = {

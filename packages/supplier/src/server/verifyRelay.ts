@@ -98,8 +98,18 @@ export async function verifyRelay(
     return refusal(404, "unsupported_route", `Model ${model.name} does not serve /v1/${route}.`);
   }
 
-  const head = context.chain.head;
-  const current = context.chain.currentSession;
+  let head = context.chain.head;
+  let current = context.chain.currentSession;
+  if (request.session === current + 1n) {
+    // The caller may have seen the next session's first block before this node's watcher did: re-read the head
+    // once (shared by concurrent relays) rather than refuse a relay that is on time.
+    try {
+      head = await context.chain.refreshHead();
+      current = context.chain.currentSession;
+    } catch {
+      // Fall through with the cached head: the refusal below says which session this node sees.
+    }
+  }
   if (request.session > current) {
     return refusal(
       400,

@@ -1,4 +1,6 @@
 import { readDevnetState, resolveAviaryHome } from "@aviary/devnet";
+// The status file alone: importing the whole network package would cost seconds per command.
+import { type NetworkProcesses, readNetworkProcesses } from "@aviary/network/processes";
 import { createPublicClient, http } from "viem";
 
 /** `aviary devnet status`: what devnet.json says, and whether the chain and each node answer. */
@@ -18,9 +20,15 @@ export async function devnetStatus(options: { home?: string; json: boolean }): P
   } catch {
     blockNumber = undefined;
   }
+  const processes = liveProcesses(readNetworkProcesses(home));
   if (options.json) {
     console.log(
-      JSON.stringify({ ...state, running: blockNumber !== undefined, blockNumber: blockNumber?.toString() }),
+      JSON.stringify({
+        ...state,
+        running: blockNumber !== undefined,
+        blockNumber: blockNumber?.toString(),
+        processes,
+      }),
     );
     return;
   }
@@ -48,5 +56,49 @@ export async function devnetStatus(options: { home?: string; json: boolean }): P
   }
   if (state.explorerUrl)
     console.log(`  explorer     ${state.explorerUrl}  (${await answers(state.explorerUrl)})`);
+  if (processes) {
+    const { supervisor } = processes;
+    const phase = !supervisor.running
+      ? "not running"
+      : supervisor.stopping
+        ? "stopping"
+        : supervisor.ready
+          ? "ready"
+          : "starting";
+    console.log(`  processes    supervisor pid ${supervisor.pid} (${phase})`);
+    console.log(
+      `    ${"name".padEnd(12)}${"pid".padEnd(9)}${"state".padEnd(9)}${"restarts".padEnd(10)}${"port".padEnd(7)}last error`,
+    );
+    for (const entry of processes.processes)
+      console.log(
+        `    ${entry.name.padEnd(12)}${String(entry.pid ?? "-").padEnd(9)}${entry.state.padEnd(9)}${String(entry.restarts).padEnd(10)}${String(entry.port ?? "-").padEnd(7)}${entry.lastError ?? "-"}`,
+      );
+  }
   if (blockNumber === undefined) process.exitCode = 1;
+}
+
+/**
+ * The supervisor's status file, checked against the live pids: a process whose supervisor is gone (or that
+ * is not alive) is shown as down, whatever the file says.
+ */
+function liveProcesses(file: NetworkProcesses | undefined) {
+  if (!file) return undefined;
+  const alive = (pid: number | undefined) => {
+    if (pid === undefined) return false;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "EPERM";
+    }
+  };
+  const running = alive(file.supervisor.pid);
+  return {
+    supervisor: { ...file.supervisor, running },
+    processes: file.processes.map((entry) =>
+      running && alive(entry.pid)
+        ? entry
+        : { ...entry, pid: undefined, state: entry.state === "up" ? ("down" as const) : entry.state },
+    ),
+  };
 }

@@ -1,5 +1,6 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { recordCurrentHome, resolveAviaryHome } from "@aviary/devnet";
 import { type LocalNetwork, startLocalNetwork } from "@aviary/network";
 
 export type DevnetUpOptions = {
@@ -22,34 +23,80 @@ export type DevnetUpOptions = {
 
 /**
  * `aviary devnet up` (`npm start`): the whole local network (chain, contracts, model, three suppliers, an
- * application, a gateway and the explorer), then what to paste to use it, then "ready"; runs until Ctrl-C,
- * then stops everything it started (the state is kept for the next start).
+ * application, a gateway and the explorer, each node its own process), then what to paste to use it, then
+ * "ready"; runs until Ctrl-C, SIGTERM or `aviary devnet down`, then stops every process it started within
+ * 10 s (the state is kept for the next start). A node that dies is reported here and restarted.
  */
 export async function devnetUp(options: DevnetUpOptions): Promise<void> {
   const started = Date.now();
   const log = (message: string) =>
     console.log(`[aviary +${((Date.now() - started) / 1000).toFixed(1)}s] ${message}`);
   log("starting the local network");
-  const supplierPort = options.supplierPort ?? 8081;
-  const network: LocalNetwork = await startLocalNetwork({
-    home: options.home,
-    blockTime: options.blockTime,
-    fresh: options.fresh,
-    persist: options.persist,
-    modelPath: options.model,
-    backend: options.backend
-      ? { baseUrl: options.backend, model: options.backendModel ?? "default" }
-      : undefined,
-    explorer: options.explorer,
-    ports: {
-      gateway: options.gatewayPort,
-      explorer: options.explorerPort,
-      suppliers: supplierPort === 0 ? [0, 0, 0] : [supplierPort, supplierPort + 1, supplierPort + 2],
-    },
-    onProgress: log,
-  });
-  const pidPath = join(network.home, "devnet.pid");
+  const home = resolveAviaryHome(options.home);
+  mkdirSync(home, { recursive: true });
+  // Written first, so that `aviary devnet down` stops a start still in progress too.
+  const pidPath = join(home, "devnet.pid");
   writeFileSync(pidPath, `${process.pid}\n`);
+
+  // Every way to stop ends here; whatever the nodes and the chain do, this process is gone 9 s later
+  // (its exit hooks SIGKILL anvil and every node still running). A second Ctrl-C does that at once.
+  const abort = new AbortController();
+  let requestStop: (reason: string) => void = () => {};
+  const stopRequested = new Promise<string>((resolve) => {
+    requestStop = resolve;
+  });
+  const forceExit = (code: number) => {
+    rmSync(pidPath, { force: true });
+    process.exit(code);
+  };
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      log(`${signal} again: killing every process now`);
+      forceExit(130);
+    }
+    log(`${signal}: stopping the explorer, gateway, suppliers and chain (state is saved)`);
+    abort.abort();
+    requestStop(signal);
+    setTimeout(() => {
+      log("the stop took more than 9 s: killing what is left");
+      forceExit(1);
+    }, 9_000).unref();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  const supplierPort = options.supplierPort ?? 8081;
+  let network: LocalNetwork;
+  try {
+    network = await startLocalNetwork({
+      home,
+      blockTime: options.blockTime,
+      fresh: options.fresh,
+      persist: options.persist,
+      modelPath: options.model,
+      backend: options.backend
+        ? { baseUrl: options.backend, model: options.backendModel ?? "default" }
+        : undefined,
+      explorer: options.explorer,
+      ports: {
+        gateway: options.gatewayPort,
+        explorer: options.explorerPort,
+        suppliers: supplierPort === 0 ? [0, 0, 0] : [supplierPort, supplierPort + 1, supplierPort + 2],
+      },
+      signal: abort.signal,
+      onProgress: log,
+      onReport: log,
+    });
+  } catch (error) {
+    rmSync(pidPath, { force: true });
+    if (!abort.signal.aborted) throw error;
+    log("stopped");
+    exitSoon();
+    return;
+  }
+  recordCurrentHome(network.home); // later commands run from here find this devnet without AVIARY_HOME
   printSummary(network, options);
   console.log(
     `ready: the Aviary local network is up (${network.deployed ? "new chain" : "resumed chain"}, ${(
@@ -57,25 +104,24 @@ export async function devnetUp(options: DevnetUpOptions): Promise<void> {
     ).toFixed(1)}s). Ctrl-C stops it; \`npm start\` again resumes it.`,
   );
 
-  let stopping = false;
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      stopping = true;
-      log(`${signal}: stopping the explorer, gateway, suppliers and chain (state is saved)`);
-      resolve();
-    };
-    process.once("SIGINT", () => shutdown("SIGINT"));
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-    network.devnet.anvil.process.once("exit", (code) => {
-      if (stopping) return;
-      log(`anvil exited unexpectedly (code ${code}); stopping the rest`);
-      process.exitCode = 1;
-      resolve();
-    });
+  network.devnet.anvil.process.once("exit", (code) => {
+    if (abort.signal.aborted) return;
+    log(`anvil exited unexpectedly (code ${code}); stopping the rest`);
+    process.exitCode = 1;
+    abort.abort();
+    requestStop("anvil");
+    setTimeout(() => forceExit(1), 9_000).unref();
   });
-  await network.stop();
+  await stopRequested;
+  await network.stop({ graceMs: 5_000 });
   rmSync(pidPath, { force: true });
   log("stopped");
+  exitSoon();
+}
+
+/** Exits once the output is written, even if a library left a socket or timer behind. */
+function exitSoon(): void {
+  setTimeout(() => process.exit(), 200).unref();
 }
 
 function printSummary(network: LocalNetwork, options: DevnetUpOptions): void {

@@ -1,9 +1,15 @@
+import { join } from "node:path";
+import { resolveAviaryHome } from "@aviary/devnet";
 import { ensureTestModel } from "@aviary/supplier";
 import { CliInputError } from "../../errors.ts";
 
-/** `aviary model test-model`: writes the generated TEST model (meaningless output) and prints its digest. */
+/**
+ * `aviary model test-model`: writes the generated TEST model (meaningless output) and prints its digest. The
+ * folder is `--out`, else `models` in the state folder (`--home`, $AVIARY_HOME or ./.aviary).
+ */
 export async function modelTestModel(options: {
-  out: string;
+  out?: string;
+  home?: string;
   preset: string;
   seed: string;
   type: string;
@@ -17,7 +23,7 @@ export async function modelTestModel(options: {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
     throw new CliInputError(`--seed must be an integer in [0, 4294967295].`);
   const model = await ensureTestModel({
-    directory: options.out,
+    directory: options.out ?? join(resolveAviaryHome(options.home), "models"),
     preset: options.preset as "tiny" | "small",
     seed,
     type: options.type as "f32" | "f16" | "q8_0",
