@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import pino from "pino";
 import { z } from "zod";
 import { CliInputError } from "../../errors.ts";
+import { runUntilSignal } from "../../io/runUntilSignal.ts";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an 0x-prefixed 20-byte address");
 
@@ -56,9 +57,5 @@ export async function explorerStart(options: { config: string }): Promise<void> 
     logger: pino({ level: config.logLevel, name: "explorer" }),
   });
   console.log(`ready: explorer at ${explorer.url}`);
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
-  await explorer.stop();
+  await runUntilSignal(() => explorer.stop());
 }

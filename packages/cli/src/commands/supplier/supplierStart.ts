@@ -1,4 +1,5 @@
 import { loadSupplierConfig, startSupplier } from "@aviary/supplier";
+import { runUntilSignal } from "../../io/runUntilSignal.ts";
 
 /** `aviary supplier start`: runs the node until SIGINT/SIGTERM, then finishes in-flight relays and stops. */
 export async function supplierStart(options: { config: string }): Promise<void> {
@@ -7,9 +8,5 @@ export async function supplierStart(options: { config: string }): Promise<void> 
   console.log(
     `ready: supplier ${node.supplier} serving ${node.models.map((model) => model.name).join(", ")} at ${node.url}`,
   );
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
-  await node.stop();
+  await runUntilSignal(() => node.stop());
 }
