@@ -218,40 +218,57 @@ export async function driveSessionToSettlement(
   options: { timeoutMs?: number } = {},
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const { claimStart, proofStart, settleFrom } = sessionWindows(session, devnetSessionParams);
+  const { claimStart, claimEnd, proofStart, proofEnd, settleFrom } = sessionWindows(
+    session,
+    devnetSessionParams,
+  );
   const read = (key: Hex) =>
     c.publicClient.readContract({ ...settlement(c), functionName: "getClaim", args: [key] });
-  const waitFor = async (what: string, done: () => Promise<boolean>) => {
+  // The nodes act once per new block, and retry a failed step at the next one: while waiting, a block every
+  // two seconds (never past the window's last block) lets a node whose first try failed under load try again.
+  const waitFor = async (what: string, done: () => Promise<boolean>, lastBlock?: bigint) => {
     const deadline = Date.now() + timeoutMs;
+    let nextBlockAt = Date.now() + 2_000;
     while (!(await done())) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (session ${session})`);
+      if (Date.now() > nextBlockAt) {
+        nextBlockAt = Date.now() + 2_000;
+        const head = await c.publicClient.getBlockNumber({ cacheTime: 0 });
+        if (lastBlock === undefined || head < lastBlock) await c.mineTo(head + 1n);
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
   await c.mineTo(claimStart + 1n);
-  await waitFor("claims", async () =>
-    (await Promise.all(claimKeys.map(read))).every((claim) => claim.root.count > 0n),
+  await waitFor(
+    "claims",
+    async () => (await Promise.all(claimKeys.map(read))).every((claim) => claim.root.count > 0n),
+    claimEnd,
   );
   await c.mineTo(proofStart + 1n);
-  await waitFor("proofs", async () => {
-    const seed = await c.publicClient.readContract({
-      ...settlement(c),
-      functionName: "proofSeed",
-      args: [session],
-    });
-    if (/^0x0+$/.test(seed)) return false;
-    for (const key of claimKeys) {
-      const claim = await read(key);
-      if (claim.proven) continue;
-      const required = await c.publicClient.readContract({
+  await waitFor(
+    "proofs",
+    async () => {
+      const seed = await c.publicClient.readContract({
         ...settlement(c),
-        functionName: "isProofRequired",
-        args: [key],
+        functionName: "proofSeed",
+        args: [session],
       });
-      if (required) return false;
-    }
-    return true;
-  });
+      if (/^0x0+$/.test(seed)) return false;
+      for (const key of claimKeys) {
+        const claim = await read(key);
+        if (claim.proven) continue;
+        const required = await c.publicClient.readContract({
+          ...settlement(c),
+          functionName: "isProofRequired",
+          args: [key],
+        });
+        if (required) return false;
+      }
+      return true;
+    },
+    proofEnd,
+  );
   await c.mineTo(settleFrom + 1n);
   await waitFor("settlements", async () =>
     (await Promise.all(claimKeys.map(read))).every((claim) => claim.settled),
