@@ -190,6 +190,8 @@ export {
   type WithdrawGatewayReturnType,
   withdrawGateway,
 } from "./actions/withdrawGateway.ts";
+// Node configuration helpers shared by the supplier and the gateway
+export { applyDeploymentFile } from "./config/applyDeploymentFile.ts";
 // ───────────── the OpenAI-compatible fetch ─────────────
 export { type CreateAviaryFetchParameters, createAviaryFetch } from "./createAviaryFetch.ts";
 // ───────────── discovery ─────────────
@@ -220,7 +222,6 @@ export {
   TransactionRevertedError,
 } from "./errors.ts";
 export { sha256File } from "./models/sha256File.ts";
-
 // ───────────── relays ─────────────
 export { createSseParser, type SseItem, type SseParser } from "./relay/createSseParser.ts";
 export {
@@ -259,6 +260,5 @@ export {
   type VerifyRelayReceiptReturnType,
   verifyRelayReceipt,
 } from "./relay/verifyRelayReceipt.ts";
-
 // ───────────── routing (supplier stats, ranking, failover classification) ─────────────
 export * from "./routing/index.ts";

@@ -7,7 +7,8 @@ import { ChainUnreachableError, CliInputError } from "../errors.ts";
  *
  * @param rpcUrl - the endpoint, e.g. a config file's `chain.rpcUrl`.
  * @param expectedChainId - the chain id the config names.
- * @param source - where the URL came from, for the error message, e.g. "gateway.json".
+ * @param source - what named the chain id, for the error message, e.g. "gateway.json".
+ * @param hints - what to do about a wrong chain id, shown with the error.
  * @example
  * await checkChainAnswers(config.chain.rpcUrl, config.chain.chainId, "gateway.json");
  */
@@ -15,6 +16,7 @@ export async function checkChainAnswers(
   rpcUrl: string,
   expectedChainId?: number,
   source = "the configuration",
+  hints: string[] = [],
 ): Promise<number> {
   let chainId: number;
   try {
@@ -26,7 +28,8 @@ export async function checkChainAnswers(
   }
   if (expectedChainId !== undefined && chainId !== expectedChainId) {
     throw new CliInputError(
-      `The chain at ${rpcUrl} has id ${chainId}, but ${source} says chain.chainId ${expectedChainId}.`,
+      `The chain at ${rpcUrl} has id ${chainId}, but ${source} says chain id ${expectedChainId}.`,
+      hints,
     );
   }
   return chainId;

@@ -18,7 +18,8 @@ import {
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { ChainUnreachableError, CliInputError } from "../errors.ts";
+import { CliInputError } from "../errors.ts";
+import { checkChainAnswers } from "./checkChainAnswers.ts";
 import { parseAddress } from "./parseAddress.ts";
 
 /** The chain options every on-chain command takes (see `addChainOptions` in bin.ts). */
@@ -123,26 +124,16 @@ export async function resolveChain(options: ChainOptions): Promise<ResolvedChain
     fromBlock = BigInt(devnet.deployBlock);
   }
 
-  let chainId: number;
-  try {
-    chainId = await createPublicClient({
-      transport: http(rpcUrl, { retryCount: 0, timeout: 3_000 }),
-    }).getChainId();
-  } catch (cause) {
-    throw new ChainUnreachableError({ rpcUrl, cause });
-  }
-  if (expectedChainId !== undefined && chainId !== expectedChainId) {
-    throw new CliInputError(
+  const chainId = await checkChainAnswers(
+    rpcUrl,
+    expectedChainId,
+    deployment ? options.deployment : `devnet.json in ${home}`,
+    [
       deployment
-        ? `The chain at ${rpcUrl} has id ${chainId}, but ${options.deployment} says ${expectedChainId}.`
-        : `The chain at ${rpcUrl} has id ${chainId}, but devnet.json in ${home} says ${expectedChainId}.`,
-      [
-        deployment
-          ? "Pass the RPC URL of the chain the deployment file is for."
-          : "devnet.json is stale: restart the network or pass the right --home.",
-      ],
-    );
-  }
+        ? "Pass the RPC URL of the chain the deployment file is for."
+        : "devnet.json is stale: restart the network or pass the right --home.",
+    ],
+  );
   const chain = aviaryChain({ rpcUrl, chainId });
   // cacheTime 0: statuses are computed against the head, which must not be stale.
   const publicClient = createPublicClient({ chain, transport: http(rpcUrl, { batch: true }), cacheTime: 0 });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { BaseError, chainFromDeployment, parseDeploymentFile } from "@aviary/protocol";
+import { BaseError } from "@aviary/protocol";
+import { applyDeploymentFile } from "@aviary/sdk";
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an 0x-prefixed 20-byte address");
@@ -158,35 +159,6 @@ export function parseSupplierConfig(
     names.add(model.name);
   }
   return config;
-}
-
-/**
- * `chain.deployment` (or AVIARY_DEPLOYMENT): a deployment file from `aviary deploy`, relative to the config
- * file, that supplies `chain.chainId`, `chain.registry` and `chain.settlement`. Returns its problems.
- */
-function applyDeploymentFile(
-  merged: Record<string, unknown>,
-  baseDirectory: string,
-  environment: NodeJS.ProcessEnv,
-): string[] {
-  const chain = (merged.chain && typeof merged.chain === "object" ? merged.chain : {}) as Record<
-    string,
-    unknown
-  >;
-  if (environment.AVIARY_DEPLOYMENT) chain.deployment = environment.AVIARY_DEPLOYMENT;
-  if (typeof chain.deployment !== "string") return [];
-  const path = isAbsolute(chain.deployment) ? chain.deployment : resolve(baseDirectory, chain.deployment);
-  let input: unknown;
-  try {
-    input = JSON.parse(readFileSync(path, "utf8"));
-  } catch (cause) {
-    return [`chain.deployment: ${path} cannot be read as JSON: ${(cause as Error).message.split("\n")[0]}`];
-  }
-  const result = parseDeploymentFile(input);
-  if (!result.success) return result.problems.map((problem) => `chain.deployment (${path}): ${problem}`);
-  const filled = chainFromDeployment(chain, result.deployment);
-  merged.chain = { ...filled.chain, deployment: path };
-  return filled.problems;
 }
 
 /**
