@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import { aviaryChain, aviaryRegistryAbi, pendingSessions, sessionOf } from "@aviary/protocol";
+import { aviaryChain, aviaryRegistryAbi, pendingSessions, sessionBudget, sessionOf } from "@aviary/protocol";
 import { listModels, SupplierDirectory, SupplierStatsBook } from "@aviary/sdk";
 import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
@@ -121,7 +121,7 @@ export async function startGateway(
             args: [application, session],
           }),
         ]);
-        return delegated ? stake / pending : 0n;
+        return delegated ? sessionBudget(stake, pending) : 0n;
       })();
       budget.catch(() => budgets.delete(key));
       budgets.set(key, budget);

@@ -1,12 +1,5 @@
 import { aviarySettlementAbi, type TrieNode } from "@aviary/protocol";
-import {
-  type Address,
-  type Hex,
-  isAddressEqual,
-  parseEventLogs,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
+import type { Address, Hex, WaitForTransactionReceiptErrorType, WriteContractErrorType } from "viem";
 import {
   type AccountMissingError,
   type ContractRevertedError,
@@ -19,6 +12,7 @@ import {
   type AviaryWriteReturnType,
   accountOf,
   sendAndWait,
+  settlementLogs,
 } from "./internal/clients.ts";
 
 export type ClaimParameters = AviaryWriteOptions & {
@@ -84,11 +78,7 @@ export async function claim(
       }),
     parameters,
   );
-  const [claimed] = parseEventLogs({
-    abi: aviarySettlementAbi,
-    logs: sent.receipt.logs.filter((log) => isAddressEqual(log.address, settlement)),
-    eventName: "Claimed",
-  });
+  const [claimed] = settlementLogs(sent.receipt, settlement, "Claimed");
   if (!claimed)
     throw new TransactionEventMissingError({ functionName: "claim", eventName: "Claimed", hash: sent.hash });
   return {

@@ -1,12 +1,5 @@
 import { aviarySettlementAbi, type SignedRelay, type TrieNode } from "@aviary/protocol";
-import {
-  type Address,
-  type Hex,
-  isAddressEqual,
-  parseEventLogs,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
+import type { Address, Hex, WaitForTransactionReceiptErrorType, WriteContractErrorType } from "viem";
 import {
   type AccountMissingError,
   type ContractRevertedError,
@@ -19,6 +12,7 @@ import {
   type AviaryWriteReturnType,
   accountOf,
   sendAndWait,
+  settlementLogs,
 } from "./internal/clients.ts";
 
 /**
@@ -98,11 +92,7 @@ export async function prove(
       }),
     parameters,
   );
-  const [proven] = parseEventLogs({
-    abi: aviarySettlementAbi,
-    logs: sent.receipt.logs.filter((log) => isAddressEqual(log.address, settlement)),
-    eventName: "Proven",
-  });
+  const [proven] = settlementLogs(sent.receipt, settlement, "Proven");
   if (!proven)
     throw new TransactionEventMissingError({ functionName: "prove", eventName: "Proven", hash: sent.hash });
   return { ...sent, sumRelayKey: proven.args.sumRelayKey, countRelayKey: proven.args.countRelayKey };

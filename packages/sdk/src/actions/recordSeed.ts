@@ -1,12 +1,10 @@
 import { aviarySettlementAbi } from "@aviary/protocol";
-import {
-  type Address,
-  type Hex,
-  isAddressEqual,
-  parseEventLogs,
-  type ReadContractErrorType,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
+import type {
+  Address,
+  Hex,
+  ReadContractErrorType,
+  WaitForTransactionReceiptErrorType,
+  WriteContractErrorType,
 } from "viem";
 import type { AccountMissingError, ContractRevertedError, TransactionRevertedError } from "../errors.ts";
 import {
@@ -15,6 +13,7 @@ import {
   type AviaryWriteReturnType,
   accountOf,
   sendAndWait,
+  settlementLogs,
 } from "./internal/clients.ts";
 
 export type RecordSeedParameters = AviaryWriteOptions & {
@@ -68,11 +67,7 @@ export async function recordSeed(
       }),
     parameters,
   );
-  const [recorded] = parseEventLogs({
-    abi: aviarySettlementAbi,
-    logs: sent.receipt.logs.filter((log) => isAddressEqual(log.address, settlement)),
-    eventName: "ProofSeedRecorded",
-  });
+  const [recorded] = settlementLogs(sent.receipt, settlement, "ProofSeedRecorded");
   if (recorded) return { ...sent, seed: recorded.args.seed, recorded: true };
   const seed = await clients.publicClient.readContract({
     address: settlement,

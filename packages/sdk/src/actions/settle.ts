@@ -1,12 +1,5 @@
 import { aviarySettlementAbi } from "@aviary/protocol";
-import {
-  type Address,
-  type Hex,
-  isAddressEqual,
-  parseEventLogs,
-  type WaitForTransactionReceiptErrorType,
-  type WriteContractErrorType,
-} from "viem";
+import type { Address, Hex, WaitForTransactionReceiptErrorType, WriteContractErrorType } from "viem";
 import {
   type AccountMissingError,
   type ContractRevertedError,
@@ -19,6 +12,7 @@ import {
   type AviaryWriteReturnType,
   accountOf,
   sendAndWait,
+  settlementLogs,
 } from "./internal/clients.ts";
 
 export type SettleParameters = AviaryWriteOptions & {
@@ -82,10 +76,7 @@ export async function settle(
       }),
     parameters,
   );
-  const logs = parseEventLogs({
-    abi: aviarySettlementAbi,
-    logs: sent.receipt.logs.filter((log) => isAddressEqual(log.address, settlement)),
-  });
+  const logs = settlementLogs(sent.receipt, settlement, ["Settled", "ProofMissing", "CollateralReleased"]);
   const ofClaim = logs.filter(
     (log) => "claimKey" in log.args && log.args.claimKey.toLowerCase() === claimKey.toLowerCase(),
   );

@@ -1,4 +1,10 @@
-import { aviaryRegistryAbi, pendingSessions, type SessionParams, sessionOf } from "@aviary/protocol";
+import {
+  aviaryRegistryAbi,
+  pendingSessions,
+  type SessionParams,
+  sessionBudget,
+  sessionOf,
+} from "@aviary/protocol";
 import { getSupplierOffer } from "@aviary/sdk";
 import type { Address, Hex, PublicClient } from "viem";
 
@@ -97,7 +103,7 @@ export class ChainView {
         functionName: "applicationStakeAt",
         args: [application, session],
       });
-      return stake / this.#pending;
+      return sessionBudget(stake, this.#pending);
     });
   }
 

@@ -2,7 +2,6 @@ import {
   encodeReceiptHeader,
   hashRelayReceipt,
   hashRelayRequest,
-  isValidSignatureEncoding,
   openAiError,
   openAiErrorResponse,
   RECEIPT_HEADER,
@@ -16,7 +15,6 @@ import { type Address, bytesToHex, type Hex, hexToBytes } from "viem";
 import type { BackendStreamEvent, BackendUsage } from "../backends/Backend.ts";
 import type { RelayStore } from "../store/RelayStore.ts";
 import type { BudgetMeter } from "./BudgetMeter.ts";
-import { SignatureRuleError } from "./errors.ts";
 import type { SupplierMetrics } from "./metrics.ts";
 import type { NonceGuard } from "./NonceGuard.ts";
 import type { VerifiedRelay } from "./verifyRelay.ts";
@@ -84,9 +82,8 @@ async function signAndRecord(
     hexToBytes(hashRelayReceipt({ domain: context.domain, receipt })),
     context.operatorKey,
   );
-  // The one signature rule (protocol.md §4): never store, nor hand out, a signature the contract would reject.
-  if (!isValidSignatureEncoding(signature) || !isValidSignatureEncoding(relay.requestSignature))
-    throw new SignatureRuleError({ relayKey: relay.relayKey });
+  // The one signature rule needs no check here: verifyRelay recovered the request signature under it, and
+  // signDigest throws rather than return a receipt signature outside it.
   // The record is durable before the client gets the receipt: what was answered can always be claimed.
   await context.store.append({
     relayKey: relay.relayKey,

@@ -3,7 +3,20 @@
  * Internal: the types are re-exported from the package index.
  * @module
  */
-import type { Account, Chain, Hash, PublicClient, TransactionReceipt, Transport, WalletClient } from "viem";
+import { aviarySettlementAbi } from "@aviary/protocol";
+import {
+  type Account,
+  type Address,
+  type Chain,
+  type ContractEventName,
+  type Hash,
+  isAddressEqual,
+  type PublicClient,
+  parseEventLogs,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from "viem";
 import { AccountMissingError, TransactionRevertedError } from "../../errors.ts";
 import { toContractRevertedError } from "./decodeRevert.ts";
 
@@ -76,4 +89,20 @@ export async function sendAndWait(
   const hash = await (options.serializeSend ? options.serializeSend(send) : send());
   options.onSent?.(hash);
   return waitForSuccess(clients, hash, functionName, options);
+}
+
+/**
+ * The settlement contract's events of `eventName` in a receipt (logs of other contracts are left out, so a
+ * look-alike event from another address is never read as ours).
+ */
+export function settlementLogs<const eventName extends ContractEventName<typeof aviarySettlementAbi>>(
+  receipt: TransactionReceipt,
+  settlement: Address,
+  eventName: eventName | eventName[],
+) {
+  return parseEventLogs({
+    abi: aviarySettlementAbi,
+    logs: receipt.logs.filter((log) => isAddressEqual(log.address, settlement)),
+    eventName,
+  });
 }
