@@ -1,16 +1,8 @@
 import { type GatewayConfig, loadGatewayConfig } from "@aviary/gateway";
-import { aviaryChain } from "@aviary/protocol";
 import type { AviaryWriteClients } from "@aviary/sdk";
-import {
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  type Hex,
-  http,
-  type PublicClient,
-} from "viem";
+import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { checkChainAnswers } from "../../io/checkChainAnswers.ts";
+import { configWriteClients } from "../../io/configWriteClients.ts";
 
 /** What the `gateway stake | unstake | status` commands work with. */
 export type GatewayClients = {
@@ -31,19 +23,16 @@ export type GatewayClients = {
  */
 export async function gatewayClients(path: string): Promise<GatewayClients> {
   const config = loadGatewayConfig(path);
-  await checkChainAnswers(config.chain.rpcUrl, config.chain.chainId, path);
-  const account = privateKeyToAccount(config.gatewayKey as Hex);
-  const chain = aviaryChain({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId });
-  // cacheTime 0: stakes and sessions are read against the head.
-  const publicClient = createPublicClient({ chain, transport: http(config.chain.rpcUrl), cacheTime: 0 });
+  const gatewayKey = config.gatewayKey as Hex;
+  const clients = await configWriteClients(config.chain, gatewayKey, {
+    source: path,
+    expectedChainId: config.chain.chainId,
+  });
   return {
     config,
-    gateway: account.address,
+    gateway: privateKeyToAccount(gatewayKey).address,
     registry: config.chain.registry as Address,
-    clients: {
-      publicClient: publicClient as PublicClient,
-      walletClient: createWalletClient({ chain, transport: http(config.chain.rpcUrl), account }),
-    },
+    clients,
   };
 }
 

@@ -1,16 +1,9 @@
-import { aviaryChain } from "@aviary/protocol";
 import type { AviaryWriteClients } from "@aviary/sdk";
 import type { SupplierConfig } from "@aviary/supplier";
-import {
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  type Hex,
-  http,
-  type PublicClient,
-} from "viem";
+import type { Address, Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { ChainUnreachableError, CliInputError } from "../../errors.ts";
+import { CliInputError } from "../../errors.ts";
+import { configWriteClients } from "../../io/configWriteClients.ts";
 
 /**
  * The clients `supplier stake` / `supplier offer` send with: the owner key (AVIARY_OWNER_KEY or the config's
@@ -36,20 +29,11 @@ export async function ownerClients(
       `The owner key is for ${owner.address}, but the config's supplier is ${config.supplier}.`,
     );
   }
-  const chain = aviaryChain({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId });
-  const publicClient = createPublicClient({ chain, transport: http(config.chain.rpcUrl), cacheTime: 0 });
-  try {
-    await createPublicClient({
-      transport: http(config.chain.rpcUrl, { retryCount: 0, timeout: 3_000 }),
-    }).getChainId();
-  } catch (cause) {
-    throw new ChainUnreachableError({ rpcUrl: config.chain.rpcUrl, cause });
-  }
+  const clients = await configWriteClients(config.chain, config.ownerKey as Hex, {
+    source: "the configuration",
+  });
   return {
-    clients: {
-      publicClient: publicClient as PublicClient,
-      walletClient: createWalletClient({ chain, transport: http(config.chain.rpcUrl), account: owner }),
-    },
+    clients,
     owner: owner.address,
     registry: config.chain.registry as Address,
   };
