@@ -46,7 +46,8 @@ export * from "./sessions/sessionChecks.ts";
 export * from "./sessions/sessionOf.ts";
 export * from "./sessions/sessionPhase.ts";
 export * from "./sessions/sessionWindows.ts";
-export type { SessionParams } from "./sessions/types.ts";
+export type { SessionParams, SessionParamsProblem } from "./sessions/types.ts";
+export { sessionParamsProblems } from "./sessions/types.ts";
 // Fast secp256k1 over 32-byte digests (libsecp256k1 binding)
 export {
   type RecoverDigestSignerErrorType,

@@ -1,4 +1,4 @@
-import { pendingSessions } from "@aviary/protocol";
+import { pendingSessions, sessionParamsProblems } from "@aviary/protocol";
 import { getAddress, parseUnits, zeroAddress } from "viem";
 import { z } from "zod";
 import { DeploymentParametersError } from "../errors.ts";
@@ -180,21 +180,9 @@ export function checkDeploymentParameters(
     proofBlocks: pf,
   }))
     if (value > UINT64_MAX) problems.push(`registry.${name}: must fit a uint64`);
-  if (L === 0n) problems.push("registry.sessionBlocks: must be at least 1");
-  if (c === 0n) problems.push("registry.claimBlocks: must be at least 1");
-  if (pf === 0n) problems.push("registry.proofBlocks: must be at least 1");
-  if (g + 1n + c > L) {
-    problems.push(
-      `registry.graceBlocks: graceBlocks + 1 + claimBlocks (${g + 1n + c}) must be at most sessionBlocks (${L}): a session's claim window must end inside the next session`,
-    );
-  }
-  if (c + pf >= 256n) {
-    problems.push(
-      `registry.proofBlocks: claimBlocks + proofBlocks (${c + pf}) must be below 256: both seeds must stay within blockhash's 256-block reach`,
-    );
-  }
-  const windowsValid = L >= 1n && c >= 1n && pf >= 1n && g + 1n + c <= L && c + pf < 256n;
-  if (windowsValid) {
+  const windowProblems = sessionParamsProblems({ L, g, c, pf });
+  for (const { field, message } of windowProblems) problems.push(`registry.${field}: ${message}`);
+  if (windowProblems.length === 0) {
     const pending = pendingSessions({ sessionBlocks: L, graceBlocks: g, claimBlocks: c, proofBlocks: pf });
     if (registry.applicationUnbondingSessions < pending + 1n) {
       problems.push(

@@ -15,27 +15,51 @@ export type SessionParams = {
 /** Parameters as bigint, validated. Internal. */
 export type NormalizedSessionParams = { L: bigint; g: bigint; c: bigint; pf: bigint };
 
+/** One broken rule of the session parameters: the field it is reported on, and why. */
+export type SessionParamsProblem = { field: keyof SessionParams; message: string };
+
 /**
- * Validates and converts session parameters with the registry's rules (throws {@link SessionParamsInvalidError}):
- * L ≥ 1, c ≥ 1, pf ≥ 1, g + 1 + c ≤ L, c + pf < 256. Internal.
+ * Every rule of the registry's constructor that the session parameters break (protocol.md §3): L ≥ 1, c ≥ 1,
+ * pf ≥ 1, g + 1 + c ≤ L (a claim window ends inside the next session), c + pf < 256 (both seeds stay within
+ * blockhash's reach). Empty when they can be deployed. `aviary deploy` reports them all at once.
+ *
+ * @example
+ * ```ts
+ * sessionParamsProblems({ L: 20n, g: 4n, c: 8n, pf: 8n }); // []
+ * ```
  */
-export function normalizeSessionParams(params: SessionParams): NormalizedSessionParams {
-  const L = toBig(params.sessionBlocks, "sessionBlocks");
-  const g = toBig(params.graceBlocks, "graceBlocks");
-  const c = toBig(params.claimBlocks, "claimBlocks");
-  const pf = toBig(params.proofBlocks, "proofBlocks");
-  if (L < 1n) throw new SessionParamsInvalidError({ reason: "sessionBlocks must be at least 1" });
-  if (c < 1n) throw new SessionParamsInvalidError({ reason: "claimBlocks must be at least 1" });
-  if (pf < 1n) throw new SessionParamsInvalidError({ reason: "proofBlocks must be at least 1" });
+export function sessionParamsProblems({ L, g, c, pf }: NormalizedSessionParams): SessionParamsProblem[] {
+  const problems: SessionParamsProblem[] = [];
+  if (L < 1n) problems.push({ field: "sessionBlocks", message: "must be at least 1" });
+  if (c < 1n) problems.push({ field: "claimBlocks", message: "must be at least 1" });
+  if (pf < 1n) problems.push({ field: "proofBlocks", message: "must be at least 1" });
   if (g + 1n + c > L)
-    throw new SessionParamsInvalidError({
-      reason: "graceBlocks + 1 + claimBlocks must be at most sessionBlocks",
+    problems.push({
+      field: "graceBlocks",
+      message: `graceBlocks + 1 + claimBlocks (${g + 1n + c}) must be at most sessionBlocks (${L}): a session's claim window must end inside the next session`,
     });
   if (c + pf >= 256n)
-    throw new SessionParamsInvalidError({
-      reason: "claimBlocks + proofBlocks must be below 256 (blockhash reach)",
+    problems.push({
+      field: "proofBlocks",
+      message: `claimBlocks + proofBlocks (${c + pf}) must be below 256: both seeds must stay within blockhash's 256-block reach`,
     });
-  return { L, g, c, pf };
+  return problems;
+}
+
+/**
+ * Validates and converts session parameters with the registry's rules (throws {@link SessionParamsInvalidError}
+ * with the first of {@link sessionParamsProblems}). Internal.
+ */
+export function normalizeSessionParams(params: SessionParams): NormalizedSessionParams {
+  const normalized = {
+    L: toBig(params.sessionBlocks, "sessionBlocks"),
+    g: toBig(params.graceBlocks, "graceBlocks"),
+    c: toBig(params.claimBlocks, "claimBlocks"),
+    pf: toBig(params.proofBlocks, "proofBlocks"),
+  };
+  const [problem] = sessionParamsProblems(normalized);
+  if (problem) throw new SessionParamsInvalidError({ reason: `${problem.field}: ${problem.message}` });
+  return normalized;
 }
 
 /** A non-negative integer (bigint or safe number) as bigint, else {@link SessionParamsInvalidError}. Internal. */
