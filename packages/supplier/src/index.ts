@@ -24,7 +24,7 @@ export { SessionLifecycle } from "./pipeline/SessionLifecycle.ts";
 export type { LifecycleEvent } from "./pipeline/types.ts";
 export { watchBlocks } from "./pipeline/watchBlocks.ts";
 export { ChainView } from "./server/ChainView.ts";
-export { createSupplierApp } from "./server/createSupplierApp.ts";
+export { createSupplierApp, createSupplierListener } from "./server/createSupplierApp.ts";
 export { SupplierMetrics } from "./server/metrics.ts";
 export { type SupplierNode, startSupplier, supplierVersion } from "./startSupplier.ts";
 export { FileRelayStore, type FileRelayStoreParameters } from "./store/FileRelayStore.ts";

@@ -1,6 +1,6 @@
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { aviaryChain, aviaryRegistryAbi, relayCost, sessionOf } from "@aviary/protocol";
-import { serve } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import {
   type Address,
@@ -23,7 +23,7 @@ import { SessionLifecycle } from "./pipeline/SessionLifecycle.ts";
 import { watchBlocks } from "./pipeline/watchBlocks.ts";
 import { BudgetMeter } from "./server/BudgetMeter.ts";
 import { ChainView } from "./server/ChainView.ts";
-import { createSupplierApp } from "./server/createSupplierApp.ts";
+import { createSupplierListener } from "./server/createSupplierApp.ts";
 import { SupplierMetrics } from "./server/metrics.ts";
 import { NonceGuard } from "./server/NonceGuard.ts";
 import type { ServedModel } from "./server/verifyRelay.ts";
@@ -200,7 +200,7 @@ export async function startSupplier(
   const inFlight = { count: 0 };
   let accepting = true;
   const endpointPlaceholder = { value: "" };
-  const app = createSupplierApp({
+  const listener = createSupplierListener({
     relay: {
       supplier,
       domain,
@@ -230,11 +230,13 @@ export async function startSupplier(
     accepting: () => accepting,
   });
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const instance = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () =>
-      resolve(instance),
-    );
-    instance.once("error", reject);
+  const server: Server = createServer(listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.server.host}:${port}`;
@@ -265,7 +267,7 @@ export async function startSupplier(
         await new Promise((resolve) => setTimeout(resolve, 50));
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.closeAllConnections();
       });
       await Promise.all(models.map((model) => model.backend.close().catch(() => {})));
       await store.close();

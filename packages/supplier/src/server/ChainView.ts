@@ -6,7 +6,10 @@ import {
   sessionOf,
 } from "@aviary/protocol";
 import { getSupplierOffer } from "@aviary/sdk";
-import type { Address, Hex, PublicClient } from "viem";
+import { type Address, getAddress, type Hex, type PublicClient } from "viem";
+
+/** Offers, budgets and per-signer delegation answers kept at most (oldest dropped first). */
+const maxCacheEntries = 100_000;
 
 export type Offer = { active: boolean; inputPrice: bigint; outputPrice: bigint };
 
@@ -15,25 +18,35 @@ export type ChainViewParameters = {
   registry: Address;
   supplier: Address;
   sessionParams: SessionParams;
+  /** Applications whose delegate sets are kept (each ≤ `maxDelegates` addresses). @default 10000 */
+  maxApplications?: number;
 };
 
 /**
  * What the relay hot path needs from the chain, cached: the head block (fed by the node's block watcher, and
  * refreshed from the chain near a session's serving end, see `refreshHead`), and per session the supplier's
- * offers, each application's budget and delegations. All of these are fixed once a session has started (the
- * registry keeps history), so a cached answer never goes stale; entries of sessions that can no longer be
- * served are dropped. Concurrent misses share one RPC call.
+ * offers, each application's budget and its delegate set (one read per application and session, so relays
+ * signed by keys nobody delegated to cost no RPC call each). All of these are fixed once a session has started
+ * (the registry keeps history), so a cached answer never goes stale; entries of sessions that can no longer be
+ * served are dropped, and the caches are bounded. Concurrent misses share one RPC call.
  */
 export class ChainView {
   #head = 0n;
   #refreshing: Promise<bigint> | undefined;
   readonly #cache = new Map<string, { session: bigint; value: Promise<unknown> }>();
+  /** Delegate sets by `application:session`, least recently used first. */
+  readonly #delegateSets = new Map<
+    string,
+    { session: bigint; value: Promise<ReadonlySet<Address> | undefined> }
+  >();
+  readonly #maxApplications: number;
   readonly #parameters: ChainViewParameters;
   readonly #pending: bigint;
 
   constructor(parameters: ChainViewParameters) {
     this.#parameters = parameters;
     this.#pending = pendingSessions(parameters.sessionParams);
+    this.#maxApplications = parameters.maxApplications ?? 10_000;
   }
 
   /** Reads the head once; afterwards the node's block watcher feeds it through `setHead`. */
@@ -107,16 +120,80 @@ export class ChainView {
     });
   }
 
-  /** Whether `application` delegated to `gateway` as of `session`. */
-  isDelegated(application: Address, gateway: Address, session: bigint): Promise<boolean> {
-    return this.#cached(`delegated:${application}:${gateway}:${session}`, session, () =>
-      this.#parameters.publicClient.readContract({
+  /**
+   * Whether `application` delegated to `gateway` as of `session`, the verdict of the registry's
+   * `isDelegatedAt`. Answered from the session's delegate set ({@link ChainView.delegates}): one chain read
+   * per (application, session), however many signers relays name, so a flood of relays signed by random keys
+   * costs no RPC call each. Where the node has no state that old, falls back to `isDelegatedAt` for this
+   * signer (cached per signer too).
+   *
+   * @example
+   * ```ts
+   * if (signer !== application && !(await chain.isDelegated(application, signer, session))) refuse();
+   * ```
+   */
+  async isDelegated(application: Address, gateway: Address, session: bigint): Promise<boolean> {
+    const delegates = await this.delegates(application, session);
+    if (delegates) return delegates.has(gateway);
+    try {
+      return await this.#cached(`delegated:${application}:${gateway}:${session}`, session, () =>
+        this.#parameters.publicClient.readContract({
+          address: this.#parameters.registry,
+          abi: aviaryRegistryAbi,
+          functionName: "isDelegatedAt",
+          args: [application, gateway, session],
+        }),
+      );
+    } catch (error) {
+      // The chain is down rather than short of history: read the set again next time.
+      this.#delegateSets.delete(`${application}:${session}`);
+      throw error;
+    }
+  }
+
+  /**
+   * The exact set of gateways `application` delegated to in `session` (checksummed addresses), or
+   * `undefined` when the chain cannot answer it (a node without state that old; then ask `isDelegatedAt`).
+   *
+   * A delegation or undelegation made in session s − 1 applies from s (AviaryRegistry `delegate` /
+   * `undelegate`), so the set of session s is `delegatesOf(application)` as of the last block before s starts,
+   * `s · sessionBlocks − 1`; session 0 has none. At most `maxDelegates` entries. Cached like the offers,
+   * and for at most `maxApplications` applications (least recently used dropped first).
+   */
+  async delegates(application: Address, session: bigint): Promise<ReadonlySet<Address> | undefined> {
+    const key = `${application}:${session}`;
+    const hit = this.#delegateSets.get(key);
+    if (hit) {
+      // Most recently used last.
+      this.#delegateSets.delete(key);
+      this.#delegateSets.set(key, hit);
+      return hit.value;
+    }
+    const value = this.#readDelegates(application, session);
+    this.#delegateSets.set(key, { session, value });
+    if (this.#delegateSets.size > this.#maxApplications) {
+      const oldest = this.#delegateSets.keys().next().value;
+      if (oldest !== undefined) this.#delegateSets.delete(oldest);
+    }
+    return value;
+  }
+
+  async #readDelegates(application: Address, session: bigint): Promise<ReadonlySet<Address> | undefined> {
+    if (session === 0n) return new Set();
+    try {
+      const delegates = await this.#parameters.publicClient.readContract({
         address: this.#parameters.registry,
         abi: aviaryRegistryAbi,
-        functionName: "isDelegatedAt",
-        args: [application, gateway, session],
-      }),
-    );
+        functionName: "delegatesOf",
+        args: [application],
+        blockNumber: session * BigInt(this.#parameters.sessionParams.sessionBlocks) - 1n,
+      });
+      return new Set(delegates.map((delegate) => getAddress(delegate)));
+    } catch {
+      // No state at that block (a pruned node), or the chain is down: the caller asks `isDelegatedAt`, whose
+      // own failure it reports. Remembered for the session, so a pruned node does not ask twice.
+      return undefined;
+    }
   }
 
   /** Sets the head: called by the node's block watcher on every new block. */
@@ -132,6 +209,9 @@ export class ChainView {
       for (const [key, entry] of this.#cache) {
         if (entry.session + 1n < this.currentSession) this.#cache.delete(key);
       }
+      for (const [key, entry] of this.#delegateSets) {
+        if (entry.session + 1n < this.currentSession) this.#delegateSets.delete(key);
+      }
     }
   }
 
@@ -140,6 +220,11 @@ export class ChainView {
     if (hit) return hit.value as Promise<T>;
     const value = load();
     this.#cache.set(key, { session, value });
+    if (this.#cache.size > maxCacheEntries) {
+      // Bounded against relays naming ever new applications (or signers, on a node without history).
+      const oldest = this.#cache.keys().next().value;
+      if (oldest !== undefined) this.#cache.delete(oldest);
+    }
     // A failed read is not remembered: the next relay asks again.
     value.catch(() => this.#cache.delete(key));
     return value;

@@ -1,10 +1,11 @@
+import type { RequestListener } from "node:http";
 import { type OpenAiRoute, openAiError, sessionWindows } from "@aviary/protocol";
+import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Address } from "viem";
-import { type ServeContext, serveRelay } from "./serveRelay.ts";
+import { createRelayHandler } from "./handleRelayRequest.ts";
+import type { ServeContext } from "./serveRelay.ts";
 import type { RelayContext } from "./verifyRelay.ts";
-import { verifyRelay } from "./verifyRelay.ts";
 
 export type SupplierAppParameters = {
   relay: RelayContext;
@@ -13,17 +14,43 @@ export type SupplierAppParameters = {
   endpoint: string;
   version: string;
   maxBodyBytes: number;
-  /** Counts requests in flight, for graceful shutdown. */
+  /** Counts relays in flight, for graceful shutdown. */
   inFlight: { count: number };
   /** False once shutdown began: new relays get 503. */
   accepting: () => boolean;
 };
 
 const routes: OpenAiRoute[] = ["chat/completions", "completions", "embeddings"];
+const relayRoutes = new Map<string, OpenAiRoute>(routes.map((route) => [`/v1/relay/${route}`, route]));
 
 /**
- * The supplier's HTTP surface (protocol.md §4): `POST /v1/relay/{chat/completions|completions|embeddings}`,
- * `GET /v1/supplier`, `GET /health`, `GET /metrics`. Every error is OpenAI-shaped with a `code`.
+ * The supplier's HTTP surface (protocol.md §4) as a `node:http` request listener:
+ * `POST /v1/relay/{chat/completions|completions|embeddings}` go straight to the relay handler on `node:http`
+ * (the hot path: no Request/Response objects, measured in issue 12), everything else to the hono app of
+ * {@link createSupplierApp}. Every error is OpenAI-shaped with a `code`.
+ *
+ * @example
+ * ```ts
+ * const server = createServer(createSupplierListener(parameters)).listen(8081);
+ * ```
+ */
+export function createSupplierListener(parameters: SupplierAppParameters): RequestListener {
+  const relay = createRelayHandler(parameters);
+  const app = getRequestListener(createSupplierApp(parameters).fetch);
+  return (request, response) => {
+    if (request.method === "POST") {
+      const url = request.url ?? "";
+      const query = url.indexOf("?");
+      const route = relayRoutes.get(query === -1 ? url : url.slice(0, query));
+      if (route) return relay(route, request, response);
+    }
+    return app(request, response);
+  };
+}
+
+/**
+ * The supplier's routes other than relays, on hono: `GET /v1/supplier`, `GET /health`, `GET /metrics`, and
+ * OpenAI-shaped 404s and 500s. Relays are served by {@link createSupplierListener}.
  */
 export function createSupplierApp(parameters: SupplierAppParameters): Hono {
   const app = new Hono();
@@ -46,86 +73,6 @@ export function createSupplierApp(parameters: SupplierAppParameters): Hono {
       404,
     ),
   );
-
-  for (const route of routes) {
-    app.post(
-      `/v1/relay/${route}`,
-      bodyLimit({
-        maxSize: parameters.maxBodyBytes,
-        onError: (context) => {
-          serveContext.metrics.refusals.inc({ code: "body_too_large" });
-          // The rest of the body is not read, so the connection cannot be reused.
-          return context.json(
-            openAiError(
-              413,
-              "body_too_large",
-              `The request body is larger than ${parameters.maxBodyBytes} bytes.`,
-            ),
-            413,
-            { connection: "close" },
-          );
-        },
-      }),
-      async (context) => {
-        if (!parameters.accepting()) {
-          serveContext.metrics.refusals.inc({ code: "shutting_down" });
-          return context.json(
-            openAiError(503, "shutting_down", "This supplier is shutting down; use another."),
-            503,
-          );
-        }
-        parameters.inFlight.count += 1;
-        let counted = true;
-        const done = () => {
-          if (counted) parameters.inFlight.count -= 1;
-          counted = false;
-        };
-        try {
-          const bodyBytes = new Uint8Array(await context.req.arrayBuffer());
-          const verified = await verifyRelay(
-            relayContext,
-            route,
-            context.req.header("aviary-relay"),
-            bodyBytes,
-          );
-          if ("code" in verified) {
-            serveContext.metrics.refusals.inc({ code: verified.code });
-            done();
-            return context.json(
-              openAiError(verified.status, verified.code, verified.message, verified.param ?? null),
-              verified.status,
-            );
-          }
-          const response = await serveRelay(serveContext, verified, context.req.raw.signal);
-          if (!response.body || !response.headers.get("content-type")?.startsWith("text/event-stream")) {
-            done();
-            return response;
-          }
-          // Streams stay in flight until their last byte.
-          const reader = response.body.getReader();
-          // Counted until the last byte, or until the client cancels (then no flush would run).
-          const tracked = new ReadableStream<Uint8Array>({
-            async pull(controller) {
-              const next = await reader.read();
-              if (next.done) {
-                done();
-                controller.close();
-              } else controller.enqueue(next.value);
-            },
-            cancel(reason) {
-              done();
-              return reader.cancel(reason);
-            },
-          });
-          context.req.raw.signal.addEventListener("abort", done, { once: true });
-          return new Response(tracked, { status: response.status, headers: response.headers });
-        } catch (error) {
-          done();
-          throw error;
-        }
-      },
-    );
-  }
 
   app.get("/v1/supplier", (context) => {
     const session = relayContext.chain.currentSession;

@@ -1,9 +1,7 @@
 import {
   encodeReceiptHeader,
   hashRelayReceipt,
-  hashRelayRequest,
   openAiError,
-  openAiErrorResponse,
   RECEIPT_HEADER,
   RECEIPT_SSE_PREFIX,
   type RelayReceipt,
@@ -17,6 +15,7 @@ import type { RelayStore } from "../store/RelayStore.ts";
 import type { BudgetMeter } from "./BudgetMeter.ts";
 import type { SupplierMetrics } from "./metrics.ts";
 import type { NonceGuard } from "./NonceGuard.ts";
+import { fastEncodeReceiptHeader } from "./relayHeaderFastCodec.ts";
 import type { VerifiedRelay } from "./verifyRelay.ts";
 
 export type ServeContext = {
@@ -32,7 +31,42 @@ export type ServeContext = {
 };
 
 const encoder = new TextEncoder();
-const jsonHeaders = { "content-type": "application/json" };
+
+/**
+ * What `serveRelay` answers, for any HTTP server to write: a whole body, or a stream of byte chunks.
+ */
+export type RelayAnswer = WholeRelayAnswer | StreamedRelayAnswer;
+export type WholeRelayAnswer = { status: number; headers: Record<string, string>; body: Uint8Array };
+export type StreamedRelayAnswer = { status: 200; headers: Record<string, string>; stream: RelayByteStream };
+
+/** A streamed answer's bytes, pulled by the server as the client takes them (piped, never buffered whole). */
+export type RelayByteStream = {
+  /** The next chunks to send, or `undefined` once the stream is over. Never rejects. */
+  next(): Promise<Uint8Array[] | undefined>;
+  /** The client went away: stops the backend; an unfinished relay is not billed. */
+  cancel(reason?: unknown): void;
+};
+
+const eventStreamHeaders = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  connection: "keep-alive",
+};
+
+/** An OpenAI-shaped error answer (`{"error":{…}}` with the `code`). */
+export function errorAnswer(
+  status: number,
+  code: string,
+  message: string,
+  param: string | null = null,
+  headers: Record<string, string> = {},
+): WholeRelayAnswer {
+  return {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+    body: encoder.encode(JSON.stringify(openAiError(status, code, message, param))),
+  };
+}
 
 function promptText(relay: VerifiedRelay): string {
   const body = relay.body as { messages?: { content: unknown }[]; prompt?: unknown; input?: unknown };
@@ -73,7 +107,7 @@ async function signAndRecord(
 ): Promise<{ header: string; cost: bigint; receipt: RelayReceipt }> {
   const units = unitsWithinMaxCost(relay, usage);
   const receipt: RelayReceipt = {
-    request: hashRelayRequest(relay.request),
+    request: relay.requestHash,
     responseHash,
     inputUnits: units.inputUnits,
     outputUnits: units.outputUnits,
@@ -94,19 +128,28 @@ async function signAndRecord(
     servedAt: Date.now(),
   });
   const cost = units.inputUnits * relay.request.inputPrice + units.outputUnits * relay.request.outputPrice;
-  return { header: encodeReceiptHeader({ receipt, signature }), cost, receipt };
+  const header =
+    fastEncodeReceiptHeader({ receipt, signature }) ?? encodeReceiptHeader({ receipt, signature });
+  return { header, cost, receipt };
 }
 
 /**
  * Serves a verified relay through its model's backend: the response (piped chunk by chunk when streamed),
- * then the signed receipt (header, or an SSE comment before `data: [DONE]`). Nothing is billed for a relay
- * that fails; its nonce and budget reservation are released.
+ * then the signed receipt (header, or an SSE comment before `data: [DONE]`). The relay is in the relay log
+ * before its receipt is given. Nothing is billed for a relay that fails; its nonce and budget reservation are
+ * released. `signal` aborts the backend (the client went away).
+ *
+ * @example
+ * ```ts
+ * const answer = await serveRelay(context, verified, abortController.signal);
+ * if ("body" in answer) response.writeHead(answer.status, answer.headers).end(answer.body);
+ * ```
  */
 export async function serveRelay(
   context: ServeContext,
   relay: VerifiedRelay,
   signal: AbortSignal,
-): Promise<Response> {
+): Promise<RelayAnswer> {
   const started = performance.now();
   const labels = { model: relay.model.name, route: relay.route, stream: String(relay.stream) };
   const release = () => {
@@ -127,7 +170,7 @@ export async function serveRelay(
     if (affordable < 1) {
       release();
       context.metrics.refusals.inc({ code: "max_cost_too_low" });
-      return openAiErrorResponse(
+      return errorAnswer(
         402,
         "max_cost_too_low",
         `maxCost ${maxCost} does not cover the prompt and one output token.`,
@@ -148,7 +191,7 @@ export async function serveRelay(
       const status = (error as { status?: number }).status ?? 502;
       const code = (error as { code?: string }).code ?? "backend_error";
       context.metrics.refusals.inc({ code });
-      return openAiErrorResponse(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
+      return errorAnswer(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
     }
     const bytes = encoder.encode(JSON.stringify(result.body));
     let signed: Awaited<ReturnType<typeof signAndRecord>>;
@@ -159,12 +202,16 @@ export async function serveRelay(
       context.onRelayError?.(relay, error);
       const code = (error as { code?: string }).code ?? "record_failed";
       context.metrics.refusals.inc({ code });
-      return openAiErrorResponse(500, code, (error as Error).message.split("\n")[0] ?? "recording failed");
+      return errorAnswer(500, code, (error as Error).message.split("\n")[0] ?? "recording failed");
     }
     const { header, cost } = signed;
     context.meter.settle(relay.request.application, relay.request.session, relay.reserved, cost);
     context.metrics.observeRelay(labels, performance.now() - started, result.usage, cost);
-    return new Response(bytes, { status: 200, headers: { ...jsonHeaders, [RECEIPT_HEADER]: header } });
+    return {
+      status: 200,
+      headers: { "content-type": "application/json", [RECEIPT_HEADER]: header },
+      body: bytes,
+    };
   }
 
   // Streamed: the HTTP status is decided only once the first event arrived (errors before it are plain
@@ -185,7 +232,7 @@ export async function serveRelay(
     const status = (error as { status?: number }).status ?? 502;
     const code = (error as { code?: string }).code ?? "backend_error";
     context.metrics.refusals.inc({ code });
-    return openAiErrorResponse(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
+    return errorAnswer(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
   }
 
   const hasher = keccak_256.create();
@@ -193,17 +240,21 @@ export async function serveRelay(
   let created = Math.floor(Date.now() / 1000);
   let pending: IteratorResult<BackendStreamEvent> | undefined = first;
   let finished = false;
+  /** While the receipt is signed and logged, a cancel leaves the settling to that path. */
+  let recording = false;
   let firstByteAt = 0;
-  const emit = (controller: ReadableStreamDefaultController<Uint8Array>, text: string, hashed: boolean) => {
+  const encode = (text: string, hashed: boolean): Uint8Array => {
     const bytes = encoder.encode(text);
     if (hashed) hasher.update(bytes);
-    controller.enqueue(bytes);
+    return bytes;
   };
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
+  const stream: RelayByteStream = {
+    async next() {
+      if (finished) return undefined;
       try {
         const next = pending ?? (await iterator.next());
         pending = undefined;
+        if (finished) return undefined; // cancelled while waiting
         if (next.done) throw new Error("the backend ended the stream without usage");
         const event = next.value;
         if (event.type === "chunk") {
@@ -212,9 +263,9 @@ export async function serveRelay(
             created = Number(event.chunk.created ?? created);
             firstByteAt = performance.now();
           }
-          emit(controller, `data: ${JSON.stringify(event.chunk)}\n\n`, true);
-          return;
+          return [encode(`data: ${JSON.stringify(event.chunk)}\n\n`, true)];
         }
+        const parts: Uint8Array[] = [];
         if (relay.includeUsage) {
           const usageChunk = {
             id: chunkId,
@@ -228,14 +279,17 @@ export async function serveRelay(
               total_tokens: event.usage.promptTokens + event.usage.completionTokens,
             },
           };
-          emit(controller, `data: ${JSON.stringify(usageChunk)}\n\n`, true);
+          parts.push(encode(`data: ${JSON.stringify(usageChunk)}\n\n`, true));
         }
+        recording = true;
         const { header, cost } = await signAndRecord(
           context,
           relay,
           bytesToHex(hasher.digest()),
           event.usage,
-        );
+        ).finally(() => {
+          recording = false;
+        });
         finished = true;
         context.meter.settle(relay.request.application, relay.request.session, relay.reserved, cost);
         context.metrics.observeRelay(
@@ -245,14 +299,13 @@ export async function serveRelay(
           cost,
           firstByteAt - started,
         );
-        emit(controller, `${RECEIPT_SSE_PREFIX}${header}\n\n`, false);
-        emit(controller, "data: [DONE]\n\n", false);
+        parts.push(encode(`${RECEIPT_SSE_PREFIX}${header}\n\ndata: [DONE]\n\n`, false));
         signal.removeEventListener("abort", onAbort);
-        controller.close();
         // Let the backend's generator run its cleanup (it releases its runtime sequence there).
-        await iterator.return?.(undefined);
+        void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
+        return parts;
       } catch (error) {
-        if (finished) return;
+        if (finished) return undefined;
         finished = true;
         release();
         signal.removeEventListener("abort", onAbort);
@@ -260,31 +313,25 @@ export async function serveRelay(
         const code = (error as { code?: string }).code ?? "backend_error";
         context.metrics.refusals.inc({ code: `stream_${code}` });
         const status = (error as { status?: number }).status ?? 502;
-        emit(
-          controller,
-          `data: ${JSON.stringify(openAiError(status, code, (error as Error).message.split("\n")[0] ?? "stream failed"))}\n\n`,
-          false,
-        );
-        controller.close();
-        await iterator.return?.(undefined);
+        void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
+        return [
+          encode(
+            `data: ${JSON.stringify(openAiError(status, code, (error as Error).message.split("\n")[0] ?? "stream failed"))}\n\n`,
+            false,
+          ),
+        ];
       }
     },
     cancel(reason) {
       // The client went away: stop generating; an unfinished relay is not billed.
       abort.abort(reason);
-      if (!finished) {
+      signal.removeEventListener("abort", onAbort);
+      if (!finished && !recording) {
         finished = true;
         release();
       }
-      void iterator.return?.();
+      void Promise.resolve(iterator.return?.(undefined)).catch(() => undefined);
     },
-  });
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      connection: "keep-alive",
-    },
-  });
+  };
+  return { status: 200, headers: eventStreamHeaders, stream };
 }

@@ -1,11 +1,12 @@
 import {
   decodeRelayHeader,
+  hashRelayRequest,
   isServable,
   type OpenAiRoute,
   parseOpenAiBody,
   type RelayRequest,
   recoverDigestSigner,
-  relayKey,
+  relayDomainSeparator,
   type SessionParams,
   sessionWindows,
 } from "@aviary/protocol";
@@ -16,6 +17,7 @@ import type { BudgetMeter } from "./BudgetMeter.ts";
 import type { ChainView } from "./ChainView.ts";
 import type { NonceGuard } from "./NonceGuard.ts";
 import { type RelayRefusal, refusal } from "./RelayRefusal.ts";
+import { fastDecodeRelayHeader } from "./relayHeaderFastCodec.ts";
 
 /** A model this node serves. */
 export type ServedModel = {
@@ -40,7 +42,10 @@ export type VerifiedRelay = {
   route: OpenAiRoute;
   request: RelayRequest;
   requestSignature: Hex;
+  /** The EIP-712 digest of the request (what was signed; the trie key). */
   relayKey: Hex;
+  /** The request's EIP-712 struct hash (a receipt's `request`), hashed once with the relay key. */
+  requestHash: Hex;
   signer: Address;
   model: ServedModel;
   body: Record<string, unknown>;
@@ -69,7 +74,7 @@ export async function verifyRelay(
 ): Promise<VerifiedRelay | RelayRefusal> {
   let decoded: ReturnType<typeof decodeRelayHeader>;
   try {
-    decoded = decodeRelayHeader(header);
+    decoded = fastDecodeRelayHeader(header) ?? decodeRelayHeader(header);
   } catch (error) {
     return header
       ? refusal(
@@ -85,7 +90,7 @@ export async function verifyRelay(
   }
   const { request, signature } = decoded;
 
-  if (getAddress(request.supplier) !== context.supplier) {
+  if (request.supplier.toLowerCase() !== context.supplier.toLowerCase()) {
     return refusal(
       400,
       "wrong_supplier",
@@ -124,8 +129,11 @@ export async function verifyRelay(
     return refusal(400, "body_hash_mismatch", "bodyHash is not keccak256 of the request body bytes.");
   }
 
-  const key = relayKey({ domain: context.domain, request });
-  const signer = recoverDigestSigner(hexToBytes(key), signature);
+  // The struct hash once, for both the relay key and the receipt.
+  const requestHash = hashRelayRequest(request);
+  const digest = relayDigest(context.domain, requestHash);
+  const key = bytesToHex(digest);
+  const signer = recoverDigestSigner(digest, signature);
   if (!signer)
     return refusal(
       401,
@@ -218,6 +226,7 @@ export async function verifyRelay(
     request,
     requestSignature: signature,
     relayKey: key,
+    requestHash,
     signer,
     model,
     body,
@@ -225,6 +234,20 @@ export async function verifyRelay(
     includeUsage: streamOptions?.include_usage === true,
     reserved: request.maxCost,
   };
+}
+
+const digestInput = new Uint8Array(66);
+digestInput[0] = 0x19;
+digestInput[1] = 0x01;
+let separatorOf: { domain: RelayContext["domain"]; bytes: Uint8Array } | undefined;
+
+/** `keccak256(0x1901 ‖ domainSeparator ‖ structHash)`: the relay key (`relayKey`) from a struct hash. */
+function relayDigest(domain: RelayContext["domain"], structHash: Hex): Uint8Array {
+  if (separatorOf?.domain !== domain)
+    separatorOf = { domain, bytes: hexToBytes(relayDomainSeparator(domain)) };
+  digestInput.set(separatorOf.bytes, 2);
+  digestInput.set(hexToBytes(structHash), 34);
+  return keccak_256(digestInput);
 }
 
 function expired(session: bigint, head: bigint, current: bigint): RelayRefusal {

@@ -149,6 +149,45 @@ describe("OpenAiCompatibleBackend", () => {
     expect(events[2]).toEqual({ type: "usage", usage: { promptTokens: 9, completionTokens: 2 } });
   });
 
+  test("keeps upstream connections alive, at most `connections` of them, streams included", async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 };
+    const baseUrl = await fakeUpstream(async (_request, body, response) => {
+      await gate;
+      if (body.stream) {
+        response.writeHead(200, { "content-type": "text/event-stream" });
+        const chunk = { id: "c", object: "chat.completion.chunk", created: 1, model: "m" };
+        response.write(
+          `data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { content: "a" }, finish_reason: "stop" }] })}\n\n`,
+        );
+        response.write(`data: ${JSON.stringify({ ...chunk, choices: [], usage })}\n\n`);
+        response.end("data: [DONE]\n\n");
+        return;
+      }
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify(completionJson(usage)));
+    });
+    let sockets = 0;
+    servers.at(-1)?.on("connection", () => {
+      sockets += 1;
+    });
+    const backend = new OpenAiCompatibleBackend({ baseUrl, model: "m", connections: 2 });
+    const pending = Array.from({ length: 6 }, () => backend.complete(chat()));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sockets).toBe(2);
+    release();
+    await Promise.all(pending);
+    for (let round = 0; round < 4; round += 1) {
+      await drain(backend.stream(chat()));
+      await backend.complete(chat());
+    }
+    expect(sockets).toBe(2);
+    await backend.close();
+  });
+
   test("upstream 500 is a retryable BackendError (502), streamed or not", async () => {
     const baseUrl = await fakeUpstream((_request, _body, response) => {
       response.writeHead(500, { "content-type": "application/json" });

@@ -1,3 +1,4 @@
+import { type Dispatcher, Pool } from "undici";
 import { z } from "zod";
 import type {
   Backend,
@@ -43,6 +44,8 @@ export const openAiCompatibleBackendOptionsSchema = z.object({
   timeoutMs: z.number().int().positive().default(60_000),
   /** Routes the upstream serves. Default chat and completions (embeddings need e.g. llama.cpp `--embeddings`). */
   routes: z.array(routeSchema).min(1).default(["chat/completions", "completions"]),
+  /** Most keep-alive connections to the upstream (requests beyond them queue). Default 128. */
+  connections: z.number().int().positive().default(128),
 });
 
 export type OpenAiCompatibleBackendOptions = z.input<typeof openAiCompatibleBackendOptionsSchema>;
@@ -78,6 +81,11 @@ export class OpenAiCompatibleBackend implements Backend {
   readonly description: string;
   private readonly options: z.output<typeof openAiCompatibleBackendOptionsSchema>;
   private readonly closing = new AbortController();
+  /** Keep-alive connections to the upstream's origin; `basePath` is the base URL's path. */
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly requestHeaders: Record<string, string>;
+  private readonly postHeaders: Record<string, string>;
 
   constructor(options: OpenAiCompatibleBackendOptions) {
     const parsed = openAiCompatibleBackendOptionsSchema.safeParse(options);
@@ -94,6 +102,21 @@ export class OpenAiCompatibleBackend implements Backend {
     url.username = "";
     url.password = "";
     this.description = `openai:${url.toString().replace(/\/+$/, "")}`;
+    const base = new URL(this.options.baseUrl);
+    this.basePath = base.pathname.replace(/\/+$/, "");
+    this.requestHeaders = {
+      accept: "application/json, text/event-stream",
+      ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
+    };
+    this.postHeaders = { ...this.requestHeaders, "content-type": "application/json" };
+    // undici's Pool, not `fetch`: no Request/Response objects per call, bodies written in one go (measured:
+    // see issue 12). Timeouts are the backend's own (`deadline`), so undici's are off.
+    this.pool = new Pool(base.origin, {
+      connections: this.options.connections,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      keepAliveTimeout: 30_000,
+    });
   }
 
   /**
@@ -106,10 +129,15 @@ export class OpenAiCompatibleBackend implements Backend {
     const call = this.call(this.closing.signal);
     try {
       const response = await call.deadline(
-        fetch(`${this.options.baseUrl}/models`, { headers: this.headers(), signal: call.signal }),
+        this.pool.request({
+          method: "GET",
+          path: `${this.basePath}/models`,
+          headers: this.requestHeaders,
+          signal: call.signal,
+        }),
       );
-      const text = await call.deadline(response.text());
-      if (!response.ok) throw this.httpError(response.status, text);
+      const text = await call.deadline(response.body.text());
+      if (response.statusCode >= 400) throw this.httpError(response.statusCode, text);
       this.parseUpstream(upstreamModelsSchema, text, "GET /models");
     } catch (error) {
       throw call.failure(error);
@@ -127,8 +155,8 @@ export class OpenAiCompatibleBackend implements Backend {
     const call = this.call(request.signal);
     try {
       const response = await call.deadline(this.post(request.route, body, call.signal));
-      const text = await call.deadline(response.text());
-      if (!response.ok) throw this.httpError(response.status, text);
+      const text = await call.deadline(response.body.text());
+      if (response.statusCode >= 400) throw this.httpError(response.statusCode, text);
       const schema = request.route === "embeddings" ? upstreamEmbeddingsSchema : upstreamCompletionSchema;
       const json = this.parseUpstream(schema, text, request.route);
       const usage = this.usage(json.usage, request.route);
@@ -150,26 +178,31 @@ export class OpenAiCompatibleBackend implements Backend {
     }
     const { body, requestedModel } = this.upstreamBody(request, true);
     const call = this.call(request.signal);
-    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    let chunks: AsyncIterator<Buffer> | undefined;
+    let response: Dispatcher.ResponseData | undefined;
+    /** `data: [DONE]` was read: what follows is read too, so that the connection is reused. */
+    let done = false;
     try {
-      const response = await call.deadline(this.post(request.route, body, call.signal));
-      if (!response.ok) throw this.httpError(response.status, await call.deadline(response.text()));
-      const contentType = response.headers.get("content-type") ?? "";
-      if (!contentType.includes("text/event-stream") || !response.body) {
-        const text = await call.deadline(response.text());
+      response = await call.deadline(this.post(request.route, body, call.signal));
+      if (response.statusCode >= 400)
+        throw this.httpError(response.statusCode, await call.deadline(response.body.text()));
+      const header = response.headers["content-type"];
+      const contentType = (Array.isArray(header) ? header[0] : header) ?? "";
+      if (!contentType.includes("text/event-stream")) {
+        const text = await call.deadline(response.body.text());
         throw new BackendResponseInvalidError({
           description: this.description,
           reason: `expected an event stream, got \`${contentType || "no content type"}\`: ${text.slice(0, 200)}`,
         });
       }
-      reader = response.body.getReader();
+      // Piped: each read is parsed and yielded as it arrives, never buffered whole.
+      chunks = response.body[Symbol.asyncIterator]();
       const decoder = new TextDecoder();
       const parser = createServerSentEventParser();
       let usage: BackendUsage | undefined;
       let finished = false;
-      let done = false;
       while (!done) {
-        const read = await call.deadline(reader.read());
+        const read = await call.deadline(chunks.next());
         const events = read.done
           ? [...parser.feed(decoder.decode()), ...parser.end()]
           : parser.feed(decoder.decode(read.value, { stream: true }));
@@ -198,27 +231,32 @@ export class OpenAiCompatibleBackend implements Backend {
     } catch (error) {
       throw call.failure(error);
     } finally {
+      if (done && response && !response.body.destroyed) {
+        // Bounded: an upstream that keeps the response open after [DONE] loses the connection instead.
+        const signal = AbortSignal.timeout(1000);
+        await response.body.dump({ limit: 64 * 1024, signal }).catch(() => undefined);
+      }
       call.abort();
-      await reader?.cancel().catch(() => undefined);
+      // Closes the connection when the stream was not read to its end (that stops upstream generation).
+      if (response && !response.body.destroyed) response.body.destroy();
     }
   }
 
   /** Aborts requests in flight; later calls fail with `BackendUnavailableError`. */
   async close(): Promise<void> {
     this.closing.abort();
+    await this.pool.destroy().catch(() => undefined);
   }
 
-  private headers(): Record<string, string> {
-    return {
-      accept: "application/json, text/event-stream",
-      ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
-    };
-  }
-
-  private post(route: BackendRoute, body: Record<string, unknown>, signal: AbortSignal): Promise<Response> {
-    return fetch(`${this.options.baseUrl}/${route}`, {
+  private post(
+    route: BackendRoute,
+    body: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
+    return this.pool.request({
       method: "POST",
-      headers: { ...this.headers(), "content-type": "application/json" },
+      path: `${this.basePath}/${route}`,
+      headers: this.postHeaders,
       body: JSON.stringify(body),
       signal,
     });
@@ -250,27 +288,34 @@ export class OpenAiCompatibleBackend implements Backend {
 
   private call(requestSignal: AbortSignal): Call {
     const controller = new AbortController();
-    const signal = AbortSignal.any([requestSignal, controller.signal, this.closing.signal]);
+    // Listeners rather than `AbortSignal.any`: cheaper per request, and removed when the exchange ends.
+    const onAbort = () => controller.abort();
+    if (requestSignal.aborted || this.closing.signal.aborted) controller.abort();
+    requestSignal.addEventListener("abort", onAbort, { once: true });
+    this.closing.signal.addEventListener("abort", onAbort, { once: true });
     const { timeoutMs } = this.options;
     const description = this.description;
     let timedOut = false;
     return {
-      signal,
-      async deadline<T>(promise: Promise<T>): Promise<T> {
-        promise.catch(() => undefined);
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
+      signal: controller.signal,
+      deadline<T>(promise: Promise<T>): Promise<T> {
+        return new Promise<T>((resolve, reject) => {
+          const timer = setTimeout(() => {
             timedOut = true;
             controller.abort();
             reject(new BackendTimeoutError({ description, timeoutMs }));
           }, timeoutMs);
+          promise.then(
+            (value) => {
+              clearTimeout(timer);
+              resolve(value);
+            },
+            (error: unknown) => {
+              clearTimeout(timer);
+              reject(error);
+            },
+          );
         });
-        try {
-          return await Promise.race([promise, timeout]);
-        } finally {
-          clearTimeout(timer);
-        }
       },
       failure: (error) => {
         if (error instanceof BackendError) return error;
@@ -279,7 +324,11 @@ export class OpenAiCompatibleBackend implements Backend {
         if (requestSignal.aborted) return new BackendRequestAbortedError({ cause: error });
         return new BackendUnavailableError({ description, reason: networkReason(error), cause: error });
       },
-      abort: () => controller.abort(),
+      abort: () => {
+        requestSignal.removeEventListener("abort", onAbort);
+        this.closing.signal.removeEventListener("abort", onAbort);
+        controller.abort();
+      },
     };
   }
 
@@ -355,7 +404,7 @@ export class OpenAiCompatibleBackend implements Backend {
   }
 }
 
-/** A short reason for a failed `fetch` (`connection refused (ECONNREFUSED)`, …). */
+/** A short reason for a failed request (`connection refused (ECONNREFUSED)`, …). */
 function networkReason(error: unknown): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const code = (cause as { code?: unknown } | undefined)?.code;
