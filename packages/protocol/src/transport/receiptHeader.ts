@@ -2,6 +2,7 @@ import { decodeAbiParameters, encodeAbiParameters, type Hex } from "viem";
 import { relayTypes } from "../eip712/relayTypes.ts";
 import { type RelayReceipt, relayReceiptSchema } from "../eip712/schemas.ts";
 import { base64UrlToHex, hexToBase64Url } from "./base64url.ts";
+import { decodeCanonicalReceiptHeader, encodeCanonicalReceiptHeader } from "./canonicalHeaders.ts";
 import { RelayHeaderInvalidError } from "./errors.ts";
 
 /** Response header of a non-streamed relay carrying the signed RelayReceipt (protocol.md §4). */
@@ -25,7 +26,12 @@ export type SignedRelayReceipt = { receipt: RelayReceipt; signature: Hex };
  * response.headers.set(RECEIPT_HEADER, encodeReceiptHeader({ receipt, signature }));
  * ```
  */
-export function encodeReceiptHeader({ receipt, signature }: SignedRelayReceipt): string {
+export function encodeReceiptHeader(signed: SignedRelayReceipt): string {
+  return encodeCanonicalReceiptHeader(signed) ?? encodeReceiptHeaderByAbi(signed);
+}
+
+/** {@link encodeReceiptHeader} through viem's ABI coder: the reference the canonical coder is tested against. */
+export function encodeReceiptHeaderByAbi({ receipt, signature }: SignedRelayReceipt): string {
   return hexToBase64Url(encodeAbiParameters(parameters, [receipt, signature]));
 }
 
@@ -38,6 +44,13 @@ export function encodeReceiptHeader({ receipt, signature }: SignedRelayReceipt):
  * ```
  */
 export function decodeReceiptHeader(value: string | undefined | null): SignedRelayReceipt {
+  return (
+    (typeof value === "string" && decodeCanonicalReceiptHeader(value)) || decodeReceiptHeaderByAbi(value)
+  );
+}
+
+/** {@link decodeReceiptHeader} through viem's ABI coder and the zod schema: the reference, and what names errors. */
+export function decodeReceiptHeaderByAbi(value: string | undefined | null): SignedRelayReceipt {
   if (!value) throw new RelayHeaderInvalidError({ header: RECEIPT_HEADER, reason: "it is missing" });
   const hex = base64UrlToHex(value.trim());
   if (!hex || hex.length > 2 + 2 * 1024) {

@@ -2,6 +2,7 @@ import { decodeAbiParameters, encodeAbiParameters, type Hex } from "viem";
 import { relayTypes } from "../eip712/relayTypes.ts";
 import { type RelayRequest, relayRequestSchema } from "../eip712/schemas.ts";
 import { base64UrlToHex, hexToBase64Url } from "./base64url.ts";
+import { decodeCanonicalRelayHeader, encodeCanonicalRelayHeader } from "./canonicalHeaders.ts";
 import { RelayHeaderInvalidError } from "./errors.ts";
 
 /** Name of the request header that carries the signed RelayRequest (protocol.md §4). */
@@ -25,7 +26,12 @@ export type SignedRelayRequest = { request: RelayRequest; signature: Hex };
  * headers[RELAY_HEADER] = encodeRelayHeader({ request, signature: requestSignature });
  * ```
  */
-export function encodeRelayHeader({ request, signature }: SignedRelayRequest): string {
+export function encodeRelayHeader(signed: SignedRelayRequest): string {
+  return encodeCanonicalRelayHeader(signed) ?? encodeRelayHeaderByAbi(signed);
+}
+
+/** {@link encodeRelayHeader} through viem's ABI coder: the reference the canonical coder is tested against. */
+export function encodeRelayHeaderByAbi({ request, signature }: SignedRelayRequest): string {
   return hexToBase64Url(encodeAbiParameters(parameters, [request, signature]));
 }
 
@@ -38,6 +44,11 @@ export function encodeRelayHeader({ request, signature }: SignedRelayRequest): s
  * ```
  */
 export function decodeRelayHeader(value: string | undefined | null): SignedRelayRequest {
+  return (typeof value === "string" && decodeCanonicalRelayHeader(value)) || decodeRelayHeaderByAbi(value);
+}
+
+/** {@link decodeRelayHeader} through viem's ABI coder and the zod schema: the reference, and what names errors. */
+export function decodeRelayHeaderByAbi(value: string | undefined | null): SignedRelayRequest {
   if (value === undefined || value === null || value === "") {
     throw new RelayHeaderInvalidError({ header: RELAY_HEADER, reason: "it is missing" });
   }

@@ -15,7 +15,6 @@ import type { RelayStore } from "../store/RelayStore.ts";
 import type { BudgetMeter } from "./BudgetMeter.ts";
 import type { SupplierMetrics } from "./metrics.ts";
 import type { NonceGuard } from "./NonceGuard.ts";
-import { fastEncodeReceiptHeader } from "./relayHeaderFastCodec.ts";
 import type { VerifiedRelay } from "./verifyRelay.ts";
 
 export type ServeContext = {
@@ -128,8 +127,7 @@ async function signAndRecord(
     servedAt: Date.now(),
   });
   const cost = units.inputUnits * relay.request.inputPrice + units.outputUnits * relay.request.outputPrice;
-  const header =
-    fastEncodeReceiptHeader({ receipt, signature }) ?? encodeReceiptHeader({ receipt, signature });
+  const header = encodeReceiptHeader({ receipt, signature });
   return { header, cost, receipt };
 }
 

@@ -17,7 +17,6 @@ import type { BudgetMeter } from "./BudgetMeter.ts";
 import type { ChainView } from "./ChainView.ts";
 import type { NonceGuard } from "./NonceGuard.ts";
 import { type RelayRefusal, refusal } from "./RelayRefusal.ts";
-import { fastDecodeRelayHeader } from "./relayHeaderFastCodec.ts";
 
 /** A model this node serves. */
 export type ServedModel = {
@@ -74,7 +73,7 @@ export async function verifyRelay(
 ): Promise<VerifiedRelay | RelayRefusal> {
   let decoded: ReturnType<typeof decodeRelayHeader>;
   try {
-    decoded = fastDecodeRelayHeader(header) ?? decodeRelayHeader(header);
+    decoded = decodeRelayHeader(header);
   } catch (error) {
     return header
       ? refusal(
