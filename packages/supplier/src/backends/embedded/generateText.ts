@@ -32,6 +32,9 @@ const maxPendingTokens = 4;
 /** Tokens of context given to the detokenizer so each piece continues the text (leading spaces). */
 const detokenizeContext = 8;
 
+/** Resolves after the `setImmediate` callbacks already queued have run (one turn of the event loop). */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * Generates from `promptTokens`, yielding text pieces as tokens are produced (piped, not buffered), then one
  * `end` event with the finish reason and the runtime's counts: `promptTokens` = tokens evaluated for the
@@ -39,6 +42,10 @@ const detokenizeContext = 8;
  *
  * Text is held back only while it may still turn into a stop sequence or ends in a split UTF-8 character,
  * so the concatenated pieces always equal the non-streamed output. Deterministic for `temperature: 0`.
+ *
+ * The runtime evaluates one token ahead of the consumer: token n + 1 is already being computed when piece n
+ * is handed on, so the consumer's work (SSE encoding, socket writes) overlaps the evaluation instead of adding
+ * to it. That token is discarded, and not counted, when a stop sequence or an abort ends the output first.
  *
  * @param parameters - sequence, prompt, sampling, stops, abort signal and the idle callback.
  * @throws `abortError(usage)` when `signal` aborts; the runtime's error otherwise.
@@ -56,6 +63,10 @@ export async function* generateText(
 ): AsyncGenerator<GenerateTextEvent, void, void> {
   const { sequence, promptTokens, stop, signal } = parameters;
   const model = sequence.model;
+  // node-llama-cpp dispatches a requested evaluation after a few promise steps with one sequence, and with
+  // several from a `setImmediate` queued during those steps (so that sequences generating together share a
+  // batch): waiting this many turns of the event loop lets it start before a token's text is handed on.
+  const turnsToDispatch = sequence.context.totalSequences > 1 ? 2 : 1;
   const room = sequence.contextSize - promptTokens.length;
   const maxTokens = Math.max(0, Math.min(parameters.maxTokens, room));
   const stopTokens = new Set(parameters.stopTokens);
@@ -75,6 +86,12 @@ export async function* generateText(
     yieldEogToken: true,
   });
   let pending: Promise<IteratorResult<Token, void>> | undefined;
+  const requestToken = () => {
+    const next = iterator.next();
+    // Awaited later (or in `finally`): a failure while the previous token is handed on is not unhandled.
+    next.catch(() => undefined);
+    return next;
+  };
   const abort = new Promise<"aborted">((resolve) => {
     if (signal.aborted) resolve("aborted");
     else signal.addEventListener("abort", () => resolve("aborted"), { once: true });
@@ -86,8 +103,12 @@ export async function* generateText(
   let finishReason: "stop" | "length" = "length";
 
   try {
-    while (completionTokens < maxTokens) {
-      pending = iterator.next();
+    // The next token is asked for as soon as one arrives, and its evaluation started, before this one is
+    // decoded and handed on: the runtime computes token n + 1 while token n goes out (detokenizing, the
+    // consumer's SSE write) instead of after it. Nothing is asked for beyond `maxTokens` or after an
+    // end-of-generation token.
+    pending = maxTokens > 0 ? requestToken() : undefined;
+    while (pending) {
       const step = await Promise.race([pending, abort]);
       if (step === "aborted") throw parameters.abortError(usage());
       pending = undefined;
@@ -101,6 +122,10 @@ export async function* generateText(
       if (model.isEogToken(token) || stopTokens.has(token)) {
         finishReason = "stop";
         break;
+      }
+      if (completionTokens < maxTokens) {
+        pending = requestToken();
+        for (let turn = 0; turn < turnsToDispatch; turn++) await nextTurn();
       }
       undecoded.push(token);
       const text = model.detokenize(undecoded, false, decoded);
