@@ -1,7 +1,8 @@
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { aviaryChain, aviaryRegistryAbi, pendingSessions, sessionBudget, sessionOf } from "@aviary/protocol";
-import { listModels, SupplierDirectory, SupplierStatsBook } from "@aviary/sdk";
-import { serve } from "@hono/node-server";
+import { createModelListing, SupplierDirectory, SupplierDistrust, SupplierStatsBook } from "@aviary/sdk";
+import { getRequestListener } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import {
   type Address,
@@ -23,6 +24,8 @@ import { SupplierEvaluationBook } from "./evaluation/SupplierEvaluationBook.ts";
 import { reconcileClaims } from "./reconcile/reconcileClaims.ts";
 import { reconcileProvenLeaves } from "./reconcile/reconcileProvenLeaves.ts";
 import { createGatewayApp } from "./server/createGatewayApp.ts";
+import { createGatewayRelaySigner } from "./server/createGatewayRelaySigner.ts";
+import { createRelayListener } from "./server/createRelayListener.ts";
 import { handleRelay, type RelayHandlerContext } from "./server/handleRelay.ts";
 import { GatewayMetrics } from "./server/metrics.ts";
 import { createGatewayStore } from "./store/createGatewayStore.ts";
@@ -138,41 +141,18 @@ export async function startGateway(
   const evaluation = new SupplierEvaluationBook();
   const board = new ModelEvaluationBoard();
 
-  let modelsCache: { at: number; value: Promise<unknown[]> } | undefined;
-  const listOfferedModels = () => {
-    if (modelsCache && Date.now() - modelsCache.at < 5_000) return modelsCache.value;
-    const value = (async () => {
-      const session = currentSession();
-      const models = await listModels(publicClient, { registry });
-      const offered = [];
-      for (const model of models) {
-        const suppliers = await directory.get(model.modelId, session);
-        if (suppliers.length === 0) continue;
-        const cheapest = suppliers.reduce((best, supplier) =>
-          supplier.outputPrice < best.outputPrice ? supplier : best,
-        );
-        offered.push({
-          id: model.name,
-          object: "model",
-          created: Number(model.registeredAt),
-          owned_by: model.source,
-          weights_digest: model.weightsDigest,
-          suppliers: suppliers.length,
-          pricing: {
-            prompt: cheapest.inputPrice.toString(),
-            completion: cheapest.outputPrice.toString(),
-            unit: "token wei per token",
-          },
-        });
-      }
-      return offered;
-    })();
-    value.catch(() => {
-      modelsCache = undefined;
-    });
-    modelsCache = { at: Date.now(), value };
-    return value;
-  };
+  // The SDK's listing (createAviaryFetch answers the same): Unix `created`, suppliers, the lowest prices.
+  const listOfferedModels = createModelListing({
+    publicClient,
+    registry,
+    directory,
+    sessions: () => {
+      const lagged = currentSession();
+      const latest = headSession();
+      return lagged === latest ? [lagged] : [lagged, latest];
+    },
+    cacheMs: 5_000,
+  });
 
   // Reconciliation: every proof is public; a proven leaf whose receipt differs from ours is reported.
   const walletClient = createWalletClient({
@@ -230,15 +210,17 @@ export async function startGateway(
 
   const inFlight = { count: 0 };
   let accepting = true;
+  const domain = { chainId: config.chain.chainId, verifyingContract: settlement };
   const relayContext: RelayHandlerContext = {
     store,
     directory,
     book,
+    distrust: new SupplierDistrust(),
     pool,
+    signer: createGatewayRelaySigner({ pool, gatewayKey: hexToBytes(config.gatewayKey as Hex), domain }),
     metrics,
     logger,
-    domain: { chainId: config.chain.chainId, verifyingContract: settlement },
-    gatewayKey: hexToBytes(config.gatewayKey as Hex),
+    domain,
     currentSession,
     headSession,
     strategy: { type: config.routing.strategy },
@@ -287,7 +269,7 @@ export async function startGateway(
     logger.info({ models: [...models.keys()] }, "integrity audits enabled");
   }
 
-  const app = createGatewayApp({
+  const appParameters = {
     address: gateway,
     relay: relayContext,
     store,
@@ -298,12 +280,21 @@ export async function startGateway(
     accepting: () => accepting,
     evaluation,
     board,
+  };
+  const app = createGatewayApp(appParameters);
+  // The relay routes are a plain node:http listener (measured leaner than hono's node adapter, see
+  // createRelayListener); hono keeps every other route.
+  const honoListener = getRequestListener(app.fetch);
+  const relayListener = createRelayListener(appParameters);
+  const server = createServer((incoming, outgoing) => {
+    if (!relayListener(incoming, outgoing)) void honoListener(incoming, outgoing);
   });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const instance = serve({ fetch: app.fetch, hostname: config.server.host, port: config.server.port }, () =>
-      resolve(instance),
-    );
-    instance.once("error", reject);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const url = `http://${config.server.host}:${(server.address() as AddressInfo).port}`;
   logger.info({ url, gateway, applications: pool.applications }, "gateway ready");

@@ -1,54 +1,31 @@
-import {
-  aviaryChain,
-  aviaryRegistryAbi,
-  encodeRelayHeader,
-  type OpenAiRoute,
-  openAiError,
-  openAiRouteSchemas,
-  RECEIPT_HEADER,
-  RECEIPT_SSE_PREFIX,
-  type RelayRequest,
-  signRelayRequest,
-} from "@aviary/protocol";
+import { aviaryChain, aviaryRegistryAbi, type OpenAiRoute, openAiError } from "@aviary/protocol";
 import {
   type Address,
   createPublicClient,
   getAddress,
-  type Hex,
   http,
-  keccak256,
   type LocalAccount,
   type PublicClient,
-  stringToBytes,
 } from "viem";
-import { type AviaryModel, listModels } from "./actions/listModels.ts";
 import type { SupplierCandidateInfo } from "./discovery/discoverSuppliers.ts";
 import { SupplierDirectory } from "./discovery/SupplierDirectory.ts";
+import { ChainReadError, RelayAbortedError } from "./errors.ts";
+import { createModelListing } from "./models/createModelListing.ts";
+import { createAccountRelaySigner } from "./relay/createAccountRelaySigner.ts";
+import { encodeRelayResponse } from "./relay/encodeRelayResponse.ts";
+import { parseRelayBody } from "./relay/parseRelayBody.ts";
+import { planRelay } from "./relay/planRelay.ts";
+import { prepareRelayBody } from "./relay/prepareRelayBody.ts";
+import { relayErrorResponse } from "./relay/relayErrorResponse.ts";
+import type { RelayAttemptReport } from "./relay/relayWithFailover.ts";
+import { reportRelayAttempt } from "./relay/reportRelayAttempt.ts";
+import { SupplierDistrust } from "./relay/SupplierDistrust.ts";
+import { sendPlannedRelay } from "./relay/sendPlannedRelay.ts";
 import {
-  BaseError,
-  ChainReadError,
-  NoSupplierError,
-  ReceiptInvalidError,
-  RelayAbortedError,
-  RelayFailedError,
-  StreamBrokenError,
-} from "./errors.ts";
-import { estimateMaxCost } from "./relay/estimateMaxCost.ts";
-import { recordRelayAttempt } from "./relay/recordRelayAttempt.ts";
-import {
-  type RelayAttemptReport,
-  type RelayWithFailoverReturnType,
-  relayWithFailover,
-} from "./relay/relayWithFailover.ts";
-import {
-  type Candidate,
   DEFAULT_ROUTING_STRATEGY,
   type ProviderOptionsInput,
-  ProviderOptionsInvalidError,
   parseProviderOptions,
-  planAttempts,
   type RoutingStrategy,
-  rankCandidates,
   SupplierStatsBook,
 } from "./routing/index.ts";
 
@@ -76,7 +53,7 @@ export type CreateAviaryFetchParameters = {
   provider?: ProviderOptionsInput;
   /** Most suppliers tried per request. @default 3 */
   maxAttempts?: number;
-  /** The fetch used to reach suppliers. @default globalThis.fetch */
+  /** A fetch to reach suppliers with. @default undici `request` over a keep-alive pool per supplier origin */
   fetch?: typeof globalThis.fetch;
   /** A public client to read the chain with. @default one over `chain.rpcUrl` */
   publicClient?: PublicClient;
@@ -95,30 +72,39 @@ export type CreateAviaryFetchParameters = {
   sessionLagBlocks?: number;
   /** How long a supplier whose receipt did not verify is only used as a last resort, ms. @default 600_000 */
   distrustMs?: number;
+  /**
+   * Start a parallel attempt on the next planned supplier when the first has not answered after this long, ms
+   * (the gateway's `routing.hedgeAfterMs`). Costs nothing extra when it loses before being served, but a
+   * hedge served in full is billed too. @default null (no hedging)
+   */
+  hedgeAfterMs?: number | null;
   /** Called with every attempt's outcome (after the SDK's own stats book got it). */
   onAttempt?: (report: RelayAttemptReport<SupplierCandidateInfo>) => void;
 };
 
 const relayRoutes: readonly OpenAiRoute[] = ["chat/completions", "completions", "embeddings"];
-const encoder = new TextEncoder();
 
 /**
  * A `fetch` that speaks the OpenAI API by relaying straight to Aviary suppliers, for the official `openai`
  * client (or any OpenAI-compatible one): no gateway, the application's (or its delegated gateway's) key signs.
  *
- * - `POST …/chat/completions`, `…/completions`, `…/embeddings`: reads the body; `modelId = keccak256(model)`;
- *   discovers the suppliers offering it in the current session (cached per session); ranks them (routing, with
- *   the SDK's own stats book); signs a RelayRequest per attempt with a fresh nonce and a `maxCost` bounding the
- *   prompt (UTF-8 bytes + 16 per message) times the input price plus `max_tokens` (default 256) times the output
- *   price; relays with failover and verifies the receipt. Answers the supplier's JSON (status 200, with the
- *   `Aviary-Receipt` and `Aviary-Supplier` headers), or an event stream that re-emits the data events and the
- *   receipt comment and ends with `data: [DONE]` only once the receipt verified; a stream that breaks after its
- *   first event ends with an explicit `data: {"error":{…}}` event and no `[DONE]`.
+ * - `POST …/chat/completions`, `…/completions`, `…/embeddings`: the relay pipeline the gateway runs too
+ *   (`parseRelayBody` → `prepareRelayBody` → `planRelay` → `sendPlannedRelay` → `encodeRelayResponse`):
+ *   `modelId = keccak256(model)`; the suppliers offering it in the current session (cached per session),
+ *   ranked with the SDK's own stats book (a supplier whose receipt did not verify only as a last resort); a
+ *   RelayRequest signed per attempt with a fresh nonce and a `maxCost` bounding the prompt (UTF-8 bytes + 16
+ *   per message) times the input price plus `max_tokens` (default 256, written into the body) times the
+ *   output price; failover (and, with `hedgeAfterMs`, a hedge); the receipt verified. Answers the supplier's
+ *   JSON (status 200, with the `Aviary-Receipt` and `Aviary-Supplier` headers), or an event stream that
+ *   re-emits the data events and the receipt comment and ends with `data: [DONE]` only once the receipt
+ *   verified; a stream that breaks after its first event ends with an explicit `data: {"error":{…}}` event
+ *   and no `[DONE]`.
  * - Errors before the first byte are OpenAI-shaped: 400 for a bad body, 404 `model_not_found` when nobody offers
  *   the model, the supplier's 4xx when it refused for a reason no other supplier would change, 502/503 when every
  *   supplier failed, 503 `chain_unavailable` when the chain cannot be read.
- * - `GET …/models`: the models offered in the current session, OpenAI's list shape, plus
- *   `pricing: { prompt, completion }` (the lowest offers, decimal strings of token wei per token).
+ * - `GET …/models`: the models offered in the current session, OpenAI's list shape (`created`: Unix time of
+ *   the registration block), plus `suppliers` and `pricing: { prompt, completion, unit }` (the lowest offers,
+ *   decimal strings of token wei per token).
  * - Anything else: 404.
  *
  * @param parameters - the signing account, the chain, routing options and limits.
@@ -148,13 +134,11 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
     }) as PublicClient);
   const directory = new SupplierDirectory({ publicClient, registry });
   const book = new SupplierStatsBook({ maxEntries: 1_000 });
-  const distrusted = new Map<string, number>();
-  const distrustMs = parameters.distrustMs ?? 600_000;
-  const maxAttempts = parameters.maxAttempts ?? 3;
+  const distrust = new SupplierDistrust({ distrustMs: parameters.distrustMs });
+  const signer = createAccountRelaySigner({ account, application, domain });
   const strategy = parameters.strategy ?? DEFAULT_ROUTING_STRATEGY;
   // Checked once here: a bad configuration fails at creation, not on every request.
-  const defaultProvider =
-    parameters.provider === undefined ? undefined : parseProviderOptions(parameters.provider);
+  if (parameters.provider !== undefined) parseProviderOptions(parameters.provider);
 
   let paramsPromise: Promise<{ sessionBlocks: bigint; graceBlocks: bigint }> | undefined;
   const sessionParams = () => {
@@ -176,217 +160,74 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
 
   /** The sessions to relay in: the lagged one first, then the head's (when they differ). */
   const sessions = async (): Promise<bigint[]> => {
-    const [head, params] = await Promise.all([
-      publicClient.getBlockNumber({ cacheTime: parameters.headCacheMs ?? 1_000 }),
-      sessionParams(),
-    ]);
+    let head: bigint;
+    let params: { sessionBlocks: bigint; graceBlocks: bigint };
+    try {
+      [head, params] = await Promise.all([
+        publicClient.getBlockNumber({ cacheTime: parameters.headCacheMs ?? 1_000 }),
+        sessionParams(),
+      ]);
+    } catch (cause) {
+      throw new ChainReadError({ what: "the chain head and session parameters", cause });
+    }
     const lag = BigInt(parameters.sessionLagBlocks ?? Number(params.graceBlocks / 2n));
     const current = head / params.sessionBlocks;
     const lagged = (head > lag ? head - lag : 0n) / params.sessionBlocks;
     return lagged === current ? [current] : [lagged, current];
   };
 
-  /** The suppliers offering `modelId`, and the session they offer it in. */
-  const findSuppliers = async (
-    modelId: Hex,
-  ): Promise<{ session: bigint; suppliers: SupplierCandidateInfo[] }> => {
-    let list: bigint[];
-    try {
-      list = await sessions();
-    } catch (cause) {
-      throw new ChainReadError({ what: "the chain head and session parameters", cause });
-    }
-    let found: { session: bigint; suppliers: SupplierCandidateInfo[] } = {
-      session: list[0] ?? 0n,
-      suppliers: [],
-    };
-    for (const session of list) {
-      const suppliers = await directory.get(modelId, session);
-      found = { session, suppliers };
-      if (suppliers.length > 0) break;
-    }
-    return found;
+  const listing = createModelListing({
+    publicClient,
+    registry,
+    fromBlock: chain.fromBlock,
+    directory,
+    sessions,
+    cacheMs: 60_000,
+  });
+  const models = async (): Promise<Response> => {
+    const data = await listing();
+    return new Response(JSON.stringify({ object: "list", data }), {
+      status: 200,
+      headers: { "content-type": "application/json" },
+    });
   };
 
-  let modelsCache: { at: number; value: Promise<AviaryModel[]> } | undefined;
-  const blockTimes = new Map<bigint, Promise<number>>();
-  const registeredModels = () => {
-    if (!modelsCache || Date.now() - modelsCache.at > 60_000) {
-      const value = listModels(publicClient, { registry, fromBlock: chain.fromBlock });
-      modelsCache = { at: Date.now(), value };
-      value.catch(() => {
-        if (modelsCache?.value === value) modelsCache = undefined;
-      });
-    }
-    return modelsCache.value;
+  const onAttempt = (report: RelayAttemptReport<SupplierCandidateInfo>) => {
+    reportRelayAttempt({ book, distrust, directory }, report);
+    parameters.onAttempt?.(report);
   };
-  const blockTime = (blockNumber: bigint) => {
-    let time = blockTimes.get(blockNumber);
-    if (!time) {
-      time = publicClient.getBlock({ blockNumber }).then((block) => Number(block.timestamp));
-      blockTimes.set(blockNumber, time);
-      time.catch(() => blockTimes.delete(blockNumber));
-    }
-    return time;
-  };
-
-  async function models(): Promise<Response> {
-    let list: AviaryModel[];
-    try {
-      list = await registeredModels();
-    } catch (cause) {
-      return chainUnavailable(new ChainReadError({ what: "the registered models", cause }));
-    }
-    const data: unknown[] = [];
-    try {
-      const offered = await Promise.all(
-        list.map(async (model) => ({ model, found: await findSuppliers(model.modelId) })),
-      );
-      for (const { model, found } of offered) {
-        if (found.suppliers.length === 0) continue;
-        const prompt = found.suppliers.reduce(
-          (low, supplier) => (supplier.inputPrice < low ? supplier.inputPrice : low),
-          found.suppliers[0]?.inputPrice ?? 0n,
-        );
-        const completion = found.suppliers.reduce(
-          (low, supplier) => (supplier.outputPrice < low ? supplier.outputPrice : low),
-          found.suppliers[0]?.outputPrice ?? 0n,
-        );
-        data.push({
-          id: model.name,
-          object: "model",
-          created: await blockTime(model.registeredAt).catch(() => 0),
-          owned_by: model.source,
-          kind: model.kind,
-          suppliers: found.suppliers.length,
-          pricing: { prompt: prompt.toString(), completion: completion.toString() },
-        });
-      }
-    } catch (error) {
-      return errorResponse(error);
-    }
-    return json({ object: "list", data }, 200);
-  }
 
   async function relay(route: OpenAiRoute, request: Request): Promise<Response> {
-    const body = new Uint8Array(await request.arrayBuffer());
-    let parsedJson: unknown;
-    try {
-      parsedJson = JSON.parse(new TextDecoder().decode(body));
-    } catch {
-      return json(openAiError(400, "invalid_json", "The request body is not JSON."), 400);
-    }
-    const parsed = openAiRouteSchemas[route].safeParse(parsedJson);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const param = issue?.path.join(".") || null;
-      return json(
-        openAiError(
-          400,
-          "invalid_request",
-          `${param ? `${param}: ` : ""}${issue?.message ?? "invalid body"}`,
-          param,
-        ),
-        400,
-      );
-    }
-    const requestBody = parsed.data as Record<string, unknown> & { model: string };
-    let provider: ProviderOptionsInput | undefined = defaultProvider;
-    if (requestBody.provider !== undefined && requestBody.provider !== null) {
-      try {
-        const own = requestBody.provider;
-        provider = parseProviderOptions(
-          typeof own === "object" && !Array.isArray(own) ? { ...parameters.provider, ...own } : own,
-        );
-      } catch (error) {
-        if (!(error instanceof ProviderOptionsInvalidError)) throw error;
-        return json(openAiError(400, "invalid_provider", error.shortMessage, error.field), 400);
-      }
-    }
-
-    const modelId = keccak256(stringToBytes(requestBody.model));
-    const { session, suppliers } = await findSuppliers(modelId);
-    if (suppliers.length === 0)
-      throw new NoSupplierError({ model: modelId, session, modelName: requestBody.model });
-
-    // Rank: distrusted suppliers (a receipt that did not verify) only as a last resort.
-    const now = Date.now();
-    for (const [address, until] of distrusted) if (until <= now) distrusted.delete(address);
-    const trusted = suppliers.filter((supplier) => !distrusted.has(supplier.address.toLowerCase()));
-    const pool = trusted.length > 0 ? trusted : suppliers;
-    const byAddress = new Map(pool.map((supplier) => [supplier.address.toLowerCase(), supplier]));
-    // Unit bounds once; each candidate's maxCost prices them at its own offer.
-    const bounds = estimateMaxCost({
-      route,
-      body: requestBody,
-      inputPrice: 0n,
-      outputPrice: 0n,
-      defaultMaxTokens: parameters.defaultMaxTokens,
-    });
-    const candidates: Candidate[] = pool.map((supplier) => ({
-      ...supplier,
-      stats: book.statsFor(supplier, now),
-    }));
-    const { ranked } = rankCandidates(candidates, {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    const parsed = parseRelayBody({ route, bytes, defaultProvider: parameters.provider });
+    const prepared = prepareRelayBody({ parsed, defaultMaxTokens: parameters.defaultMaxTokens });
+    const { session, plan } = await planRelay({
+      prepared,
+      sessions: await sessions(),
+      directory,
+      book,
+      distrust,
       strategy,
-      provider,
-      now,
-      random: Math.random,
-      expectedUsage: { inputTokens: Number(bounds.inputUnits), outputTokens: Number(bounds.outputUnits) },
+      maxAttempts: parameters.maxAttempts ?? 3,
     });
-    const plan = planAttempts(ranked, { maxAttempts })
-      .map((candidate) => byAddress.get(candidate.address.toLowerCase()))
-      .filter((candidate): candidate is SupplierCandidateInfo => candidate !== undefined);
-    if (plan.length === 0) {
-      return json(
-        openAiError(
-          404,
-          "model_not_found",
-          `No supplier of ${requestBody.model} matches the provider options.`,
-          "provider",
-        ),
-        404,
-      );
-    }
-
-    const bodyHash = keccak256(body);
-    const result = await relayWithFailover({
-      candidates: plan,
-      route,
-      body,
+    const result = await sendPlannedRelay({
+      prepared,
+      session,
+      plan,
+      signer,
       domain,
-      maxAttempts,
+      hedgeAfterMs: parameters.hedgeAfterMs,
+      onAttempt,
       signal: request.signal,
       fetch: parameters.fetch,
       firstByteTimeoutMs: parameters.firstByteTimeoutMs,
       chunkTimeoutMs: parameters.chunkTimeoutMs,
-      signRelay: async (candidate) => {
-        const relayRequest: RelayRequest = {
-          application,
-          supplier: candidate.address,
-          model: modelId,
-          session,
-          nonce: randomNonce(),
-          bodyHash,
-          inputPrice: candidate.inputPrice,
-          outputPrice: candidate.outputPrice,
-          maxCost: bounds.inputUnits * candidate.inputPrice + bounds.outputUnits * candidate.outputPrice,
-        };
-        const signature = await signRelayRequest({ domain, request: relayRequest, signer: account });
-        return { header: encodeRelayHeader({ request: relayRequest, signature }), request: relayRequest };
-      },
-      onAttempt: (report) => {
-        recordRelayAttempt(book, report);
-        if (!report.outcome.ok) {
-          const { failure } = report.outcome;
-          if (failure.kind === "receipt-invalid")
-            distrusted.set(report.candidate.address.toLowerCase(), Date.now() + distrustMs);
-          if (failure.kind === "http" && failure.code === "price_mismatch") directory.clear();
-        }
-        parameters.onAttempt?.(report);
-      },
     });
-    return result.kind === "json" ? jsonResult(result) : streamResult(result);
+    return encodeRelayResponse({
+      result,
+      includeReceipt: true,
+      headers: { "Aviary-Supplier": result.candidate.address },
+    });
   }
 
   return async function aviaryFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
@@ -398,121 +239,19 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
         const route = relayRoutes.find((candidate) => path.endsWith(`/${candidate}`));
         if (route) return await relay(route, request);
       }
-      return json(
-        openAiError(
-          404,
-          "unknown_route",
-          `${request.method} ${path} is not served by Aviary (chat/completions, completions, embeddings, models).`,
+      return new Response(
+        JSON.stringify(
+          openAiError(
+            404,
+            "unknown_route",
+            `${request.method} ${path} is not served by Aviary (chat/completions, completions, embeddings, models).`,
+          ),
         ),
-        404,
+        { status: 404, headers: { "content-type": "application/json" } },
       );
     } catch (error) {
       if (error instanceof RelayAbortedError || request.signal.aborted) throw request.signal.reason ?? error;
-      return errorResponse(error);
+      return relayErrorResponse(error);
     }
   };
-}
-
-function randomNonce(): bigint {
-  return crypto.getRandomValues(new BigUint64Array(1))[0] ?? 0n;
-}
-
-function json(body: unknown, status: number, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json", ...headers },
-  });
-}
-
-function chainUnavailable(error: ChainReadError): Response {
-  return json(openAiError(503, "chain_unavailable", error.shortMessage), 503);
-}
-
-function errorResponse(error: unknown): Response {
-  if (error instanceof NoSupplierError)
-    return json(openAiError(404, "model_not_found", error.shortMessage, "model"), 404);
-  if (error instanceof RelayFailedError)
-    return json(openAiError(error.status, error.code, error.shortMessage), error.status);
-  if (error instanceof ChainReadError) return chainUnavailable(error);
-  const message =
-    error instanceof BaseError
-      ? error.shortMessage
-      : error instanceof Error
-        ? error.message.split("\n")[0]
-        : String(error);
-  return json(openAiError(500, "internal_error", `Aviary SDK error: ${message}`), 500);
-}
-
-function jsonResult(
-  result: Extract<RelayWithFailoverReturnType<SupplierCandidateInfo>, { kind: "json" }>,
-): Response {
-  return new Response(result.body, {
-    status: 200,
-    headers: {
-      "content-type": "application/json",
-      [RECEIPT_HEADER]: result.receipt.encoded,
-      "Aviary-Supplier": result.candidate.address,
-    },
-  });
-}
-
-/** The OpenAI error body a broken stream ends with. */
-function streamErrorBody(error: unknown) {
-  if (error instanceof ReceiptInvalidError) return openAiError(502, "receipt_invalid", error.shortMessage);
-  if (error instanceof StreamBrokenError)
-    return openAiError(error.status ?? 502, error.code, error.shortMessage);
-  const message =
-    error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
-  return openAiError(502, "stream_broken", message);
-}
-
-function sseData(data: string): Uint8Array {
-  return encoder.encode(
-    `${data
-      .split("\n")
-      .map((line) => `data: ${line}`)
-      .join("\n")}\n\n`,
-  );
-}
-
-function streamResult(
-  result: Extract<RelayWithFailoverReturnType<SupplierCandidateInfo>, { kind: "stream" }>,
-): Response {
-  const iterator = result.events[Symbol.asyncIterator]();
-  let first = result.firstEvent;
-  const stream = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (first) {
-        controller.enqueue(sseData(first.data));
-        first = undefined;
-        return;
-      }
-      try {
-        const next = await iterator.next();
-        if (!next.done) {
-          controller.enqueue(sseData(next.value.data));
-          return;
-        }
-        const receipt = await result.receipt;
-        controller.enqueue(encoder.encode(`${RECEIPT_SSE_PREFIX}${receipt.encoded}\n\ndata: [DONE]\n\n`));
-        controller.close();
-      } catch (error) {
-        // After the first byte the status is sent: end with an explicit error event, never a clean end.
-        controller.enqueue(encoder.encode(`data: ${JSON.stringify(streamErrorBody(error))}\n\n`));
-        controller.close();
-      }
-    },
-    async cancel(reason) {
-      result.cancel(reason);
-      await iterator.return?.(undefined);
-    },
-  });
-  return new Response(stream, {
-    status: 200,
-    headers: {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache",
-      "Aviary-Supplier": result.candidate.address,
-    },
-  });
 }

@@ -171,6 +171,56 @@ export class NoSupplierError extends BaseError {
 }
 
 /**
+ * A relay request's body is not one Aviary can relay: not JSON, not the route's OpenAI shape, bad `provider`
+ * options. Answered as an OpenAI `400` naming `param`; no supplier is asked.
+ *
+ * @example
+ * ```ts
+ * throw new RelayBodyInvalidError({ code: "invalid_provider", message: "provider.sort: …", param: "provider.sort" });
+ * ```
+ */
+export class RelayBodyInvalidError extends BaseError {
+  override name = "RelayBodyInvalidError";
+  /** The OpenAI error `code`: `invalid_json`, `invalid_request`, `invalid_provider`, `max_tokens_too_large`. */
+  readonly code: string;
+  /** The body field at fault (`messages`, `provider.sort`, `max_tokens`), or null. */
+  readonly param: string | null;
+  constructor({
+    code,
+    message,
+    param = null,
+    cause,
+  }: {
+    code: string;
+    message: string;
+    param?: string | null;
+    cause?: unknown;
+  }) {
+    super(message, { cause });
+    this.code = code;
+    this.param = param;
+  }
+}
+
+/**
+ * Suppliers offer the model, but the request's `provider` options (`only`, `ignore`, `max_price`, …) exclude
+ * every one of them.
+ *
+ * @example
+ * ```ts
+ * throw new NoEligibleSupplierError({ modelName: "llama", excluded: ["0xab…: ignored"] });
+ * ```
+ */
+export class NoEligibleSupplierError extends BaseError {
+  override name = "NoEligibleSupplierError";
+  constructor({ modelName, excluded }: { modelName: string; excluded: readonly string[] }) {
+    super(
+      `No supplier of ${modelName} matches the provider options${excluded.length > 0 ? ` (${excluded.join("; ")})` : ""}.`,
+    );
+  }
+}
+
+/**
  * Every attempt of a relay failed before a usable answer. `status` / `code` are the last error's (an HTTP
  * status the caller can answer with), `attempts` every attempt's error in order.
  *

@@ -209,21 +209,42 @@ export {
   BaseError,
   ChainReadError,
   ContractRevertedError,
+  NoEligibleSupplierError,
   NoSupplierError,
   ReceiptInvalidError,
   type ReceiptInvalidReason,
   RelayAbortedError,
   RelayAttemptError,
   type RelayAttemptFailureKind,
+  RelayBodyInvalidError,
   RelayFailedError,
   StreamBrokenError,
   type StreamBrokenReason,
   TransactionEventMissingError,
   TransactionRevertedError,
 } from "./errors.ts";
+export {
+  type CreateModelListingParameters,
+  type CreateModelListingReturnType,
+  createModelListing,
+  type ModelListing,
+  type OfferedModel,
+} from "./models/createModelListing.ts";
 export { sha256File } from "./models/sha256File.ts";
-// ───────────── relays ─────────────
+// ───────────── relays: the pipeline (parse → prepare → plan → sign → send → report → encode) ─────────────
+export {
+  type CreateAccountRelaySignerParameters,
+  type CreateAccountRelaySignerReturnType,
+  createAccountRelaySigner,
+} from "./relay/createAccountRelaySigner.ts";
+// ───────────── relays: the pieces ─────────────
 export { createSseParser, type SseItem, type SseParser } from "./relay/createSseParser.ts";
+export {
+  type EncodeRelayResponseParameters,
+  type EncodeRelayResponseReturnType,
+  encodeRelayResponse,
+  type RelayStreamEnding,
+} from "./relay/encodeRelayResponse.ts";
 export {
   DEFAULT_MAX_TOKENS,
   type EstimateMaxCostParameters,
@@ -231,7 +252,40 @@ export {
   estimateMaxCost,
   MESSAGE_OVERHEAD_UNITS,
 } from "./relay/estimateMaxCost.ts";
+export {
+  type ParsedRelayBody,
+  type ParseRelayBodyErrorType,
+  type ParseRelayBodyParameters,
+  type ParseRelayBodyReturnType,
+  parseRelayBody,
+} from "./relay/parseRelayBody.ts";
+export {
+  type PlannedCandidate,
+  type PlanRelayErrorType,
+  type PlanRelayParameters,
+  type PlanRelayReturnType,
+  planRelay,
+} from "./relay/planRelay.ts";
+export {
+  type PreparedRelayBody,
+  type PrepareRelayBodyParameters,
+  type PrepareRelayBodyReturnType,
+  prepareRelayBody,
+  relayMaxCost,
+} from "./relay/prepareRelayBody.ts";
+export type { RelaySigner, RelaySignParameters, SignedRelay } from "./relay/RelaySigner.ts";
 export { recordRelayAttempt } from "./relay/recordRelayAttempt.ts";
+export {
+  type RelayErrorAnswer,
+  relayErrorAnswer,
+  relayErrorResponse,
+  streamErrorBody,
+} from "./relay/relayErrorResponse.ts";
+export {
+  type RelayHedgedParameters,
+  type RelayHedgedReturnType,
+  relayHedged,
+} from "./relay/relayHedged.ts";
 export {
   type RelayAttemptOutcome,
   type RelayAttemptReport,
@@ -242,6 +296,14 @@ export {
   relayWithFailover,
   type SignedRelayAttempt,
 } from "./relay/relayWithFailover.ts";
+export { type ReportRelayAttemptParameters, reportRelayAttempt } from "./relay/reportRelayAttempt.ts";
+export { SupplierDistrust, type SupplierDistrustParameters } from "./relay/SupplierDistrust.ts";
+export {
+  type PlannedRelayResult,
+  type SendPlannedRelayParameters,
+  type SendPlannedRelayReturnType,
+  sendPlannedRelay,
+} from "./relay/sendPlannedRelay.ts";
 export {
   type RelayJsonResult,
   type RelayStreamEvent,
@@ -252,6 +314,21 @@ export {
   sendRelayAttempt,
 } from "./relay/sendRelayAttempt.ts";
 export { toAttemptOutcome } from "./relay/toAttemptOutcome.ts";
+export {
+  type CreateFetchRelayTransportReturnType,
+  createFetchRelayTransport,
+} from "./relay/transport/createFetchRelayTransport.ts";
+export {
+  type CreateUndiciRelayTransportParameters,
+  type CreateUndiciRelayTransportReturnType,
+  createUndiciRelayTransport,
+  defaultRelayTransport,
+} from "./relay/transport/createUndiciRelayTransport.ts";
+export type {
+  RelayTransport,
+  RelayTransportRequest,
+  RelayTransportResponse,
+} from "./relay/transport/RelayTransport.ts";
 export {
   type RecoverSigner,
   type VerifiedReceipt,

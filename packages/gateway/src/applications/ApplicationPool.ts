@@ -57,6 +57,19 @@ export class ApplicationPool {
     return false;
   }
 
+  /**
+   * The largest session budget of any application in `session` (what one relay could ever reserve there, all
+   * else unspent). A relay whose cheapest `maxCost` is above it can never be signed, however long one waits.
+   */
+  async largestBudget(session: bigint): Promise<bigint> {
+    let largest = 0n;
+    for (const application of this.#applications) {
+      const budget = await this.#budget(application, session).catch(() => 0n);
+      if (budget > largest) largest = budget;
+    }
+    return largest;
+  }
+
   /** Replaces a reservation by what the relay actually cost (0 when nothing was served). */
   settle(application: Address, session: bigint, reserved: bigint, actual: bigint): void {
     const key = `${application}:${session}`;

@@ -1,12 +1,12 @@
-import { type OpenAiRoute, openAiError } from "@aviary/protocol";
+import { openAiError } from "@aviary/protocol";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { getAddress } from "viem";
 import { z } from "zod";
 import type { ModelEvaluationBoard } from "../evaluation/ModelEvaluationBoard.ts";
 import type { SupplierEvaluationBook } from "../evaluation/SupplierEvaluationBook.ts";
 import type { ApiKeyRecord, EvidenceRecord, GatewayStore } from "../store/GatewayStore.ts";
-import { handleRelay, type RelayHandlerContext } from "./handleRelay.ts";
+import { authenticateBearer } from "./authenticateBearer.ts";
+import type { RelayHandlerContext } from "./handleRelay.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 
 export type GatewayAppParameters = {
@@ -63,11 +63,9 @@ function publicEvidence(record: EvidenceRecord) {
   };
 }
 
-const routes: OpenAiRoute[] = ["chat/completions", "completions", "embeddings"];
-
 /**
- * The gateway's OpenAI-compatible API: `/v1/chat/completions`, `/v1/completions`, `/v1/embeddings`,
- * `/v1/models`, plus `/health` and `/metrics`, and the public, unauthenticated evaluation routes
+ * The gateway's OpenAI-compatible API but for the relay routes (`/v1/chat/completions`, `/v1/completions`,
+ * `/v1/embeddings`: `createRelayListener`, dispatched before this app): `/v1/models`, plus `/health` and `/metrics`, and the public, unauthenticated evaluation routes
  * `/public/v1/suppliers`, `/public/v1/evidence` and `/public/v1/models/evaluation`. Errors are OpenAI-shaped.
  */
 export function createGatewayApp(
@@ -89,93 +87,11 @@ export function createGatewayApp(
   );
 
   app.use("/v1/*", async (context, next) => {
-    const header = context.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) {
-      return context.json(
-        openAiError(
-          401,
-          "invalid_api_key",
-          "Missing API key: send `Authorization: Bearer <key>` (create one with `aviary gateway keys create`).",
-        ),
-        401,
-      );
-    }
-    const key = await parameters.store.authenticate(match[1]);
-    if (!key) return context.json(openAiError(401, "invalid_api_key", "Incorrect or revoked API key."), 401);
-    context.set("key", key);
+    const auth = await authenticateBearer(parameters.store, context.req.header("authorization"));
+    if (!auth.key) return context.json(auth.error, 401);
+    context.set("key", auth.key);
     await next();
   });
-
-  for (const route of routes) {
-    app.post(
-      `/v1/${route}`,
-      bodyLimit({
-        maxSize: parameters.maxBodyBytes,
-        onError: (context) =>
-          context.json(
-            openAiError(
-              413,
-              "body_too_large",
-              `The request body is larger than ${parameters.maxBodyBytes} bytes.`,
-            ),
-            413,
-            { connection: "close" },
-          ),
-      }),
-      async (context) => {
-        if (!parameters.accepting()) {
-          return context.json(
-            openAiError(503, "shutting_down", "This gateway is shutting down; retry on another replica."),
-            503,
-          );
-        }
-        parameters.inFlight.count += 1;
-        parameters.metrics.inFlight.inc();
-        let counted = true;
-        const done = () => {
-          if (!counted) return;
-          counted = false;
-          parameters.inFlight.count -= 1;
-          parameters.metrics.inFlight.dec();
-        };
-        try {
-          const bodyBytes = new Uint8Array(await context.req.arrayBuffer());
-          const response = await handleRelay(
-            parameters.relay,
-            route,
-            context.get("key"),
-            bodyBytes,
-            context.req.raw.signal,
-          );
-          if (!response.body || !response.headers.get("content-type")?.startsWith("text/event-stream")) {
-            done();
-            return response;
-          }
-          context.req.raw.signal.addEventListener("abort", done, { once: true });
-          const reader = response.body.getReader();
-          // Counted until the last byte, or until the client cancels (then no flush would run).
-          const tracked = new ReadableStream<Uint8Array>({
-            async pull(controller) {
-              const next = await reader.read();
-              if (next.done) {
-                done();
-                controller.close();
-              } else controller.enqueue(next.value);
-            },
-            cancel(reason) {
-              done();
-              return reader.cancel(reason);
-            },
-          });
-          return new Response(tracked, { status: response.status, headers: response.headers });
-        } catch (error) {
-          done();
-          throw error;
-        }
-      },
-    );
-  }
 
   app.get("/v1/models", async (context) =>
     context.json({ object: "list", data: await parameters.listModels() }),

@@ -11,6 +11,7 @@ import {
 import { type AttemptOutcome, type ClassifyFailureReturnType, classifyFailure } from "../routing/index.ts";
 import { type RelayStreamEvent, sendRelayAttempt } from "./sendRelayAttempt.ts";
 import { toAttemptOutcome } from "./toAttemptOutcome.ts";
+import type { RelayTransport } from "./transport/RelayTransport.ts";
 import type { RecoverSigner, VerifiedReceipt } from "./verifyRelayReceipt.ts";
 
 /** What a relay attempt needs to know about a supplier (discovery's answer; routing `Candidate`s fit). */
@@ -77,7 +78,10 @@ export type RelayWithFailoverParameters<C extends RelayCandidate> = {
   chunkTimeoutMs?: number;
   maxResponseBytes?: number;
   signal?: AbortSignal;
+  /** See {@link sendRelayAttempt}. */
   fetch?: typeof globalThis.fetch;
+  /** See {@link sendRelayAttempt}. @default undici over a keep-alive pool per supplier origin */
+  transport?: RelayTransport;
   recoverSigner?: RecoverSigner;
 };
 
@@ -193,6 +197,7 @@ export async function relayWithFailover<C extends RelayCandidate>(
         maxResponseBytes: parameters.maxResponseBytes,
         signal,
         fetch: parameters.fetch,
+        transport: parameters.transport,
         recoverSigner: parameters.recoverSigner,
       });
       if (result.kind === "json") {

@@ -1,0 +1,161 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type OpenAiRoute, openAiError } from "@aviary/protocol";
+import { authenticateBearer } from "./authenticateBearer.ts";
+import type { GatewayAppParameters } from "./createGatewayApp.ts";
+import { handleRelay } from "./handleRelay.ts";
+
+/** Answers a request on a relay route; false when it is not one (the caller passes it on). */
+export type RelayListener = (incoming: IncomingMessage, outgoing: ServerResponse) => boolean;
+export type CreateRelayListenerReturnType = RelayListener;
+
+const relayRoutes = new Map<string, OpenAiRoute>([
+  ["/v1/chat/completions", "chat/completions"],
+  ["/v1/completions", "completions"],
+  ["/v1/embeddings", "embeddings"],
+]);
+
+/**
+ * The gateway's three relay routes (`POST /v1/chat/completions`, `/v1/completions`, `/v1/embeddings`) as a
+ * plain `node:http` listener, dispatched before hono (which keeps every other route): no framework
+ * `Request` per relay, the body read straight off the socket with its size limit, the answer written straight
+ * to the socket. Chosen by measurement: with the same pipeline behind it, the gateway spent ~2.0 ms of CPU per
+ * relay here against ~2.4 ms behind hono's node adapter (instant backend, c=64). Checks: the bearer key, the
+ * body limit, shutting down, and the in-flight count until the last byte (or the client's disconnect).
+ *
+ * @param parameters - what `createGatewayApp` gets (relay context, store, limits, in-flight counter).
+ * @example
+ * ```ts
+ * const relay = createRelayListener(parameters);
+ * const server = createServer((incoming, outgoing) => relay(incoming, outgoing) || honoListener(incoming, outgoing));
+ * ```
+ */
+export function createRelayListener(parameters: GatewayAppParameters): CreateRelayListenerReturnType {
+  const { maxBodyBytes } = parameters;
+  return (incoming, outgoing) => {
+    if (incoming.method !== "POST") return false;
+    const url = incoming.url ?? "";
+    const query = url.indexOf("?");
+    const route = relayRoutes.get(query < 0 ? url : url.slice(0, query));
+    if (!route) return false;
+    void serve(parameters, route, incoming, outgoing, maxBodyBytes).catch((error: unknown) => {
+      parameters.relay.logger.error({ err: error }, "unhandled gateway error");
+      if (!outgoing.headersSent) {
+        writeJson(
+          outgoing,
+          500,
+          openAiError(500, "internal_error", `Internal error: ${(error as Error).message.split("\n")[0]}`),
+        );
+      } else outgoing.destroy();
+    });
+    return true;
+  };
+}
+
+async function serve(
+  parameters: GatewayAppParameters,
+  route: OpenAiRoute,
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  maxBodyBytes: number,
+): Promise<void> {
+  const auth = await authenticateBearer(parameters.store, incoming.headers.authorization);
+  if (!auth.key) {
+    incoming.resume();
+    writeJson(outgoing, 401, auth.error);
+    return;
+  }
+  const { key } = auth;
+  const declared = Number(incoming.headers["content-length"] ?? 0);
+  const body = declared > maxBodyBytes ? undefined : await readBody(incoming, maxBodyBytes);
+  if (!body) {
+    outgoing.setHeader("connection", "close");
+    writeJson(
+      outgoing,
+      413,
+      openAiError(413, "body_too_large", `The request body is larger than ${maxBodyBytes} bytes.`),
+    );
+    incoming.destroy();
+    return;
+  }
+  if (!parameters.accepting()) {
+    writeJson(
+      outgoing,
+      503,
+      openAiError(503, "shutting_down", "This gateway is shutting down; retry on another replica."),
+    );
+    return;
+  }
+
+  parameters.inFlight.count += 1;
+  parameters.metrics.inFlight.inc();
+  let counted = true;
+  const done = () => {
+    if (!counted) return;
+    counted = false;
+    parameters.inFlight.count -= 1;
+    parameters.metrics.inFlight.dec();
+  };
+  // The client went away before the answer's end: abort the relay (the supplier stops generating).
+  const controller = new AbortController();
+  outgoing.once("close", () => {
+    done();
+    if (!outgoing.writableFinished) controller.abort(new Error("the client closed the connection"));
+  });
+  const response = await handleRelay(parameters.relay, route, key, body, controller.signal);
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  const stream = response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
+  if (!stream || !response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    headers["content-length"] = String(bytes.length);
+    outgoing.writeHead(response.status, headers);
+    outgoing.end(bytes);
+    return;
+  }
+  outgoing.writeHead(response.status, headers);
+  outgoing.flushHeaders();
+  const reader = response.body.getReader();
+  const cancel = () => void reader.cancel(new Error("the client closed the connection")).catch(() => {});
+  outgoing.once("close", () => {
+    if (!outgoing.writableFinished) cancel();
+  });
+  for (;;) {
+    const next = await reader.read();
+    if (next.done) break;
+    // Backpressure: a slow client slows the read from the supplier rather than filling memory.
+    if (!outgoing.write(next.value)) {
+      await new Promise((resolve) => {
+        outgoing.once("drain", resolve);
+        outgoing.once("close", resolve);
+      });
+    }
+    if (outgoing.destroyed) {
+      cancel();
+      return;
+    }
+  }
+  outgoing.end();
+}
+
+/** The body, or undefined when it is larger than `limit`. */
+async function readBody(incoming: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+    length += chunk.length;
+    if (length > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length);
+}
+
+function writeJson(outgoing: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  outgoing.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": String(Buffer.byteLength(text)),
+  });
+  outgoing.end(text);
+}
