@@ -11,9 +11,12 @@
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
 /**
- * How long an admitted request's reservation counts against its key's budget when it is never settled
- * (the replica crashed between `admit` and `recordUsage`). Afterwards it stops counting, so a crash cannot
- * lock a key out for good. A settlement that arrives later is still charged in full.
+ * How long an admitted request's reservation waits for its settlement. A reservation still unsettled after
+ * it (the replica crashed between `admit` and the commit of its `recordUsage`) is charged: its reserved cost
+ * is added to the key's spend, its estimated tokens stay counted, and the charge is recorded (see
+ * {@link ApiKeyStore.reservationExpiries}). So a crash loses no accounting and serves nothing for free; the
+ * key is charged the worst case it was admitted for. A settlement that arrives later replaces the charged
+ * reservation by the actual cost.
  */
 export const DEFAULT_RESERVATION_TTL_MS = 15 * 60_000;
 
@@ -179,26 +182,46 @@ export type UsageFilter = {
 /** Filter of {@link GatewayStore.receiptsFor}: every given field must match exactly. */
 export type ReceiptFilter = { session?: bigint; supplier?: string; application?: string; model?: string };
 
+/** Reservations of one key's rate window that expired unsettled and were charged. */
+export type ReservationExpiryRecord = {
+  keyId: string;
+  windowStart: number;
+  /** When the charge was made (the `now` of the `admit` or sweep that found it). */
+  expiredAt: number;
+  /** Admitted requests never settled (0 for reservations made before stores counted them). */
+  requests: number;
+  /** Their estimated tokens (left counted in their window). */
+  tokens: number;
+  /** Their reserved cost, added to the key's spend. */
+  chargedWei: bigint;
+  /** Late settlements that replaced part of the charge by their actual cost. */
+  settledRequests: number;
+  settledWei: bigint;
+};
+
+/** Filter of {@link ApiKeyStore.reservationExpiries}. */
+export type ReservationExpiryFilter = {
+  keyId?: string;
+  /** Only records with `expiredAt >= since`. */
+  since?: number;
+  /** At most this many, newest first. Default 1000, at most 100 000. */
+  limit?: number;
+};
+
+/** What {@link ApiKeyStore.expireReservations} charged, summed over keys. */
+export type ReservationExpirySummary = {
+  /** Keys charged. */
+  keys: number;
+  requests: number;
+  tokens: number;
+  chargedWei: bigint;
+};
+
 /**
- * Persistence of the gateway. Several gateway replicas may share one database: `admit` and `recordUsage` are
- * atomic across all of them, so per-key limits and budgets hold for the fleet, not per replica.
- *
- * @example
- * ```ts
- * const store = createGatewayStore({ path: "/var/lib/aviary/gateway.db" });
- * await store.migrate();
- * const { key, record } = await store.createKey({ name: "ci", requestsPerMinute: 60, budgetWei: 10n ** 18n });
- * const caller = await store.authenticate(key);
- * const decision = await store.admit(record.id, 1_000, 5n * 10n ** 12n);
- * if (decision.allowed) {
- *   // … serve the request, then:
- *   await store.recordUsage(usage, { tokens: 1_000, costWei: 5n * 10n ** 12n, windowStart: decision.windowStart });
- * }
- * ```
+ * API keys, their limits and budgets, admission and usage: the accounting concern of {@link GatewayStore}.
+ * `admit` is a durable transaction of its own; `recordUsage` joins the store's write batch (group commit).
  */
-export interface GatewayStore {
-  /** Creates the schema if missing. Idempotent, safe to run from several replicas at once. */
-  migrate(): Promise<void>;
+export interface ApiKeyStore {
   /** Creates a key. Limits default to none. */
   createKey(input: {
     name: string;
@@ -208,19 +231,22 @@ export interface GatewayStore {
   }): Promise<CreatedApiKey>;
   /** Revokes by id or by 8-character prefix; returns the key, or `undefined` when none matches. Revoking twice keeps the first `revokedAt`. */
   revokeKey(idOrPrefix: string): Promise<ApiKeyRecord | undefined>;
-  /** Every key, revoked ones included, oldest first. */
+  /** Every key, revoked ones included, oldest first. Flushes queued writes first, so spend includes them. */
   listKeys(): Promise<ApiKeyRecord[]>;
-  /** By plaintext key (hashed with sha256 before lookup; only hashes are stored). Revoked keys return undefined. */
+  /**
+   * By plaintext key (hashed with sha256 before lookup; only hashes are stored). Revoked keys return undefined.
+   * Does not wait for queued writes (it is on the request path): `spentWei` may lag by one write batch.
+   */
   authenticate(key: string): Promise<ApiKeyRecord | undefined>;
   /**
    * Atomically (across replicas sharing the database) admits one request for `keyId` that may use up to
    * `estimatedTokens` and `estimatedCostWei`: fixed one-minute windows per key for requests and tokens; budget
    * checked as spent + reserved ≤ budgetWei (and refused once spent + reserved reaches it). On success it
-   * reserves them in the window of `now`; a refusal reserves nothing.
+   * reserves them in the window of `now` and commits before returning; a refusal reserves nothing.
    *
-   * No lockouts by construction: a request estimated above the whole tokens-per-minute limit is admitted
-   * into an empty window (it could never fit otherwise); an unsettled reservation stops counting against the
-   * budget after {@link DEFAULT_RESERVATION_TTL_MS}.
+   * First charges the key's reservations older than {@link DEFAULT_RESERVATION_TTL_MS} that were never settled
+   * (see there). A request estimated above the whole tokens-per-minute limit is admitted into an empty window
+   * (it could never fit otherwise).
    *
    * @throws ApiKeyNotFoundError for an unknown key, ApiKeyRevokedError for a revoked one.
    */
@@ -231,26 +257,46 @@ export interface GatewayStore {
     now?: number,
   ): Promise<RateLimitDecision>;
   /**
-   * Settles an admitted request in one transaction: replaces the reservation by the actual tokens
-   * (`inputTokens + outputTokens`, counted in the window of admission) and cost (added to `spentWei`), and
-   * appends the usage record. Idempotent on `usage.id`: a repeated call (a retry after a timeout) changes
-   * nothing. A request that was never admitted is settled with `{ tokens: 0, costWei: 0n, windowStart }`.
+   * Settles an admitted request: replaces the reservation by the actual tokens (`inputTokens + outputTokens`,
+   * counted in the window of admission) and cost (added to `spentWei`), and appends the usage record, all in
+   * one transaction. The record joins the store's write batch; the promise resolves once that batch is
+   * committed (or rejects), so the request path need not wait for it. Idempotent on `usage.id`: a repeated call
+   * (a retry after a timeout) changes nothing. A request that was never admitted is settled with
+   * `{ tokens: 0, costWei: 0n, windowStart }`.
    *
-   * @throws ApiKeyNotFoundError when `usage.keyId` is unknown.
+   * @throws ApiKeyNotFoundError when `usage.keyId` is unknown (that record only; the rest of its batch commits).
    */
   recordUsage(usage: UsageRecord, reserved: Reservation): Promise<void>;
-  /** Usage records, newest first. */
+  /** Usage records, newest first. Flushes queued writes first. */
   usage(filter: UsageFilter): Promise<UsageRecord[]>;
+  /**
+   * Charges every key's reservations that are unsettled after {@link DEFAULT_RESERVATION_TTL_MS} at `now`
+   * (default: the clock), as `admit` does for its key, and records each charge. `migrate()` runs it once, so a
+   * restart after a crash charges what the crash left unsettled; run it periodically to keep idle keys' spend
+   * current.
+   */
+  expireReservations(now?: number): Promise<ReservationExpirySummary>;
+  /** The recorded charges of expired reservations, newest first: what crashes left unsettled. */
+  reservationExpiries(filter: ReservationExpiryFilter): Promise<ReservationExpiryRecord[]>;
+}
+
+/** Supplier receipts: the evidence concern of {@link GatewayStore} that reconciliation and disputes read. */
+export interface ReceiptStore {
   /**
    * Stores a receipt. Idempotent per `relayKey`: putting the same receipt again is a no-op. A *different*
    * receipt for a stored `relayKey` is not written and the stored one comes back as `conflict` (evidence of a
-   * supplier signing two receipts for one request). `createdAt` is not part of the comparison.
+   * supplier signing two receipts for one request). `createdAt` is not part of the comparison. The receipt
+   * joins the store's write batch; the promise resolves once that batch is committed.
    */
   putReceipt(receipt: ReceiptRecord): Promise<{ conflict?: ReceiptRecord }>;
-  /** Receipts matching every given field, by session, then time, then relayKey. */
+  /** Receipts matching every given field, by session, then time, then relayKey. Flushes queued writes first. */
   receiptsFor(filter: ReceiptFilter): Promise<ReceiptRecord[]>;
-  /** Deletes the receipts of sessions `< beforeSession`; returns how many. */
+  /** Deletes the receipts of sessions `< beforeSession` (queued ones included); returns how many. */
   pruneReceipts(beforeSession: bigint): Promise<number>;
+}
+
+/** Audit outcomes and evidence against suppliers: the integrity concern of {@link GatewayStore}. */
+export interface IntegrityStore {
   /** Stores a piece of evidence. Idempotent on `id` (a record with a stored id is ignored). */
   putEvidence(record: EvidenceRecord): Promise<void>;
   /** Evidence matching the filter, newest first. */
@@ -259,6 +305,43 @@ export interface GatewayStore {
   putAudit(record: AuditRecord): Promise<void>;
   /** Audit outcomes matching the filter, newest first. */
   audits(filter: AuditFilter): Promise<AuditRecord[]>;
-  /** Releases the database. Idempotent; other operations then throw GatewayStoreClosedError. */
+}
+
+/** Schema, write batch and connection of a store. */
+export interface StoreLifecycle {
+  /**
+   * Creates the schema if missing (and adds what newer versions need). Idempotent, safe to run from several
+   * replicas at once. Then charges the reservations that expired unsettled (see `expireReservations`).
+   */
+  migrate(): Promise<void>;
+  /** Resolves once every write queued before the call is committed (or has rejected its own promise). */
+  flush(): Promise<void>;
+  /** Flushes, then releases the database. Idempotent; other operations then throw GatewayStoreClosedError. */
   close(): Promise<void>;
 }
+
+/**
+ * Persistence of the gateway: {@link ApiKeyStore}, {@link ReceiptStore} and {@link IntegrityStore} over one
+ * database, with its {@link StoreLifecycle}. Several gateway replicas may share one database: `admit` and the
+ * settlement of `recordUsage` are atomic across all of them, so per-key limits and budgets hold for the fleet,
+ * not per replica.
+ *
+ * Usage and receipts are written in batches (group commit): a batch is committed in one transaction once it
+ * holds `maxRecords` records or `intervalMs` after its first one, whichever comes first. Their promises
+ * resolve when that transaction commits; reads that must see them flush first.
+ *
+ * @example
+ * ```ts
+ * const store = createGatewayStore({ path: "/var/lib/aviary/gateway.db" });
+ * await store.migrate();
+ * const { key, record } = await store.createKey({ name: "ci", requestsPerMinute: 60, budgetWei: 10n ** 18n });
+ * const caller = await store.authenticate(key);
+ * const decision = await store.admit(record.id, 1_000, 5n * 10n ** 12n);
+ * if (decision.allowed) {
+ *   // … serve the request, then (not awaited on the request path; a crash before the commit charges the reservation):
+ *   store.recordUsage(usage, { tokens: 1_000, costWei: 5n * 10n ** 12n, windowStart: decision.windowStart })
+ *     .catch((error) => logger.error({ err: error }, "usage not recorded"));
+ * }
+ * ```
+ */
+export interface GatewayStore extends ApiKeyStore, ReceiptStore, IntegrityStore, StoreLifecycle {}

@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { GatewayStoreError } from "./errors.ts";
 import { describeGatewayStoreConformance } from "./gatewayStore.conformance.ts";
+import { crashAfterAdmit } from "./gatewayStore.crash.fixtures.ts";
 import { T0 } from "./gatewayStore.fixtures.ts";
 import { isRetryablePostgresError, PostgresGatewayStore } from "./PostgresGatewayStore.ts";
 import {
@@ -97,6 +98,57 @@ describe.skipIf(!availability.available)("PostgresGatewayStore", () => {
       expect(await second.admit(record.id, 0, 0n, T0)).toEqual({ allowed: true, windowStart: T0 });
     } finally {
       for (const store of stores) await store.close();
+      await database.drop();
+    }
+  });
+
+  test("test_crashBetweenAdmitAndCommit_restartChargesTheReservation", async () => {
+    const database = await createTemporaryDatabase(serverUrl());
+    const store = new PostgresGatewayStore({ url: database.url, poolSize: 2 });
+    try {
+      await store.migrate();
+      const { record } = await store.createKey({ name: "crash", budgetWei: 10_000n });
+      await crashAfterAdmit("postgres", database.url, record.id);
+      expect(await store.usage({})).toEqual([]);
+      expect(await store.receiptsFor({})).toEqual([]);
+      expect((await store.listKeys())[0]?.spentWei).toBe(0n);
+      // A restarting replica migrates, which charges what the crash left unsettled.
+      const restarted = new PostgresGatewayStore({ url: database.url, poolSize: 2 });
+      await restarted.migrate();
+      await restarted.close();
+      expect((await store.listKeys())[0]?.spentWei).toBe(700n);
+      expect(await store.reservationExpiries({ keyId: record.id })).toMatchObject([
+        { windowStart: T0, requests: 1, tokens: 25, chargedWei: 700n, settledWei: 0n },
+      ]);
+    } finally {
+      await store.close();
+      await database.drop();
+    }
+  }, 30_000);
+
+  test("test_migrate_databaseOfThePreviousSchema_addsTheReservationColumns", async () => {
+    const database = await createTemporaryDatabase(serverUrl());
+    const client = new pg.Client({ connectionString: database.url });
+    const store = new PostgresGatewayStore({ url: database.url, poolSize: 2 });
+    try {
+      await client.connect();
+      await client.query(`CREATE TABLE gateway_api_keys (seq BIGINT GENERATED ALWAYS AS IDENTITY, id TEXT PRIMARY KEY,
+        name TEXT NOT NULL, prefix TEXT NOT NULL UNIQUE, key_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL,
+        revoked_at BIGINT, budget_wei NUMERIC(78, 0), spent_wei NUMERIC(78, 0) NOT NULL, requests_per_minute INTEGER,
+        tokens_per_minute BIGINT);
+        CREATE TABLE gateway_rate_windows (key_id TEXT NOT NULL REFERENCES gateway_api_keys (id),
+        window_start BIGINT NOT NULL, requests INTEGER NOT NULL, tokens BIGINT NOT NULL,
+        reserved_wei NUMERIC(78, 0) NOT NULL, PRIMARY KEY (key_id, window_start));
+        INSERT INTO gateway_api_keys (id, name, prefix, key_hash, created_at, spent_wei)
+          VALUES ('old', 'old', 'avy_abcd', 'hash', 1, 10);
+        INSERT INTO gateway_rate_windows VALUES ('old', ${T0}, 1, 5, 90);`);
+      await store.migrate();
+      // The old reservation (made before requests were counted) was charged on migrate.
+      expect((await store.listKeys())[0]?.spentWei).toBe(100n);
+      expect(await store.admit("old", 1, 1n, Date.now())).toMatchObject({ allowed: true });
+    } finally {
+      await client.end();
+      await store.close();
       await database.drop();
     }
   });

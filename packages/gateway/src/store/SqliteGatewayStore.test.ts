@@ -6,8 +6,10 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
 import { GatewayStoreConfigError, GatewayStoreError } from "./errors.ts";
+import { DEFAULT_RESERVATION_TTL_MS } from "./GatewayStore.ts";
 import { describeGatewayStoreConformance } from "./gatewayStore.conformance.ts";
-import { T0 } from "./gatewayStore.fixtures.ts";
+import { crashAfterAdmit } from "./gatewayStore.crash.fixtures.ts";
+import { makeReceiptRecord, T0 } from "./gatewayStore.fixtures.ts";
 import { SqliteGatewayStore } from "./SqliteGatewayStore.ts";
 
 const directories: string[] = [];
@@ -136,16 +138,75 @@ describe("SqliteGatewayStore", () => {
     expect(() => new SqliteGatewayStore({ reservationTtlMs: 10 })).toThrow(GatewayStoreConfigError);
   });
 
-  test("test_reopen_keepsKeysSpendAndReceipts", async () => {
+  test("test_reopen_keepsKeysSpendAndReceipts_chargesReservationsLeftUnsettled", async () => {
     const path = join(temporaryDirectory(), "gateway.db");
     let store = new SqliteGatewayStore({ path });
     await store.migrate();
     const { key, record } = await store.createKey({ name: "durable", budgetWei: 2n ** 100n });
     await store.admit(record.id, 0, 5n, T0);
+    const receipt = makeReceiptRecord();
+    void store.putReceipt(receipt);
     await store.close();
     store = new SqliteGatewayStore({ path });
     await store.migrate();
-    expect(await store.authenticate(key)).toEqual(record);
+    // The admission at T0 was never settled: reopening (long after its TTL) charged it.
+    expect(await store.authenticate(key)).toEqual({ ...record, spentWei: 5n });
+    expect(await store.receiptsFor({})).toEqual([receipt]);
     await store.close();
   });
+
+  test("test_crashBetweenAdmitAndCommit_reopened_keyIsChargedItsReservation", async () => {
+    const path = join(temporaryDirectory(), "gateway.db");
+    const store = new SqliteGatewayStore({ path });
+    await store.migrate();
+    const { record } = await store.createKey({ name: "crash", budgetWei: 10_000n });
+    await crashAfterAdmit("sqlite", path, record.id);
+    // The replica died with its usage and receipt queued: neither was written…
+    expect(await store.usage({})).toEqual([]);
+    expect(await store.receiptsFor({})).toEqual([]);
+    expect((await store.listKeys())[0]?.spentWei).toBe(0n);
+    await store.close();
+    // …and the restart charges the reservation it had admitted (the worst case: 700, not the 300 it used).
+    const reopened = new SqliteGatewayStore({ path });
+    await reopened.migrate();
+    expect((await reopened.listKeys())[0]?.spentWei).toBe(700n);
+    expect(await reopened.reservationExpiries({})).toMatchObject([
+      { keyId: record.id, windowStart: T0, requests: 1, tokens: 25, chargedWei: 700n },
+    ]);
+    await reopened.close();
+  }, 30_000);
+
+  test("test_migrate_fileOfThePreviousSchema_addsTheReservationColumns", async () => {
+    const path = join(temporaryDirectory(), "gateway.db");
+    const old = new Database(path);
+    old.exec(`CREATE TABLE gateway_api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, prefix TEXT NOT NULL UNIQUE,
+      key_hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER, budget_wei TEXT,
+      spent_wei TEXT NOT NULL, requests_per_minute INTEGER, tokens_per_minute INTEGER) STRICT;
+      CREATE TABLE gateway_rate_windows (key_id TEXT NOT NULL REFERENCES gateway_api_keys (id),
+      window_start INTEGER NOT NULL, requests INTEGER NOT NULL, tokens INTEGER NOT NULL, reserved_wei TEXT NOT NULL,
+      PRIMARY KEY (key_id, window_start)) STRICT, WITHOUT ROWID;
+      INSERT INTO gateway_api_keys VALUES ('old', 'old', 'avy_abcd', 'hash', 1, NULL, NULL, '10', NULL, NULL);
+      INSERT INTO gateway_rate_windows VALUES ('old', ${T0}, 1, 5, '90');`);
+    old.close();
+    const store = new SqliteGatewayStore({ path });
+    await store.migrate();
+    // The old reservation (made before requests were counted) was charged on migrate.
+    expect((await store.listKeys())[0]?.spentWei).toBe(100n);
+    expect(await store.admit("old", 1, 1n)).toMatchObject({ allowed: true });
+    await store.close();
+  });
+
+  test("test_crashBetweenAdmitAndCommit_otherReplicaChargesAtExpiry", async () => {
+    const path = join(temporaryDirectory(), "gateway.db");
+    const store = new SqliteGatewayStore({ path });
+    await store.migrate();
+    const { record } = await store.createKey({ name: "crash", budgetWei: 1000n });
+    await crashAfterAdmit("sqlite", path, record.id);
+    // A surviving replica, never restarted: the key's next admission after the TTL charges the reservation.
+    const later = T0 + DEFAULT_RESERVATION_TTL_MS;
+    expect(await store.admit(record.id, 0, 301n, later)).toMatchObject({ allowed: false, reason: "budget" });
+    expect((await store.listKeys())[0]?.spentWei).toBe(700n);
+    expect(await store.admit(record.id, 0, 300n, later)).toMatchObject({ allowed: true });
+    await store.close();
+  }, 30_000);
 });

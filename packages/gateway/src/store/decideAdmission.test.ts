@@ -15,14 +15,14 @@ const noLimits: AdmissionKeyState = {
 };
 const decide = (
   key: Partial<AdmissionKeyState>,
-  windows: RateWindow[],
+  windows: Omit<RateWindow, "reservedRequests" | "reservedTokens">[],
   tokens: number,
   cost: bigint,
   now: number,
 ) =>
   decideAdmission({
     key: { ...noLimits, ...key },
-    windows,
+    windows: windows.map((window) => ({ reservedRequests: 0, reservedTokens: 0, ...window })),
     estimatedTokens: tokens,
     estimatedCostWei: cost,
     now,
@@ -46,7 +46,14 @@ describe("decideAdmission", () => {
       61_000,
     );
     expect(result.decision).toEqual({ allowed: true, windowStart: 60_000 });
-    expect(result.window).toEqual({ windowStart: 60_000, requests: 3, tokens: 40, reservedWei: 12n });
+    expect(result.window).toEqual({
+      windowStart: 60_000,
+      requests: 3,
+      tokens: 40,
+      reservedWei: 12n,
+      reservedRequests: 1,
+      reservedTokens: 10,
+    });
     expect(result.staleAtOrBefore).toBe(61_000 - TTL);
   });
 

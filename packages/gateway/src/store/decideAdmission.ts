@@ -9,6 +9,10 @@ export type RateWindow = {
   tokens: number;
   /** Cost reserved by requests admitted in the window and not settled yet. */
   reservedWei: bigint;
+  /** Requests admitted in the window with a non-empty reservation and not settled yet. */
+  reservedRequests: number;
+  /** Estimated tokens of those requests. */
+  reservedTokens: number;
 };
 
 /** The limits and spend of the key being admitted. */
@@ -62,13 +66,14 @@ export function windowStartOf(now: number): number {
  * Checks, in order: budget (refused when spent + pending reservations already reach the budget, or when
  * adding `estimatedCostWei` would pass it), requests in the current window, tokens in the current window
  * (an estimate larger than the whole limit is admitted into an empty window, so it cannot be refused forever).
- * Reservations of windows older than `reservationTtlMs` no longer count.
+ * Windows older than `reservationTtlMs` are ignored: the caller charges their unsettled reservations first
+ * (`chargeExpiredReservations`) and passes the spend that includes them.
  *
  * @example
  * ```ts
  * const { decision, window } = decideAdmission({
  *   key: { budgetWei: null, spentWei: 0n, requestsPerMinute: 2, tokensPerMinute: null },
- *   windows: [{ windowStart: 60_000, requests: 2, tokens: 0, reservedWei: 0n }],
+ *   windows: [{ windowStart: 60_000, requests: 2, tokens: 0, reservedWei: 0n, reservedRequests: 0, reservedTokens: 0 }],
  *   estimatedTokens: 10, estimatedCostWei: 0n, now: 90_000, reservationTtlMs: 900_000,
  * });
  * // decision: { allowed: false, reason: "requests", retryAfterMs: 30_000, limit: "2 requests per minute" }
@@ -92,6 +97,8 @@ export function decideAdmission({
     requests: 0,
     tokens: 0,
     reservedWei: 0n,
+    reservedRequests: 0,
+    reservedTokens: 0,
   };
   const untilNextWindow = windowStart + RATE_LIMIT_WINDOW_MS - now;
   const refuse = (
@@ -143,6 +150,9 @@ export function decideAdmission({
       requests: current.requests + 1,
       tokens: current.tokens + estimatedTokens,
       reservedWei: current.reservedWei + estimatedCostWei,
+      // An empty reservation (nothing estimated) has nothing to charge at expiry, so it is not counted.
+      reservedRequests: current.reservedRequests + (estimatedTokens > 0 || estimatedCostWei > 0n ? 1 : 0),
+      reservedTokens: current.reservedTokens + estimatedTokens,
     },
   };
 }

@@ -138,3 +138,26 @@ export class ApiKeyRevokedError extends GatewayStoreError {
     this.revokedAt = revokedAt;
   }
 }
+
+/**
+ * `error` as the store throws it: a `BaseError` (the store's own, or an input error) as is; anything else (a
+ * driver's error) wrapped in a {@link GatewayStoreError} naming `operation`, with the driver's description.
+ *
+ * @example
+ * ```ts
+ * throw toGatewayStoreError("admit", error, driver.describeError(error));
+ * ```
+ */
+export function toGatewayStoreError(
+  operation: string,
+  error: unknown,
+  description: { isRetryable: boolean; metaMessages?: string[] },
+): BaseError {
+  if (error instanceof BaseError) return error;
+  return new GatewayStoreError({
+    operation,
+    cause: error,
+    isRetryable: description.isRetryable,
+    ...(description.metaMessages ? { metaMessages: description.metaMessages } : {}),
+  });
+}

@@ -91,6 +91,13 @@ export const usageFilterSchema = z.object({
   limit: z.number().int().min(1).max(100_000).default(1000),
 });
 
+/** Filter of `reservationExpiries`. */
+export const reservationExpiryFilterSchema = z.object({
+  keyId: idSchema.optional(),
+  since: timeSchema.optional(),
+  limit: z.number().int().min(1).max(100_000).default(1000),
+});
+
 /** Filter of `receiptsFor`. */
 export const receiptFilterSchema = z.object({
   session: uint256Schema.optional(),
