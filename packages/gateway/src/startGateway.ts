@@ -134,7 +134,20 @@ export async function startGateway(
   });
 
   const store = await createGatewayStore(gatewayStoreOptions(config.store));
+  const migratedAt = Date.now();
   await store.migrate();
+  // migrate() charged what a crash left admitted but unaccounted: say so, the operator sees the gap.
+  const expiries = await store.reservationExpiries({ since: migratedAt });
+  if (expiries.length > 0) {
+    logger.warn(
+      {
+        keys: new Set(expiries.map((expiry) => expiry.keyId)).size,
+        requests: expiries.reduce((sum, expiry) => sum + expiry.requests, 0),
+        chargedWei: expiries.reduce((sum, expiry) => sum + expiry.chargedWei, 0n).toString(),
+      },
+      "requests admitted before a crash had no recorded usage: their keys were charged the reservations",
+    );
+  }
   const directory = new SupplierDirectory({ publicClient, registry });
   const book = new SupplierStatsBook();
   const metrics = new GatewayMetrics();
@@ -207,6 +220,17 @@ export async function startGateway(
     if (!stopped) reconcileTimer = setTimeout(reconcile, 5_000);
   };
   reconcileTimer = setTimeout(reconcile, 5_000);
+
+  // Idle keys' spend stays current: expired reservations are otherwise charged at that key's next admit.
+  const expireReservations = async () => {
+    try {
+      await store.expireReservations();
+    } catch (error) {
+      if (!stopped) logger.warn({ err: error }, "charging expired reservations failed; retrying");
+    }
+    if (!stopped) expiryTimer = setTimeout(expireReservations, 60_000);
+  };
+  let expiryTimer: NodeJS.Timeout | undefined = setTimeout(expireReservations, 60_000);
 
   const inFlight = { count: 0 };
   let accepting = true;
@@ -307,6 +331,7 @@ export async function startGateway(
       stopped = true;
       if (headTimer) clearTimeout(headTimer);
       if (reconcileTimer) clearTimeout(reconcileTimer);
+      if (expiryTimer) clearTimeout(expiryTimer);
       await integrity?.stop();
       const deadline = Date.now() + config.server.shutdownGraceMs;
       while (inFlight.count > 0 && Date.now() < deadline)
@@ -317,6 +342,7 @@ export async function startGateway(
       });
       if (headTimer) clearTimeout(headTimer);
       if (reconcileTimer) clearTimeout(reconcileTimer);
+      if (expiryTimer) clearTimeout(expiryTimer);
       await store.close();
       logger.info("gateway stopped");
     })();
