@@ -26,6 +26,7 @@ export * from "./errors/sessions.ts";
 export * from "./errors/signatures.ts";
 export * from "./errors/trie.ts";
 export * from "./errors/values.ts";
+export * from "./hashing/keccak256Hex.ts";
 export * from "./mining/claimKey.ts";
 export * from "./mining/isBelow.ts";
 export * from "./mining/isMined.ts";

@@ -274,6 +274,7 @@ export {
   relayMaxCost,
 } from "./relay/prepareRelayBody.ts";
 export type { RelaySigner, RelaySignParameters, SignedRelay } from "./relay/RelaySigner.ts";
+export { randomNonce } from "./relay/randomNonce.ts";
 export { recordRelayAttempt } from "./relay/recordRelayAttempt.ts";
 export {
   type RelayErrorAnswer,

@@ -5,7 +5,7 @@ import {
   relayKey,
   signDigest,
 } from "@aviary/protocol";
-import type { RelaySigner } from "@aviary/sdk";
+import { type RelaySigner, randomNonce } from "@aviary/sdk";
 import { hexToBytes } from "viem";
 import type { ApplicationPool } from "../applications/ApplicationPool.ts";
 import { ApplicationsExhaustedError } from "./errors.ts";
@@ -62,10 +62,4 @@ export function createGatewayRelaySigner({
       pool.settle(request.application, request.session, request.maxCost, cost);
     },
   };
-}
-
-const nonceBytes = new BigUint64Array(1);
-function randomNonce(): bigint {
-  crypto.getRandomValues(nonceBytes);
-  return nonceBytes[0] ?? 0n;
 }

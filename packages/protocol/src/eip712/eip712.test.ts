@@ -20,7 +20,7 @@ import { hashRelayRequest } from "./hashRelayRequest.ts";
 import { recoverRelayReceiptSigner } from "./recoverRelayReceiptSigner.ts";
 import { recoverRelayRequestSigner } from "./recoverRelayRequestSigner.ts";
 import { relayDomainSeparator } from "./relayDomainSeparator.ts";
-import { relayKey } from "./relayKey.ts";
+import { relayKey, relayKeyOfStructHash } from "./relayKey.ts";
 import { relayDomain, relayTypes } from "./relayTypes.ts";
 import { relayValueHash } from "./relayValueHash.ts";
 import {
@@ -105,6 +105,7 @@ describe("EIP-712 hashing matches viem", () => {
           message: request,
         }),
       );
+      expect(relayKeyOfStructHash(domain, hashRelayRequest(request))).toBe(relayKey({ domain, request }));
       expect(hashRelayReceipt({ domain, receipt })).toBe(
         hashTypedData({
           domain: relayDomain(domain),

@@ -87,6 +87,18 @@ export function requestDigestInto(
   keccak256Into(digestBuffer, 0, 66, out, offset);
 }
 
+/** The EIP-712 digest of a request from its struct hash (already computed) into `out[offset ..]`. */
+export function requestDigestOfStructHashInto(
+  domain: RelayDomainParameters,
+  structHash: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+): void {
+  digestBuffer.set(domainSeparatorBytes(domain), 2);
+  digestBuffer.set(structHash, 34);
+  keccak256Into(digestBuffer, 0, 66, out, offset);
+}
+
 /** The EIP-712 digest of a receipt into `out[offset ..]`. */
 export function receiptDigestInto(
   domain: RelayDomainParameters,

@@ -1,7 +1,7 @@
 import type { Hex } from "viem";
-import type { HexInvalidError, ValueOutOfRangeError } from "../errors/values.ts";
-import { toHex } from "../internal/bytes.ts";
-import { requestDigestInto } from "./encoding.ts";
+import { HexInvalidError, type ValueOutOfRangeError } from "../errors/values.ts";
+import { hexInto, toHex } from "../internal/bytes.ts";
+import { requestDigestInto, requestDigestOfStructHashInto } from "./encoding.ts";
 import type { RelayDomainParameters } from "./relayTypes.ts";
 import type { RelayRequest } from "./schemas.ts";
 
@@ -21,5 +21,27 @@ export type RelayKeyErrorType = HexInvalidError | ValueOutOfRangeError;
 export function relayKey({ domain, request }: RelayKeyParameters): RelayKeyReturnType {
   const out = new Uint8Array(32);
   requestDigestInto(domain, request, out, 0);
+  return toHex(out);
+}
+
+/**
+ * {@link relayKey} from the request's struct hash (`hashRelayRequest`), for a node that needs both and
+ * computes the struct hash once.
+ *
+ * @param domain - the relay EIP-712 domain.
+ * @param requestHash - `hashRelayRequest(request)`.
+ * @throws {HexInvalidError} when `requestHash` is not 32 bytes of hex.
+ * @example
+ * ```ts
+ * const requestHash = hashRelayRequest(request);
+ * const key = relayKeyOfStructHash(domain, requestHash); // === relayKey({ domain, request })
+ * ```
+ */
+export function relayKeyOfStructHash(domain: RelayDomainParameters, requestHash: Hex): RelayKeyReturnType {
+  const structHash = new Uint8Array(32);
+  if (!hexInto(requestHash, structHash, 0, 32))
+    throw new HexInvalidError({ name: "requestHash", value: requestHash, bytes: 32 });
+  const out = new Uint8Array(32);
+  requestDigestOfStructHashInto(domain, structHash, out, 0);
   return toHex(out);
 }

@@ -8,7 +8,7 @@
  * from the rotation table and the round-constant LFSR of FIPS 202, and checked byte for byte against
  * `@noble/hashes` in `keccak.test.ts` for every input length up to several blocks.
  *
- * Internal: not exported from the package.
+ * Internal: the package exports it only as `keccak256Hex` (hashing/).
  * @module
  */
 

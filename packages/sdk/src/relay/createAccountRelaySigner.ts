@@ -7,6 +7,7 @@ import {
 } from "@aviary/protocol";
 import type { Address, LocalAccount } from "viem";
 import type { RelaySigner } from "./RelaySigner.ts";
+import { randomNonce } from "./randomNonce.ts";
 
 export type CreateAccountRelaySignerParameters = {
   /** The application itself, or a gateway it delegated to. */
@@ -55,8 +56,4 @@ export function createAccountRelaySigner({
       };
     },
   };
-}
-
-function randomNonce(): bigint {
-  return crypto.getRandomValues(new BigUint64Array(1))[0] ?? 0n;
 }

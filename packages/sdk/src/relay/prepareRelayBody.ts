@@ -1,4 +1,5 @@
-import { type Hex, keccak256, stringToBytes } from "viem";
+import { keccak256Hex } from "@aviary/protocol";
+import type { Hex } from "viem";
 import { estimateMaxCost } from "./estimateMaxCost.ts";
 import type { ParsedRelayBody } from "./parseRelayBody.ts";
 
@@ -57,9 +58,9 @@ export function prepareRelayBody({
   return {
     ...parsed,
     body,
-    modelId: keccak256(stringToBytes(parsed.model)),
+    modelId: modelIdOf(parsed.model),
     bytes,
-    bodyHash: keccak256(bytes),
+    bodyHash: keccak256Hex(bytes),
     inputUnits: bounds.inputUnits,
     outputUnits: bounds.outputUnits,
   };
@@ -80,4 +81,17 @@ export function relayMaxCost(
   prices: { inputPrice: bigint; outputPrice: bigint },
 ): bigint {
   return prepared.inputUnits * prices.inputPrice + prepared.outputUnits * prices.outputPrice;
+}
+
+/** Model ids by name: the few names a node serves repeat on every relay. */
+const modelIds = new Map<string, Hex>();
+
+function modelIdOf(name: string): Hex {
+  let id = modelIds.get(name);
+  if (id === undefined) {
+    id = keccak256Hex(encoder.encode(name));
+    if (modelIds.size >= 1_000) modelIds.clear();
+    modelIds.set(name, id);
+  }
+  return id;
 }

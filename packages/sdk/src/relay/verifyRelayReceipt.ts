@@ -3,11 +3,12 @@ import {
   hashRelayReceipt,
   hashRelayRequest,
   isValidSignatureEncoding,
+  keccak256Hex,
   type RelayDomainParameters,
   type RelayReceipt,
   type RelayRequest,
 } from "@aviary/protocol";
-import { type Address, type Hex, isAddressEqual, keccak256, recoverAddress } from "viem";
+import { type Address, type Hex, isAddressEqual, recoverAddress } from "viem";
 import { ReceiptInvalidError } from "../errors.ts";
 
 /** A receipt that was checked against the request, the bytes received and the supplier's operator. */
@@ -84,7 +85,7 @@ export async function verifyRelayReceipt({
       detail: `receipt.request ${receipt.request}`,
     });
   }
-  const responseHash = keccak256(response);
+  const responseHash = keccak256Hex(response);
   if (receipt.responseHash.toLowerCase() !== responseHash) {
     throw new ReceiptInvalidError({
       reason: "response_hash_mismatch",

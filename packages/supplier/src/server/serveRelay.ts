@@ -1,6 +1,7 @@
 import {
   encodeReceiptHeader,
   hashRelayReceipt,
+  keccak256Hex,
   openAiError,
   RECEIPT_HEADER,
   RECEIPT_SSE_PREFIX,
@@ -194,7 +195,7 @@ export async function serveRelay(
     const bytes = encoder.encode(JSON.stringify(result.body));
     let signed: Awaited<ReturnType<typeof signAndRecord>>;
     try {
-      signed = await signAndRecord(context, relay, bytesToHex(keccak_256(bytes)), result.usage);
+      signed = await signAndRecord(context, relay, keccak256Hex(bytes), result.usage);
     } catch (error) {
       release();
       context.onRelayError?.(relay, error);

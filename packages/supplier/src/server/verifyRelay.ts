@@ -2,16 +2,16 @@ import {
   decodeRelayHeader,
   hashRelayRequest,
   isServable,
+  keccak256Hex,
   type OpenAiRoute,
   parseOpenAiBody,
   type RelayRequest,
   recoverDigestSigner,
-  relayDomainSeparator,
+  relayKeyOfStructHash,
   type SessionParams,
   sessionWindows,
 } from "@aviary/protocol";
-import { keccak_256 } from "@noble/hashes/sha3";
-import { type Address, bytesToHex, getAddress, type Hex, hexToBytes } from "viem";
+import { type Address, getAddress, type Hex, hexToBytes } from "viem";
 import type { Backend } from "../backends/Backend.ts";
 import type { BudgetMeter } from "./BudgetMeter.ts";
 import type { ChainView } from "./ChainView.ts";
@@ -124,14 +124,14 @@ export async function verifyRelay(
   if (!isServable(request.session, head, context.sessionParams))
     return expired(request.session, head, current);
 
-  if (bytesToHex(keccak_256(bodyBytes)) !== request.bodyHash.toLowerCase()) {
+  if (keccak256Hex(bodyBytes) !== request.bodyHash.toLowerCase()) {
     return refusal(400, "body_hash_mismatch", "bodyHash is not keccak256 of the request body bytes.");
   }
 
   // The struct hash once, for both the relay key and the receipt.
   const requestHash = hashRelayRequest(request);
-  const digest = relayDigest(context.domain, requestHash);
-  const key = bytesToHex(digest);
+  const key = relayKeyOfStructHash(context.domain, requestHash);
+  const digest = hexToBytes(key);
   const signer = recoverDigestSigner(digest, signature);
   if (!signer)
     return refusal(
@@ -233,20 +233,6 @@ export async function verifyRelay(
     includeUsage: streamOptions?.include_usage === true,
     reserved: request.maxCost,
   };
-}
-
-const digestInput = new Uint8Array(66);
-digestInput[0] = 0x19;
-digestInput[1] = 0x01;
-let separatorOf: { domain: RelayContext["domain"]; bytes: Uint8Array } | undefined;
-
-/** `keccak256(0x1901 ‖ domainSeparator ‖ structHash)`: the relay key (`relayKey`) from a struct hash. */
-function relayDigest(domain: RelayContext["domain"], structHash: Hex): Uint8Array {
-  if (separatorOf?.domain !== domain)
-    separatorOf = { domain, bytes: hexToBytes(relayDomainSeparator(domain)) };
-  digestInput.set(separatorOf.bytes, 2);
-  digestInput.set(hexToBytes(structHash), 34);
-  return keccak_256(digestInput);
 }
 
 function expired(session: bigint, head: bigint, current: bigint): RelayRefusal {

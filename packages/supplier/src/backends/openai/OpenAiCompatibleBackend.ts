@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { type Dispatcher, Pool } from "undici";
 import { z } from "zod";
 import type {
@@ -59,6 +60,11 @@ type Call = {
   failure(error: unknown): BackendError;
   /** Aborts the exchange (closes the connection, which stops upstream generation). */
   abort(): void;
+  /**
+   * Ends the exchange without aborting (its body was read whole): aborting a finished exchange costs an
+   * `AbortError` with a stack per request, ~6 % of the supplier's CPU under load.
+   */
+  release(): void;
 };
 
 /**
@@ -88,6 +94,8 @@ export class OpenAiCompatibleBackend implements Backend {
   private readonly postHeaders: Record<string, string>;
 
   constructor(options: OpenAiCompatibleBackendOptions) {
+    // Every exchange in flight listens on `closing`: hundreds at once is normal, not a leak.
+    setMaxListeners(0, this.closing.signal);
     const parsed = openAiCompatibleBackendOptionsSchema.safeParse(options);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -160,11 +168,11 @@ export class OpenAiCompatibleBackend implements Backend {
       const schema = request.route === "embeddings" ? upstreamEmbeddingsSchema : upstreamCompletionSchema;
       const json = this.parseUpstream(schema, text, request.route);
       const usage = this.usage(json.usage, request.route);
+      call.release();
       return { body: { ...json, model: requestedModel ?? json.model }, usage };
     } catch (error) {
-      throw call.failure(error);
-    } finally {
       call.abort();
+      throw call.failure(error);
     }
   }
 
@@ -293,6 +301,10 @@ export class OpenAiCompatibleBackend implements Backend {
     if (requestSignal.aborted || this.closing.signal.aborted) controller.abort();
     requestSignal.addEventListener("abort", onAbort, { once: true });
     this.closing.signal.addEventListener("abort", onAbort, { once: true });
+    const release = () => {
+      requestSignal.removeEventListener("abort", onAbort);
+      this.closing.signal.removeEventListener("abort", onAbort);
+    };
     const { timeoutMs } = this.options;
     const description = this.description;
     let timedOut = false;
@@ -325,10 +337,10 @@ export class OpenAiCompatibleBackend implements Backend {
         return new BackendUnavailableError({ description, reason: networkReason(error), cause: error });
       },
       abort: () => {
-        requestSignal.removeEventListener("abort", onAbort);
-        this.closing.signal.removeEventListener("abort", onAbort);
+        release();
         controller.abort();
       },
+      release,
     };
   }
 
