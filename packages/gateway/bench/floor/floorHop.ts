@@ -12,6 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
+import { keccak256Hex } from "@aviary/protocol";
 import { keccak_256 } from "@noble/hashes/sha3";
 import { Pool } from "undici";
 
@@ -39,6 +40,9 @@ const upstreamPrefix = upstreamUrl.pathname.replace(/\/$/, "");
 const pool = new Pool(upstreamUrl.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 60_000 });
 
 // Fixed keys: each hop knows the other's address, as a gateway knows a supplier's operator and vice versa.
+// One-shot hashes through the same unrolled keccak the nodes use (like for like); streams hash
+// incrementally with @noble/hashes, as the supplier does.
+const oneShotKeccak = (bytes: Uint8Array) => Buffer.from(keccak256Hex(bytes).slice(2), "hex");
 const keyOf = (name: string) => keccak_256(new TextEncoder().encode(`floor-${name}`));
 const addressOf = (publicKey: Uint8Array) => keccak_256(publicKey.subarray(1)).subarray(12);
 const ownKey = keyOf(role);
@@ -67,7 +71,7 @@ const digestOf = (first: Uint8Array, second: Uint8Array) => {
   const buffer = new Uint8Array(64);
   buffer.set(first, 0);
   buffer.set(second, 32);
-  return keccak_256(buffer);
+  return oneShotKeccak(buffer);
 };
 
 let nonce = 0n;
@@ -112,7 +116,7 @@ async function forward(path: string, headers: Record<string, string>, body: Buff
 async function serveGatewayHop(request: IncomingMessage, response: ServerResponse, path: string) {
   const body = await readBody(request);
   nonce += 1n;
-  const requestDigest = digestOf(keccak_256(body), nonceBytes(nonce));
+  const requestDigest = digestOf(oneShotKeccak(body), nonceBytes(nonce));
   const upstreamResponse = await forward(path, { [RELAY_HEADER]: `${nonce}.${sign(requestDigest)}` }, body);
   const contentType = String(upstreamResponse.headers["content-type"] ?? "application/json");
   if (upstreamResponse.statusCode !== 200) {
@@ -122,7 +126,7 @@ async function serveGatewayHop(request: IncomingMessage, response: ServerRespons
   if (!contentType.startsWith("text/event-stream")) {
     const bytes = Buffer.from(await upstreamResponse.body.arrayBuffer());
     const receipt = String(upstreamResponse.headers[RECEIPT_HEADER] ?? "");
-    if (!signedByPeer(digestOf(requestDigest, keccak_256(bytes)), receipt)) {
+    if (!signedByPeer(digestOf(requestDigest, oneShotKeccak(bytes)), receipt)) {
       return fail(response, 502, "the receipt does not recover to hop 2");
     }
     response.writeHead(200, { "content-type": contentType, "content-length": bytes.length });
@@ -158,7 +162,7 @@ async function serveSupplierHop(request: IncomingMessage, response: ServerRespon
   const body = await readBody(request);
   const [nonceText = "", signature = ""] = String(request.headers[RELAY_HEADER] ?? "").split(".");
   if (!/^\d+$/.test(nonceText)) return fail(response, 401, "no relay header");
-  const requestDigest = digestOf(keccak_256(body), nonceBytes(BigInt(nonceText)));
+  const requestDigest = digestOf(oneShotKeccak(body), nonceBytes(BigInt(nonceText)));
   if (!signedByPeer(requestDigest, signature))
     return fail(response, 401, "the relay does not recover to hop 1");
   const upstreamResponse = await forward(path, {}, body);
@@ -172,7 +176,7 @@ async function serveSupplierHop(request: IncomingMessage, response: ServerRespon
     response.writeHead(200, {
       "content-type": contentType,
       "content-length": bytes.length,
-      [RECEIPT_HEADER]: sign(digestOf(requestDigest, keccak_256(bytes))),
+      [RECEIPT_HEADER]: sign(digestOf(requestDigest, oneShotKeccak(bytes))),
     });
     response.end(bytes);
     return;
