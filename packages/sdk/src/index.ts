@@ -231,6 +231,7 @@ export {
   type OfferedModel,
 } from "./models/createModelListing.ts";
 export { sha256File } from "./models/sha256File.ts";
+export { buildRelayRequest } from "./relay/buildRelayRequest.ts";
 // ───────────── relays: the pipeline (parse → prepare → plan → sign → send → report → encode) ─────────────
 export {
   type CreateAccountRelaySignerParameters,
@@ -288,6 +289,7 @@ export {
   relayHedged,
 } from "./relay/relayHedged.ts";
 export {
+  type RelayAttemptOptions,
   type RelayAttemptOutcome,
   type RelayAttemptReport,
   type RelayCandidate,

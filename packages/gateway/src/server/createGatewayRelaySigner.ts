@@ -1,11 +1,5 @@
-import {
-  encodeRelayHeader,
-  type RelayDomainParameters,
-  type RelayRequest,
-  relayKey,
-  signDigest,
-} from "@aviary/protocol";
-import { type RelaySigner, randomNonce } from "@aviary/sdk";
+import { encodeRelayHeader, type RelayDomainParameters, relayKey, signDigest } from "@aviary/protocol";
+import { buildRelayRequest, type RelaySigner } from "@aviary/sdk";
 import { hexToBytes } from "viem";
 import type { ApplicationPool } from "../applications/ApplicationPool.ts";
 import { ApplicationsExhaustedError } from "./errors.ts";
@@ -39,20 +33,11 @@ export function createGatewayRelaySigner({
   domain,
 }: CreateGatewayRelaySignerParameters): CreateGatewayRelaySignerReturnType {
   return {
-    async sign({ candidate, session, modelId, bodyHash, maxCost }) {
+    async sign(parameters) {
+      const { session, maxCost } = parameters;
       const application = await pool.reserve(session, maxCost);
       if (!application) throw new ApplicationsExhaustedError(session);
-      const request: RelayRequest = {
-        application,
-        supplier: candidate.address,
-        model: modelId,
-        session,
-        nonce: randomNonce(),
-        bodyHash,
-        inputPrice: candidate.inputPrice,
-        outputPrice: candidate.outputPrice,
-        maxCost,
-      };
+      const request = buildRelayRequest(parameters, application);
       const key = relayKey({ domain, request });
       const signature = signDigest(hexToBytes(key), gatewayKey);
       return { header: encodeRelayHeader({ request, signature }), request, signature, relayKey: key };

@@ -1,13 +1,7 @@
-import {
-  encodeRelayHeader,
-  type RelayDomainParameters,
-  type RelayRequest,
-  relayKey,
-  signRelayRequest,
-} from "@aviary/protocol";
+import { encodeRelayHeader, type RelayDomainParameters, relayKey, signRelayRequest } from "@aviary/protocol";
 import type { Address, LocalAccount } from "viem";
+import { buildRelayRequest } from "./buildRelayRequest.ts";
 import type { RelaySigner } from "./RelaySigner.ts";
-import { randomNonce } from "./randomNonce.ts";
 
 export type CreateAccountRelaySignerParameters = {
   /** The application itself, or a gateway it delegated to. */
@@ -35,18 +29,8 @@ export function createAccountRelaySigner({
   domain,
 }: CreateAccountRelaySignerParameters): CreateAccountRelaySignerReturnType {
   return {
-    async sign({ candidate, session, modelId, bodyHash, maxCost }) {
-      const request: RelayRequest = {
-        application,
-        supplier: candidate.address,
-        model: modelId,
-        session,
-        nonce: randomNonce(),
-        bodyHash,
-        inputPrice: candidate.inputPrice,
-        outputPrice: candidate.outputPrice,
-        maxCost,
-      };
+    async sign(parameters) {
+      const request = buildRelayRequest(parameters, application);
       const signature = await signRelayRequest({ domain, request, signer: account });
       return {
         header: encodeRelayHeader({ request, signature }),

@@ -9,10 +9,13 @@ import {
   StreamBrokenError,
 } from "../errors.ts";
 import { type AttemptOutcome, type ClassifyFailureReturnType, classifyFailure } from "../routing/index.ts";
-import { type RelayStreamEvent, sendRelayAttempt } from "./sendRelayAttempt.ts";
+import {
+  type RelayStreamEvent,
+  type SendRelayAttemptParameters,
+  sendRelayAttempt,
+} from "./sendRelayAttempt.ts";
 import { toAttemptOutcome } from "./toAttemptOutcome.ts";
-import type { RelayTransport } from "./transport/RelayTransport.ts";
-import type { RecoverSigner, VerifiedReceipt } from "./verifyRelayReceipt.ts";
+import type { VerifiedReceipt } from "./verifyRelayReceipt.ts";
 
 /** What a relay attempt needs to know about a supplier (discovery's answer; routing `Candidate`s fit). */
 export type RelayCandidate = Pick<SupplierCandidateInfo, "address" | "endpoint" | "operator">;
@@ -72,18 +75,22 @@ export type RelayWithFailoverParameters<C extends RelayCandidate> = {
   onAttempt?: (report: RelayAttemptReport<C>) => void;
   /** Most attempts. @default candidates.length */
   maxAttempts?: number;
-  /** See {@link sendRelayAttempt}. @default 60_000 */
-  firstByteTimeoutMs?: number;
-  /** See {@link sendRelayAttempt}; also bounds the wait for a stream's first event. @default 30_000 */
-  chunkTimeoutMs?: number;
-  maxResponseBytes?: number;
-  signal?: AbortSignal;
-  /** See {@link sendRelayAttempt}. */
-  fetch?: typeof globalThis.fetch;
-  /** See {@link sendRelayAttempt}. @default undici over a keep-alive pool per supplier origin */
-  transport?: RelayTransport;
-  recoverSigner?: RecoverSigner;
-};
+} & RelayAttemptOptions;
+
+/**
+ * The limits and means of every attempt, as {@link sendRelayAttempt} takes them (`chunkTimeoutMs` also bounds
+ * the wait for a stream's first event).
+ */
+export type RelayAttemptOptions = Pick<
+  SendRelayAttemptParameters,
+  | "firstByteTimeoutMs"
+  | "chunkTimeoutMs"
+  | "maxResponseBytes"
+  | "signal"
+  | "fetch"
+  | "transport"
+  | "recoverSigner"
+>;
 
 type Common<C extends RelayCandidate> = {
   /** The supplier that answered. */

@@ -5,12 +5,11 @@ import { relayMaxCost } from "./prepareRelayBody.ts";
 import type { RelaySigner, SignedRelay } from "./RelaySigner.ts";
 import { relayHedged } from "./relayHedged.ts";
 import {
+  type RelayAttemptOptions,
   type RelayAttemptReport,
   type RelayWithFailoverReturnType,
   relayWithFailover,
 } from "./relayWithFailover.ts";
-import type { RelayTransport } from "./transport/RelayTransport.ts";
-import type { RecoverSigner } from "./verifyRelayReceipt.ts";
 
 export type SendPlannedRelayParameters = {
   prepared: Pick<
@@ -28,16 +27,7 @@ export type SendPlannedRelayParameters = {
   onAttempt?: (report: RelayAttemptReport<PlannedCandidate>) => void;
   /** A hedge that lost the race but was served anyway (a JSON answer): a real, billed relay. */
   onHedgeLoser?: (loser: PlannedRelayResult) => void;
-  firstByteTimeoutMs?: number;
-  chunkTimeoutMs?: number;
-  maxResponseBytes?: number;
-  signal?: AbortSignal;
-  /** See `sendRelayAttempt`: a `fetch` to send with instead of the default transport. */
-  fetch?: typeof globalThis.fetch;
-  /** See `sendRelayAttempt`. @default undici over a keep-alive pool per supplier origin */
-  transport?: RelayTransport;
-  recoverSigner?: RecoverSigner;
-};
+} & RelayAttemptOptions;
 
 /** The answer, with the signed request it answered (its signature and relay key, computed once). */
 export type PlannedRelayResult = RelayWithFailoverReturnType<PlannedCandidate> & { signed: SignedRelay };
