@@ -1,8 +1,8 @@
 import { createRequire } from "node:module";
-import { keccak_256 } from "@noble/hashes/sha3";
 import { type Address, getAddress, type Hex } from "viem";
 import { SignatureInvalidError } from "../errors/signatures.ts";
 import { toHex } from "../internal/bytes.ts";
+import { keccak256Bytes } from "../trie/keccak.ts";
 import { signatureEncodingProblem } from "./isValidSignatureEncoding.ts";
 
 // libsecp256k1 through its npm binding: ~20x the signatures per core of viem's pure-JS path (field notes),
@@ -39,7 +39,7 @@ export function recoverDigestSigner(digest: Uint8Array, signature: Hex): Address
   } catch {
     return undefined;
   }
-  const hash = keccak_256(publicKey.subarray(1));
+  const hash = keccak256Bytes(publicKey.subarray(1));
   let zero = true;
   for (let i = 12; i < 32; i++) if (hash[i] !== 0) zero = false;
   if (zero) return undefined;
