@@ -8,7 +8,7 @@ import {
 import type { Address } from "viem";
 import type { ReceiptInvalidError } from "../errors.ts";
 import { RelayAbortedError, RelayAttemptError } from "../errors.ts";
-import { describeNetworkError, networkCodeOf, RelayBodyReader } from "./attempt/RelayBodyReader.ts";
+import { attemptError, RelayBodyReader } from "./attempt/RelayBodyReader.ts";
 import { readRelayRefusal } from "./attempt/readRelayRefusal.ts";
 import { type RelayStreamEvent, type RelayStreamResult, readRelayStream } from "./attempt/readRelayStream.ts";
 import { createFetchRelayTransport } from "./transport/createFetchRelayTransport.ts";
@@ -124,21 +124,7 @@ export async function sendRelayAttempt(
   } catch (cause) {
     detach();
     if (signal?.aborted) throw new RelayAbortedError({ cause: signal.reason });
-    if (timedOut) {
-      throw new RelayAttemptError({
-        kind: "timeout",
-        endpoint,
-        message: `no response within ${firstByteTimeoutMs} ms`,
-        cause,
-      });
-    }
-    throw new RelayAttemptError({
-      kind: "network",
-      endpoint,
-      message: describeNetworkError(cause),
-      networkCode: networkCodeOf(cause),
-      cause,
-    });
+    throw attemptError(endpoint, cause, timedOut ? `no response within ${firstByteTimeoutMs} ms` : null);
   } finally {
     clearTimeout(timer);
   }

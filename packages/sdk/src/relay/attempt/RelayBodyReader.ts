@@ -102,21 +102,11 @@ export class RelayBodyReader {
     const { endpoint, chunkTimeoutMs, signal } = this.#parameters;
     if (cause instanceof RelayAttemptError || cause instanceof ReceiptInvalidError) return cause;
     if (this.aborted) return new RelayAbortedError({ cause: signal?.reason ?? cause });
-    if (cause instanceof ChunkTimeout) {
-      return new RelayAttemptError({
-        kind: "timeout",
-        endpoint,
-        message: `no data for ${chunkTimeoutMs} ms`,
-        cause,
-      });
-    }
-    return new RelayAttemptError({
-      kind: "network",
+    return attemptError(
       endpoint,
-      message: describeNetworkError(cause),
-      networkCode: networkCodeOf(cause),
       cause,
-    });
+      cause instanceof ChunkTimeout ? `no data for ${chunkTimeoutMs} ms` : null,
+    );
   }
 
   /** A failure while reading a stream, as the error its events end with. */
@@ -152,6 +142,21 @@ export class RelayBodyReader {
       cause,
     });
   }
+}
+
+/**
+ * A relay attempt that could not reach its supplier or its data: `kind: "timeout"` with `timeout` as the
+ * message when a deadline passed, else `kind: "network"` naming the system error.
+ */
+export function attemptError(endpoint: string, cause: unknown, timeout: string | null): RelayAttemptError {
+  if (timeout !== null) return new RelayAttemptError({ kind: "timeout", endpoint, message: timeout, cause });
+  return new RelayAttemptError({
+    kind: "network",
+    endpoint,
+    message: describeNetworkError(cause),
+    networkCode: networkCodeOf(cause),
+    cause,
+  });
 }
 
 /** The parts as one array (the part itself when there is one). */
