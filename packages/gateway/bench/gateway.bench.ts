@@ -19,19 +19,13 @@ import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  aviaryRegistryAbi,
-  encodeRelayHeader,
-  RELAY_HEADER,
-  type RelayRequest,
-  relayKey,
-  signDigest,
-} from "@aviary/protocol";
-import { type Address, type Hex, hexToBytes, keccak256, toBytes } from "viem";
+import { aviaryRegistryAbi, RELAY_HEADER } from "@aviary/protocol";
+import { type Address, type Hex, keccak256, toBytes } from "viem";
 import { type Devnet, startDevnet, token } from "../../devnet/src/index.ts";
 import { residentMemoryMiB } from "../../devnet/test/utils/processes.ts";
 import { type LoadResult, runLoad } from "../../devnet/test/utils/runLoad.ts";
 import { actor, clients, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
+import { presignRelays } from "../../supplier/bench/presignRelays.ts";
 import { type Child, startChild, stopAllChildren, whenAChildDies } from "./children.ts";
 import { topSelfTime } from "./cpuProfile.ts";
 import { poolFor, probe, send, type Target } from "./httpTarget.ts";
@@ -276,27 +270,17 @@ async function main(): Promise<void> {
   const supplierBody = chatBody(modelName);
   const presign = (count: number, stream: boolean) => {
     const bodyHash = keccak256(toBytes(supplierBody(stream)));
-    presigned = Array.from({ length: count }, () => {
-      nonce += 1n;
-      const request: RelayRequest = {
-        application: application.address,
-        supplier: owner.address,
-        model: modelId,
-        session,
-        nonce,
-        bodyHash,
-        inputPrice: 1n,
-        outputPrice: 1n,
-        maxCost: 1000n,
-      };
-      return encodeRelayHeader({
-        request,
-        signature: signDigest(
-          hexToBytes(relayKey({ domain, request })),
-          hexToBytes(application.privateKey as Hex),
-        ),
-      });
+    presigned = presignRelays({
+      domain,
+      application: { address: application.address, privateKey: application.privateKey as Hex },
+      supplier: owner.address,
+      modelId,
+      session,
+      bodyHash,
+      count,
+      firstNonce: nonce + 1n,
     });
+    nonce += BigInt(count);
   };
   const stubTarget: Target = {
     name: "stub direct",

@@ -13,9 +13,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodeRelayHeader, RELAY_HEADER, type RelayRequest, relayKey, signDigest } from "@aviary/protocol";
+import { RELAY_HEADER } from "@aviary/protocol";
 import pino from "pino";
-import { type Address, type Hex, hexToBytes, keccak256, toBytes } from "viem";
+import { type Address, type Hex, keccak256, toBytes } from "viem";
 import { startDevnet, token } from "../../devnet/src/index.ts";
 import { spawnAndWait } from "../../devnet/test/utils/processes.ts";
 import { runLoad as run } from "../../devnet/test/utils/runLoad.ts";
@@ -24,6 +24,7 @@ import { EmbeddedBackend } from "../src/backends/embedded/EmbeddedBackend.ts";
 import { parseSupplierConfig } from "../src/config/supplierConfig.ts";
 import { startSupplier } from "../src/startSupplier.ts";
 import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelGguf.ts";
+import { presignRelays } from "./presignRelays.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const requestsPerRun = Number(process.env.BENCH_SUPPLIER_REQUESTS ?? 3000);
@@ -98,27 +99,23 @@ async function protocolOverhead(): Promise<void> {
   });
   const directBody = bodyText.replace(modelName, "instant");
   const bodyHash = keccak256(toBytes(bodyText));
-  const applicationKey = hexToBytes(application.privateKey as Hex);
 
   // The application signs its relays before the clock starts: that is the app's work, not the supplier's.
   let nonce = 0n;
-  const presign = (count: number) =>
-    Array.from({ length: count }, () => {
-      nonce += 1n;
-      const request: RelayRequest = {
-        application: application.address,
-        supplier: owner.address,
-        model: modelId,
-        session,
-        nonce,
-        bodyHash,
-        inputPrice: 1n,
-        outputPrice: 1n,
-        maxCost: 1000n,
-      };
-      const signature = signDigest(hexToBytes(relayKey({ domain, request })), applicationKey);
-      return encodeRelayHeader({ request, signature });
+  const presign = (count: number) => {
+    const headers = presignRelays({
+      domain,
+      application: { address: application.address, privateKey: application.privateKey as Hex },
+      supplier: owner.address,
+      modelId,
+      session,
+      bodyHash,
+      count,
+      firstNonce: nonce + 1n,
     });
+    nonce += BigInt(count);
+    return headers;
+  };
 
   const direct = (index: number) =>
     fetch(`${instantUrl}/chat/completions`, {
@@ -241,24 +238,18 @@ async function runtimeThroughput(): Promise<void> {
   let nonce = 0n;
   const relayHeader = (bodyText: string) => {
     nonce += 1n;
-    const request: RelayRequest = {
-      application: application.address,
+    const [header] = presignRelays({
+      domain,
+      application: { address: application.address, privateKey: application.privateKey as Hex },
       supplier: owner.address,
-      model: modelId,
+      modelId,
       session,
-      nonce,
       bodyHash: keccak256(toBytes(bodyText)),
-      inputPrice: 1n,
-      outputPrice: 1n,
+      count: 1,
+      firstNonce: nonce,
       maxCost: 10n ** 12n,
-    };
-    return encodeRelayHeader({
-      request,
-      signature: signDigest(
-        hexToBytes(relayKey({ domain, request })),
-        hexToBytes(application.privateKey as Hex),
-      ),
     });
+    return header as string;
   };
   const throughSupplier = async (stream: boolean): Promise<RuntimeRun> => {
     const bodyText = JSON.stringify({

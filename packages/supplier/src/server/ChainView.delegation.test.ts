@@ -5,7 +5,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeRelayHeader, type RelayRequest, signRelayRequest } from "@aviary/protocol";
+import { encodeRelayHeader, type RelayRequest, seededRandom, signRelayRequest } from "@aviary/protocol";
 import {
   type Address,
   createPublicClient,
@@ -85,18 +85,6 @@ const isDelegatedAt = (application: Address, gateway: Address, session: bigint) 
     args: [application, gateway, session],
   });
 
-/** A seeded generator (mulberry32), so a failing sequence can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 beforeAll(async () => {
   const home = mkdtempSync(join(tmpdir(), "aviary-delegation-"));
   devnet = await startDevnet({ home, persist: false });
@@ -122,7 +110,7 @@ beforeAll(async () => {
   // session); each round starts two blocks before a session boundary up to one after it, so actions land on a
   // session's last block and on the next one's first block too.
   const seed = Number(process.env.DELEGATION_SEED ?? 0x5eed);
-  const next = random(seed);
+  const next = seededRandom(seed);
   const delegated = applications.map(() => new Set<number>());
   let boundary = setup.session * L;
   for (let round = 0; round < 8; round += 1) {
