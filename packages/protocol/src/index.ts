@@ -34,6 +34,7 @@ export * from "./mining/isProofRequired.ts";
 export * from "./mining/proofDraws.ts";
 // OpenAI wire schemas
 export * from "./openai/parseOpenAiBody.ts";
+export * from "./openai/requestFields.ts";
 export * from "./openai/schemas.ts";
 export * from "./pricing/claimAmount.ts";
 export * from "./pricing/claimCollateral.ts";
