@@ -1,6 +1,13 @@
+import { defaultClientConditions, defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
+// The workspace packages export their build to consumers and their TypeScript sources under the
+// "aviary-source" condition: tests run the sources, with no build step (vite's default conditions kept).
+const sourceCondition = "aviary-source";
+
 export default defineConfig({
+  resolve: { conditions: [sourceCondition, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [sourceCondition, ...defaultServerConditions] } },
   test: {
     include: [
       "packages/*/src/**/*.test.ts",

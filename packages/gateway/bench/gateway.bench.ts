@@ -123,7 +123,12 @@ async function main(): Promise<void> {
   const stub = await startChild(
     "stub backend",
     process.execPath,
-    ["--import", "tsx", join(repoRoot, "packages", "supplier", "bench", "instantServerProcess.ts")],
+    [
+      "--conditions=aviary-source",
+      "--import",
+      "tsx",
+      join(repoRoot, "packages", "supplier", "bench", "instantServerProcess.ts"),
+    ],
     /listening (\S+)/,
   );
   const stubUrl = stub.match;
@@ -131,13 +136,13 @@ async function main(): Promise<void> {
   const hop2 = await startChild(
     "floor hop 2",
     process.execPath,
-    ["--import", "tsx", floorHop, "supplier", stubUrl],
+    ["--conditions=aviary-source", "--import", "tsx", floorHop, "supplier", stubUrl],
     /listening (\S+)/,
   );
   const hop1 = await startChild(
     "floor hop 1",
     process.execPath,
-    ["--import", "tsx", floorHop, "gateway", hop2.match],
+    ["--conditions=aviary-source", "--import", "tsx", floorHop, "gateway", hop2.match],
     /listening (\S+)/,
   );
   let portkey: Child | undefined;

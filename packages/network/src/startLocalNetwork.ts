@@ -72,7 +72,7 @@ export const localSupplierPrices = [
 const repository = resolve(import.meta.dirname, "../../..");
 const defaultCli = {
   command: process.execPath,
-  args: ["--import", "tsx", join(repository, "packages/cli/src/bin.ts")],
+  args: ["--conditions=aviary-source", "--import", "tsx", join(repository, "packages/cli/src/bin.ts")],
   cwd: repository,
 };
 

@@ -58,7 +58,7 @@ function installExitHook(): void {
  *
  * @example
  * const supplier = superviseProcess({ name: "supplier-1", command: process.execPath,
- *   args: ["--import", "tsx", "packages/cli/src/bin.ts", "supplier", "start", "--config", "s.json"],
+ *   args: ["--conditions=aviary-source", "--import", "tsx", "packages/cli/src/bin.ts", "supplier", "start", "--config", "s.json"],
  *   logPath: ".aviary/logs/supplier-1.log", onReport: console.log });
  * await supplier.stop();
  */

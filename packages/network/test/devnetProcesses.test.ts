@@ -15,7 +15,7 @@ import { readNetworkProcesses } from "../src/networkProcesses.ts";
 const run = promisify(execFile);
 const repository = resolve(import.meta.dirname, "../../..");
 const home = mkdtempSync(join(tmpdir(), "aviary-processes-"));
-const cli = ["--import", "tsx", "packages/cli/src/bin.ts"];
+const cli = ["--conditions=aviary-source", "--import", "tsx", "packages/cli/src/bin.ts"];
 const started: ChildProcess[] = [];
 const sessionBlocks = 20n;
 

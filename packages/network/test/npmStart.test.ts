@@ -26,6 +26,7 @@ function start(): Promise<{ child: ChildProcess; output: string }> {
   const child = spawn(
     process.execPath,
     [
+      "--conditions=aviary-source",
       "--import",
       "tsx",
       "packages/cli/src/bin.ts",

@@ -43,7 +43,7 @@ async function protocolOverhead(): Promise<void> {
   // The backend and the supplier each run in their own process, like in production; this process is the client.
   const instant = await spawnAndWait(
     process.execPath,
-    ["--import", "tsx", join(here, "instantServerProcess.ts")],
+    ["--conditions=aviary-source", "--import", "tsx", join(here, "instantServerProcess.ts")],
     /listening (\S+)/,
   );
   const instantUrl = instant.match;

@@ -1,7 +1,7 @@
 // One hop of "the floor" for `npm run bench:gateway`: the least a signed two-hop relay can do, written only to
 // be measured against. Run twice, as two processes:
-//   node --import tsx floorHop.ts gateway  <hop 2 base URL>   (hop 1, "gateway-like")
-//   node --import tsx floorHop.ts supplier <stub base URL>    (hop 2, "supplier-like")
+//   node --conditions=aviary-source --import tsx floorHop.ts gateway  <hop 2 base URL>   (hop 1, "gateway-like")
+//   node --conditions=aviary-source --import tsx floorHop.ts supplier <stub base URL>    (hop 2, "supplier-like")
 // Each is a node:http server forwarding through an undici Pool, with the crypto a relay needs and nothing else:
 //   hop 1 hashes the body (keccak256), signs keccak256(bodyHash ‖ nonce) with libsecp256k1, sends it in a header;
 //   hop 2 hashes the body, recovers that signature and checks the signer, forwards to the backend, hashes the

@@ -50,6 +50,7 @@ async function startReplicaProcess(path: string, keyId: string) {
   const child = spawn(
     process.execPath,
     [
+      "--conditions=aviary-source",
       "--import",
       "tsx",
       fileURLToPath(new URL("./SqliteGatewayStore.replica.child.ts", import.meta.url)),

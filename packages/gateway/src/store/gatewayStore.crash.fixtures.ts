@@ -19,6 +19,7 @@ export async function crashAfterAdmit(
   const child = spawn(
     process.execPath,
     [
+      "--conditions=aviary-source",
       "--import",
       "tsx",
       fileURLToPath(new URL("./gatewayStore.crash.child.ts", import.meta.url)),

@@ -1,6 +1,6 @@
 // Appends per second with 64 appends in flight, per fsync policy (records are prepared beforehand, so this
 // measures validation, encoding and the writes), then reading them back:
-//   node --import tsx packages/supplier/src/store/FileRelayStore.bench.ts [records]
+//   node --conditions=aviary-source --import tsx packages/supplier/src/store/FileRelayStore.bench.ts [records]
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -19,9 +19,13 @@ afterEach(async () => {
 
 /** Runs the writer until it printed `keys` keys, SIGKILLs it, and returns the complete lines it printed. */
 async function runAndKill(directory: string, keys: number): Promise<string[]> {
-  const writer = spawn(process.execPath, ["--import", tsxLoader, child, directory, "never"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const writer = spawn(
+    process.execPath,
+    ["--conditions=aviary-source", "--import", tsxLoader, child, directory, "never"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>

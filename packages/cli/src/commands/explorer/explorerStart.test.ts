@@ -36,7 +36,16 @@ describe("aviary explorer start", () => {
     );
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "packages/cli/src/bin.ts", "explorer", "start", "--config", path],
+      [
+        "--conditions=aviary-source",
+        "--import",
+        "tsx",
+        "packages/cli/src/bin.ts",
+        "explorer",
+        "start",
+        "--config",
+        path,
+      ],
       { cwd: join(import.meta.dirname, "../../../../.."), stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";
