@@ -165,7 +165,23 @@ export type AuditFilter = {
  */
 export type RateLimitDecision =
   | { allowed: true; windowStart: number }
-  | { allowed: false; reason: "requests" | "tokens" | "budget"; retryAfterMs: number; limit: string };
+  | { allowed: false; reason: "requests" | "tokens"; retryAfterMs: number; limit: string }
+  | {
+      allowed: false;
+      reason: "budget";
+      retryAfterMs: number;
+      limit: string;
+      /** What is left of the budget once the spend and the pending reservations are counted (≥ 0). */
+      remainingWei: bigint;
+    };
+
+/**
+ * The verdict of `raiseReservation`: the raised reservation (hand it to `recordUsage`), or a refusal with what is
+ * left of the budget (the reservation is unchanged then).
+ */
+export type RaiseReservationDecision =
+  | { allowed: true; reservation: Reservation }
+  | { allowed: false; limit: string; remainingWei: bigint };
 
 /** What `admit` reserved, handed back to `recordUsage` to settle it. */
 export type Reservation = { tokens: number; costWei: bigint; windowStart: number };
@@ -256,6 +272,21 @@ export interface ApiKeyStore {
     estimatedCostWei: bigint,
     now?: number,
   ): Promise<RateLimitDecision>;
+  /**
+   * Raises an admitted request's reservation to `costWei` (a failover to a pricier supplier): atomically, as
+   * `admit`, checks spent + pending + the increase ≤ budgetWei and adds the increase to the reservation's window,
+   * where it is charged at expiry like the rest of it (crash safety is kept). No request or token is counted
+   * again. A `costWei` at or below the reservation's changes nothing. Refused (nothing changes) when the budget
+   * cannot cover the increase, or when the reservation's window already expired.
+   *
+   * @throws ApiKeyNotFoundError for an unknown key, ApiKeyRevokedError for a revoked one.
+   */
+  raiseReservation(
+    keyId: string,
+    reservation: Reservation,
+    costWei: bigint,
+    now?: number,
+  ): Promise<RaiseReservationDecision>;
   /**
    * Settles an admitted request: replaces the reservation by the actual tokens (`inputTokens + outputTokens`,
    * counted in the window of admission) and cost (added to `spentWei`), and appends the usage record, all in

@@ -10,6 +10,7 @@ import {
   type EvidenceRecord,
   type GatewayStore,
   RATE_LIMIT_WINDOW_MS,
+  type RaiseReservationDecision,
   type RateLimitDecision,
   type ReceiptFilter,
   type ReceiptRecord,
@@ -172,6 +173,14 @@ export class SqlGatewayStore implements GatewayStore {
     now?: number,
   ): Promise<RateLimitDecision> {
     return this.#keys.admit(keyId, estimatedTokens, estimatedCostWei, now);
+  }
+  raiseReservation(
+    keyId: string,
+    reservation: Reservation,
+    costWei: bigint,
+    now?: number,
+  ): Promise<RaiseReservationDecision> {
+    return this.#keys.raiseReservation(keyId, reservation, costWei, now);
   }
   recordUsage(usage: UsageRecord, reserved: Reservation): Promise<void> {
     return this.#keys.recordUsage(usage, reserved);

@@ -264,6 +264,7 @@ export function describeApiKeyStoreConformance(name: string, makeStore: MakeGate
           reason: "budget",
           retryAfterMs: DEFAULT_RESERVATION_TTL_MS - 1, // when the pending 600 would stop counting
           limit: expect.stringContaining("1000"),
+          remainingWei: 400n,
         });
         expect(await store.admit(id, 0, 400n, T0 + 2)).toEqual(allowed(T0)); // 600 + 400 = 1000: fits exactly
         expect(await store.admit(id, 0, 0n, T0 + 3)).toMatchObject({ allowed: false, reason: "budget" });
@@ -291,7 +292,44 @@ export function describeApiKeyStoreConformance(name: string, makeStore: MakeGate
           reason: "budget",
           retryAfterMs: 0,
           limit: expect.stringContaining("1000"),
+          remainingWei: 0n,
         });
+      });
+
+      test("test_raiseReservation_withinBudget_raisedAndSettledOnce_elseRefusedWithWhatIsLeft", async () => {
+        const { store } = await setUp();
+        const { record } = await store.createKey({ name: "failover", budgetWei: 1000n });
+        const id = record.id;
+        expect(await store.admit(id, 10, 300n, T0)).toEqual(allowed(T0));
+        const reserved = { tokens: 10, costWei: 300n, windowStart: T0 };
+        // Lower or equal: nothing changes.
+        expect(await store.raiseReservation(id, reserved, 200n, T0 + 1)).toEqual({
+          allowed: true,
+          reservation: reserved,
+        });
+        const raised = await store.raiseReservation(id, reserved, 700n, T0 + 2);
+        expect(raised).toEqual({ allowed: true, reservation: { ...reserved, costWei: 700n } });
+        // 700 pending of 1000: a raise to 1100 (400 more) does not fit, and says what is left.
+        expect(await store.raiseReservation(id, { ...reserved, costWei: 700n }, 1100n, T0 + 3)).toEqual({
+          allowed: false,
+          limit: expect.stringContaining("1000"),
+          remainingWei: 300n,
+        });
+        // The raise counts against other requests: 300 left.
+        expect(await store.admit(id, 0, 301n, T0 + 4)).toMatchObject({ allowed: false, remainingWei: 300n });
+        // No request or token counted twice, and the settlement releases the whole raised reservation.
+        await store.recordUsage(makeUsageRecord({ keyId: id, costWei: 50n }), { ...reserved, costWei: 700n });
+        expect((await store.listKeys())[0]?.spentWei).toBe(50n);
+        expect(await store.admit(id, 0, 950n, T0 + 5)).toEqual(allowed(T0));
+      });
+
+      test("test_raiseReservation_unsettled_chargedAtExpiryInFull", async () => {
+        const { store } = await setUp();
+        const { record } = await store.createKey({ name: "crash after failover", budgetWei: 10_000n });
+        expect(await store.admit(record.id, 10, 300n, T0)).toEqual(allowed(T0));
+        await store.raiseReservation(record.id, { tokens: 10, costWei: 300n, windowStart: T0 }, 800n, T0 + 1);
+        await store.expireReservations(T0 + DEFAULT_RESERVATION_TTL_MS);
+        expect((await store.listKeys())[0]?.spentWei).toBe(800n);
       });
 
       test("test_recordUsage_movesReservedToSpentExactly_amountsAbove2To64", async () => {

@@ -83,6 +83,7 @@ describe("decideAdmission", () => {
       reason: "budget",
       retryAfterMs: 120_000 + TTL - 130_000,
       limit: "budget 100 wei",
+      remainingWei: 10n, // 100 − 50 spent − 40 pending
     });
     expect(decide({ budgetWei: 100n, spentWei: 50n }, windows, 0, 20n, 130_000).decision).toMatchObject({
       retryAfterMs: TTL - 130_000,

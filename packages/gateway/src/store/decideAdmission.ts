@@ -102,7 +102,7 @@ export function decideAdmission({
   };
   const untilNextWindow = windowStart + RATE_LIMIT_WINDOW_MS - now;
   const refuse = (
-    reason: "requests" | "tokens" | "budget",
+    reason: "requests" | "tokens",
     retryAfterMs: number,
     limit: string,
   ): DecideAdmissionReturnType => ({
@@ -128,7 +128,18 @@ export function decideAdmission({
           break;
         }
       }
-      return refuse("budget", retryAfterMs, `budget ${budget} wei`);
+      const left = budget - key.spentWei - pending;
+      return {
+        decision: {
+          allowed: false,
+          reason: "budget",
+          retryAfterMs,
+          limit: `budget ${budget} wei`,
+          remainingWei: left > 0n ? left : 0n,
+        },
+        windowStart,
+        staleAtOrBefore,
+      };
     }
   }
   if (key.requestsPerMinute !== null && current.requests >= key.requestsPerMinute) {

@@ -70,6 +70,14 @@ export const reservationSchema = z.object({
   windowStart: timeSchema,
 }) satisfies z.ZodType<Reservation>;
 
+/** Arguments of `raiseReservation`. */
+export const raiseReservationInputSchema = z.object({
+  keyId: idSchema,
+  reservation: reservationSchema,
+  costWei: uint256Schema,
+  now: timeSchema,
+});
+
 /** A {@link ReceiptRecord}. */
 export const receiptRecordSchema = z.object({
   relayKey: idSchema,

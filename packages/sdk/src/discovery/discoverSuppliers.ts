@@ -1,4 +1,4 @@
-import { aviaryRegistryAbi } from "@aviary/protocol";
+import { aviaryRegistryAbi, type ModelCapabilities } from "@aviary/protocol";
 import { type Address, getAddress, type Hex, type PublicClient } from "viem";
 import { z } from "zod";
 import { ChainReadError } from "../errors.ts";
@@ -15,6 +15,11 @@ export type SupplierCandidateInfo = {
   inputPrice: bigint;
   /** Token wei per output unit in that session. */
   outputPrice: bigint;
+  /**
+   * What the supplier declares for the model in `GET /v1/supplier` (off chain, read by `SupplierDirectory`);
+   * absent when not known: routing then takes `UNKNOWN_MODEL_CAPABILITIES` (plain requests only).
+   */
+  capabilities?: ModelCapabilities;
 };
 
 export type DiscoverSuppliersParameters = {

@@ -65,3 +65,29 @@ describe("parseRelayBody", () => {
     ).toMatchObject({ code: "invalid_provider", param: "provider.sort" });
   });
 });
+
+describe("parseRelayBody models", () => {
+  it("test_parseRelayBody_models_splitOffAsFallbacksInOrder", () => {
+    const parsed = parseRelayBody({
+      route: "chat/completions",
+      bytes: bytes({ ...chat, models: ["m", "b", "a", "b"] }),
+    });
+    expect(parsed.fallbackModels).toEqual(["b", "a"]);
+    expect(parsed.body).not.toHaveProperty("models");
+    expect(parseRelayBody({ route: "chat/completions", bytes: bytes(chat) }).fallbackModels).toEqual([]);
+  });
+
+  it.each([
+    [[], "models", /at least one/],
+    ["b", "models", /array/],
+    [["b", 3], "models.1", /strings/],
+    [["b", ""], "models.1", /empty/],
+    [["1", "2", "3", "4", "5", "6", "7", "8", "9"], "models", /at most 8/],
+  ])("test_parseRelayBody_models_invalid_namesField %#", (models, param, message) => {
+    const error = refusal(() =>
+      parseRelayBody({ route: "chat/completions", bytes: bytes({ ...chat, models }) }),
+    );
+    expect(error).toMatchObject({ code: "invalid_request", param });
+    expect(error.shortMessage).toMatch(message);
+  });
+});

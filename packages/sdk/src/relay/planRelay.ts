@@ -1,6 +1,11 @@
 import type { SupplierCandidateInfo } from "../discovery/discoverSuppliers.ts";
 import type { SupplierDirectory } from "../discovery/SupplierDirectory.ts";
-import { ChainReadError, NoEligibleSupplierError, NoSupplierError } from "../errors.ts";
+import {
+  ChainReadError,
+  NoEligibleSupplierError,
+  NoSupplierError,
+  type UnsupportedParameterError,
+} from "../errors.ts";
 import {
   type Candidate,
   planAttempts,
@@ -10,19 +15,27 @@ import {
 } from "../routing/index.ts";
 import type { PreparedRelayBody } from "./prepareRelayBody.ts";
 import type { SupplierDistrust } from "./SupplierDistrust.ts";
+import { selectCapableSuppliers } from "./selectCapableSuppliers.ts";
 
 /** A supplier in a relay's plan: discovery's answer and the stats it was ranked with. */
 export type PlannedCandidate = SupplierCandidateInfo & Pick<Candidate, "stats">;
 
 export type PlanRelayParameters = {
-  prepared: Pick<PreparedRelayBody, "model" | "modelId" | "provider" | "inputUnits" | "outputUnits">;
+  prepared: Pick<
+    PreparedRelayBody,
+    "route" | "body" | "model" | "modelId" | "provider" | "inputUnits" | "outputUnits"
+  >;
   /**
    * The sessions a relay may name, in preference order: the lagged session first, then the head's (at a
    * rollover a supplier a block behind still serves the lagged one; right after it, the head's may be all
    * there is).
    */
   sessions: readonly bigint[];
-  directory: Pick<SupplierDirectory, "get">;
+  /**
+   * Where the model's suppliers are found; with `declared`, what they declare they support (without it, the
+   * suppliers' own `capabilities`).
+   */
+  directory: Pick<SupplierDirectory, "get"> & Partial<Pick<SupplierDirectory, "declared">>;
   /**
    * Whether the signer can pay in `session` at all (a gateway: some application delegated to it then).
    * A session it cannot sign for is skipped while a later one remains. @default always true
@@ -46,16 +59,24 @@ export type PlanRelayReturnType = {
   /** The suppliers to try, in order (never empty). */
   plan: PlannedCandidate[];
 };
-export type PlanRelayErrorType = ChainReadError | NoSupplierError | NoEligibleSupplierError;
+export type PlanRelayErrorType =
+  | ChainReadError
+  | NoSupplierError
+  | NoEligibleSupplierError
+  | UnsupportedParameterError;
 
 /**
  * Which suppliers a relay tries, in which session: looks the model up in the directory for the first session
- * that has suppliers (and that the signer can pay in), ranks them with the routing strategy and the request's
- * `provider` options, moves distrusted suppliers behind every other, and cuts the plan to `maxAttempts`.
+ * that has suppliers (and that the signer can pay in), keeps those whose declared capabilities honour every
+ * field of the body (`selectCapableSuppliers`; and `provider.data_collection`), ranks them with the routing
+ * strategy and the request's `provider` options, moves distrusted suppliers behind every other, and cuts the
+ * plan to `maxAttempts`.
  *
  * @param parameters - the prepared body, the sessions, the directory, routing state and options.
  * @throws {ChainReadError} when the registry cannot be read.
  * @throws {NoSupplierError} when nobody offers the model (404 `model_not_found`).
+ * @throws {UnsupportedParameterError} when no supplier supports a field the body sets (400
+ *   `unsupported_parameter`).
  * @throws {NoEligibleSupplierError} when the `provider` options exclude every supplier.
  * @example
  * ```ts
@@ -81,8 +102,10 @@ export async function planRelay(parameters: PlanRelayParameters): Promise<PlanRe
     throw new NoSupplierError({ model: prepared.modelId, session, modelName: prepared.model });
   }
 
+  const capable = await capableSuppliers(parameters, suppliers);
+
   const now = parameters.now ?? Date.now();
-  const candidates = suppliers.map((supplier) => ({
+  const candidates = capable.map((supplier) => ({
     ...supplier,
     stats: parameters.book.statsFor(supplier, now),
   }));
@@ -112,4 +135,35 @@ export async function planRelay(parameters: PlanRelayParameters): Promise<PlanRe
     });
   }
   return { session, plan };
+}
+
+/**
+ * The suppliers that can serve the body as their declarations stand. A supplier whose declaration was never
+ * read yet counts as plain-only, which is all a plain request needs; only when that excluded one is the wait
+ * for the first reads worth it (bounded by the directory's timeout).
+ */
+async function capableSuppliers(
+  { prepared, directory }: PlanRelayParameters,
+  suppliers: readonly SupplierCandidateInfo[],
+): Promise<SupplierCandidateInfo[]> {
+  const select = (list: readonly SupplierCandidateInfo[]) =>
+    selectCapableSuppliers({
+      route: prepared.route,
+      body: prepared.body,
+      modelName: prepared.model,
+      suppliers: list,
+      dataCollection: prepared.provider?.data_collection,
+    });
+  if (!directory.declared) return select(suppliers);
+  const known = await directory.declared(prepared.modelId, suppliers);
+  if (known.every((supplier) => supplier.capabilities !== undefined)) return select(known);
+  let capable: SupplierCandidateInfo[] = [];
+  try {
+    capable = select(known);
+  } catch {
+    // Decided again below, once every declaration was read.
+  }
+  const kept = new Set(capable);
+  if (known.every((supplier) => supplier.capabilities !== undefined || kept.has(supplier))) return capable;
+  return select(await directory.declared(prepared.modelId, suppliers, { wait: true }));
 }

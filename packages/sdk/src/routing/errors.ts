@@ -12,8 +12,17 @@ export class ProviderOptionsInvalidError extends BaseError {
   override name = "ProviderOptionsInvalidError";
   /** The offending field, as a dotted path from `provider` (e.g. `provider.only.2`). */
   readonly field: string;
-  constructor({ field, reason, cause }: { field: string; reason: string; cause?: unknown }) {
-    super(`\`${field}\` is invalid: ${reason}.`, { cause });
+  /**
+   * @param parameters.reason - what is wrong with the value (`\`field\` is invalid: reason.`), or, with
+   *   `unknownKey`, why the key is not read (`\`field\` reason.`).
+   */
+  constructor({
+    field,
+    reason,
+    unknownKey = false,
+    cause,
+  }: { field: string; reason: string; unknownKey?: boolean; cause?: unknown }) {
+    super(unknownKey ? `\`${field}\` ${reason}.` : `\`${field}\` is invalid: ${reason}.`, { cause });
     this.field = field;
   }
 }

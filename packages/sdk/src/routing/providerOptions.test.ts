@@ -13,7 +13,7 @@ describe("parseProviderOptions", () => {
       ignore: ["http://bad.example"],
       sort: "latency",
       max_price: { prompt: 12, completion: "0.5" },
-      quantizations: ["fp8"], // an OpenRouter option Aviary does not read: dropped
+      data_collection: "deny",
     });
     expect(parsed).toEqual({
       order: [address, "https://node.example/aviary"],
@@ -21,8 +21,15 @@ describe("parseProviderOptions", () => {
       sort: "latency",
       max_price: { prompt: 12, completion: "0.5" },
       allow_fallbacks: true,
+      require_parameters: true,
+      data_collection: "deny",
     });
-    expect(parseProviderOptions({})).toEqual({ allow_fallbacks: true });
+    expect(parseProviderOptions({})).toEqual({
+      allow_fallbacks: true,
+      require_parameters: true,
+      data_collection: "allow",
+    });
+    expect(parseProviderOptions({ require_parameters: true }).require_parameters).toBe(true);
     expect(parseProviderOptions({ allow_fallbacks: false }).allow_fallbacks).toBe(false);
   });
 
@@ -37,6 +44,13 @@ describe("parseProviderOptions", () => {
     [{ allow_fallbacks: "no" }, "provider.allow_fallbacks", /boolean/],
     [{ ignore: [42] }, "provider.ignore.0", /string/],
     ["fast", "provider", /object/],
+    [{ require_parameters: false }, "provider.require_parameters", /never drops a field/],
+    [{ data_collection: "maybe" }, "provider.data_collection", /"deny"/],
+    [{ quantizations: ["fp8"] }, "provider.quantizations", /not implemented by Aviary/],
+    [{ zdr: true }, "provider.zdr", /not implemented by Aviary.*data_collection/],
+    [{ sort: { by: "price" } }, "provider.sort", /object.*not implemented by Aviary/],
+    [{ max_price: { request: 1 } }, "provider.max_price.request", /not implemented by Aviary/],
+    [{ colour: "blue" }, "provider.colour", /not a provider option/],
   ])("test_parse_invalid_namesField %#", (input, field, message) => {
     let caught: unknown;
     try {

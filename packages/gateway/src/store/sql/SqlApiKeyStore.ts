@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { chargeExpiredReservations } from "../chargeExpiredReservations.ts";
 import { decideAdmission, type RateWindow } from "../decideAdmission.ts";
+import { decideReservationRaise } from "../decideReservationRaise.ts";
 import type { SqlExecutor } from "../drivers/SqlDriver.ts";
 import { ApiKeyRevokedError } from "../errors.ts";
 import type {
   ApiKeyRecord,
   ApiKeyStore,
   CreatedApiKey,
+  RaiseReservationDecision,
   RateLimitDecision,
   Reservation,
   ReservationExpiryFilter,
@@ -20,6 +22,7 @@ import {
   admitInputSchema,
   createKeyInputSchema,
   parseInput,
+  raiseReservationInputSchema,
   reservationExpiryFilterSchema,
   reservationSchema,
   timeSchema,
@@ -159,6 +162,41 @@ export class SqlApiKeyStore implements ApiKeyStore {
         estimatedCostWei: input.estimatedCostWei,
         now: input.now,
         reservationTtlMs: this.#context.reservationTtlMs,
+      });
+      if (window) await writeWindow(executor, key.id, window);
+      return decision;
+    });
+  }
+
+  async raiseReservation(
+    keyId: string,
+    reservation: Reservation,
+    costWei: bigint,
+    now: number = Date.now(),
+  ): Promise<RaiseReservationDecision> {
+    const input = parseInput("raiseReservation", raiseReservationInputSchema, {
+      keyId,
+      reservation,
+      costWei,
+      now,
+    });
+    if (input.costWei <= input.reservation.costWei) return { allowed: true, reservation: input.reservation };
+    const { forUpdate } = this.#context.driver.dialect;
+    return this.#context.transaction("raiseReservation", async (executor) => {
+      const key = await lockKey(executor, forUpdate, "raiseReservation", input.keyId);
+      if (key.revokedAt !== null) {
+        throw new ApiKeyRevokedError({
+          operation: "raiseReservation",
+          keyId: key.id,
+          revokedAt: key.revokedAt,
+        });
+      }
+      const { spentWei, live } = await this.#expireWindows(executor, key, input.now);
+      const { decision, window } = decideReservationRaise({
+        key: { budgetWei: key.budgetWei, spentWei },
+        live,
+        reservation: input.reservation,
+        costWei: input.costWei,
       });
       if (window) await writeWindow(executor, key.id, window);
       return decision;
