@@ -195,7 +195,8 @@ export class ReferenceModel {
   }
 
   /**
-   * The prompt tokens a supplier's runtime evaluates for `request` (its chat template and tokenizer), with the
+   * The prompt tokens a supplier's runtime evaluates for `request` (its chat template and tokenizer; tools'
+   * instructions, tool calls and tool results rendered by the shared `toChatHistory`), with the
    * stop strings and stop tokens that can end its output. Synchronous and cheap (tokenizer only): used for the
    * billing recount of every relay.
    *
@@ -212,12 +213,8 @@ export class ReferenceModel {
       if (model.tokens.shouldPrependBosToken && bos != null && tokens[0] !== bos) tokens.unshift(bos);
       return { tokens, stopStrings: [...request.stop], stopTokens: [] };
     }
-    const chatHistory: ChatHistoryItem[] = request.messages.map((message) =>
-      message.role === "assistant"
-        ? { type: "model", response: [message.content] }
-        : { type: message.role, text: message.content },
-    );
-    chatHistory.push({ type: "model", response: [] });
+    // The supplier's mapping (`toChatHistory`, in the parsed request), open assistant turn included.
+    const chatHistory: ChatHistoryItem[] = request.chatHistory;
     const rendered: { contextText: LlamaText; stopGenerationTriggers: LlamaText[] } =
       this.#chatWrapper.generateContextState({ chatHistory });
     const stopStrings = [...request.stop];

@@ -44,6 +44,10 @@ const encoder = new TextEncoder();
  * supplier's own token sequence); sampled ones against the bound any tokenization must respect.
  *
  * @param parameters - the reference, the relay (route, body, response, receipt units), the thresholds.
+ * Requests whose output is not drawn from the model's own distribution (tools or a JSON `response_format`,
+ * both grammar-constrained; `logit_bias`; a nonzero frequency or presence penalty) are skipped with a reason
+ * that says so.
+ *
  * @returns the verdict with what it was computed from, or `ok: false` when the exchange cannot be audited.
  * @example
  * ```ts
@@ -61,6 +65,14 @@ export async function auditRelayedOutput({
 }: AuditRelayedOutputParameters): Promise<AuditRelayedOutputReturnType> {
   const request = parseAuditedRequest(route, relayBody);
   if (!request) return { ok: false, reason: "the relayed request is not a chat or completion request" };
+  // A grammar or a bias changes the distribution the output was drawn from: scoring it under the model's own
+  // would flag an honest supplier. The billing recount (`checkRelayBilling`) still covers such relays.
+  if (request.reshaped) {
+    return {
+      ok: false,
+      reason: `the fidelity audit skips requests with ${request.reshaped}: it changes the distribution`,
+    };
+  }
   const output = parseRelayedOutput(response);
   if (!output) return { ok: false, reason: "the response carries no choice" };
   const prompt = reference.renderPrompt(request);

@@ -1,8 +1,21 @@
+import { formatToolCallJson, type ToolCallJsonItem } from "@aviary/protocol";
 import { z } from "zod";
 
+const toolCallSchema = z.looseObject({
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+});
+/** A streamed piece of a call: `index` says which; name and arguments arrive in pieces. */
+const toolCallDeltaSchema = z.looseObject({
+  index: z.number().int().nonnegative().max(1023),
+  function: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+});
 const choiceSchema = z.looseObject({
-  message: z.looseObject({ content: z.string().nullish() }).nullish(),
-  delta: z.looseObject({ content: z.string().nullish() }).nullish(),
+  message: z
+    .looseObject({ content: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() })
+    .nullish(),
+  delta: z
+    .looseObject({ content: z.string().nullish(), tool_calls: z.array(toolCallDeltaSchema).nullish() })
+    .nullish(),
   text: z.string().nullish(),
   finish_reason: z.string().nullish(),
 });
@@ -10,8 +23,13 @@ const responseSchema = z.looseObject({ choices: z.array(choiceSchema).default([]
 
 /** What a client received as the output of a relay. */
 export type RelayedOutput = {
-  /** The generated text (message content, or completion text), streamed pieces joined. */
+  /**
+   * The generated text (message content, or completion text), streamed pieces joined; followed by the call
+   * JSON the model wrote when the answer has `tool_calls` (rebuilt byte for byte: `formatToolCallJson`).
+   */
   text: string;
+  /** The calls of a `tool_calls` answer (empty otherwise), `arguments` as generated. */
+  toolCalls: ToolCallJsonItem[];
   /** `finish_reason` of the first choice, when given. */
   finishReason: string | null;
 };
@@ -22,8 +40,8 @@ export type RelayedResponse =
   | { kind: "stream"; events: readonly string[] };
 
 /**
- * Extracts the output text and finish reason of a chat or completion response (JSON or streamed chunks),
- * parsed with zod (a supplier's bytes are untrusted). `undefined` when the response has no such shape.
+ * Extracts the output text (tool calls included, as the call JSON) and finish reason of a chat or completion
+ * response (JSON or streamed chunks), parsed with zod (a supplier's bytes are untrusted). `undefined` when the response has no such shape.
  *
  * @param response - the JSON body, or the stream's `data:` payloads.
  * @example
@@ -44,8 +62,17 @@ export function parseRelayedOutput(response: RelayedResponse): RelayedOutput | u
     const parsed = responseSchema.safeParse(json);
     const choice = parsed.success ? parsed.data.choices[0] : undefined;
     if (!choice) return undefined;
-    return { text: choice.message?.content ?? choice.text ?? "", finishReason: choice.finish_reason ?? null };
+    const toolCalls = (choice.message?.tool_calls ?? []).map((call) => ({
+      name: call.function.name,
+      arguments: call.function.arguments,
+    }));
+    return {
+      text: withCallJson(choice.message?.content ?? choice.text ?? "", toolCalls),
+      toolCalls,
+      finishReason: choice.finish_reason ?? null,
+    };
   }
+  const toolCalls: ToolCallJsonItem[] = [];
   let text = "";
   let finishReason: string | null = null;
   let sawChoice = false;
@@ -61,7 +88,19 @@ export function parseRelayedOutput(response: RelayedResponse): RelayedOutput | u
     if (!choice) continue;
     sawChoice = true;
     text += choice.delta?.content ?? choice.text ?? "";
+    for (const piece of choice.delta?.tool_calls ?? []) {
+      // Indices come in order (OpenAI's stream); a gap would be a malformed stream: the call starts empty.
+      while (toolCalls.length <= piece.index) toolCalls.push({ name: "", arguments: "" });
+      const call = toolCalls[piece.index] as ToolCallJsonItem;
+      call.name += piece.function?.name ?? "";
+      call.arguments += piece.function?.arguments ?? "";
+    }
     if (choice.finish_reason) finishReason = choice.finish_reason;
   }
-  return sawChoice ? { text, finishReason } : undefined;
+  return sawChoice ? { text: withCallJson(text, toolCalls), toolCalls, finishReason } : undefined;
+}
+
+/** The output as generated: the content, then the call JSON when there are calls. */
+function withCallJson(content: string, toolCalls: readonly ToolCallJsonItem[]): string {
+  return toolCalls.length === 0 ? content : `${content}${formatToolCallJson(toolCalls)}`;
 }

@@ -1,4 +1,4 @@
-import type { BaseError } from "@aviary/protocol";
+import type { BaseError, RuntimeCapabilities } from "@aviary/protocol";
 
 /** OpenAI routes a backend may serve (the part after `/v1/`). */
 export type BackendRoute = "chat/completions" | "completions" | "embeddings";
@@ -43,6 +43,12 @@ export interface Backend {
   /** Loads the model or checks the server. Throws a `BackendError` when the model cannot be served. */
   start(): Promise<void>;
   supports(route: BackendRoute): boolean;
+  /**
+   * What the runtime does with OpenAI's optional features (tools, JSON output, logprobs, images, context
+   * length): what `unsupportedRequestField` refuses against, and what `GET /v1/supplier` advertises (with the
+   * operator's data policy, which is configuration, not a property of the runtime).
+   */
+  capabilities(): BackendCapabilities;
   /** Non-streamed request. Throws `BackendError` (with `isRetryable`, `status`) on failure. */
   complete(request: BackendRequest): Promise<BackendResponse>;
   /** Streamed request; ends with one `usage` event. Throws `BackendError` before or during the stream. */
@@ -51,6 +57,9 @@ export interface Backend {
   countTokens?(text: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/** See `Backend.capabilities`. */
+export type BackendCapabilities = RuntimeCapabilities;
 
 /** What backends throw: `status` is the HTTP status the server should answer with. */
 export type BackendErrorShape = BaseError & { status: number; code: string };

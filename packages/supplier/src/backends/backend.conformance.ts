@@ -1,3 +1,4 @@
+import { unsupportedRequestField } from "@aviary/protocol";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type {
   Backend,
@@ -153,6 +154,32 @@ export function describeBackendConformance(name: string, setup: BackendConforman
       expect(backend.description).toMatch(/\S/);
       expect(backend.supports("chat/completions")).toBe(true);
       expect(backend.supports("completions")).toBe(true);
+    });
+
+    test("declares its capabilities, and a plain text request needs none of them", () => {
+      const capabilities = backend.capabilities();
+      expect(["embedded", "openai"]).toContain(capabilities.backend);
+      for (const key of ["tools", "jsonSchema", "logprobs", "images"] as const) {
+        expect(typeof capabilities[key]).toBe("boolean");
+      }
+      if (capabilities.contextLength !== null) {
+        expect(Number.isInteger(capabilities.contextLength)).toBe(true);
+        expect(capabilities.contextLength).toBeGreaterThan(0);
+      }
+      expect(unsupportedRequestField("chat/completions", chatBody, capabilities)).toBeUndefined();
+      expect(unsupportedRequestField("completions", completionBody, capabilities)).toBeUndefined();
+      // What is not declared is refused by name, so that no field is silently dropped.
+      if (!capabilities.tools) {
+        const tools = [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }];
+        expect(unsupportedRequestField("chat/completions", { ...chatBody, tools }, capabilities)?.param).toBe(
+          "tools",
+        );
+      }
+      if (!capabilities.logprobs) {
+        expect(
+          unsupportedRequestField("chat/completions", { ...chatBody, logprobs: true }, capabilities)?.param,
+        ).toBe("logprobs");
+      }
     });
 
     test("non-streamed chat returns an OpenAI chat.completion with the runtime's usage", async () => {

@@ -43,8 +43,16 @@ export class BackendError extends BaseError {
  */
 export class BackendInvalidRequestError extends BackendError {
   override name = "BackendInvalidRequestError";
-  constructor({ reason, cause, details }: { reason: string; cause?: unknown; details?: string }) {
+  /** The body field (path) at fault, for the 400's `param`: OpenAI clients show it. */
+  readonly param: string | undefined;
+  constructor({
+    reason,
+    cause,
+    details,
+    param,
+  }: { reason: string; cause?: unknown; details?: string; param?: string }) {
     super(`Invalid request: ${reason}`, { status: 400, code: "invalid_request", cause, details });
+    this.param = param;
   }
 }
 

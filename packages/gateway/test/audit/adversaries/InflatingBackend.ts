@@ -1,6 +1,7 @@
 // Adversary (c): serves the right model but bills more completion tokens than it generated.
 import type {
   Backend,
+  BackendCapabilities,
   BackendRequest,
   BackendResponse,
   BackendRoute,
@@ -35,6 +36,9 @@ export class InflatingBackend implements Backend {
   }
   supports(route: BackendRoute): boolean {
     return this.inner.supports(route);
+  }
+  capabilities(): BackendCapabilities {
+    return this.inner.capabilities();
   }
   async complete(request: BackendRequest): Promise<BackendResponse> {
     const response = await this.inner.complete(request);

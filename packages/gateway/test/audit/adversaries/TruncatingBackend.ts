@@ -1,6 +1,7 @@
 // Adversary (d): saves compute by generating only part of what was asked, and says it stopped.
 import type {
   Backend,
+  BackendCapabilities,
   BackendRequest,
   BackendResponse,
   BackendRoute,
@@ -41,6 +42,9 @@ export class TruncatingBackend implements Backend {
   }
   supports(route: BackendRoute): boolean {
     return this.inner.supports(route);
+  }
+  capabilities(): BackendCapabilities {
+    return this.inner.capabilities();
   }
   async complete(request: BackendRequest): Promise<BackendResponse> {
     const response = await this.inner.complete(this.#shorten(request));

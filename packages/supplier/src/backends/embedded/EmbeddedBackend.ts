@@ -9,13 +9,16 @@ import {
   type LlamaContext,
   type LlamaContextSequence,
   type LlamaEmbeddingContext,
+  type LlamaGrammar,
   LlamaLogLevel,
   type LlamaModel,
   resolveChatWrapper,
+  type Token,
 } from "node-llama-cpp";
 import { z } from "zod";
 import type {
   Backend,
+  BackendCapabilities,
   BackendRequest,
   BackendResponse,
   BackendRoute,
@@ -36,10 +39,16 @@ import {
 } from "../errors.ts";
 import { parseEmbeddingRequest } from "../parseEmbeddingRequest.ts";
 import { type GenerationRequest, parseGenerationRequest } from "../parseGenerationRequest.ts";
+import { completeToolCallOutput, streamToolCallOutput } from "./assembleToolCallOutput.ts";
+import { type BuildOutputGrammarReturnType, buildOutputGrammar } from "./buildOutputGrammar.ts";
+import { buildTokenBias } from "./buildTokenBias.ts";
+import { encodeEmbedding } from "./encodeEmbedding.ts";
 import { type GenerateTextEvent, generateText } from "./generateText.ts";
 import {
   chatCompletionBody,
   chatCompletionChunk,
+  chatLogprobs,
+  completionLogprobs,
   openAiUsage,
   type ResponseIdentity,
   responseIdentity,
@@ -48,6 +57,8 @@ import {
 } from "./openAiBodies.ts";
 import { renderPrompt } from "./renderPrompt.ts";
 import { SequencePool } from "./SequencePool.ts";
+import type { TokenLogprob } from "./tokenLogprob.ts";
+import { vocabularySize } from "./vocabularySize.ts";
 
 /** Options of {@link EmbeddedBackend}, validated with zod in the constructor. */
 export const embeddedBackendOptionsSchema = z.object({
@@ -83,12 +94,20 @@ type Loaded = {
   chatWrapper: ChatWrapper;
   pool: SequencePool<LlamaContextSequence>;
   embedding?: Promise<LlamaEmbeddingContext>;
+  /** Compiled output grammars by GBNF text (the same tools or schema in request after request). */
+  grammars: Map<string, Promise<LlamaGrammar>>;
 };
+
+/** Compiled grammars kept per backend; the oldest is dropped past this. */
+const grammarCacheSize = 32;
 
 type PreparedGeneration = {
   request: GenerationRequest;
   identity: ResponseIdentity;
   prompt: ReturnType<typeof renderPrompt>;
+  tokenBias: ReturnType<typeof buildTokenBias>;
+  /** The grammar of the output (JSON, tool calls) and whether it may be a call. */
+  output: BuildOutputGrammarReturnType;
 };
 
 /**
@@ -155,6 +174,18 @@ export class EmbeddedBackend implements Backend {
     );
   }
 
+  /** Tools, JSON output and logprobs by the runtime itself (grammars, token probabilities); text only. */
+  capabilities(): BackendCapabilities {
+    return {
+      backend: "embedded",
+      tools: true,
+      jsonSchema: true,
+      logprobs: true,
+      images: false,
+      contextLength: this.options.contextSize,
+    };
+  }
+
   /** Tokens of `text` alone, as this model tokenizes it (no BOS, no chat template). */
   async countTokens(text: string): Promise<number> {
     return this.ready().model.tokenize(text, false).length;
@@ -163,14 +194,34 @@ export class EmbeddedBackend implements Backend {
   async complete(request: BackendRequest): Promise<BackendResponse> {
     if (request.route === "embeddings") return this.embed(request);
     const prepared = this.prepare(request);
+    if (prepared.output.toolCalls !== "none") return this.completeToolCalls(prepared, request.signal);
     let content = "";
+    const logprobs: TokenLogprob[] = [];
     for await (const event of this.generate(prepared, request.signal)) {
       if (event.type === "text") {
         content += event.text;
+        if (event.logprobs) logprobs.push(...event.logprobs);
         continue;
       }
-      const build = prepared.request.route === "chat/completions" ? chatCompletionBody : textCompletionBody;
-      return { body: build(prepared.identity, content, event.finishReason, event.usage), usage: event.usage };
+      const { identity } = prepared;
+      const wanted = prepared.request.logprobs !== undefined;
+      const body =
+        prepared.request.route === "chat/completions"
+          ? chatCompletionBody(
+              identity,
+              content,
+              event.finishReason,
+              event.usage,
+              wanted ? chatLogprobs(logprobs) : null,
+            )
+          : textCompletionBody(
+              identity,
+              content,
+              event.finishReason,
+              event.usage,
+              wanted ? completionLogprobs(logprobs, 0) : null,
+            );
+      return { body, usage: event.usage };
     }
     throw new BackendInternalError({
       description: this.description,
@@ -187,19 +238,41 @@ export class EmbeddedBackend implements Backend {
       });
     }
     const prepared = this.prepare(request);
+    if (prepared.output.toolCalls !== "none") {
+      yield* streamToolCallOutput({
+        events: this.generate(prepared, request.signal),
+        identity: prepared.identity,
+        logprobs: prepared.request.logprobs !== undefined,
+      });
+      return;
+    }
     const chat = prepared.request.route === "chat/completions";
     const { identity } = prepared;
     // The role chunk waits for the first generation event: until then a failure can still become an HTTP status.
     let started = false;
+    /** Characters streamed so far: where the next completions chunk's tokens start (`text_offset`). */
+    let streamed = 0;
     for await (const event of this.generate(prepared, request.signal)) {
       if (chat && !started) {
         yield { type: "chunk", chunk: chatCompletionChunk(identity, { role: "assistant", content: "" }) };
       }
       started = true;
       if (event.type === "text") {
+        const { logprobs } = event;
         const chunk = chat
-          ? chatCompletionChunk(identity, { content: event.text })
-          : textCompletionChunk(identity, event.text);
+          ? chatCompletionChunk(
+              identity,
+              { content: event.text },
+              null,
+              logprobs ? chatLogprobs(logprobs) : null,
+            )
+          : textCompletionChunk(
+              identity,
+              event.text,
+              null,
+              logprobs ? completionLogprobs(logprobs, streamed) : null,
+            );
+        streamed += event.text.length;
         yield { type: "chunk", chunk };
         continue;
       }
@@ -291,6 +364,7 @@ export class EmbeddedBackend implements Backend {
         context,
         chatWrapper,
         pool: new SequencePool(sequences, (sequence) => sequence.clearHistory()),
+        grammars: new Map(),
       };
     } catch (error) {
       await model?.dispose().catch(() => undefined);
@@ -326,7 +400,45 @@ export class EmbeddedBackend implements Backend {
       request: parsed,
       identity: responseIdentity(route, parsed.model ?? this.modelName()),
       prompt,
+      tokenBias: buildTokenBias(model, parsed.logitBias),
+      output:
+        parsed.route === "chat/completions"
+          ? buildOutputGrammar(parsed)
+          : { gbnf: undefined, toolCalls: "none" },
     };
+  }
+
+  /** A chat answer that may call tools: the call JSON becomes `tool_calls` (see `completeToolCallOutput`). */
+  private async completeToolCalls(
+    prepared: PreparedGeneration,
+    signal: AbortSignal,
+  ): Promise<BackendResponse> {
+    const response = await completeToolCallOutput({
+      events: this.generate(prepared, signal),
+      identity: prepared.identity,
+      logprobs: prepared.request.logprobs !== undefined,
+    });
+    if (response) return response;
+    throw new BackendInternalError({
+      description: this.description,
+      cause: new Error("generation ended without a result"),
+    });
+  }
+
+  /** The compiled grammar of `gbnf` (cached); a grammar that does not compile is an internal error. */
+  private grammar(gbnf: string): Promise<LlamaGrammar> {
+    const loaded = this.ready();
+    let grammar = loaded.grammars.get(gbnf);
+    if (!grammar) {
+      grammar = loaded.llama.createGrammar({ grammar: gbnf });
+      grammar.catch(() => loaded.grammars.delete(gbnf));
+      loaded.grammars.set(gbnf, grammar);
+      const oldest = loaded.grammars.keys().next().value;
+      if (loaded.grammars.size > grammarCacheSize && oldest !== undefined) loaded.grammars.delete(oldest);
+    }
+    return grammar.catch((cause) => {
+      throw new BackendInternalError({ description: this.description, cause });
+    });
   }
 
   private modelName(): string {
@@ -343,6 +455,8 @@ export class EmbeddedBackend implements Backend {
       requestSignal.aborted
         ? new BackendRequestAbortedError({ usage, cause: requestSignal.reason })
         : this.closedError();
+    const { gbnf } = prepared.output;
+    const grammar = gbnf === undefined ? undefined : await this.grammar(gbnf);
     const sequence = await pool.acquire(signal, () => abortError());
     const { request, prompt } = prepared;
     try {
@@ -353,6 +467,11 @@ export class EmbeddedBackend implements Backend {
         temperature: request.temperature,
         topP: request.topP,
         seed: request.seed,
+        frequencyPenalty: request.frequencyPenalty,
+        presencePenalty: request.presencePenalty,
+        ...(prepared.tokenBias ? { tokenBias: prepared.tokenBias } : {}),
+        ...(request.logprobs === undefined ? {} : { logprobs: request.logprobs }),
+        grammar,
         stop: prompt.stop,
         stopTokens: prompt.stopTokens,
         signal,
@@ -370,7 +489,10 @@ export class EmbeddedBackend implements Backend {
       throw new BackendRouteUnsupportedError({ route: "embeddings", description: this.description });
     }
     const loaded = this.ready();
-    const parsed = parseEmbeddingRequest(request.body);
+    const parsed = parseEmbeddingRequest(request.body, {
+      vocabularySize: vocabularySize(loaded.model),
+      embeddingSize: loaded.model.embeddingVectorSize,
+    });
     loaded.embedding ??= loaded.model.createEmbeddingContext({
       contextSize: this.options.contextSize,
       batchSize: this.options.contextSize,
@@ -380,7 +502,10 @@ export class EmbeddedBackend implements Backend {
       loaded.embedding = undefined;
       throw new BackendInternalError({ description: this.description, cause });
     });
-    const lengths = parsed.input.map((input) => embedding.calculateInputLength(input));
+    // Ids were checked against the vocabulary: they are the runtime's tokens.
+    const inputs = parsed.input.map((input) => (typeof input === "string" ? input : (input as Token[])));
+    // What the runtime evaluates per input (with the BOS / EOS it adds): the exact `prompt_tokens`.
+    const lengths = inputs.map((input) => embedding.calculateInputLength(input));
     const longest = Math.max(...lengths);
     if (longest >= this.options.contextSize) {
       throw new BackendContextLengthExceededError({
@@ -390,7 +515,7 @@ export class EmbeddedBackend implements Backend {
     }
     const data: Array<Record<string, unknown>> = [];
     let promptTokens = 0;
-    for (const [index, input] of parsed.input.entries()) {
+    for (const [index, input] of inputs.entries()) {
       if (request.signal.aborted)
         throw new BackendRequestAbortedError({ usage: { promptTokens, completionTokens: 0 } });
       if (this.closing.signal.aborted) throw this.closedError();
@@ -398,7 +523,8 @@ export class EmbeddedBackend implements Backend {
         throw new BackendInternalError({ description: this.description, cause });
       });
       promptTokens += lengths[index] as number;
-      data.push({ object: "embedding", index, embedding: [...vector.vector] });
+      const encoded = encodeEmbedding(vector.vector, parsed);
+      data.push({ object: "embedding", index, embedding: encoded });
     }
     const usage = { promptTokens, completionTokens: 0 };
     const { prompt_tokens, total_tokens } = openAiUsage(usage);

@@ -4,13 +4,28 @@ import { type GenerateTextEvent, type GenerateTextParameters, generateText } fro
 
 const endOfGeneration = 0 as Token;
 
+type RuntimeStep = { token: Token; confidence?: number; probabilities?: Map<Token, number> };
+
+/**
+ * Detokenizes token `n` as the letter `n` of the alphabet; 29 is "xy"; 27 then 28 is "é", split across two
+ * tokens like a UTF-8 character (27 alone is U+FFFD, as the runtime decodes an incomplete character).
+ */
+function fakeDetokenize(tokens: readonly Token[]): string {
+  const letters = tokens
+    .map((token) => ({ 27: "<", 28: ">", 29: "xy" })[token as number] ?? String.fromCharCode(96 + token))
+    .join("");
+  return letters.replaceAll("<>", "é").replaceAll("<", "\uFFFD").replaceAll(">", "\uFFFD");
+}
+
 /**
  * A stand-in for a runtime sequence that produces `output` one token per `next()` (a few event-loop turns
- * each, like a native evaluation), detokenizes token `n` as the letter `n` of the alphabet, and records when
- * each token was asked for.
+ * each, like a native evaluation), detokenizes with {@link fakeDetokenize}, and records when each token was
+ * asked for. Asked for log-probabilities, it reports probability 1 / 2 for every sampled token, and 1 / 4
+ * for token 26 ("z") as the second alternative.
  */
 function fakeSequence(output: number[], { totalSequences = 1 } = {}) {
   const log: string[] = [];
+  const seeds: Array<number | undefined> = [];
   let asked = 0;
   let inFlight = 0;
   let started = 0;
@@ -19,11 +34,14 @@ function fakeSequence(output: number[], { totalSequences = 1 } = {}) {
     context: { totalSequences },
     model: {
       isEogToken: (token: Token) => token === endOfGeneration,
-      detokenize: (tokens: readonly Token[]) =>
-        tokens.map((token) => String.fromCharCode(96 + (token as number))).join(""),
+      detokenize: fakeDetokenize,
     },
-    evaluate: () => ({
-      next: async (): Promise<IteratorResult<Token, void>> => {
+    evaluateWithMetadata: (
+      _tokens: Token[],
+      metadata: { confidence: boolean; probabilities: boolean },
+      options: { seed?: number },
+    ) => ({
+      next: async (): Promise<IteratorResult<RuntimeStep, void>> => {
         asked++;
         inFlight++;
         log.push(`ask ${asked}`);
@@ -34,12 +52,26 @@ function fakeSequence(output: number[], { totalSequences = 1 } = {}) {
         else setImmediate(() => started++);
         await new Promise((resolve) => setTimeout(resolve, 1));
         inFlight--;
-        const token = output[asked - 1];
-        return token === undefined
-          ? { done: true, value: undefined }
-          : { done: false, value: token as Token };
+        seeds.push(options.seed);
+        const token = output[asked - 1] as Token | undefined;
+        if (token === undefined) return { done: true, value: undefined };
+        return {
+          done: false,
+          value: {
+            token,
+            ...(metadata.confidence ? { confidence: 0.5 } : {}),
+            ...(metadata.probabilities
+              ? {
+                  probabilities: new Map([
+                    [token, 0.5],
+                    [26 as Token, 0.25],
+                  ]),
+                }
+              : {}),
+          },
+        };
       },
-      return: async (): Promise<IteratorResult<Token, void>> => ({ done: true, value: undefined }),
+      return: async (): Promise<IteratorResult<RuntimeStep, void>> => ({ done: true, value: undefined }),
     }),
   };
   return {
@@ -48,6 +80,7 @@ function fakeSequence(output: number[], { totalSequences = 1 } = {}) {
     asked: () => asked,
     inFlight: () => inFlight,
     started: () => started,
+    seeds,
   };
 }
 
@@ -140,5 +173,48 @@ describe("generateText", () => {
     await idled;
     expect(idleWhileInFlight).toBe(false);
     expect(runtime.asked()).toBe(4);
+  });
+
+  test("each piece carries the log-probabilities of exactly its tokens, whose texts join to it", async () => {
+    // "a", "é" split over two tokens, "b", "xy", "c": the character goes to the token that completes it.
+    const runtime = fakeSequence([1, 27, 28, 2, 29, 3]);
+    const events = await collect(generateText(parameters(runtime.sequence, { logprobs: 1, stop: ["yz"] })));
+    const pieces = events.flatMap((event) => (event.type === "text" ? [event] : []));
+    for (const piece of pieces) expect(piece.logprobs?.map((entry) => entry.text).join("")).toBe(piece.text);
+    const entries = pieces.flatMap((piece) => piece.logprobs ?? []);
+    expect(entries.map((entry) => entry.text)).toEqual(["a", "", "é", "b", "xy", "c"]);
+    expect(pieces.map((piece) => piece.text).join("")).toBe("aébxyc");
+    expect(entries[0]).toEqual({
+      text: "a",
+      logprob: Math.log(0.5),
+      top: [{ text: "a", logprob: Math.log(0.5) }],
+    });
+  });
+
+  test("a token cut by a stop sequence keeps the text before it; tokens inside the stop are left out", async () => {
+    const runtime = fakeSequence([1, 29, 2, 3]);
+    const events = await collect(generateText(parameters(runtime.sequence, { logprobs: 0, stop: ["yb"] })));
+    const pieces = events.flatMap((event) => (event.type === "text" ? [event] : []));
+    expect(pieces.map((piece) => piece.text).join("")).toBe("ax");
+    expect(pieces.flatMap((piece) => piece.logprobs ?? []).map((entry) => [entry.text, entry.top])).toEqual([
+      ["a", []],
+      ["x", []],
+    ]);
+    expect(events.at(-1)).toMatchObject({ finishReason: "stop" });
+  });
+
+  test("without logprobs no probability is asked of the runtime; without a seed each run draws one", async () => {
+    const first = fakeSequence([1, 2]);
+    const events = await collect(generateText(parameters(first.sequence)));
+    expect(events.filter((event) => event.type === "text")).toEqual([
+      { type: "text", text: "a" },
+      { type: "text", text: "b" },
+    ]);
+    const second = fakeSequence([1]);
+    await collect(generateText(parameters(second.sequence)));
+    expect(first.seeds[0]).not.toBe(second.seeds[0]);
+    const seeded = fakeSequence([1]);
+    await collect(generateText(parameters(seeded.sequence, { seed: -1 })));
+    expect(seeded.seeds[0]).toBe(2 ** 32 - 1);
   });
 });

@@ -1,5 +1,14 @@
-import type { LlamaContextSequence, Token } from "node-llama-cpp";
+import { randomInt } from "node:crypto";
+import {
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  LlamaGrammarEvaluationState,
+  type SequenceEvaluateOptions,
+  type Token,
+  type TokenBias,
+} from "node-llama-cpp";
 import type { BackendUsage } from "../Backend.ts";
+import { type TokenLogprob, tokenLogprob } from "./tokenLogprob.ts";
 
 export type GenerateTextParameters = {
   /** A sequence with an empty state, lent to this generation alone. */
@@ -10,7 +19,27 @@ export type GenerateTextParameters = {
   /** 0 is greedy (argmax). */
   temperature: number;
   topP: number;
+  /** Same seed, same output. Undefined: a fresh random seed for this generation (the runtime's own default is the clock's second). */
   seed: number | undefined;
+  /**
+   * OpenAI's penalties over the generated tokens (the prompt is not counted): a token's logit is lowered by
+   * `count × frequencyPenalty + (count > 0) × presencePenalty`. Default 0 (none; the runtime is not asked).
+   */
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  /** Logit biases, made for the sequence's model. Default none. */
+  tokenBias?: TokenBias;
+  /**
+   * The grammar every output must match (JSON, tool calls), made with the sequence's `Llama`; a fresh
+   * evaluation state per generation. Once the grammar is complete only end-of-generation tokens are allowed,
+   * so a finished match ends with `stop`. Default none.
+   */
+  grammar?: LlamaGrammar | undefined;
+  /**
+   * Undefined (default): no log-probabilities, and the runtime computes none. A number n: every text event
+   * carries the log-probabilities of its tokens, each with the n most likely alternatives.
+   */
+  logprobs?: number;
   /** Stop sequences: the output ends before the first one. */
   stop: readonly string[];
   /** Tokens that end generation besides the model's end-of-generation tokens. */
@@ -24,8 +53,12 @@ export type GenerateTextParameters = {
 };
 
 export type GenerateTextEvent =
-  | { type: "text"; text: string }
+  /** `logprobs`, when asked for: the tokens whose text `text` is, in order (their pieces joined are `text`). */
+  | { type: "text"; text: string; logprobs?: TokenLogprob[] }
   | { type: "end"; finishReason: "stop" | "length"; usage: BackendUsage };
+
+/** What the runtime yields per token; which metadata is present depends on what was asked, at run time. */
+type RuntimeStep = { token: Token; confidence?: number; probabilities?: Map<Token, number> };
 
 /** Tokens held back while their text ends in an incomplete UTF-8 sequence (U+FFFD), at most a character's bytes. */
 const maxPendingTokens = 4;
@@ -41,7 +74,15 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * prompt, `completionTokens` = tokens sampled (an end-of-generation token included, as it was computed).
  *
  * Text is held back only while it may still turn into a stop sequence or ends in a split UTF-8 character,
- * so the concatenated pieces always equal the non-streamed output. Deterministic for `temperature: 0`.
+ * so the concatenated pieces always equal the non-streamed output. Deterministic for `temperature: 0`, and
+ * for a given `seed`; without one every generation samples differently.
+ *
+ * With `logprobs`, each piece carries the log-probabilities of exactly the tokens whose text it is: pieces
+ * then end at token boundaries (text is held back a little longer, never reordered). A token's `text` is its
+ * share of the output: the tokens of a character split across several get `""`, except the one that
+ * completes it, which carries the whole character; a token cut by a stop sequence keeps the text before the
+ * stop (its `text` is that prefix); tokens wholly inside the stop sequence, the end-of-generation token and
+ * the look-ahead token are not listed. So the `text`s of all events' tokens joined are the output.
  *
  * The runtime evaluates one token ahead of the consumer: token n + 1 is already being computed when piece n
  * is handed on, so the consumer's work (SSE encoding, socket writes) overlaps the evaluation instead of adding
@@ -79,13 +120,39 @@ export async function* generateText(
     completionTokens,
   });
 
-  const iterator = sequence.evaluate(promptTokens, {
+  const alternatives = parameters.logprobs ?? 0;
+  const wantLogprobs = parameters.logprobs !== undefined;
+  /** Tokens sampled so far (what the penalties count). */
+  const generated: Token[] = [];
+  const { frequencyPenalty = 0, presencePenalty = 0, tokenBias } = parameters;
+  const options: SequenceEvaluateOptions = {
     temperature: parameters.temperature,
     topP: parameters.topP,
-    seed: parameters.seed,
+    seed: uint32(parameters.seed ?? randomInt(2 ** 32)),
     yieldEogToken: true,
-  });
-  let pending: Promise<IteratorResult<Token, void>> | undefined;
+  };
+  if (frequencyPenalty !== 0 || presencePenalty !== 0) {
+    // `penalty: 1` turns llama.cpp's multiplicative repeat penalty off: OpenAI's two are additive only. The
+    // window is the whole output, so the runtime's sampler keeps its history and takes one token per step.
+    options.repeatPenalty = {
+      punishTokens: () => generated,
+      maxPunishTokens: Math.max(1, maxTokens),
+      penalty: 1,
+      frequencyPenalty,
+      presencePenalty,
+    };
+  }
+  if (tokenBias) options.tokenBias = tokenBias;
+  if (parameters.grammar)
+    options.grammarEvaluationState = new LlamaGrammarEvaluationState({ model, grammar: parameters.grammar });
+  // Probabilities are computed only when asked for: the full list (for alternatives) costs a vocabulary-sized
+  // map per token, the sampled token's alone a softmax.
+  const iterator = sequence.evaluateWithMetadata(
+    promptTokens,
+    { confidence: wantLogprobs, probabilities: alternatives > 0 },
+    options,
+  ) as AsyncGenerator<RuntimeStep, void, void>;
+  let pending: Promise<IteratorResult<RuntimeStep, void>> | undefined;
   const requestToken = () => {
     const next = iterator.next();
     // Awaited later (or in `finally`): a failure while the previous token is handed on is not unhandled.
@@ -100,7 +167,24 @@ export async function* generateText(
   let decoded: Token[] = promptTokens.slice(-detokenizeContext);
   let undecoded: Token[] = [];
   let unsent = "";
+  /** With `logprobs`: one entry per token of `undecoded`, then per token of `unsent` (their texts joined are `unsent`). */
+  let undecodedLogprobs: Array<Omit<TokenLogprob, "text">> = [];
+  let unsentLogprobs: TokenLogprob[] = [];
   let finishReason: "stop" | "length" = "length";
+  const decodeHeld = () => {
+    const text = model.detokenize(undecoded, false, decoded);
+    const last = undecodedLogprobs.length - 1;
+    for (const [index, entry] of undecodedLogprobs.entries())
+      unsentLogprobs.push({ text: index === last ? text : "", ...entry });
+    decoded = [...decoded, ...undecoded].slice(-detokenizeContext);
+    undecoded = [];
+    undecodedLogprobs = [];
+    unsent += text;
+  };
+  const cutAt = (length: number) => {
+    unsent = unsent.slice(0, length);
+    if (wantLogprobs) unsentLogprobs = cutLogprobs(unsentLogprobs, length);
+  };
 
   try {
     // The next token is asked for as soon as one arrives, and its evaluation started, before this one is
@@ -118,47 +202,65 @@ export async function* generateText(
       }
       promptEvaluated = true;
       completionTokens++;
-      const token = step.value;
+      const { token } = step.value;
       if (model.isEogToken(token) || stopTokens.has(token)) {
         finishReason = "stop";
         break;
       }
+      // Counted before the next token is asked for: its sampler reads `generated` for the penalties.
+      generated.push(token);
       if (completionTokens < maxTokens) {
         pending = requestToken();
         for (let turn = 0; turn < turnsToDispatch; turn++) await nextTurn();
+      }
+      if (wantLogprobs) {
+        const probabilities = step.value.probabilities;
+        undecodedLogprobs.push(
+          tokenLogprob({
+            model,
+            probability: step.value.confidence ?? probabilities?.get(token) ?? 0,
+            probabilities,
+            alternatives,
+            context: undecoded.length > 0 ? [...decoded, ...undecoded] : decoded,
+          }),
+        );
       }
       undecoded.push(token);
       const text = model.detokenize(undecoded, false, decoded);
       if (text.endsWith("\uFFFD") && undecoded.length < maxPendingTokens && completionTokens < maxTokens)
         continue;
-      decoded = [...decoded, ...undecoded].slice(-detokenizeContext);
-      undecoded = [];
-      unsent += text;
+      decodeHeld();
 
       const stopAt = firstStop(unsent, stop);
       if (stopAt >= 0) {
-        unsent = unsent.slice(0, stopAt);
+        cutAt(stopAt);
         finishReason = "stop";
         break;
       }
-      const sendable = unsent.length - heldBack(unsent, stop, longestStop);
+      let sendable = unsent.length - heldBack(unsent, stop, longestStop);
+      let tokens = 0;
+      if (wantLogprobs) ({ length: sendable, tokens } = wholeTokens(unsentLogprobs, sendable));
       if (sendable > 0) {
         const piece = unsent.slice(0, sendable);
         unsent = unsent.slice(sendable);
-        yield { type: "text", text: piece };
+        if (wantLogprobs) yield { type: "text", text: piece, logprobs: unsentLogprobs.splice(0, tokens) };
+        else yield { type: "text", text: piece };
       }
       if (signal.aborted) throw parameters.abortError(usage());
     }
-    if (undecoded.length > 0) unsent += model.detokenize(undecoded, false, decoded);
+    if (undecoded.length > 0) decodeHeld();
     if (finishReason === "length") {
       // Text held back for a stop sequence that never completed is output after all.
       const stopAt = firstStop(unsent, stop);
       if (stopAt >= 0) {
-        unsent = unsent.slice(0, stopAt);
+        cutAt(stopAt);
         finishReason = "stop";
       }
     }
-    if (unsent !== "") yield { type: "text", text: unsent };
+    if (wantLogprobs) {
+      if (unsent !== "" || unsentLogprobs.length > 0)
+        yield { type: "text", text: unsent, logprobs: unsentLogprobs };
+    } else if (unsent !== "") yield { type: "text", text: unsent };
     yield { type: "end", finishReason, usage: usage() };
   } finally {
     const inFlight = pending;
@@ -169,6 +271,40 @@ export async function* generateText(
     };
     void finish();
   }
+}
+
+/** The seed as the runtime's sampler takes it (uint32): negative or large seeds wrap instead of clamping to 0. */
+function uint32(seed: number): number {
+  return Number(BigInt.asUintN(32, BigInt(Math.trunc(seed))));
+}
+
+/**
+ * The longest prefix of `entries` whose text fits in `length` characters: `tokens` entries covering `length`
+ * characters. Entries without text of their own at its end wait with the token that completes their character.
+ */
+function wholeTokens(entries: readonly TokenLogprob[], length: number): { length: number; tokens: number } {
+  let covered = 0;
+  let tokens = 0;
+  for (const entry of entries) {
+    if (covered + entry.text.length > length) break;
+    covered += entry.text.length;
+    tokens++;
+  }
+  while (tokens > 0 && entries[tokens - 1]?.text === "") tokens--;
+  return { length: covered, tokens };
+}
+
+/** `entries` for the text cut at `length`: a token across the cut keeps its text before it, later ones go. */
+function cutLogprobs(entries: readonly TokenLogprob[], length: number): TokenLogprob[] {
+  const kept: TokenLogprob[] = [];
+  let start = 0;
+  for (const entry of entries) {
+    if (start >= length) break;
+    const room = length - start;
+    kept.push(entry.text.length > room ? { ...entry, text: entry.text.slice(0, room) } : entry);
+    start += entry.text.length;
+  }
+  return kept;
 }
 
 /** Index of the earliest stop sequence in `text`, or -1. */

@@ -1,3 +1,4 @@
+import { toChatHistory } from "@aviary/protocol";
 import type { ChatHistoryItem, ChatWrapper, LlamaModel, LlamaText, Token } from "node-llama-cpp";
 import { BackendInvalidRequestError } from "../errors.ts";
 import type { GenerationRequest } from "../parseGenerationRequest.ts";
@@ -25,8 +26,10 @@ export type RenderPromptErrorType = BackendInvalidRequestError;
  *
  * - `completions`: BOS (when the vocabulary adds one) followed by the prompt; special-token text in the
  *   prompt stays plain text.
- * - `chat/completions`: the chat history rendered by the model's chat template (message text never becomes
- *   special tokens), ending with an open assistant turn; the template's stop triggers are returned too.
+ * - `chat/completions`: the chat history of `toChatHistory` (the tools' instructions, assistant tool calls
+ *   as their call JSON, tool results as labelled user turns; the mapping the gateway's billing recount
+ *   shares) rendered by the model's chat template (message text never becomes special tokens), ending with
+ *   an open assistant turn; the template's stop triggers are returned too.
  *
  * @param parameters - the model, its chat wrapper and the request.
  * @throws {BackendInvalidRequestError} when the template cannot render the messages.
@@ -47,12 +50,12 @@ export function renderPrompt({
     return { tokens, stop: request.stop, stopTokens: [] };
   }
 
-  const chatHistory: ChatHistoryItem[] = request.messages.map((message) =>
-    message.role === "assistant"
-      ? { type: "model", response: [message.content] }
-      : { type: message.role, text: message.content },
-  );
-  chatHistory.push({ type: "model", response: [] });
+  const chatHistory: ChatHistoryItem[] = toChatHistory({
+    messages: request.messages,
+    tools: request.tools,
+    toolChoice: request.toolChoice,
+    parallelToolCalls: request.parallelToolCalls,
+  });
   let rendered: { contextText: LlamaText; stopGenerationTriggers: LlamaText[] };
   try {
     rendered = chatWrapper.generateContextState({ chatHistory });

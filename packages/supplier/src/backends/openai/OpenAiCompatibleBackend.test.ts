@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ensureTestModel, testModelName } from "../../testModel/writeTestModelGguf.ts";
 import type { BackendRequest, BackendStreamEvent } from "../Backend.ts";
 import { describeBackendConformance } from "../backend.conformance.ts";
@@ -299,7 +299,7 @@ describe("OpenAiCompatibleBackend", () => {
     const backend = new OpenAiCompatibleBackend({ baseUrl, model: "m" });
     expect(await failure(backend.complete(chat()))).toBeInstanceOf(BackendResponseInvalidError);
     const cut = await failure(
-      drain(backend.stream({ ...chat(), route: "completions", body: { prompt: "x" } })),
+      drain(backend.stream({ ...chat(), route: "completions", body: { model: "m", prompt: "x" } })),
     );
     expect(cut).toBeInstanceOf(BackendResponseInvalidError);
     const errorEvent = await failure(drain(backend.stream(chat())));
@@ -317,5 +317,189 @@ describe("OpenAiCompatibleBackend", () => {
     expect(
       (await failure(backend.complete({ ...chat(), route: "embeddings", body: { input: "x" } }))).status,
     ).toBe(400);
+  });
+});
+
+describe("OpenAiCompatibleBackend over the OpenAI test server: fields as sent, tool calls, logprobs", () => {
+  let directory: string;
+  let embedded: EmbeddedBackend;
+  let server: Awaited<ReturnType<typeof startOpenAiTestServer>>;
+  let backend: OpenAiCompatibleBackend;
+  const tools = [
+    {
+      type: "function",
+      function: {
+        name: "get_weather",
+        description: "The weather in a city",
+        parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+        strict: true,
+      },
+    },
+  ];
+  const request = (body: Record<string, unknown>): BackendRequest => ({
+    route: "chat/completions",
+    body: {
+      model: "client-name",
+      messages: [{ role: "user", content: "What is the weather in Paris?" }],
+      max_tokens: 6,
+      temperature: 0,
+      ...body,
+    },
+    signal: AbortSignal.timeout(10_000),
+  });
+
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), "aviary-openai-fields-"));
+    const model = await ensureTestModel({ directory, preset: "tiny" });
+    embedded = new EmbeddedBackend({ modelPath: model.path, expectedSha256: model.sha256 });
+    await embedded.start();
+    server = await startOpenAiTestServer({
+      backend: embedded,
+      modelName: testModelName,
+      toolCalls: true,
+      logprobs: true,
+    });
+    backend = new OpenAiCompatibleBackend({
+      baseUrl: server.baseUrl,
+      model: testModelName,
+      capabilities: { tools: true, logprobs: true, contextLength: 2048 },
+    });
+    await backend.start();
+  });
+
+  afterAll(async () => {
+    await backend?.close();
+    await server?.close();
+    await embedded?.close();
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+
+  test("declares the configured capabilities, the rest false", () => {
+    expect(backend.capabilities()).toEqual({
+      backend: "openai",
+      tools: true,
+      jsonSchema: false,
+      logprobs: true,
+      images: false,
+      contextLength: 2048,
+    });
+    expect(
+      new OpenAiCompatibleBackend({ baseUrl: server.baseUrl, model: testModelName }).capabilities(),
+    ).toEqual({
+      backend: "openai",
+      tools: false,
+      jsonSchema: false,
+      logprobs: false,
+      images: false,
+      contextLength: null,
+    });
+  });
+
+  test("every field reaches the upstream as sent, vendor fields included", async () => {
+    const fields = {
+      tools,
+      tool_choice: "none",
+      parallel_tool_calls: false,
+      response_format: { type: "json_schema", json_schema: { name: "answer", schema: { type: "object" } } },
+      frequency_penalty: 0.5,
+      presence_penalty: -0.5,
+      logit_bias: { "42": -100 },
+      seed: 7,
+      top_p: 0.9,
+      stop: ["\n\n"],
+      user: "end-user-1",
+      metadata: { purpose: "test" },
+      top_k: 40,
+      repetition_penalty: 1.1,
+    };
+    const before = server.received.length;
+    await backend.complete(request(fields));
+    await drain(backend.stream(request({ ...fields, stream_options: { include_obfuscation: false } })));
+    const [whole, streamed] = server.received.slice(before).map((entry) => entry.body);
+    expect(whole).toEqual({
+      ...fields,
+      model: testModelName,
+      messages: [{ role: "user", content: "What is the weather in Paris?" }],
+      max_tokens: 6,
+      temperature: 0,
+      stream: false,
+    });
+    expect(streamed).toMatchObject({
+      ...fields,
+      stream: true,
+      stream_options: { include_obfuscation: false, include_usage: true },
+    });
+  });
+
+  test("tool calls come back with content null and finish_reason tool_calls, streamed and not", async () => {
+    const body = { tools, tool_choice: { type: "function", function: { name: "get_weather" } } };
+    const { body: answer, usage } = await backend.complete(request(body));
+    const choice = (answer.choices as Array<Record<string, unknown>>)[0];
+    expect(choice).toMatchObject({
+      finish_reason: "tool_calls",
+      message: {
+        role: "assistant",
+        content: null,
+        tool_calls: [{ type: "function", function: { name: "get_weather", arguments: "{}" } }],
+      },
+    });
+    expect(answer.model).toBe("client-name");
+    expect(usage.promptTokens).toBeGreaterThan(0);
+
+    const events = await drain(backend.stream(request(body)));
+    const chunks = events.flatMap((event) => (event.type === "chunk" ? [event.chunk] : []));
+    const deltas = chunks.map(
+      (chunk) => (chunk.choices as Array<{ delta: Record<string, unknown> }>)[0]?.delta,
+    );
+    expect(deltas[0]).toMatchObject({
+      tool_calls: [{ index: 0, type: "function", function: { name: "get_weather" } }],
+    });
+    const argumentsText = deltas
+      .flatMap((delta) => (delta?.tool_calls as Array<{ function?: { arguments?: string } }>) ?? [])
+      .map((call) => call.function?.arguments ?? "")
+      .join("");
+    expect(argumentsText).toBe("{}");
+    expect((chunks.at(-1)?.choices as Array<{ finish_reason: unknown }>)[0]?.finish_reason).toBe(
+      "tool_calls",
+    );
+    expect(events.at(-1)).toMatchObject({ type: "usage" });
+  });
+
+  test("logprobs come back as the upstream sent them, streamed and not", async () => {
+    const { body: answer } = await backend.complete(request({ logprobs: true, top_logprobs: 0 }));
+    const choice = (answer.choices as Array<Record<string, unknown>>)[0] as {
+      message: { content: string };
+      logprobs: { content: Array<{ token: string; logprob: number }> };
+    };
+    expect(choice.logprobs.content.map((entry) => entry.token).join("")).toBe(choice.message.content);
+
+    const events = await drain(backend.stream(request({ logprobs: true })));
+    const withLogprobs = events.filter(
+      (event) =>
+        event.type === "chunk" && (event.chunk.choices as Array<{ logprobs?: unknown }>)[0]?.logprobs != null,
+    );
+    expect(withLogprobs.length).toBeGreaterThan(0);
+  });
+
+  test("a tool round trip: the assistant's tool_calls and the tool's answer are sent on as history", async () => {
+    const messages = [
+      { role: "user", content: "What is the weather in Paris?" },
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          {
+            id: "call_1",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+          },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_1", content: "Sunny, 21 °C" },
+    ];
+    const before = server.received.length;
+    // The test server's backend may not read tool turns: only what reached the upstream is checked here.
+    await backend.complete(request({ messages, tools })).catch(() => undefined);
+    expect(server.received[before]?.body.messages).toEqual(messages);
   });
 });

@@ -1,8 +1,10 @@
 import { setMaxListeners } from "node:events";
+import { openAiRouteSchemas, requestedMaxTokens } from "@aviary/protocol";
 import { type Dispatcher, Pool } from "undici";
 import { z } from "zod";
 import type {
   Backend,
+  BackendCapabilities,
   BackendRequest,
   BackendResponse,
   BackendRoute,
@@ -19,8 +21,7 @@ import {
   BackendUnavailableError,
   BackendUsageMissingError,
 } from "../errors.ts";
-import { parseEmbeddingRequest } from "../parseEmbeddingRequest.ts";
-import { parseGenerationRequest } from "../parseGenerationRequest.ts";
+import { defaultMaxTokens, parseOrThrow } from "../parseGenerationRequest.ts";
 import { createServerSentEventParser } from "./createServerSentEventParser.ts";
 import {
   upstreamChunkSchema,
@@ -47,6 +48,25 @@ export const openAiCompatibleBackendOptionsSchema = z.object({
   routes: z.array(routeSchema).min(1).default(["chat/completions", "completions"]),
   /** Most keep-alive connections to the upstream (requests beyond them queue). Default 128. */
   connections: z.number().int().positive().default(128),
+  /**
+   * What the upstream serves beyond plain text, as the operator declares it (advertised in `GET /v1/supplier`,
+   * routed on by gateways; a request needing an undeclared feature is refused with 400 `unsupported_parameter`).
+   * Every key defaults to what cannot go wrong: `false`, and `contextLength` `null` (unknown).
+   */
+  capabilities: z
+    .strictObject({
+      /** `tools` / `tool_choice`, `tool` messages (llama.cpp with `--jinja`, vLLM with a tool parser, Ollama). */
+      tools: z.boolean().default(false),
+      /** `response_format` `json_object` / `json_schema`. */
+      jsonSchema: z.boolean().default(false),
+      /** `logprobs` / `top_logprobs` (completions `logprobs`). */
+      logprobs: z.boolean().default(false),
+      /** `image_url` content parts (a vision model). */
+      images: z.boolean().default(false),
+      /** The upstream's context size in tokens. */
+      contextLength: z.number().int().positive().nullable().default(null),
+    })
+    .prefault({}),
 });
 
 export type OpenAiCompatibleBackendOptions = z.input<typeof openAiCompatibleBackendOptionsSchema>;
@@ -156,6 +176,11 @@ export class OpenAiCompatibleBackend implements Backend {
 
   supports(route: BackendRoute): boolean {
     return this.options.routes.includes(route);
+  }
+
+  /** The operator's declaration (`capabilities` option): an HTTP upstream cannot be asked what it supports. */
+  capabilities(): BackendCapabilities {
+    return { backend: "openai", ...this.options.capabilities };
   }
 
   async complete(request: BackendRequest): Promise<BackendResponse> {
@@ -270,7 +295,11 @@ export class OpenAiCompatibleBackend implements Backend {
     });
   }
 
-  /** Validates the request locally (400 without a round trip) and builds the body sent upstream. */
+  /**
+   * Validates the request locally (400 without a round trip: OpenAI's schema, the one the server checked) and
+   * builds the body sent upstream: every field as sent (vendor fields included), but `model` (the upstream's
+   * name), explicit bounds, and `stream` / `stream_options` as the method called needs.
+   */
   private upstreamBody(
     request: BackendRequest,
     stream: boolean,
@@ -279,17 +308,27 @@ export class OpenAiCompatibleBackend implements Backend {
     if (!this.supports(request.route)) {
       throw new BackendRouteUnsupportedError({ route: request.route, description: this.description });
     }
+    const parsed = parseOrThrow(openAiRouteSchemas[request.route], request.body) as Record<
+      string,
+      unknown
+    > & {
+      model: string;
+      max_tokens?: number | null;
+      max_completion_tokens?: number | null;
+      temperature?: number | null;
+      stream_options?: Record<string, unknown> | null;
+    };
     const body: Record<string, unknown> = { ...request.body, model: this.options.model };
-    if (request.route === "embeddings") {
-      return { body, requestedModel: parseEmbeddingRequest(request.body).model };
-    }
-    const parsed = parseGenerationRequest(request.route, request.body);
+    if (request.route === "embeddings") return { body, requestedModel: parsed.model };
     // Explicit bounds: servers differ in defaults (llama.cpp generates without limit, Ollama samples at 0.8).
-    body.max_tokens = parsed.maxTokens;
+    // `max_tokens` rather than `max_completion_tokens`: the one every OpenAI-compatible server reads.
+    body.max_tokens = requestedMaxTokens(parsed, defaultMaxTokens[request.route]);
     delete body.max_completion_tokens;
-    body.temperature = parsed.temperature;
+    body.temperature = parsed.temperature ?? 1;
     body.stream = stream;
-    if (stream) body.stream_options = { include_usage: true };
+    // The upstream's usage is the receipt's units: always asked for when streaming. OpenAI refuses
+    // `stream_options` on a request that does not stream.
+    if (stream) body.stream_options = { ...parsed.stream_options, include_usage: true };
     else delete body.stream_options;
     return { body, requestedModel: parsed.model };
   }

@@ -10,16 +10,63 @@ export const upstreamUsageSchema = z.looseObject({
   total_tokens: z.number().int().min(0).optional(),
 });
 
+/** `stop`, `length`, `tool_calls`, `content_filter`… (servers add their own). */
 const finishReasonSchema = z.string().nullish();
 
-/** A non-streamed `chat.completion` or `text_completion` (only what the backend relies on is checked). */
+/** A tool call of a message: `content` is then usually null and `finish_reason` `tool_calls`. */
+const toolCallSchema = z.looseObject({
+  id: z.string(),
+  type: z.string().optional(),
+  function: z.looseObject({ name: z.string(), arguments: z.string() }),
+});
+
+/** A piece of a streamed tool call: the first has `id` and `function.name`, later ones `arguments` pieces. */
+const toolCallDeltaSchema = z.looseObject({
+  index: z.number().int(),
+  id: z.string().nullish(),
+  type: z.string().nullish(),
+  function: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+});
+
+/**
+ * `logprobs` of a choice: chat's `{ content: [{ token, logprob, top_logprobs }] }`, or completions'
+ * `{ tokens, token_logprobs, top_logprobs, text_offset }`; passed on as sent, only its shape checked.
+ */
+const logprobsSchema = z
+  .union([
+    z.looseObject({
+      content: z
+        .array(
+          z.looseObject({
+            token: z.string(),
+            logprob: z.number(),
+            top_logprobs: z.array(z.unknown()).optional(),
+          }),
+        )
+        .nullish(),
+    }),
+    z.looseObject({ tokens: z.array(z.string()), token_logprobs: z.array(z.number().nullable()) }),
+  ])
+  .nullish();
+
+/**
+ * A non-streamed `chat.completion` or `text_completion` (only what the backend relies on is checked; every
+ * other field, and `tool_calls` and `logprobs`, is passed on as sent).
+ */
 export const upstreamCompletionSchema = z.looseObject({
   choices: z
     .array(
       z.looseObject({
         index: z.number().int().optional(),
-        message: z.looseObject({ role: z.string().optional(), content: z.string().nullish() }).optional(),
+        message: z
+          .looseObject({
+            role: z.string().optional(),
+            content: z.string().nullish(),
+            tool_calls: z.array(toolCallSchema).nullish(),
+          })
+          .optional(),
         text: z.string().optional(),
+        logprobs: logprobsSchema,
         finish_reason: finishReasonSchema,
       }),
     )
@@ -33,8 +80,15 @@ export const upstreamChunkSchema = z.looseObject({
     .array(
       z.looseObject({
         index: z.number().int().optional(),
-        delta: z.looseObject({ role: z.string().nullish(), content: z.string().nullish() }).optional(),
+        delta: z
+          .looseObject({
+            role: z.string().nullish(),
+            content: z.string().nullish(),
+            tool_calls: z.array(toolCallDeltaSchema).nullish(),
+          })
+          .optional(),
         text: z.string().nullish(),
+        logprobs: logprobsSchema,
         finish_reason: finishReasonSchema,
       }),
     )
