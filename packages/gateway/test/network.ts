@@ -2,11 +2,12 @@
 // embedded runtime, optionally behind a fault-injecting proxy), applications delegating to a gateway.
 
 import { mkdtempSync } from "node:fs";
-import { createServer, request as httpRequest, type Server } from "node:http";
+import { createServer, request as httpRequest, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
+import { aviaryRegistryAbi, aviaryTokenAbi, type ModelCapabilities } from "@aviary/protocol";
+import { UNKNOWN_MODEL_CAPABILITIES } from "@aviary/sdk";
 import pino from "pino";
 import { type Address, type Hex, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -17,14 +18,31 @@ import { parseSupplierConfig, type SupplierConfig } from "../../supplier/src/con
 import { type SupplierNode, startSupplier } from "../../supplier/src/startSupplier.ts";
 import { ensureTestModel, testModelName } from "../../supplier/src/testModel/writeTestModelGguf.ts";
 
-export type Fault = { delayMs?: number; failRate?: number };
+export type Fault = {
+  delayMs?: number;
+  failRate?: number;
+  /**
+   * What the supplier declares in `GET /v1/supplier` (`models[].capabilities`), rewritten by the proxy; or
+   * `"unreadable"`: that route answers 500 (capabilities unknown to the gateway).
+   */
+  capabilities?: Partial<ModelCapabilities> | "unreadable";
+};
 
-/** A reverse proxy in front of a supplier: adds latency or answers 500 for a share of relays. */
+/**
+ * A reverse proxy in front of a supplier: adds latency or answers 500 for a share of relays, rewrites the
+ * declared capabilities; counts the relays that reached it.
+ */
 export async function startFaultProxy(
   target: () => string,
   fault: Fault,
-): Promise<{ url: string; close: () => Promise<void>; fault: Fault }> {
+): Promise<{ url: string; close: () => Promise<void>; fault: Fault; relays: () => number }> {
+  let relays = 0;
   const server: Server = createServer((incoming, outgoing) => {
+    if (incoming.url?.startsWith("/v1/relay/")) relays += 1;
+    if (fault.capabilities && incoming.url === "/v1/supplier") {
+      void declare(target(), fault.capabilities, outgoing);
+      return;
+    }
     const forward = () => {
       if ((fault.failRate ?? 0) > Math.random() && incoming.url?.startsWith("/v1/relay/")) {
         incoming.resume();
@@ -63,12 +81,32 @@ export async function startFaultProxy(
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     fault,
+    relays: () => relays,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Answers `GET /v1/supplier` as the supplier does, with `capabilities` over what it declares. */
+async function declare(
+  upstream: string,
+  capabilities: Partial<ModelCapabilities> | "unreadable",
+  outgoing: ServerResponse,
+): Promise<void> {
+  if (capabilities === "unreadable") {
+    outgoing.writeHead(500, { "content-type": "application/json" }).end("{}");
+    return;
+  }
+  const described = (await (await fetch(`${upstream}/v1/supplier`)).json()) as {
+    models: { capabilities?: Partial<ModelCapabilities> }[];
+  };
+  for (const model of described.models) {
+    model.capabilities = { ...UNKNOWN_MODEL_CAPABILITIES, ...model.capabilities, ...capabilities };
+  }
+  outgoing.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(described));
 }
 
 export type TestSupplier = {
@@ -131,7 +169,10 @@ export async function startTestNetwork(options: {
   /** Weights type of the registered test model. @default "f32" */
   modelType?: "f32" | "f16" | "q8_0";
   backends?: (BackendFactory | undefined)[];
+  /** `prices[i]`: supplier i's offer. @default inputPrice, outputPrice */
+  prices?: ({ inputPrice: bigint; outputPrice: bigint } | undefined)[];
 }): Promise<TestNetwork> {
+  const priceOf = (index: number) => options.prices?.[index] ?? { inputPrice, outputPrice };
   const home = mkdtempSync(join(tmpdir(), "aviary-gateway-"));
   const modelsDirectory = join(home, "models");
   const model = await ensureTestModel({
@@ -152,7 +193,7 @@ export async function startTestNetwork(options: {
   const { session, modelId } = await setUpNetwork(c, {
     source: actor(devnet, "model-source"),
     sourceShareBps: 1000,
-    suppliers: owners.map((owner) => ({ owner, operator: owner, inputPrice, outputPrice })),
+    suppliers: owners.map((owner, index) => ({ owner, operator: owner, ...priceOf(index) })),
     gateway,
     applications: applications.map((application) => ({
       actor: application,
@@ -177,8 +218,8 @@ export async function startTestNetwork(options: {
       models: [
         {
           name: testModelName,
-          inputPrice: inputPrice.toString(),
-          outputPrice: outputPrice.toString(),
+          inputPrice: priceOf(index).inputPrice.toString(),
+          outputPrice: priceOf(index).outputPrice.toString(),
           backend: { type: "embedded", path: model.path, sequences: 2 },
         },
       ],

@@ -63,6 +63,11 @@ beforeAll(async () => {
   });
   const domain = c.domain;
   supplierServer = createServer((incoming, outgoing) => {
+    // Discovery also reads GET /v1/supplier (declared capabilities): this supplier declares none.
+    if (!incoming.url?.startsWith("/v1/relay/")) {
+      outgoing.writeHead(404).end();
+      return;
+    }
     incoming.resume();
     incoming.on("end", async () => {
       const { request } = decodeRelayHeader(String(incoming.headers[RELAY_HEADER.toLowerCase()]));

@@ -33,9 +33,12 @@ export * from "./mining/isMined.ts";
 export * from "./mining/isProofRequired.ts";
 export * from "./mining/proofDraws.ts";
 // OpenAI wire schemas
+export * from "./openai/formatToolCallJson.ts";
 export * from "./openai/parseOpenAiBody.ts";
+export * from "./openai/renderToolInstructions.ts";
 export * from "./openai/requestFields.ts";
 export * from "./openai/schemas.ts";
+export * from "./openai/toChatHistory.ts";
 export * from "./pricing/claimAmount.ts";
 export * from "./pricing/claimCollateral.ts";
 export * from "./pricing/isRelayCostValid.ts";

@@ -18,9 +18,11 @@ import { planRelay } from "./relay/planRelay.ts";
 import { prepareRelayBody } from "./relay/prepareRelayBody.ts";
 import { relayErrorResponse } from "./relay/relayErrorResponse.ts";
 import type { RelayAttemptReport } from "./relay/relayWithFailover.ts";
+import { relayWithModelFallback } from "./relay/relayWithModelFallback.ts";
 import { reportRelayAttempt } from "./relay/reportRelayAttempt.ts";
 import { SupplierDistrust } from "./relay/SupplierDistrust.ts";
 import { sendPlannedRelay } from "./relay/sendPlannedRelay.ts";
+import { relayResponses } from "./responses/relayResponses.ts";
 import {
   DEFAULT_ROUTING_STRATEGY,
   type ProviderOptionsInput,
@@ -48,7 +50,8 @@ export type CreateAviaryFetchParameters = {
   strategy?: RoutingStrategy;
   /**
    * OpenRouter-style provider options applied to every request (`order`, `only`, `ignore`, `sort`, `max_price`,
-   * `allow_fallbacks`); a request body's own `provider` field overrides them key by key.
+   * `allow_fallbacks`, `require_parameters`, `data_collection`); a request body's own `provider` field
+   * overrides them key by key.
    */
   provider?: ProviderOptionsInput;
   /** Most suppliers tried per request. @default 3 */
@@ -99,12 +102,19 @@ const relayRoutes: readonly OpenAiRoute[] = ["chat/completions", "completions", 
  *   re-emits the data events and the receipt comment and ends with `data: [DONE]` only once the receipt
  *   verified; a stream that breaks after its first event ends with an explicit `data: {"error":{…}}` event
  *   and no `[DONE]`.
- * - Errors before the first byte are OpenAI-shaped: 400 for a bad body, 404 `model_not_found` when nobody offers
+ * - `POST …/responses`: the OpenAI Responses API, served as one chat/completions relay (`relayResponses`:
+ *   the request translated, the answer or stream translated back; nothing is stored, so `store` may only
+ *   be false and `previous_response_id` is refused).
+ * - Suppliers are only sent requests they declared support for (`capabilities`, see `SupplierDirectory`).
+ * - Errors before the first byte are OpenAI-shaped: 400 for a bad body, 400 `unsupported_parameter` when no
+ *   supplier supports a field the body sets, 404 `model_not_found` when nobody offers
  *   the model, the supplier's 4xx when it refused for a reason no other supplier would change, 502/503 when every
  *   supplier failed, 503 `chain_unavailable` when the chain cannot be read.
  * - `GET …/models`: the models offered in the current session, OpenAI's list shape (`created`: Unix time of
  *   the registration block), plus `suppliers` and `pricing: { prompt, completion, unit }` (the lowest offers,
- *   decimal strings of token wei per token).
+ *   decimal strings of token wei per token). `GET …/models/{id}`: one entry of it, or 404 `model_not_found`.
+ * - A body's `models: [...]` (OpenRouter's fallback list): when `model` has no capable supplier or every
+ *   attempt on it failed, the next model is tried (`relayWithModelFallback`); the answer's `model` names it.
  * - Anything else: 404.
  *
  * @param parameters - the signing account, the chain, routing options and limits.
@@ -132,7 +142,7 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
       chain: aviaryChain({ rpcUrl: chain.rpcUrl, chainId: chain.chainId }),
       transport: http(chain.rpcUrl, { retryCount: 1, timeout: 10_000 }),
     }) as PublicClient);
-  const directory = new SupplierDirectory({ publicClient, registry });
+  const directory = new SupplierDirectory({ publicClient, registry, fetch: parameters.fetch });
   const book = new SupplierStatsBook({ maxEntries: 1_000 });
   const distrust = new SupplierDistrust({ distrustMs: parameters.distrustMs });
   const signer = createAccountRelaySigner({ account, application, domain });
@@ -184,12 +194,21 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
     sessions,
     cacheMs: 60_000,
   });
-  const models = async (): Promise<Response> => {
-    const data = await listing();
-    return new Response(JSON.stringify({ object: "list", data }), {
-      status: 200,
-      headers: { "content-type": "application/json" },
-    });
+  const json = (status: number, body: unknown) =>
+    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  const models = async (): Promise<Response> => json(200, { object: "list", data: await listing() });
+  const model = async (id: string): Promise<Response> => {
+    const entry = (await listing()).find((candidate) => candidate.id === id);
+    if (entry) return json(200, entry);
+    return json(
+      404,
+      openAiError(
+        404,
+        "model_not_found",
+        `The model \`${id}\` is not offered in the current session.`,
+        "model",
+      ),
+    );
   };
 
   const onAttempt = (report: RelayAttemptReport<SupplierCandidateInfo>) => {
@@ -200,28 +219,37 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
   async function relay(route: OpenAiRoute, request: Request): Promise<Response> {
     const bytes = new Uint8Array(await request.arrayBuffer());
     const parsed = parseRelayBody({ route, bytes, defaultProvider: parameters.provider });
-    const prepared = prepareRelayBody({ parsed, defaultMaxTokens: parameters.defaultMaxTokens });
-    const { session, plan } = await planRelay({
-      prepared,
-      sessions: await sessions(),
-      directory,
-      book,
-      distrust,
-      strategy,
-      maxAttempts: parameters.maxAttempts ?? 3,
-    });
-    const result = await sendPlannedRelay({
-      prepared,
-      session,
-      plan,
-      signer,
-      domain,
-      hedgeAfterMs: parameters.hedgeAfterMs,
-      onAttempt,
-      signal: request.signal,
-      fetch: parameters.fetch,
-      firstByteTimeoutMs: parameters.firstByteTimeoutMs,
-      chunkTimeoutMs: parameters.chunkTimeoutMs,
+    // The body's `models` list: each model is its own relay (own bytes, plan and signatures).
+    const result = await relayWithModelFallback({
+      parsed,
+      relay: async (forModel) => {
+        const prepared = prepareRelayBody({
+          parsed: forModel,
+          defaultMaxTokens: parameters.defaultMaxTokens,
+        });
+        const { session, plan } = await planRelay({
+          prepared,
+          sessions: await sessions(),
+          directory,
+          book,
+          distrust,
+          strategy,
+          maxAttempts: parameters.maxAttempts ?? 3,
+        });
+        return sendPlannedRelay({
+          prepared,
+          session,
+          plan,
+          signer,
+          domain,
+          hedgeAfterMs: parameters.hedgeAfterMs,
+          onAttempt,
+          signal: request.signal,
+          fetch: parameters.fetch,
+          firstByteTimeoutMs: parameters.firstByteTimeoutMs,
+          chunkTimeoutMs: parameters.chunkTimeoutMs,
+        });
+      },
     });
     return encodeRelayResponse({
       result,
@@ -230,12 +258,34 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
     });
   }
 
+  /** `POST …/responses`: the Responses API over an ordinary chat/completions relay (`relayResponses`). */
+  async function responses(request: Request): Promise<Response> {
+    return relayResponses({
+      bytes: new Uint8Array(await request.arrayBuffer()),
+      relayChat: async (chat) => {
+        try {
+          return await relay(
+            "chat/completions",
+            new Request(request.url, { method: "POST", body: chat, signal: request.signal }),
+          );
+        } catch (error) {
+          if (error instanceof RelayAbortedError || request.signal.aborted)
+            throw request.signal.reason ?? error;
+          return relayErrorResponse(error);
+        }
+      },
+    });
+  }
+
   return async function aviaryFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init);
     const path = new URL(request.url).pathname.replace(/\/+$/, "");
     try {
       if (request.method === "GET" && path.endsWith("/models")) return await models();
+      const modelPath = request.method === "GET" ? /\/models\/(.+)$/.exec(path) : null;
+      if (modelPath?.[1]) return await model(decodeURIComponent(modelPath[1]));
       if (request.method === "POST") {
+        if (path.endsWith("/responses")) return await responses(request);
         const route = relayRoutes.find((candidate) => path.endsWith(`/${candidate}`));
         if (route) return await relay(route, request);
       }
@@ -244,7 +294,7 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
           openAiError(
             404,
             "unknown_route",
-            `${request.method} ${path} is not served by Aviary (chat/completions, completions, embeddings, models).`,
+            `${request.method} ${path} is not served by Aviary (chat/completions, completions, embeddings, responses, models).`,
           ),
         ),
         { status: 404, headers: { "content-type": "application/json" } },

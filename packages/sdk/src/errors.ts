@@ -38,6 +38,8 @@ export class RelayAttemptError extends BaseError {
   readonly endpoint: string;
   /** The system error code of a network failure (e.g. `ECONNREFUSED`), when known. */
   readonly networkCode: string | undefined;
+  /** The body field the supplier's error names (OpenAI's `param`), when it names one. */
+  readonly param: string | undefined;
 
   constructor(parameters: {
     kind: RelayAttemptFailureKind;
@@ -46,6 +48,7 @@ export class RelayAttemptError extends BaseError {
     code?: string;
     message: string;
     networkCode?: string;
+    param?: string;
     cause?: unknown;
   }) {
     const { kind, endpoint, status } = parameters;
@@ -66,6 +69,7 @@ export class RelayAttemptError extends BaseError {
     this.kind = kind;
     this.status = status;
     this.code = code;
+    this.param = parameters.param;
     this.supplierMessage = parameters.message;
     this.endpoint = endpoint;
     this.networkCode = parameters.networkCode;
@@ -221,6 +225,59 @@ export class NoEligibleSupplierError extends BaseError {
 }
 
 /**
+ * Suppliers offer the model, but none declares support for a field the request sets (`tools`,
+ * `response_format` JSON, `logprobs`, an image part, …): Aviary never drops a field to find a supplier
+ * (`provider.require_parameters`). Answered as 400 `unsupported_parameter` naming `param`: the field most
+ * suppliers refused.
+ *
+ * @example
+ * ```ts
+ * throw new UnsupportedParameterError({ modelName: "llama", param: "tools", reason: "…", suppliers: 3 });
+ * ```
+ */
+export class UnsupportedParameterError extends BaseError {
+  override name = "UnsupportedParameterError";
+  /** The request field no supplier honours, e.g. `tools` or `messages.1.content`. */
+  readonly param: string;
+  constructor({
+    modelName,
+    param,
+    reason,
+    suppliers,
+  }: {
+    modelName: string;
+    param: string;
+    /** The refusal's own message (`unsupportedRequestField`'s). */
+    reason: string;
+    /** How many suppliers of the model were considered. */
+    suppliers: number;
+  }) {
+    super(
+      `No supplier of ${modelName} supports \`${param}\` (${suppliers} considered): ${reason} Remove it, or choose a model whose suppliers declare it.`,
+    );
+    this.param = param;
+  }
+}
+
+/**
+ * A supplier's `GET /v1/supplier` could not be read (down, slow, not a supplier's answer): its capabilities
+ * stay unknown. Retryable.
+ *
+ * @example
+ * ```ts
+ * throw new SupplierCapabilitiesError({ endpoint, cause });
+ * ```
+ */
+export class SupplierCapabilitiesError extends BaseError {
+  override name = "SupplierCapabilitiesError";
+  readonly endpoint: string;
+  constructor({ endpoint, cause }: { endpoint: string; cause?: unknown }) {
+    super(`Could not read the capabilities of the supplier at ${endpoint}.`, { cause, isRetryable: true });
+    this.endpoint = endpoint;
+  }
+}
+
+/**
  * Every attempt of a relay failed before a usable answer. `status` / `code` are the last error's (an HTTP
  * status the caller can answer with), `attempts` every attempt's error in order.
  *
@@ -234,6 +291,8 @@ export class RelayFailedError extends BaseError {
   /** The status to answer the caller with: the last refusal's 4xx, else 502 (or 503 if nobody answered). */
   readonly status: number;
   readonly code: string;
+  /** The body field the answer names (OpenAI's `param`): the last supplier's, when the failover stopped on it. */
+  readonly param: string | null;
   readonly attempts: readonly { supplier: Address; error: unknown }[];
 
   constructor({
@@ -241,11 +300,13 @@ export class RelayFailedError extends BaseError {
     code,
     message,
     attempts,
+    param = null,
   }: {
     status: number;
     code: string;
     message: string;
     attempts: readonly { supplier: Address; error: unknown }[];
+    param?: string | null;
   }) {
     const last = attempts.at(-1)?.error;
     super(message, {
@@ -258,6 +319,7 @@ export class RelayFailedError extends BaseError {
     });
     this.status = status;
     this.code = code;
+    this.param = param;
     this.attempts = attempts;
   }
 }

@@ -202,6 +202,13 @@ export {
   discoverSuppliers,
   type SupplierCandidateInfo,
 } from "./discovery/discoverSuppliers.ts";
+export {
+  type FetchSupplierCapabilitiesErrorType,
+  type FetchSupplierCapabilitiesParameters,
+  type FetchSupplierCapabilitiesReturnType,
+  fetchSupplierCapabilities,
+  UNKNOWN_MODEL_CAPABILITIES,
+} from "./discovery/fetchSupplierCapabilities.ts";
 export { SupplierDirectory, type SupplierDirectoryParameters } from "./discovery/SupplierDirectory.ts";
 // ───────────── errors ─────────────
 export {
@@ -220,8 +227,10 @@ export {
   RelayFailedError,
   StreamBrokenError,
   type StreamBrokenReason,
+  SupplierCapabilitiesError,
   TransactionEventMissingError,
   TransactionRevertedError,
+  UnsupportedParameterError,
 } from "./errors.ts";
 export {
   type CreateModelListingParameters,
@@ -254,6 +263,7 @@ export {
   MESSAGE_OVERHEAD_UNITS,
 } from "./relay/estimateMaxCost.ts";
 export {
+  MAX_FALLBACK_MODELS,
   type ParsedRelayBody,
   type ParseRelayBodyErrorType,
   type ParseRelayBodyParameters,
@@ -299,8 +309,19 @@ export {
   relayWithFailover,
   type SignedRelayAttempt,
 } from "./relay/relayWithFailover.ts";
+export {
+  isModelFallbackError,
+  type RelayWithModelFallbackParameters,
+  type RelayWithModelFallbackReturnType,
+  relayWithModelFallback,
+} from "./relay/relayWithModelFallback.ts";
 export { type ReportRelayAttemptParameters, reportRelayAttempt } from "./relay/reportRelayAttempt.ts";
 export { SupplierDistrust, type SupplierDistrustParameters } from "./relay/SupplierDistrust.ts";
+export {
+  type SelectCapableSuppliersErrorType,
+  type SelectCapableSuppliersParameters,
+  selectCapableSuppliers,
+} from "./relay/selectCapableSuppliers.ts";
 export {
   type PlannedRelayResult,
   type SendPlannedRelayParameters,
@@ -341,4 +362,20 @@ export {
   verifyRelayReceipt,
 } from "./relay/verifyRelayReceipt.ts";
 // ───────────── routing (supplier stats, ranking, failover classification) ─────────────
+// ───────────── the Responses API over chat/completions relays ─────────────
+
+export { ResponsesUpstreamInvalidError } from "./responses/errors.ts";
+export { type RelayResponsesParameters, relayResponses } from "./responses/relayResponses.ts";
+export {
+  type ResponsesFieldSupport,
+  type ResponsesRequestField,
+  responsesRequestField,
+  responsesRequestFields,
+} from "./responses/responsesRequestFields.ts";
+export {
+  type ResponsesRequest,
+  toChatCompletionRequest,
+} from "./responses/toChatCompletionRequest.ts";
+export { toResponseEventStream } from "./responses/toResponseEventStream.ts";
+export { toResponseObject } from "./responses/toResponseObject.ts";
 export * from "./routing/index.ts";

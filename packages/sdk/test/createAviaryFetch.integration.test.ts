@@ -181,6 +181,61 @@ describe("createAviaryFetch with the openai client", () => {
     expect(error).toMatchObject({ status: 404, code: "model_not_found" });
   });
 
+  it("models.retrieve: the listing's entry; an unknown id is a 404 model_not_found", async () => {
+    const listed = (await openai.models.list()).data.find((entry) => entry.id === testModelName);
+    const model = await openai.models.retrieve(testModelName);
+    expect(model).toEqual(listed);
+    expect(model.created).toBeLessThan(Date.now() / 1000 + 60); // a Unix time, not a block number
+    expect(model.created).toBeGreaterThan(1_600_000_000);
+    const missing = await openai.models.retrieve("no-such-model").catch((caught: unknown) => caught);
+    expect(missing).toMatchObject({ status: 404, code: "model_not_found" });
+  });
+
+  it("models fallback: a model nobody offers falls back to the next in `models`, which the answer names", async () => {
+    const completion = await openai.chat.completions.create({
+      model: "no-such-model",
+      models: ["no-such-model-either", testModelName],
+      messages: [{ role: "user", content: "Hi" }],
+      max_tokens: 2,
+    } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming);
+    expect(completion.model).toBe(testModelName);
+    const invalid = await openai.chat.completions
+      .create({
+        model: testModelName,
+        models: [],
+        messages: [{ role: "user", content: "Hi" }],
+      } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)
+      .catch((caught: unknown) => caught);
+    expect(invalid).toMatchObject({ status: 400, code: "invalid_request", param: "models" });
+  });
+
+  it("a field no supplier supports: 400 unsupported_parameter naming it, no supplier asked", async () => {
+    const before = network.suppliers.map((supplier) => supplier.proxy.requests);
+    const error = await openai.chat.completions
+      .create({
+        model: testModelName,
+        messages: [{ role: "user", content: "Hi" }],
+        web_search_options: {},
+      })
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ status: 400, code: "unsupported_parameter", param: "web_search_options" });
+    expect((error as Error).message).toContain("`web_search_options`");
+    const unknownKey = await openai.chat.completions
+      .create({
+        model: testModelName,
+        messages: [{ role: "user", content: "Hi" }],
+        provider: { quantizations: ["fp8"] },
+      } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming)
+      .catch((caught: unknown) => caught);
+    expect(unknownKey).toMatchObject({
+      status: 400,
+      code: "invalid_provider",
+      param: "provider.quantizations",
+    });
+    expect((unknownKey as Error).message).toContain("not implemented by Aviary");
+    expect(network.suppliers.map((supplier) => supplier.proxy.requests)).toEqual(before);
+  });
+
   it("a bad body: 400 before any supplier is asked", async () => {
     const before = network.suppliers.map((supplier) => supplier.proxy.requests);
     const error = await openai.chat.completions
@@ -272,7 +327,12 @@ describe("chain actions", () => {
       })),
     );
     const directory = new SupplierDirectory({ publicClient, registry: chain.registry });
-    expect(await directory.get(modelId, session)).toEqual(found);
+    const listed = await directory.get(modelId, session);
+    expect(listed).toEqual(found);
+    // What each supplier declares in GET /v1/supplier (off chain), read in the background since discovery.
+    const declared = await directory.declared(modelId, listed, { wait: true });
+    expect(declared.map(({ capabilities: _declared, ...onChain }) => onChain)).toEqual(found);
+    for (const supplier of declared) expect(supplier.capabilities).toMatchObject({ backend: "embedded" });
     expect(
       await discoverSuppliers({ publicClient, registry: chain.registry, model: modelId, session: 0n }),
     ).toEqual([]);

@@ -1,10 +1,11 @@
 // The maxCost a relay signs: prompt UTF-8 bytes + 16 per message at the input price, plus the output limit
 // (max_completion_tokens, else max_tokens, else 256) at the output price.
+import { toChatHistory } from "@aviary/protocol";
 import { describe, expect, it } from "vitest";
 import { estimateMaxCost } from "../src/relay/estimateMaxCost.ts";
 
 describe("estimateMaxCost", () => {
-  it("chat: bytes of every message's text (multi-byte characters count in bytes) + 16 per message", () => {
+  it("chat: bytes of every message's text (multi-byte characters count in bytes) + 16 per turn, the open assistant turn included", () => {
     const body = {
       model: "m",
       messages: [
@@ -14,9 +15,9 @@ describe("estimateMaxCost", () => {
       max_tokens: 10,
     };
     expect(estimateMaxCost({ route: "chat/completions", body, inputPrice: 2n, outputPrice: 5n })).toEqual({
-      inputUnits: 9n + 9n + 32n,
+      inputUnits: 9n + 9n + 48n,
       outputUnits: 10n,
-      maxCost: (9n + 9n + 32n) * 2n + 10n * 5n,
+      maxCost: (9n + 9n + 48n) * 2n + 10n * 5n,
     });
   });
 
@@ -69,15 +70,64 @@ describe("estimateMaxCost", () => {
       maxCost: 37n * 3n,
     });
   });
+});
 
-  it("counts tool definitions as prompt text", () => {
-    const tools = [{ type: "function", function: { name: "f" } }];
-    const withTools = estimateMaxCost({
+describe("estimateMaxCost with tools and token ids", () => {
+  it("covers the rendered tool instructions, assistant calls and tool results", () => {
+    const body = {
+      model: "m",
+      messages: [
+        { role: "user", content: "Weather in Paris?" },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            {
+              id: "call_1",
+              type: "function",
+              function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+            },
+          ],
+        },
+        { role: "tool", tool_call_id: "call_1", content: "sunny" },
+      ],
+      tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }],
+    };
+    const history = toChatHistory({
+      messages: body.messages as Parameters<typeof toChatHistory>[0]["messages"],
+      tools: [{ name: "get_weather", parameters: { type: "object" } }],
+    });
+    const renderedBytes = history
+      .map(
+        (entry) =>
+          new TextEncoder().encode(entry.type === "model" ? entry.response.join("") : entry.text).length,
+      )
+      .reduce((sum, bytes) => sum + bytes, 0);
+    const { inputUnits } = estimateMaxCost({
       route: "chat/completions",
-      body: { messages: [], tools },
+      body,
+      inputPrice: 1n,
+      outputPrice: 1n,
+    });
+    expect(inputUnits).toBe(BigInt(renderedBytes) + 16n * BigInt(history.length));
+    // The instructions alone are longer than the messages' text: they must be in the bound.
+    expect(renderedBytes).toBeGreaterThan(300);
+  });
+
+  it("counts a token id as one unit", () => {
+    const single = estimateMaxCost({
+      route: "embeddings",
+      body: { input: [1, 2, 3] },
       inputPrice: 1n,
       outputPrice: 0n,
     });
-    expect(withTools.inputUnits).toBe(BigInt(JSON.stringify(tools).length));
+    expect(single.inputUnits).toBe(3n + 16n);
+    const batch = estimateMaxCost({
+      route: "embeddings",
+      body: { input: [[1, 2], [3]] },
+      inputPrice: 1n,
+      outputPrice: 0n,
+    });
+    expect(batch.inputUnits).toBe(3n + 32n);
   });
 });

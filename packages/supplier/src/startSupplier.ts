@@ -63,6 +63,8 @@ function createBackend(model: SupplierConfig["models"][number], weightsDigest: H
     model: backend.model,
     apiKey: backend.apiKey,
     timeoutMs: backend.timeoutMs,
+    ...(backend.routes ? { routes: backend.routes } : {}),
+    ...(backend.capabilities ? { capabilities: backend.capabilities } : {}),
   });
 }
 
@@ -138,6 +140,7 @@ export async function startSupplier(
       backend,
       inputPrice: model.inputPrice,
       outputPrice: model.outputPrice,
+      dataRetention: model.dataRetention ?? config.dataRetention,
     });
     logger.info({ model: model.name, modelId, backend: backend.description }, "serving model");
   }

@@ -16,7 +16,8 @@ export type GatewayAppParameters = {
   store: GatewayStore;
   metrics: GatewayMetrics;
   maxBodyBytes: number;
-  listModels: () => Promise<unknown[]>;
+  /** The offered models (`createModelListing`: the same entries as `createAviaryFetch`, Unix `created`). */
+  listModels: () => Promise<readonly { id: string }[]>;
   inFlight: { count: number };
   accepting: () => boolean;
   /** Per-supplier public evaluation (availability, latency percentiles, audits, billing). */
@@ -65,7 +66,7 @@ function publicEvidence(record: EvidenceRecord) {
 
 /**
  * The gateway's OpenAI-compatible API but for the relay routes (`/v1/chat/completions`, `/v1/completions`,
- * `/v1/embeddings`: `createRelayListener`, dispatched before this app): `/v1/models`, plus `/health` and `/metrics`, and the public, unauthenticated evaluation routes
+ * `/v1/embeddings`: `createRelayListener`, dispatched before this app): `/v1/models` and `/v1/models/{id}`, plus `/health` and `/metrics`, and the public, unauthenticated evaluation routes
  * `/public/v1/suppliers`, `/public/v1/evidence` and `/public/v1/models/evaluation`. Errors are OpenAI-shaped.
  */
 export function createGatewayApp(
@@ -96,6 +97,21 @@ export function createGatewayApp(
   app.get("/v1/models", async (context) =>
     context.json({ object: "list", data: await parameters.listModels() }),
   );
+  // `client.models.retrieve(id)`: the listing's entry. Names may hold slashes (`org/model`).
+  app.get("/v1/models/:id{.+}", async (context) => {
+    const id = context.req.param("id");
+    const entry = (await parameters.listModels()).find((model) => model.id === id);
+    if (entry) return context.json(entry);
+    return context.json(
+      openAiError(
+        404,
+        "model_not_found",
+        `The model \`${id}\` is not offered in the current session.`,
+        "model",
+      ),
+      404,
+    );
+  });
 
   // Public, unauthenticated: what this gateway has measured about each supplier (for explorers and
   // anyone choosing a gateway). Nothing here identifies an API key; evidence names relays, never users' prompts.

@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { type OpenAiRoute, openAiErrorResponse, recoverDigestSigner } from "@aviary/protocol";
 import {
+  BaseError,
   ChainReadError,
   encodeRelayResponse,
+  type ParsedRelayBody,
   type PlannedCandidate,
   type PlannedRelayResult,
   type PreparedRelayBody,
@@ -14,6 +16,7 @@ import {
   type RelaySigner,
   type RoutingStrategy,
   relayErrorResponse,
+  relayWithModelFallback,
   reportRelayAttempt,
   type SupplierDirectory,
   type SupplierDistrust,
@@ -28,6 +31,7 @@ import type { RelayedResponse } from "../audit/parseRelayedOutput.ts";
 import type { ApiKeyRecord, GatewayStore } from "../store/GatewayStore.ts";
 import { accountRelay, type RelayUsageBase } from "./accountRelay.ts";
 import { admitRelay } from "./admitRelay.ts";
+import { KeyReservation } from "./KeyReservation.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { deferObserver, type RelayedExchange, type RelayHooks, type RelayObserver } from "./RelayObserver.ts";
 import { relayFailureAnswer } from "./relayFailureAnswer.ts";
@@ -71,9 +75,11 @@ const recoverSigner: RecoverSigner = (digest, signature) => {
 };
 
 /**
- * One OpenAI request through the gateway: the SDK's relay pipeline (`parseRelayBody` → `prepareRelayBody` →
- * `planRelay` → `sendPlannedRelay` → `encodeRelayResponse`) with the gateway's own pieces around it: the key's
- * admission (`admitRelay`), signing for an application of the pool (`context.signer`), and accounting
+ * One OpenAI request through the gateway: the SDK's relay pipeline (`parseRelayBody` → per model of the
+ * `models` fallback list (`relayWithModelFallback`): `prepareRelayBody` → `planRelay` → `sendPlannedRelay`;
+ * then `encodeRelayResponse`) with the gateway's own pieces around it: the key's admission (`admitRelay`, at
+ * the first model that has a plan: the first attempt's cost), the reservation raised before any pricier attempt
+ * (`KeyReservation`), signing for an application of the pool (`context.signer`), and accounting
  * (`accountRelay`, not awaited). Once the answer is out (a stream: after `[DONE]`), `context.observer` and
  * `hooks.onRelayed` get the completed exchange, on a later turn of the event loop. The gateway's covert audits
  * come through here too, so a supplier sees them exactly as it sees users' requests.
@@ -93,79 +99,112 @@ export async function handleRelay(
   hooks: RelayHooks = {},
 ): Promise<Response> {
   const startedAt = performance.now();
-  let prepared: PreparedRelayBody;
-  let planned: { session: bigint; plan: PlannedCandidate[] };
-  let admission: Awaited<ReturnType<typeof admitRelay>>;
+  let parsed: ParsedRelayBody;
   try {
-    prepared = prepareRelayBody({
-      parsed: parseRelayBody({ route, bytes: bodyBytes }),
-      defaultMaxTokens: context.defaultMaxTokens,
-    });
-    const lagged = context.currentSession();
-    const head = context.headSession();
-    planned = await planRelay({
-      prepared,
-      sessions: head === lagged ? [lagged] : [lagged, head],
-      // Right after a rollover the lagging session may have no delegation yet: then the head's is used.
-      canSign: (session) => context.pool.canPay(session, 1n),
-      directory: context.directory,
-      book: context.book,
-      distrust: context.distrust,
-      strategy: context.strategy,
-      maxAttempts: context.maxAttempts,
-    });
-    admission = await admitRelay({ store: context.store, pool: context.pool, key, prepared, ...planned });
+    parsed = parseRelayBody({ route, bytes: bodyBytes });
   } catch (error) {
-    if (error instanceof ChainReadError) context.logger.warn({ err: error }, "supplier discovery failed");
     return relayErrorResponse(error);
   }
-  if (!admission.admitted) return admission.response;
-
-  const { session } = planned;
-  const usage: RelayUsageBase = {
-    id: randomUUID(),
+  // Admission happens once, for the first model that has a plan; later attempts raise the reservation.
+  let reservation: KeyReservation | undefined;
+  let current: { prepared: PreparedRelayBody; session: bigint } | undefined;
+  const usageId = randomUUID();
+  const createdAt = Date.now();
+  const usage = (): RelayUsageBase => ({
+    id: usageId,
     keyId: key.id,
-    createdAt: Date.now(),
-    model: prepared.model,
+    createdAt,
+    model: current?.prepared.model ?? parsed.model,
     route,
-    stream: prepared.stream,
-    session,
+    stream: parsed.stream,
+    session: current?.session ?? 0n,
     startedAt,
-  };
-  const { reservation } = admission;
+  });
   const account = (attempts: number, outcome: Parameters<typeof accountRelay>[0]["outcome"]) =>
-    accountRelay({ ...context, usage, reservation, attempts, outcome });
+    accountRelay({
+      ...context,
+      usage: usage(),
+      reservation: (reservation as KeyReservation).current,
+      attempts,
+      outcome,
+    });
 
   let attempted = 0;
-  let result: PlannedRelayResult;
+  let served: { prepared: PreparedRelayBody; result: PlannedRelayResult };
   try {
-    result = await sendPlannedRelay({
-      prepared,
-      ...planned,
-      signer: context.signer,
-      domain: context.domain,
-      hedgeAfterMs: context.hedgeAfterMs,
-      onAttempt: (report) => {
-        attempted += 1;
-        onAttempt(context, report, prepared.model);
+    served = await relayWithModelFallback({
+      parsed,
+      relay: async (forModel) => {
+        const prepared = prepareRelayBody({ parsed: forModel, defaultMaxTokens: context.defaultMaxTokens });
+        const lagged = context.currentSession();
+        const head = context.headSession();
+        const planned = await planRelay({
+          prepared,
+          sessions: head === lagged ? [lagged] : [lagged, head],
+          // Right after a rollover the lagging session may have no delegation yet: then the head's is used.
+          canSign: (session) => context.pool.canPay(session, 1n),
+          directory: context.directory,
+          book: context.book,
+          distrust: context.distrust,
+          strategy: context.strategy,
+          maxAttempts: context.maxAttempts,
+        });
+        let { plan } = planned;
+        if (!reservation) {
+          const admission = await admitRelay({
+            store: context.store,
+            pool: context.pool,
+            key,
+            prepared,
+            ...planned,
+          });
+          if (!admission.admitted) throw new AdmissionRefused(admission.response);
+          reservation = new KeyReservation({
+            store: context.store,
+            keyId: key.id,
+            reservation: admission.reservation,
+          });
+          plan = admission.plan;
+        }
+        current = { prepared, session: planned.session };
+        const result = await sendPlannedRelay({
+          prepared,
+          session: planned.session,
+          plan,
+          signer: reservation.guard(context.signer),
+          domain: context.domain,
+          hedgeAfterMs: context.hedgeAfterMs,
+          onAttempt: (report) => {
+            attempted += 1;
+            onAttempt(context, report, prepared.model);
+          },
+          // A hedge that lost but was served is a real, billed relay: keep its receipt for reconciliation.
+          onHedgeLoser: (loser) => {
+            if (loser.kind === "json")
+              storeRelayReceipt({ ...context, signed: loser.signed, receipt: loser.receipt });
+          },
+          firstByteTimeoutMs: context.firstByteTimeoutMs,
+          chunkTimeoutMs: context.idleTimeoutMs,
+          signal,
+          recoverSigner,
+        });
+        return { prepared, result };
       },
-      // A hedge that lost but was served is a real, billed relay: keep its receipt for reconciliation.
-      onHedgeLoser: (loser) => {
-        if (loser.kind === "json")
-          storeRelayReceipt({ ...context, signed: loser.signed, receipt: loser.receipt });
-      },
-      firstByteTimeoutMs: context.firstByteTimeoutMs,
-      chunkTimeoutMs: context.idleTimeoutMs,
-      signal,
-      recoverSigner,
     });
   } catch (error) {
+    if (error instanceof AdmissionRefused) return error.response;
+    if (!reservation) {
+      // Refused before any key was charged: nothing to account.
+      if (error instanceof ChainReadError) context.logger.warn({ err: error }, "supplier discovery failed");
+      return relayErrorResponse(error);
+    }
     const failure = relayFailureAnswer(error);
     if (failure.status === 502 && failure.code === "relay_failed")
       context.logger.error({ err: error }, "relay failed");
     account(attempted, { ok: false, status: failure.status, code: failure.code });
-    return openAiErrorResponse(failure.status, failure.code, failure.message);
+    return openAiErrorResponse(failure.status, failure.code, failure.message, failure.param ?? null);
   }
+  const { prepared, result } = served;
 
   const headers = {
     "x-aviary-supplier": result.candidate.address,
@@ -254,4 +293,14 @@ function onAttempt(
     supplier: report.candidate.address,
     outcome: report.outcome.ok ? "ok" : "failed",
   });
+}
+
+/** Carries a key's refusal (402, 429) out of the model fallback loop: never a reason to try another model. */
+class AdmissionRefused extends BaseError {
+  override name = "AdmissionRefused";
+  readonly response: Response;
+  constructor(response: Response) {
+    super(`The API key was refused (${response.status}).`);
+    this.response = response;
+  }
 }

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { type OpenAiRoute, openAiRouteSchemas } from "./schemas.ts";
 
 export type ParseOpenAiBodyReturnType =
@@ -26,7 +27,13 @@ export function parseOpenAiBody(route: OpenAiRoute, bytes: Uint8Array): ParseOpe
   return {
     ok: false,
     code: "invalid_request",
-    message: `${param ? `${param}: ` : ""}${issue?.message ?? "invalid body"}`,
+    message: `${param ? `${param}: ` : ""}${issue ? issueMessage(issue) : "invalid body"}`,
     param,
   };
+}
+
+/** An issue's message; a bad record key also says what keys must be (zod's own says only "Invalid key"). */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === "invalid_key" && issue.issues[0]) return `${issue.message}: ${issue.issues[0].message}`;
+  return issue.message;
 }

@@ -24,6 +24,11 @@ export type RequestField = {
   openai: "passed_through";
   /** For fields supported for some values only: true when `value` is one of them. */
   acceptsValue?: (value: unknown) => boolean;
+  /**
+   * The value limit holds on every backend, an `openai` one included: a relay's `maxCost` is signed for one
+   * output of one prompt, so more choices or prompts could never be paid for.
+   */
+  boundsCost?: true;
   /** What the field does here, or why it is refused: the docs' table and the 400's message. */
   note: string;
 };
@@ -38,6 +43,10 @@ function field(
   acceptsValue: ((value: unknown) => boolean) | undefined = always,
 ): RequestField {
   return { route, name, embedded, openai: "passed_through", note, ...(acceptsValue ? { acceptsValue } : {}) };
+}
+
+function costBound(entry: RequestField): RequestField {
+  return { ...entry, boundsCost: true };
 }
 
 const chat = "chat/completions" as const;
@@ -75,7 +84,7 @@ export const openAiRequestFields: readonly RequestField[] = [
     "supported",
     "include_usage (always on through the gateway: the receipt's units)",
   ),
-  field(chat, "n", "supported", "only 1", (value) => value === 1 || value === null),
+  costBound(field(chat, "n", "supported", "only 1", (value) => value === 1 || value === null)),
   field(chat, "tools", "supported", "function tools, enforced by a grammar"),
   field(chat, "tool_choice", "supported", "none, auto, required, or a named function"),
   field(chat, "parallel_tool_calls", "supported", "false: at most one call"),
@@ -124,7 +133,17 @@ export const openAiRequestFields: readonly RequestField[] = [
   field(chat, "function_call", "refused", "deprecated by OpenAI: use tool_choice"),
 
   field(completions, "model", "supported", "the registered model name"),
-  field(completions, "prompt", "supported", "one prompt (a string or a one-string array)"),
+  costBound(
+    field(
+      completions,
+      "prompt",
+      "supported",
+      "one prompt (a string or a one-string array)",
+      (value) =>
+        typeof value === "string" ||
+        (Array.isArray(value) && value.length === 1 && typeof value[0] === "string"),
+    ),
+  ),
   field(completions, "max_tokens", "supported", "output limit (default 16)"),
   field(completions, "temperature", "supported", "0 is greedy"),
   field(completions, "top_p", "supported", "nucleus sampling"),
@@ -137,13 +156,13 @@ export const openAiRequestFields: readonly RequestField[] = [
   field(completions, "stop", "supported", "up to 4 stop strings"),
   field(completions, "stream", "supported", "server-sent events"),
   field(completions, "stream_options", "supported", "include_usage"),
-  field(completions, "n", "supported", "only 1", (value) => value === 1 || value === null),
+  costBound(field(completions, "n", "supported", "only 1", (value) => value === 1 || value === null)),
   field(completions, "logprobs", "supported", "0–5 alternatives per token"),
   field(completions, "frequency_penalty", "supported", "-2 to 2, over the generated tokens"),
   field(completions, "presence_penalty", "supported", "-2 to 2, over the generated tokens"),
   field(completions, "logit_bias", "supported", "token id → bias (-100 to 100)"),
   field(completions, "user", "no_effect", "an end-user identifier; not used for generation"),
-  field(completions, "best_of", "supported", "only 1", (value) => value === 1 || value === null),
+  costBound(field(completions, "best_of", "supported", "only 1", (value) => value === 1 || value === null)),
   field(completions, "echo", "supported", "only false", (value) => value === false || value === null),
   field(completions, "suffix", "refused", "insertion (fill-in-the-middle) is not implemented"),
 
@@ -164,8 +183,8 @@ export const routerFields = ["provider", "models"] as const;
 
 const fieldsByRoute = new Map<OpenAiRoute, Map<string, RequestField>>();
 for (const entry of openAiRequestFields) {
-  let byName = fieldsByRoute.get(entry.route);
-  if (!byName) fieldsByRoute.set(entry.route, (byName = new Map()));
+  const byName = fieldsByRoute.get(entry.route) ?? new Map<string, RequestField>();
+  fieldsByRoute.set(entry.route, byName);
   byName.set(entry.name, entry);
 }
 
@@ -188,7 +207,7 @@ export function requestField(route: OpenAiRoute, name: string): RequestField | u
 export type ModelCapabilities = {
   /** `embedded`: the table above decides; `openai`: every field passes through to the upstream. */
   backend: BackendKind;
-  /** Function tools (`tools`, `tool_choice`, `tool` messages). */
+  /** Function tools (`tools`, `tool_choice`, `tool` messages and assistant `tool_calls`). */
   tools: boolean;
   /** `response_format` `json_object` and `json_schema`. */
   jsonSchema: boolean;
@@ -201,6 +220,12 @@ export type ModelCapabilities = {
   dataRetention: "none" | "unspecified";
 };
 
+/**
+ * What the runtime itself can do: the capabilities without the operator's data policy (a declaration in the
+ * supplier's configuration, not a property of the backend). What {@link unsupportedRequestField} reads.
+ */
+export type RuntimeCapabilities = Omit<ModelCapabilities, "dataRetention">;
+
 /** Why a supplier with these capabilities cannot serve a request: the field to name in the 400. */
 export type UnsupportedRequestField = { param: string; message: string };
 
@@ -210,9 +235,12 @@ export type UnsupportedRequestField = { param: string; message: string };
  * for the gateway and the SDK (which route only to suppliers that can, and answer the same 400 when none
  * can). Router fields (`provider`, `models`) are not looked at: they never reach a supplier.
  *
+ * On the embedded runtime the table decides (a field not in it is refused); on an `openai` backend every
+ * field passes, except what the declared capabilities exclude (tools, JSON output, logprobs, images).
+ *
  * @param route - the OpenAI route.
  * @param body - the request body (already schema-checked).
- * @param capabilities - the supplier's declaration for the model.
+ * @param capabilities - the supplier's declaration for the model (its data policy is not read).
  * @example
  * ```ts
  * const problem = unsupportedRequestField("chat/completions", body, capabilities);
@@ -222,11 +250,18 @@ export type UnsupportedRequestField = { param: string; message: string };
 export function unsupportedRequestField(
   route: OpenAiRoute,
   body: Record<string, unknown>,
-  capabilities: ModelCapabilities,
+  capabilities: RuntimeCapabilities,
 ): UnsupportedRequestField | undefined {
   for (const [name, value] of Object.entries(body)) {
-    if (value === undefined || (routerFields as readonly string[]).includes(name)) continue;
+    // `null` is "not set" in OpenAI's API (clients send it for unset options): never a reason to refuse.
+    if (value == null || (routerFields as readonly string[]).includes(name)) continue;
     const entry = requestField(route, name);
+    if (entry?.boundsCost && entry.acceptsValue && !entry.acceptsValue(value)) {
+      return {
+        param: name,
+        message: `\`${name}\` is supported for ${entry.note} (a relay's maxCost covers one output); got ${JSON.stringify(value)}.`,
+      };
+    }
     if (capabilities.backend === "embedded") {
       if (!entry) {
         return {
@@ -240,12 +275,12 @@ export function unsupportedRequestField(
       if (entry.acceptsValue && !entry.acceptsValue(value)) {
         return {
           param: name,
-          message: `\`${name}\` is supported ${entry.note}; got ${JSON.stringify(value)}.`,
+          message: `\`${name}\` is supported for ${entry.note}; got ${JSON.stringify(value)}.`,
         };
       }
     }
-    if (value === null) continue;
-    if ((name === "tools" || name === "tool_choice") && !capabilities.tools) {
+    // `tool_choice: "none"` asks for no call: any model honours it.
+    if ((name === "tools" || (name === "tool_choice" && value !== "none")) && !capabilities.tools) {
       return { param: name, message: `\`${name}\`: this model is served without tool calling.` };
     }
     if (name === "response_format" && !capabilities.jsonSchema && isJsonFormat(value)) {
@@ -254,24 +289,11 @@ export function unsupportedRequestField(
         message: "`response_format`: this model is served without JSON output.",
       };
     }
-    if (
-      (name === "logprobs" || name === "top_logprobs") &&
-      !capabilities.logprobs &&
-      value !== false &&
-      value !== 0
-    ) {
+    if (!capabilities.logprobs && asksForLogprobs(name, value)) {
       return { param: name, message: `\`${name}\`: this model is served without log-probabilities.` };
     }
   }
-  if (!capabilities.images && route === "chat/completions") {
-    const index = firstImageMessage(body.messages);
-    if (index !== undefined) {
-      return {
-        param: `messages.${index}.content`,
-        message: `\`messages.${index}.content\` has an image part; this model reads text only.`,
-      };
-    }
-  }
+  if (route === "chat/completions") return unsupportedMessage(body.messages, capabilities);
   return undefined;
 }
 
@@ -280,12 +302,38 @@ function isJsonFormat(value: unknown): boolean {
   return type === "json_object" || type === "json_schema";
 }
 
-function firstImageMessage(messages: unknown): number | undefined {
+/** Chat `logprobs: true`, `top_logprobs` above 0, completions `logprobs: n` (0 still returns the chosen tokens'). */
+function asksForLogprobs(name: string, value: unknown): boolean {
+  if (name === "logprobs") return value === true || typeof value === "number";
+  return name === "top_logprobs" && typeof value === "number" && value > 0;
+}
+
+/** The first message a supplier with `capabilities` cannot read: tool turns without tools, non-text parts. */
+function unsupportedMessage(
+  messages: unknown,
+  capabilities: RuntimeCapabilities,
+): UnsupportedRequestField | undefined {
   if (!Array.isArray(messages)) return undefined;
   for (const [index, message] of messages.entries()) {
-    const content = (message as { content?: unknown } | null)?.content;
+    const { role, content, tool_calls: toolCalls } = (message ?? {}) as Record<string, unknown>;
+    if (!capabilities.tools && (role === "tool" || (Array.isArray(toolCalls) && toolCalls.length > 0))) {
+      const param = role === "tool" ? `messages.${index}.role` : `messages.${index}.tool_calls`;
+      return { param, message: `\`${param}\`: this model is served without tool calling.` };
+    }
     if (!Array.isArray(content)) continue;
-    if (content.some((part) => (part as { type?: unknown } | null)?.type !== "text")) return index;
+    for (const [partIndex, part] of content.entries()) {
+      const type = (part as { type?: unknown } | null)?.type;
+      // Text and refusal parts are text; image parts need `images`; the embedded runtime reads nothing else
+      // (an `openai` upstream gets audio and file parts as sent).
+      if (type === "text" || type === "refusal") continue;
+      if (type !== "image_url" && capabilities.backend !== "embedded") continue;
+      if (type === "image_url" && capabilities.images) continue;
+      const param = `messages.${index}.content.${partIndex}`;
+      return {
+        param,
+        message: `\`${param}\` is a part of type ${JSON.stringify(type)}; this model reads ${capabilities.images ? "text and images" : "text"} only.`,
+      };
+    }
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { type OpenAiRoute, requestedMaxTokens } from "@aviary/protocol";
+import { type OpenAiRoute, requestedMaxTokens, toChatHistory } from "@aviary/protocol";
 
 /** Prompt tokens allowed per message on top of its text: role markers and the chat template's framing. */
 export const MESSAGE_OVERHEAD_UNITS = 16n;
@@ -31,8 +31,8 @@ const encoder = new TextEncoder();
  * bill. Prompt tokens are bounded by the prompt's UTF-8 byte count (a tokenizer with byte fallback never makes
  * more tokens than bytes), plus 16 per message (chat: each message; completions: the prompt; embeddings: each
  * input) for the template's framing and BOS; output tokens by the request's limit (`max_completion_tokens`,
- * else `max_tokens`, else 256; none for embeddings). Message text, names and any `tools` definitions count as
- * prompt text.
+ * else `max_tokens`, else 256; none for embeddings). A chat prompt is counted as the runtimes render it
+ * (`toChatHistory`: tool instructions, tool results and assistant calls included); a token id counts one.
  *
  * @param parameters - route, parsed body, the supplier's prices, and the default output limit.
  * @example
@@ -51,23 +51,27 @@ export function estimateMaxCost({
   let messages = 0;
   const text = (value: unknown) => {
     if (typeof value === "string") bytes += encoder.encode(value).length;
+    // A token id is one token.
+    else if (typeof value === "number") bytes += 1;
     else if (Array.isArray(value))
       for (const part of value) text(isObject(part) && "text" in part ? part.text : part);
   };
   if (route === "chat/completions") {
-    for (const message of Array.isArray(body.messages) ? body.messages : []) {
+    // The history exactly as the runtimes render it (tool instructions, tool results and assistant calls
+    // included): its text bounds the prompt, the framing is the per-message allowance.
+    for (const entry of toChatHistory(chatHistoryInput(body))) {
       messages += 1;
-      if (!isObject(message)) continue;
-      text(message.content);
-      text(message.name);
+      text(entry.type === "model" ? entry.response : entry.text);
     }
-    if (body.tools !== undefined && body.tools !== null) text(JSON.stringify(body.tools));
+    for (const message of Array.isArray(body.messages) ? body.messages : []) {
+      if (isObject(message)) text(message.name);
+    }
   } else if (route === "completions") {
     messages = 1;
     text(body.prompt);
   } else {
     const input = body.input;
-    messages = Array.isArray(input) ? input.length : 1;
+    messages = Array.isArray(input) && input.some((item) => typeof item !== "number") ? input.length : 1;
     text(input);
   }
   const inputUnits = BigInt(bytes) + MESSAGE_OVERHEAD_UNITS * BigInt(messages);
@@ -81,6 +85,32 @@ export function estimateMaxCost({
           ),
         );
   return { maxCost: inputUnits * inputPrice + outputUnits * outputPrice, inputUnits, outputUnits };
+}
+
+/** The parts of a schema-checked chat body that reach the prompt, as {@link toChatHistory} reads them. */
+function chatHistoryInput(body: Record<string, unknown>): Parameters<typeof toChatHistory>[0] {
+  const messages = (Array.isArray(body.messages) ? body.messages : []).filter(isObject);
+  const tools = (Array.isArray(body.tools) ? body.tools : [])
+    .map((tool) => (isObject(tool) && isObject(tool.function) ? tool.function : undefined))
+    .filter((tool) => tool !== undefined && typeof tool.name === "string")
+    .map((tool) => ({
+      name: String(tool?.name),
+      description: typeof tool?.description === "string" ? tool.description : undefined,
+      parameters: isObject(tool?.parameters) ? tool.parameters : undefined,
+    }));
+  const choice = body.tool_choice;
+  const toolChoice =
+    choice === "none" || choice === "auto" || choice === "required"
+      ? choice
+      : isObject(choice) && isObject(choice.function) && typeof choice.function.name === "string"
+        ? { name: choice.function.name }
+        : undefined;
+  return {
+    messages: messages as unknown as Parameters<typeof toChatHistory>[0]["messages"],
+    tools,
+    toolChoice,
+    parallelToolCalls: body.parallel_tool_calls !== false,
+  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -28,11 +28,11 @@ describe("prepareRelayBody", () => {
       max_tokens: 7,
     });
     expect(prepared.outputUnits).toBe(7n);
-    // 6 UTF-8 bytes + 16 for the message.
-    expect(prepared.inputUnits).toBe(22n);
+    // 6 UTF-8 bytes + 16 for the message + 16 for the open assistant turn.
+    expect(prepared.inputUnits).toBe(38n);
     expect(prepared.bodyHash).toBe(keccak256(prepared.bytes));
     expect(prepared.modelId).toBe(keccak256(encoder.encode("m")));
-    expect(relayMaxCost(prepared, { inputPrice: 2n, outputPrice: 3n })).toBe(22n * 2n + 7n * 3n);
+    expect(relayMaxCost(prepared, { inputPrice: 2n, outputPrice: 3n })).toBe(38n * 2n + 7n * 3n);
   });
 
   it("test_prepareRelayBody_noLimit_usesTheDefault", () => {

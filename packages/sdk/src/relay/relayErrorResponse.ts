@@ -8,6 +8,7 @@ import {
   RelayBodyInvalidError,
   RelayFailedError,
   StreamBrokenError,
+  UnsupportedParameterError,
 } from "../errors.ts";
 
 /** An OpenAI error answer: the status and the body. */
@@ -15,7 +16,7 @@ export type RelayErrorAnswer = { status: number; body: OpenAiErrorBody };
 
 /**
  * The OpenAI-shaped answer for an error of the relay pipeline before its first byte: 400 for a bad body
- * (naming `param`), 404 `model_not_found` when nobody offers the model (`param: "model"`) or the `provider`
+ * (naming `param`), 400 `unsupported_parameter` naming the field no supplier of the model supports, 404 `model_not_found` when nobody offers the model (`param: "model"`) or the `provider`
  * options exclude everyone (`param: "provider"`), the failover's status and code when every supplier failed,
  * 503 `chain_unavailable` when the registry cannot be read, 500 for anything else.
  *
@@ -32,10 +33,13 @@ export function relayErrorAnswer(error: unknown): RelayErrorAnswer {
     body: openAiError(status, code, message, param),
   });
   if (error instanceof RelayBodyInvalidError) return answer(400, error.code, error.shortMessage, error.param);
+  if (error instanceof UnsupportedParameterError)
+    return answer(400, "unsupported_parameter", error.shortMessage, error.param);
   if (error instanceof NoSupplierError) return answer(404, "model_not_found", error.shortMessage, "model");
   if (error instanceof NoEligibleSupplierError)
     return answer(404, "model_not_found", error.shortMessage, "provider");
-  if (error instanceof RelayFailedError) return answer(error.status, error.code, error.shortMessage);
+  if (error instanceof RelayFailedError)
+    return answer(error.status, error.code, error.shortMessage, error.param);
   if (error instanceof ChainReadError) return answer(503, "chain_unavailable", error.shortMessage);
   return answer(500, "internal_error", `Aviary error: ${messageOf(error)}`);
 }

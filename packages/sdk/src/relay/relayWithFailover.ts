@@ -333,7 +333,8 @@ function relayFailedError<C extends RelayCandidate>(
     // The failover stopped: this error is the answer (a client mistake, a budget, a signing problem).
     const status =
       failure.kind === "http" && failure.status >= 400 && failure.status <= 599 ? failure.status : 502;
-    return new RelayFailedError({ status, code: codeOf(error), message, attempts: list });
+    const param = error instanceof RelayAttemptError ? (error.param ?? null) : null;
+    return new RelayFailedError({ status, code: codeOf(error), message, attempts: list, param });
   }
   // Every supplier failed retryably: 503 when none could take it (down, timing out, refusing), else 502.
   const unavailable = attempts.every(

@@ -60,7 +60,8 @@ export async function startControlledProxy(target: string): Promise<ControlledPr
       const parts: Buffer[] = [];
       request.on("data", (part: Buffer) => parts.push(part));
       request.on("end", async () => {
-        state.requests += 1;
+        // Relays only: discovery also reads GET /v1/supplier (the declared capabilities) in the background.
+        if (request.url?.startsWith("/v1/relay/")) state.requests += 1;
         if (mode === "error500") {
           response.writeHead(500, { "content-type": "application/json" });
           response.end(

@@ -33,8 +33,34 @@ const openAiBackend = z
     model: z.string().min(1),
     apiKey: z.string().optional(),
     timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
+    /** Routes the upstream serves; default chat and completions (embeddings need e.g. llama.cpp `--embeddings`). */
+    routes: z
+      .array(z.enum(["chat/completions", "completions", "embeddings"]))
+      .min(1)
+      .optional(),
+    /**
+     * What the upstream serves beyond text, as the operator declares it: advertised in `GET /v1/supplier`
+     * and routed on; a request using an undeclared feature is refused (400 `unsupported_parameter`).
+     * Each key defaults to false (`contextLength`: unknown).
+     */
+    capabilities: z
+      .object({
+        tools: z.boolean().optional(),
+        jsonSchema: z.boolean().optional(),
+        logprobs: z.boolean().optional(),
+        images: z.boolean().optional(),
+        contextLength: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
+
+/**
+ * The operator's data policy: `none` declares that no prompt or output is kept beyond serving the request
+ * (what OpenRouter's `provider.data_collection: "deny"` selects); `unspecified` promises nothing.
+ */
+const dataRetention = z.enum(["none", "unspecified"]);
 
 /** The supplier node's configuration file (JSON). Environment variables override: see `loadSupplierConfig`. */
 export const supplierConfigSchema = z
@@ -83,10 +109,14 @@ export const supplierConfigSchema = z
             inputPrice: price,
             outputPrice: price,
             backend: z.discriminatedUnion("type", [embeddedBackend, openAiBackend]),
+            /** This model's data policy; default the node's `dataRetention`. */
+            dataRetention: dataRetention.optional(),
           })
           .strict(),
       )
       .min(1, "must list at least one model"),
+    /** The data policy of every model that declares none of its own. Default `unspecified`. */
+    dataRetention: dataRetention.default("unspecified"),
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -202,7 +202,18 @@ describe("ChainView: delegation view", () => {
     const session = sessions.at(-1) as bigint;
     const domain = { chainId: devnet.chainId, verifyingContract: c.contracts.settlement };
     const modelName = "delegation-model";
-    const backend = { description: "stub", supports: () => true } as unknown as Backend;
+    const backend = {
+      description: "stub",
+      supports: () => true,
+      capabilities: () => ({
+        backend: "embedded",
+        tools: true,
+        jsonSchema: true,
+        logprobs: true,
+        images: false,
+        contextLength: 2048,
+      }),
+    } as unknown as Backend;
     const context = {
       supplier: supplier.address,
       domain,

@@ -4,6 +4,7 @@ import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Address } from "viem";
 import { createRelayHandler } from "./handleRelayRequest.ts";
+import { servedModelCapabilities } from "./servedModelCapabilities.ts";
 import type { ServeContext } from "./serveRelay.ts";
 import type { RelayContext } from "./verifyRelay.ts";
 
@@ -103,6 +104,7 @@ export function createSupplierApp(parameters: SupplierAppParameters): Hono {
         outputPrice: model.outputPrice.toString(),
         routes: routes.filter((route) => model.backend.supports(route)),
         backend: model.backend.description,
+        capabilities: servedModelCapabilities(model),
       })),
       version: parameters.version,
     });

@@ -56,6 +56,14 @@ const backend: Backend = {
   start: async () => {},
   close: async () => {},
   supports: () => true,
+  capabilities: () => ({
+    backend: "embedded",
+    tools: true,
+    jsonSchema: true,
+    logprobs: true,
+    images: false,
+    contextLength: 2048,
+  }),
   complete: async (request: BackendRequest) => {
     backendState.signals.push(request.signal);
     return {

@@ -68,6 +68,12 @@ export function errorAnswer(
   };
 }
 
+/** The body field a backend error names (`BackendInvalidRequestError.param`), for the 400's `param`. */
+function paramOf(error: unknown): string | null {
+  const param = (error as { param?: unknown } | null)?.param;
+  return typeof param === "string" ? param : null;
+}
+
 function promptText(relay: VerifiedRelay): string {
   const body = relay.body as { messages?: { content: unknown }[]; prompt?: unknown; input?: unknown };
   const parts: string[] = [];
@@ -190,7 +196,12 @@ export async function serveRelay(
       const status = (error as { status?: number }).status ?? 502;
       const code = (error as { code?: string }).code ?? "backend_error";
       context.metrics.refusals.inc({ code });
-      return errorAnswer(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
+      return errorAnswer(
+        status,
+        code,
+        (error as Error).message.split("\n")[0] ?? "backend failed",
+        paramOf(error),
+      );
     }
     const bytes = encoder.encode(JSON.stringify(result.body));
     let signed: Awaited<ReturnType<typeof signAndRecord>>;
@@ -231,7 +242,12 @@ export async function serveRelay(
     const status = (error as { status?: number }).status ?? 502;
     const code = (error as { code?: string }).code ?? "backend_error";
     context.metrics.refusals.inc({ code });
-    return errorAnswer(status, code, (error as Error).message.split("\n")[0] ?? "backend failed");
+    return errorAnswer(
+      status,
+      code,
+      (error as Error).message.split("\n")[0] ?? "backend failed",
+      paramOf(error),
+    );
   }
 
   const hasher = keccak_256.create();

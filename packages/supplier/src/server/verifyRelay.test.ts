@@ -39,7 +39,18 @@ const publicClient = {
   },
 } as unknown as PublicClient;
 
-const backend = { description: "stub", supports: () => true } as unknown as Backend;
+const backend = {
+  description: "stub",
+  supports: () => true,
+  capabilities: () => ({
+    backend: "embedded",
+    tools: true,
+    jsonSchema: true,
+    logprobs: true,
+    images: false,
+    contextLength: 2048,
+  }),
+} as unknown as Backend;
 
 let context: RelayContext;
 let nonce = 0n;

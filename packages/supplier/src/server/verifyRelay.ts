@@ -3,6 +3,7 @@ import {
   hashRelayRequest,
   isServable,
   keccak256Hex,
+  type ModelCapabilities,
   type OpenAiRoute,
   parseOpenAiBody,
   type RelayRequest,
@@ -10,6 +11,7 @@ import {
   relayKeyOfStructHash,
   type SessionParams,
   sessionWindows,
+  unsupportedRequestField,
 } from "@aviary/protocol";
 import { type Address, getAddress, type Hex, hexToBytes } from "viem";
 import type { Backend } from "../backends/Backend.ts";
@@ -25,6 +27,8 @@ export type ServedModel = {
   backend: Backend;
   inputPrice: bigint;
   outputPrice: bigint;
+  /** The operator's data policy for this model (configuration). @default "unspecified" */
+  dataRetention?: ModelCapabilities["dataRetention"];
 };
 
 export type RelayContext = {
@@ -206,6 +210,9 @@ export async function verifyRelay(
       "model",
     );
   }
+  // Never a silent drop: a field this runtime (or the declared upstream) would not honour is named in a 400.
+  const unsupported = unsupportedRequestField(route, body, model.backend.capabilities());
+  if (unsupported) return refusal(400, "unsupported_parameter", unsupported.message, unsupported.param);
 
   if (!context.nonces.take(request.session, key)) {
     return refusal(409, "replayed_nonce", `Relay ${key} (nonce ${request.nonce}) was already served.`);

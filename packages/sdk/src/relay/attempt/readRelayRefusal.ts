@@ -8,6 +8,7 @@ const openAiErrorSchema = z.object({
     message: z.string().max(4096).optional(),
     code: z.union([z.string().max(200), z.number()]).nullish(),
     type: z.string().max(200).nullish(),
+    param: z.string().max(200).nullish(),
     // Only stream error events carry it; anything but an integer is ignored, never a reason to drop the code.
     status: z.unknown().optional(),
   }),
@@ -51,6 +52,7 @@ export async function readRelayRefusal(
     status,
     code: code === undefined || code === null ? `http_${status}` : String(code),
     message: error?.message ?? (text.slice(0, 200) || `HTTP ${status}`),
+    ...(error?.param ? { param: error.param } : {}),
   });
 }
 
