@@ -3,14 +3,12 @@
 // supplier nodes whose declared capabilities and prices differ.
 import { estimateMaxCost } from "@aviary/sdk";
 import OpenAI from "openai";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseGatewayConfig } from "../src/config/gatewayConfig.ts";
-import { type GatewayNode, startGateway } from "../src/startGateway.ts";
+import type { GatewayNode } from "../src/startGateway.ts";
 import {
-  addresses,
   inputPrice,
   outputPrice,
+  startNetworkGateway,
   startTestNetwork,
   type TestNetwork,
   testModelName,
@@ -47,23 +45,10 @@ beforeAll(async () => {
     ],
     prices: [undefined, undefined, { inputPrice: 3n * inputPrice, outputPrice: 3n * outputPrice }],
   });
-  gateway = await startGateway(
-    parseGatewayConfig({
-      chain: {
-        rpcUrl: network.devnet.rpcUrl,
-        chainId: network.devnet.chainId,
-        registry: network.devnet.contracts.registry,
-        settlement: network.devnet.contracts.settlement,
-      },
-      gatewayKey: network.gateway.privateKey,
-      applications: addresses(network.applications),
-      server: { host: "127.0.0.1", port: 0 },
-      store: ":memory:",
-      routing: { maxAttempts: 3, firstByteTimeoutMs: 10_000, idleTimeoutMs: 10_000 },
-      defaultMaxTokens: 16,
-    }),
-    { logger: pino({ level: "silent" }) },
-  );
+  gateway = await startNetworkGateway(network, {
+    routing: { maxAttempts: 3, firstByteTimeoutMs: 10_000, idleTimeoutMs: 10_000 },
+    defaultMaxTokens: 16,
+  });
   client = openAi((await gateway.store.createKey({ name: "capabilities" })).key);
 });
 

@@ -3,13 +3,17 @@
 // afterwards matching the gateway's own records.
 import { claimKey as computeClaimKey } from "@aviary/protocol";
 import OpenAI from "openai";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { driveSessionToSettlement, settlement } from "../../devnet/test/utils/scenario.ts";
-import { parseGatewayConfig } from "../src/config/gatewayConfig.ts";
 import { reconcileClaims } from "../src/reconcile/reconcileClaims.ts";
-import { type GatewayNode, startGateway } from "../src/startGateway.ts";
-import { addresses, startTestNetwork, type TestNetwork, testModelName } from "./network.ts";
+import type { GatewayNode } from "../src/startGateway.ts";
+import {
+  addresses,
+  startNetworkGateway,
+  startTestNetwork,
+  type TestNetwork,
+  testModelName,
+} from "./network.ts";
 
 let network: TestNetwork;
 let gateway: GatewayNode;
@@ -22,28 +26,15 @@ beforeAll(async () => {
     suppliers: 3,
     faults: [undefined, { delayMs: 150 }, { failRate: 0.34 }],
   });
-  gateway = await startGateway(
-    parseGatewayConfig({
-      chain: {
-        rpcUrl: network.devnet.rpcUrl,
-        chainId: network.devnet.chainId,
-        registry: network.devnet.contracts.registry,
-        settlement: network.devnet.contracts.settlement,
-      },
-      gatewayKey: network.gateway.privateKey,
-      applications: addresses(network.applications),
-      server: { host: "127.0.0.1", port: 0 },
-      store: ":memory:",
-      routing: {
-        strategy: "quality-price",
-        maxAttempts: 3,
-        firstByteTimeoutMs: 10_000,
-        idleTimeoutMs: 10_000,
-      },
-      defaultMaxTokens: 32,
-    }),
-    { logger: pino({ level: "silent" }) },
-  );
+  gateway = await startNetworkGateway(network, {
+    routing: {
+      strategy: "quality-price",
+      maxAttempts: 3,
+      firstByteTimeoutMs: 10_000,
+      idleTimeoutMs: 10_000,
+    },
+    defaultMaxTokens: 32,
+  });
   apiKey = (await gateway.store.createKey({ name: "tests" })).key;
   client = new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
 });

@@ -1,10 +1,8 @@
 // Hedging, session rollover and graceful shutdown of the gateway, over real supplier nodes.
 import OpenAI from "openai";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseGatewayConfig } from "../src/config/gatewayConfig.ts";
-import { type GatewayNode, startGateway } from "../src/startGateway.ts";
-import { addresses, startTestNetwork, type TestNetwork, testModelName } from "./network.ts";
+import type { GatewayNode } from "../src/startGateway.ts";
+import { startNetworkGateway, startTestNetwork, type TestNetwork, testModelName } from "./network.ts";
 
 let network: TestNetwork;
 let gateway: GatewayNode;
@@ -13,23 +11,11 @@ let apiKey: string;
 beforeAll(async () => {
   // Supplier 0 answers only after 1.5 s; supplier 1 at once.
   network = await startTestNetwork({ suppliers: 2, faults: [{ delayMs: 1500 }, undefined] });
-  gateway = await startGateway(
-    parseGatewayConfig({
-      chain: {
-        rpcUrl: network.devnet.rpcUrl,
-        chainId: network.devnet.chainId,
-        registry: network.devnet.contracts.registry,
-        settlement: network.devnet.contracts.settlement,
-      },
-      gatewayKey: network.gateway.privateKey,
-      applications: addresses(network.applications),
-      server: { host: "127.0.0.1", port: 0, shutdownGraceMs: 10_000 },
-      store: ":memory:",
-      routing: { hedgeAfterMs: 200 },
-      defaultMaxTokens: 16,
-    }),
-    { logger: pino({ level: "silent" }) },
-  );
+  gateway = await startNetworkGateway(network, {
+    server: { host: "127.0.0.1", port: 0, shutdownGraceMs: 10_000 },
+    routing: { hedgeAfterMs: 200 },
+    defaultMaxTokens: 16,
+  });
   apiKey = (await gateway.store.createKey({ name: "hedging" })).key;
 });
 

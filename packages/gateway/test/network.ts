@@ -17,6 +17,12 @@ import type { Backend } from "../../supplier/src/backends/Backend.ts";
 import { parseSupplierConfig, type SupplierConfig } from "../../supplier/src/config/supplierConfig.ts";
 import { type SupplierNode, startSupplier } from "../../supplier/src/startSupplier.ts";
 import { ensureTestModel, testModelName } from "../../supplier/src/testModel/writeTestModelGguf.ts";
+import {
+  type GatewayConfig,
+  type GatewayConfigInput,
+  parseGatewayConfig,
+} from "../src/config/gatewayConfig.ts";
+import { type GatewayNode, startGateway } from "../src/startGateway.ts";
 
 export type Fault = {
   delayMs?: number;
@@ -292,3 +298,36 @@ export async function startTestNetwork(options: {
 
 export const addresses = (actors: Actor[]): Address[] => actors.map((entry) => entry.address);
 export { testModelName };
+
+/**
+ * The config of a gateway over `network`: its chain and contracts, the network's gateway key and
+ * applications, an ephemeral loopback port, an in-memory store; `overrides` replace whole top-level keys.
+ */
+export function networkGatewayConfig(
+  network: TestNetwork,
+  overrides: Partial<GatewayConfigInput> = {},
+): GatewayConfig {
+  return parseGatewayConfig({
+    chain: {
+      rpcUrl: network.devnet.rpcUrl,
+      chainId: network.devnet.chainId,
+      registry: network.devnet.contracts.registry,
+      settlement: network.devnet.contracts.settlement,
+    },
+    gatewayKey: network.gateway.privateKey,
+    applications: addresses(network.applications),
+    server: { host: "127.0.0.1", port: 0 },
+    store: ":memory:",
+    ...overrides,
+  });
+}
+
+/** A gateway over `network` ({@link networkGatewayConfig}), logging nothing unless `AVIARY_TEST_LOG` names a level. */
+export function startNetworkGateway(
+  network: TestNetwork,
+  overrides: Partial<GatewayConfigInput> = {},
+): Promise<GatewayNode> {
+  return startGateway(networkGatewayConfig(network, overrides), {
+    logger: pino({ level: process.env.AVIARY_TEST_LOG ?? "silent" }),
+  });
+}

@@ -5,18 +5,16 @@
 // not OpenAI's is a 400 naming it. One network (one supplier on the embedded runtime) for the whole file.
 import { type OpenAiRoute, openAiRequestFields, type RequestField, requestField } from "@aviary/protocol";
 import OpenAI from "openai";
-import pino from "pino";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createAviaryFetch } from "../../sdk/src/createAviaryFetch.ts";
 import { sendRelay } from "../../supplier/test/utils/relayClient.ts";
-import { parseGatewayConfig } from "../src/config/gatewayConfig.ts";
-import { type GatewayNode, startGateway } from "../src/startGateway.ts";
+import type { GatewayNode } from "../src/startGateway.ts";
 import {
-  addresses,
   inputPrice,
   outputPrice,
+  startNetworkGateway,
   startTestNetwork,
   type TestNetwork,
   testModelName,
@@ -274,28 +272,15 @@ const paths: Path[] = [];
 
 beforeAll(async () => {
   network = await startTestNetwork({ suppliers: 1 });
-  gateway = await startGateway(
-    parseGatewayConfig({
-      chain: {
-        rpcUrl: network.devnet.rpcUrl,
-        chainId: network.devnet.chainId,
-        registry: network.devnet.contracts.registry,
-        settlement: network.devnet.contracts.settlement,
-      },
-      gatewayKey: network.gateway.privateKey,
-      applications: addresses(network.applications),
-      server: { host: "127.0.0.1", port: 0 },
-      store: ":memory:",
-      routing: {
-        strategy: "quality-price",
-        maxAttempts: 2,
-        firstByteTimeoutMs: 10_000,
-        idleTimeoutMs: 10_000,
-      },
-      defaultMaxTokens: 8,
-    }),
-    { logger: pino({ level: "silent" }) },
-  );
+  gateway = await startNetworkGateway(network, {
+    routing: {
+      strategy: "quality-price",
+      maxAttempts: 2,
+      firstByteTimeoutMs: 10_000,
+      idleTimeoutMs: 10_000,
+    },
+    defaultMaxTokens: 8,
+  });
   const apiKey = (await gateway.store.createKey({ name: "fields" })).key;
   const gatewayClient = new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
   const application = network.applications[0];

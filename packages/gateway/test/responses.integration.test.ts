@@ -5,12 +5,10 @@
 import { createOpenAI } from "@ai-sdk/openai";
 import { generateObject, generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
 import OpenAI from "openai";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { parseGatewayConfig } from "../src/config/gatewayConfig.ts";
-import { type GatewayNode, startGateway } from "../src/startGateway.ts";
-import { addresses, startTestNetwork, type TestNetwork, testModelName } from "./network.ts";
+import type { GatewayNode } from "../src/startGateway.ts";
+import { startNetworkGateway, startTestNetwork, type TestNetwork, testModelName } from "./network.ts";
 
 let network: TestNetwork;
 let gateway: GatewayNode;
@@ -19,28 +17,15 @@ let client: OpenAI;
 
 beforeAll(async () => {
   network = await startTestNetwork({ suppliers: 1 });
-  gateway = await startGateway(
-    parseGatewayConfig({
-      chain: {
-        rpcUrl: network.devnet.rpcUrl,
-        chainId: network.devnet.chainId,
-        registry: network.devnet.contracts.registry,
-        settlement: network.devnet.contracts.settlement,
-      },
-      gatewayKey: network.gateway.privateKey,
-      applications: addresses(network.applications),
-      server: { host: "127.0.0.1", port: 0 },
-      store: ":memory:",
-      routing: {
-        strategy: "quality-price",
-        maxAttempts: 2,
-        firstByteTimeoutMs: 20_000,
-        idleTimeoutMs: 20_000,
-      },
-      defaultMaxTokens: 32,
-    }),
-    { logger: pino({ level: "silent" }) },
-  );
+  gateway = await startNetworkGateway(network, {
+    routing: {
+      strategy: "quality-price",
+      maxAttempts: 2,
+      firstByteTimeoutMs: 20_000,
+      idleTimeoutMs: 20_000,
+    },
+    defaultMaxTokens: 32,
+  });
   apiKey = (await gateway.store.createKey({ name: "responses" })).key;
   client = new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
 });

@@ -4,13 +4,11 @@
 // outputs. (a), (c) and (d) must be flagged within 20 audits, the honest one never; (b)'s rate is measured.
 import { decodeReceiptHeader, recoverRelayReceiptSigner, recoverRelayRequestSigner } from "@aviary/protocol";
 import OpenAI from "openai";
-import pino from "pino";
 import { type Address, getAddress, type Hex, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditOutcome } from "../../src/audit/IntegrityMonitor.ts";
-import { parseGatewayConfig } from "../../src/config/gatewayConfig.ts";
-import { type GatewayNode, startGateway } from "../../src/startGateway.ts";
-import { addresses, startTestNetwork, type TestNetwork, testModelName } from "../network.ts";
+import type { GatewayNode } from "../../src/startGateway.ts";
+import { startNetworkGateway, startTestNetwork, type TestNetwork, testModelName } from "../network.ts";
 import { type AdversaryKind, createAdversaryBackend } from "./adversaries/createAdversaryBackend.ts";
 
 const kinds: AdversaryKind[] = ["honest", "other-model", "lower-precision", "inflate", "truncate"];
@@ -34,37 +32,24 @@ beforeAll(async () => {
       kind === "honest" ? undefined : (directory: string) => createAdversaryBackend(kind, directory),
     ),
   });
-  gateway = await startGateway(
-    parseGatewayConfig({
-      chain: {
-        rpcUrl: network.devnet.rpcUrl,
-        chainId: network.devnet.chainId,
-        registry: network.devnet.contracts.registry,
-        settlement: network.devnet.contracts.settlement,
-      },
-      gatewayKey: network.gateway.privateKey,
-      applications: addresses(network.applications),
-      server: { host: "127.0.0.1", port: 0 },
-      store: ":memory:",
-      routing: {
-        strategy: "quality-price",
-        maxAttempts: 1,
-        firstByteTimeoutMs: 20_000,
-        idleTimeoutMs: 20_000,
-      },
-      defaultMaxTokens: 48,
-      audit: {
-        enabled: true,
-        models: [{ name: testModelName, referencePath: network.model.path }],
-        // Audits are driven by the test (the schedule has its own test): rate 0 draws none.
-        ratePerMinute: 0,
-        evaluationIntervalMs: null,
-        maxTokens: { min: 16, max: 40 },
-        seed: 6,
-      },
-    }),
-    { logger: pino({ level: process.env.AVIARY_TEST_LOG ?? "silent" }) },
-  );
+  gateway = await startNetworkGateway(network, {
+    routing: {
+      strategy: "quality-price",
+      maxAttempts: 1,
+      firstByteTimeoutMs: 20_000,
+      idleTimeoutMs: 20_000,
+    },
+    defaultMaxTokens: 48,
+    audit: {
+      enabled: true,
+      models: [{ name: testModelName, referencePath: network.model.path }],
+      // Audits are driven by the test (the schedule has its own test): rate 0 draws none.
+      ratePerMinute: 0,
+      evaluationIntervalMs: null,
+      maxTokens: { min: 16, max: 40 },
+      seed: 6,
+    },
+  });
 });
 
 afterAll(async () => {

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedBackend } from "../../../supplier/src/backends/embedded/EmbeddedBackend.ts";
 import { ensureTestModel } from "../../../supplier/src/testModel/writeTestModelGguf.ts";
 import { ReferenceModelDigestMismatchError } from "../../src/audit/errors.ts";
-import { GatewayConfigError, parseGatewayConfig } from "../../src/config/gatewayConfig.ts";
+import { GatewayConfigError } from "../../src/config/gatewayConfig.ts";
 import { type GatewayNode, startGateway } from "../../src/startGateway.ts";
-import { addresses, startTestNetwork, type TestNetwork, testModelName } from "../network.ts";
+import { networkGatewayConfig, startTestNetwork, type TestNetwork, testModelName } from "../network.ts";
 import { InflatingBackend } from "./adversaries/InflatingBackend.ts";
 import { TruncatingBackend } from "./adversaries/TruncatingBackend.ts";
 
@@ -16,17 +16,7 @@ let network: TestNetwork;
 let gateway: GatewayNode;
 
 const configFor = (network: TestNetwork, audit: Record<string, unknown>) =>
-  parseGatewayConfig({
-    chain: {
-      rpcUrl: network.devnet.rpcUrl,
-      chainId: network.devnet.chainId,
-      registry: network.devnet.contracts.registry,
-      settlement: network.devnet.contracts.settlement,
-    },
-    gatewayKey: network.gateway.privateKey,
-    applications: addresses(network.applications),
-    server: { host: "127.0.0.1", port: 0 },
-    store: ":memory:",
+  networkGatewayConfig(network, {
     routing: { strategy: "quality-price", maxAttempts: 1, firstByteTimeoutMs: 20_000, idleTimeoutMs: 20_000 },
     defaultMaxTokens: 32,
     audit,
