@@ -72,12 +72,25 @@ export function renderToolInstructions({
   else if (toolChoice === "required") lines.push("You must call at least one function now.");
   else lines.push(`You must call the function ${toolChoice.name} now.`);
   lines.push(
-    parallelToolCalls
+    allowsSeveralCalls(toolChoice, parallelToolCalls)
       ? "Several calls may be listed in tool_calls; they run in parallel."
       : "Call one function at a time: tool_calls holds exactly one call.",
     'Each result comes back in a user message that starts with "Tool result".',
   );
   return lines.join("\n");
+}
+
+/**
+ * Whether one answer may hold several calls: `parallel_tool_calls` (default true), except for a named
+ * function, which OpenAI answers with one call.
+ *
+ * @example
+ * ```ts
+ * allowsSeveralCalls({ name: "now" }, true); // false
+ * ```
+ */
+export function allowsSeveralCalls(toolChoice: ChatToolChoice, parallelToolCalls: boolean): boolean {
+  return parallelToolCalls && typeof toolChoice !== "object";
 }
 
 /** Compact JSON with object keys sorted (recursively): the same text for the same value, whatever the key order. */

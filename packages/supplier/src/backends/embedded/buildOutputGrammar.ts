@@ -1,4 +1,5 @@
 import {
+  allowsSeveralCalls,
   type ChatToolChoice,
   type ChatToolDefinition,
   toolCallJsonPrefix,
@@ -35,7 +36,8 @@ export type BuildOutputGrammarErrorType = BackendInvalidRequestError;
  *   ({@link jsonSchemaToGbnf}; `strict` true or false alike: the grammar always enforces it);
  * - tools with `tool_choice` `required` or named: the call JSON only (`{"tool_calls":[{"name":…,"arguments":…}]}`,
  *   see `formatToolCallJson`), each call's `arguments` under its tool's `parameters` (a union over the tools,
- *   or the named one); one call when `parallel_tool_calls` is false, one or more otherwise;
+ *   or the named one); one call when `parallel_tool_calls` is false or a function is named (OpenAI answers a
+ *   named choice with one call), one or more otherwise;
  * - `auto`: that call JSON, or the answer: plain text that does not start with `{` (or, with a JSON
  *   response format, the JSON answer);
  * - `none`: the answer alone (tools are described in the prompt, but no call is possible).
@@ -69,8 +71,9 @@ export function buildOutputGrammar({
     return `${head} ${argumentsRule(rules, tool, `tools.${index}.function.parameters`)} "}"`;
   });
   const item = rules.add(items.join(" | "));
+  const several = allowsSeveralCalls(toolChoice, parallelToolCalls);
   const call = rules.add(
-    `${GbnfRules.literal(toolCallJsonPrefix)} ${item} ${parallelToolCalls ? `( "," ${item} )*` : ""} ${GbnfRules.literal(toolCallJsonSuffix)}`,
+    `${GbnfRules.literal(toolCallJsonPrefix)} ${item} ${several ? `( "," ${item} )*` : ""} ${GbnfRules.literal(toolCallJsonSuffix)}`,
   );
   if (toolChoice !== "auto") return { gbnf: rules.toGrammar(call), toolCalls: "required" };
   // Text that starts with `{` could be mistaken for a call, so an `auto` answer in text never does.
