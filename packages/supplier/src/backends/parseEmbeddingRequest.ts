@@ -1,24 +1,6 @@
-import { z } from "zod";
+import { embeddingRequestSchema } from "@aviary/protocol";
 import { BackendInvalidRequestError } from "./errors.ts";
-import { parseOrThrow } from "./parseGenerationRequest.ts";
-
-const tokenIdsSchema = z.array(z.number().int().nonnegative()).min(1);
-
-/** The OpenAI embeddings request fields the backends use. */
-export const embeddingRequestSchema = z.looseObject({
-  model: z.string().optional(),
-  input: z.union(
-    [
-      z.string(),
-      z.array(z.string()).min(1).max(2048),
-      tokenIdsSchema,
-      z.array(tokenIdsSchema).min(1).max(2048),
-    ],
-    { error: "must be a string, 1–2048 strings, token ids, or 1–2048 arrays of token ids" },
-  ),
-  encoding_format: z.enum(["float", "base64"]).nullish(),
-  dimensions: z.number().int().positive().nullish(),
-});
+import { parseBackendBody } from "./parseGenerationRequest.ts";
 
 /** One text to embed: a string, or token ids as the client tokenized it. */
 export type EmbeddingInput = string | number[];
@@ -62,7 +44,7 @@ export type ParseEmbeddingRequestErrorType = BackendInvalidRequestError;
  * ```
  */
 export function parseEmbeddingRequest(body: unknown, limits: EmbeddingModelLimits = {}): EmbeddingRequest {
-  const parsed = parseOrThrow(embeddingRequestSchema, body);
+  const { body: parsed, model } = parseBackendBody(embeddingRequestSchema, body);
   const { input } = parsed;
   const single = typeof input === "string" || typeof input[0] === "number";
   const inputs = single ? [input as EmbeddingInput] : (input as EmbeddingInput[]);
@@ -85,7 +67,7 @@ export function parseEmbeddingRequest(body: unknown, limits: EmbeddingModelLimit
     throw invalid("dimensions", `${dimensions} is more than this model's ${limits.embeddingSize}`);
   }
   return {
-    model: parsed.model,
+    model,
     input: inputs,
     encodingFormat: parsed.encoding_format ?? "float",
     dimensions,

@@ -1,105 +1,19 @@
-import type { ChatMessageInput, ChatToolChoice, ChatToolDefinition } from "@aviary/protocol";
+import {
+  type ChatCompletionRequest,
+  type ChatMessageInput,
+  type ChatToolChoice,
+  type ChatToolDefinition,
+  type CompletionRequest,
+  chatCompletionRequestSchema,
+  completionRequestSchema,
+  type RuntimeCapabilities,
+  unsupportedRequestField,
+} from "@aviary/protocol";
 import { z } from "zod";
 import { BackendInvalidRequestError } from "./errors.ts";
 
 /** `max_tokens` when the request names none: OpenAI's 16 for completions; 256 for chat (bounded, unlike llama.cpp's −1). */
 export const defaultMaxTokens = { "chat/completions": 256, completions: 16 } as const;
-
-const textPartSchema = z.object({ type: z.literal("text"), text: z.string() });
-
-const toolCallSchema = z.object({
-  id: z.string().min(1),
-  type: z.literal("function").optional(),
-  function: z.object({ name: z.string().min(1), arguments: z.string() }),
-});
-
-const messageSchema = z
-  .object({
-    role: z.enum(["system", "developer", "user", "assistant", "tool"]),
-    content: z.union([z.string(), z.array(textPartSchema), z.null()]).optional(),
-    /** Assistant turns: the calls made (rendered back into the prompt as the call JSON). */
-    tool_calls: z.array(toolCallSchema).nullish(),
-    /** Tool turns: the call answered. */
-    tool_call_id: z.string().min(1).nullish(),
-  })
-  .refine((message) => message.role !== "tool" || message.tool_call_id != null, {
-    error: "a tool message needs tool_call_id",
-    path: ["tool_call_id"],
-  });
-
-const functionNameSchema = z
-  .string()
-  .regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1–64 letters, digits, underscores or dashes");
-
-const toolSchema = z.object({
-  type: z.literal("function"),
-  function: z.object({
-    name: functionNameSchema,
-    description: z.string().optional(),
-    /** Kept as a record: its key order is the client's (the grammar writes properties in that order). */
-    parameters: z.record(z.string(), z.unknown()).optional(),
-    strict: z.boolean().nullish(),
-  }),
-});
-
-const responseFormatSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("text") }),
-  z.object({ type: z.literal("json_object") }),
-  z.object({
-    type: z.literal("json_schema"),
-    json_schema: z.object({
-      name: functionNameSchema,
-      description: z.string().optional(),
-      schema: z.record(z.string(), z.unknown()).optional(),
-      strict: z.boolean().nullish(),
-    }),
-  }),
-]);
-
-/** Chat fields that shape the output: tools and the response format. */
-const outputShapeSchema = {
-  tools: z.array(toolSchema).nullish(),
-  tool_choice: z
-    .union([
-      z.enum(["none", "auto", "required"]),
-      z.object({ type: z.literal("function"), function: z.object({ name: functionNameSchema }) }),
-    ])
-    .nullish(),
-  parallel_tool_calls: z.boolean().nullish(),
-  response_format: responseFormatSchema.nullish(),
-};
-
-const samplingSchema = {
-  model: z.string().optional(),
-  max_tokens: z.number().int().positive().nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().min(0).max(1).nullish(),
-  seed: z.number().int().nullish(),
-  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
-  n: z.literal(1).nullish(),
-  frequency_penalty: z.number().min(-2).max(2).nullish(),
-  presence_penalty: z.number().min(-2).max(2).nullish(),
-  /** Token id (a decimal string, checked against the vocabulary by the runtime) → bias added to its logit. */
-  logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullish(),
-};
-
-/** The OpenAI chat request fields the backends use; other OpenAI fields pass through untouched. */
-export const chatCompletionRequestSchema = z.looseObject({
-  ...samplingSchema,
-  messages: z.array(messageSchema).min(1),
-  max_completion_tokens: z.number().int().positive().nullish(),
-  ...outputShapeSchema,
-  logprobs: z.boolean().nullish(),
-  top_logprobs: z.number().int().min(0).max(20).nullish(),
-});
-
-/** The OpenAI (legacy) completion request fields the backends use. */
-export const completionRequestSchema = z.looseObject({
-  ...samplingSchema,
-  prompt: z.union([z.string(), z.tuple([z.string()])]),
-  /** Completions' `logprobs` is the number of alternatives (0–5), not a flag as in chat. */
-  logprobs: z.number().int().min(0).max(5).nullish(),
-});
 
 /** OpenAI's `response_format`, normalized (`strict` is enforced either way: the grammar always holds the schema). */
 export type ResponseFormat =
@@ -153,21 +67,31 @@ export type ParseGenerationRequestErrorType = BackendInvalidRequestError;
  * `logit_bias` keyed by token id, and `logprobs` as the number of alternatives wanted (chat's
  * `logprobs` + `top_logprobs`, completions' `logprobs`), undefined when not asked for.
  *
+ * The body is checked with the protocol's OpenAI schema and the one field rule (`unsupportedRequestField`)
+ * against the runtime's capabilities, as the supplier's server checks it before the backend sees it: a
+ * backend called directly refuses the same fields.
+ *
  * @param route - `chat/completions` or `completions`.
  * @param body - the request JSON.
+ * @param capabilities - what the runtime honours (the backend's `capabilities()`).
  * @throws {BackendInvalidRequestError} (HTTP 400) naming the first problem.
  * @example
  * ```ts
- * const request = parseGenerationRequest("chat/completions", { messages: [{ role: "user", content: "Hi" }] });
+ * const request = parseGenerationRequest("chat/completions", { model: "m", messages: [{ role: "user", content: "Hi" }] }, backend.capabilities());
  * request.maxTokens; // 256
  * ```
  */
 export function parseGenerationRequest(
   route: "chat/completions" | "completions",
   body: unknown,
+  capabilities: RuntimeCapabilities,
 ): GenerationRequest {
   if (route === "chat/completions") {
-    const parsed = parseOrThrow(chatCompletionRequestSchema, body);
+    const parsed = refuseUnsupported(
+      route,
+      parseBackendBody(chatCompletionRequestSchema, body).body,
+      capabilities,
+    );
     return {
       route,
       ...sampling(
@@ -176,30 +100,70 @@ export function parseGenerationRequest(
         chatLogprobs(parsed),
       ),
       // Mapped to the prompt by `toChatHistory` (shared with the gateway's billing recount).
-      messages: parsed.messages,
+      messages: parsed.messages as ChatMessageInput[],
       ...outputShape(parsed),
     };
   }
-  const parsed = parseOrThrow(completionRequestSchema, body);
+  const parsed = refuseUnsupported(route, parseBackendBody(completionRequestSchema, body).body, capabilities);
   return {
     route,
     ...sampling(parsed, parsed.max_tokens ?? defaultMaxTokens[route], parsed.logprobs ?? undefined),
-    prompt: typeof parsed.prompt === "string" ? parsed.prompt : parsed.prompt[0],
+    // One prompt of text (the field rule refused the other shapes).
+    prompt: typeof parsed.prompt === "string" ? parsed.prompt : String(parsed.prompt[0]),
   };
 }
 
+/** Stands for "no model named" while the body goes through the protocol's schema, which requires one. */
+const unnamedModel = "\u0000unnamed";
+
+/** The server always names the model; a backend called on its own may be given none (its responses then name the file's). */
+function withModel(body: unknown): unknown {
+  if (typeof body !== "object" || body === null || Array.isArray(body) || "model" in body) return body;
+  return { ...body, model: unnamedModel };
+}
+
+/**
+ * Parses a backend's request body with the protocol's OpenAI schema for its route ({@link parseOrThrow}),
+ * where `model` may be absent (a backend called on its own): `model` is then undefined.
+ *
+ * @example
+ * ```ts
+ * const { body, model } = parseBackendBody(embeddingRequestSchema, { input: "hello" }); // model: undefined
+ * ```
+ */
+export function parseBackendBody<Schema extends z.ZodType<{ model: string }>>(
+  schema: Schema,
+  body: unknown,
+): { body: z.infer<Schema>; model: string | undefined } {
+  const parsed = parseOrThrow(schema, withModel(body));
+  return { body: parsed, model: parsed.model === unnamedModel ? undefined : parsed.model };
+}
+
+function refuseUnsupported<Body extends Record<string, unknown>>(
+  route: "chat/completions" | "completions",
+  body: Body,
+  capabilities: RuntimeCapabilities,
+): Body {
+  const problem = unsupportedRequestField(route, body, capabilities);
+  if (problem) throw new BackendInvalidRequestError({ reason: problem.message, param: problem.param });
+  return body;
+}
+
 function sampling(
-  parsed: z.infer<typeof completionRequestSchema> | z.infer<typeof chatCompletionRequestSchema>,
+  parsed: ChatCompletionRequest | CompletionRequest,
   maxTokens: number,
   logprobs: number | undefined,
 ): Sampling {
   return {
-    model: parsed.model,
+    model: parsed.model === unnamedModel ? undefined : parsed.model,
     maxTokens,
     temperature: parsed.temperature ?? 1,
     topP: parsed.top_p ?? 1,
     seed: parsed.seed ?? undefined,
-    stop: parsed.stop == null ? [] : typeof parsed.stop === "string" ? [parsed.stop] : parsed.stop,
+    // An empty stop string would end every output at once: it stops nothing.
+    stop: (parsed.stop == null ? [] : typeof parsed.stop === "string" ? [parsed.stop] : parsed.stop).filter(
+      (text) => text !== "",
+    ),
     frequencyPenalty: parsed.frequency_penalty ?? 0,
     presencePenalty: parsed.presence_penalty ?? 0,
     logitBias: logitBias(parsed.logit_bias ?? {}),
@@ -208,12 +172,9 @@ function sampling(
 }
 
 /** Chat's `logprobs` flag and `top_logprobs` count as one number; OpenAI refuses alternatives without the flag. */
-function chatLogprobs(parsed: z.infer<typeof chatCompletionRequestSchema>): number | undefined {
-  if (parsed.logprobs === true) return parsed.top_logprobs ?? 0;
-  if ((parsed.top_logprobs ?? 0) > 0) {
-    throw new BackendInvalidRequestError({ reason: "`top_logprobs` needs `logprobs: true`" });
-  }
-  return undefined;
+function chatLogprobs(parsed: ChatCompletionRequest): number | undefined {
+  // The schema refuses `top_logprobs` without `logprobs: true`.
+  return parsed.logprobs === true ? (parsed.top_logprobs ?? 0) : undefined;
 }
 
 /** `logit_bias` keys as token ids: decimal integers (the vocabulary check needs the model, so it is the runtime's). */
@@ -230,7 +191,7 @@ function logitBias(record: Record<string, number>): Map<number, number> {
 }
 
 /** Tools, tool choice and response format with OpenAI's defaults, and the checks OpenAI makes across them. */
-function outputShape(parsed: z.infer<typeof chatCompletionRequestSchema>): ChatOutputShape {
+function outputShape(parsed: ChatCompletionRequest): ChatOutputShape {
   const tools = (parsed.tools ?? []).map(({ function: tool }) => ({
     name: tool.name,
     description: tool.description,

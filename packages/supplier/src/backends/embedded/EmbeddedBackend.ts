@@ -390,7 +390,7 @@ export class EmbeddedBackend implements Backend {
   private prepare(request: BackendRequest): PreparedGeneration {
     const { model, chatWrapper, context } = this.ready();
     const route = request.route === "completions" ? "completions" : "chat/completions";
-    const parsed = parseGenerationRequest(route, request.body);
+    const parsed = parseGenerationRequest(route, request.body, this.capabilities());
     const prompt = renderPrompt({ model, chatWrapper, request: parsed });
     const contextSize = context.contextSize;
     if (prompt.tokens.length >= contextSize) {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { requestField } from "@aviary/protocol";
 import type { Backend, BackendRoute } from "../Backend.ts";
 import { BackendError } from "../errors.ts";
 
@@ -89,10 +90,18 @@ export async function startOpenAiTestServer({
     const call = toolCalls && route === "chat/completions" ? scriptedToolCall(body) : undefined;
     const withLogprobs = logprobs && route === "chat/completions" && body.logprobs === true;
     // The backend gets the request without what this server answers itself.
-    const inner =
+    const answered =
       call || withLogprobs
         ? omit(body, ["tools", "tool_choice", "parallel_tool_calls", "logprobs", "top_logprobs"])
         : body;
+    // Like any upstream, it answers with what its runtime implements: vendor fields and fields the embedded
+    // runtime refuses are recorded in `received` (what the tests check) but not handed to it.
+    const inner = Object.fromEntries(
+      Object.entries(answered).filter(([name]) => {
+        const entry = requestField(route, name);
+        return entry !== undefined && entry.embedded !== "refused";
+      }),
+    );
 
     if (call)
       return writeToolCall(
