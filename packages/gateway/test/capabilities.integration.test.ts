@@ -35,13 +35,13 @@ const plain = {
 
 beforeAll(async () => {
   // 0: tools and JSON, cheap; 1: its /v1/supplier is unreadable (unknown: plain requests only), cheap;
-  // 2: plain, declares zero data retention, three times the price.
+  // 2: plain, declares zero data retention, three times the price, and (wrongly) images: its runtime reads text.
   network = await startTestNetwork({
     suppliers: 3,
     faults: [
       { capabilities: tools },
       { capabilities: "unreadable" },
-      { capabilities: { ...plain, dataRetention: "none" } },
+      { capabilities: { ...plain, images: true, dataRetention: "none" } },
     ],
     prices: [undefined, undefined, { inputPrice: 3n * inputPrice, outputPrice: 3n * outputPrice }],
   });
@@ -107,6 +107,31 @@ describe("routing on declared capabilities", () => {
     expect(error).toMatchObject({ status: 400, code: "unsupported_parameter", param: "logprobs" });
     expect((error as Error).message).toContain("`logprobs`");
     expect(since(before)).toEqual([0, 0, 0]);
+  });
+});
+
+describe("a declaration the supplier's runtime does not keep", () => {
+  it("test_refusedByTheSupplierItWasRoutedTo_aSupplierFault_notTheClients", async () => {
+    const before = relays();
+    const error = await client.chat.completions
+      .create({
+        model: testModelName,
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "What is in it?" },
+              { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
+            ],
+          },
+        ],
+      })
+      .catch((caught: unknown) => caught);
+    // Only supplier 2 declares images; its runtime refuses the part. The request was valid and routed on that
+    // declaration, so the failure is the supplier's (a 5xx), and the supplier is the only one asked.
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBeGreaterThanOrEqual(500);
+    expect(since(before)).toEqual([0, 0, 1]);
   });
 });
 

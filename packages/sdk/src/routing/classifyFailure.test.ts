@@ -40,6 +40,11 @@ describe("classifyFailure", () => {
       { kind: "http", status: 404, code: "unknown_model" },
       { failureKind: "refusal", retryable: true, fault: "supplier" },
     ],
+    // Routed on its declared capabilities, then refused by the same rule: the declaration is wrong.
+    [
+      { kind: "http", status: 400, code: "unsupported_parameter" },
+      { failureKind: "refusal", retryable: true, fault: "supplier" },
+    ],
     [
       { kind: "http", status: 400, code: "session_not_started" },
       { failureKind: "refusal", retryable: true, fault: "supplier" },

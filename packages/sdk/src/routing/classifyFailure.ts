@@ -64,6 +64,9 @@ const byCode: Readonly<Record<string, ClassifyFailureReturnType>> = {
   over_budget: { failureKind: null, retryable: "switch-application", fault: "application" },
   // The supplier does not serve what it advertised, or lags the chain: another one may.
   unknown_model: supplier("refusal"),
+  // Requests are routed only to suppliers whose declared capabilities allow every field (the same rule
+  // the supplier refuses by): a refusal means its declaration is wrong, not the request.
+  unsupported_parameter: supplier("refusal"),
   unsupported_route: supplier("refusal"),
   session_not_started: supplier("refusal"),
   shutting_down: supplier("refusal"),
