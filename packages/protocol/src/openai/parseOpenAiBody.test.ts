@@ -117,3 +117,32 @@ describe("parseOpenAiBody", () => {
     if (!parsed.ok) expect(parsed.message).toContain("token ids");
   });
 });
+
+describe("JSON Schemas nested too deep", () => {
+  const nested = (levels: number) => {
+    let schema: Record<string, unknown> = { type: "integer" };
+    for (let level = 1; level < levels; level++) schema = { type: "object", properties: { a: schema } };
+    return schema;
+  };
+  const body = (schema: Record<string, unknown>) =>
+    new TextEncoder().encode(
+      JSON.stringify({
+        model: "m",
+        messages: [{ role: "user", content: "hi" }],
+        response_format: { type: "json_schema", json_schema: { name: "deep", schema } },
+        tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }],
+      }),
+    );
+
+  test("test_deeplyNestedSchema_400NamingIt_beforeAnyRecursiveReader", () => {
+    // Each level is an object and its `properties` object: 40 levels are 79 deep, 30 are 59.
+    expect(parseOpenAiBody("chat/completions", body(nested(30))).ok).toBe(true);
+    const refused = parseOpenAiBody("chat/completions", body(nested(40)));
+    expect(refused).toMatchObject({ ok: false, param: "response_format.json_schema.schema" });
+    // Far deeper than any stack allows is refused the same way, without overflowing.
+    expect(parseOpenAiBody("chat/completions", body(nested(1_000)))).toMatchObject({
+      ok: false,
+      param: "response_format.json_schema.schema",
+    });
+  });
+});

@@ -10,8 +10,33 @@ import { z } from "zod";
 const functionName = z
   .string()
   .regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1–64 letters, digits, underscores or dashes");
-/** A JSON Schema (an object; its contents are the runtime's to interpret). */
-const jsonSchemaObject = z.record(z.string(), z.unknown(), { error: "must be a JSON Schema object" });
+/** Deepest nesting of objects and arrays a JSON Schema may have (OpenAI allows 10 levels of properties). */
+export const MAX_JSON_SCHEMA_DEPTH = 64;
+
+/**
+ * A JSON Schema (an object; its contents are the runtime's to interpret), at most
+ * {@link MAX_JSON_SCHEMA_DEPTH} levels deep: every reader of it (grammar compilers, the prompt's canonical
+ * JSON) walks it recursively, so a deeper one must be refused here rather than overflow a stack later.
+ */
+const jsonSchemaObject = z
+  .record(z.string(), z.unknown(), { error: "must be a JSON Schema object" })
+  .refine((schema) => nestingDepth(schema) <= MAX_JSON_SCHEMA_DEPTH, {
+    error: `is nested more than ${MAX_JSON_SCHEMA_DEPTH} levels deep`,
+  });
+
+/** Levels of objects and arrays in `value` (a scalar is 0), counted without recursion, stopping past the limit. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[value, 1]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop() as [unknown, number];
+    if (current === null || typeof current !== "object") continue;
+    if (depth > deepest) deepest = depth;
+    if (deepest > MAX_JSON_SCHEMA_DEPTH) return deepest;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
 
 const textPart = z.looseObject({ type: z.literal("text"), text: z.string() });
 const imagePart = z.looseObject({
