@@ -6,7 +6,7 @@ import { fetchSupplierCapabilities, UNKNOWN_MODEL_CAPABILITIES } from "./fetchSu
 
 const modelA = `0x${"a".repeat(64)}`;
 const modelB = `0x${"B".repeat(64)}`;
-const answers: Record<string, { status?: number; body: string; delayMs?: number }> = {
+const answers: Record<string, { status?: number; body: string; delayMs?: number; location?: string }> = {
   "/good": {
     body: JSON.stringify({
       models: [
@@ -22,6 +22,8 @@ const answers: Record<string, { status?: number; body: string; delayMs?: number 
   "/notJson": { body: "<html>" },
   "/huge": { body: JSON.stringify({ models: [], padding: "x".repeat(5_000) }) },
   "/slow": { body: JSON.stringify({ models: [] }), delayMs: 500 },
+  // A redirect elsewhere (the endpoint is on chain, anyone's to write): not followed.
+  "/redirect": { status: 302, body: "", location: "/good/v1/supplier" },
 };
 
 let server: Server;
@@ -29,7 +31,10 @@ let base: string;
 beforeAll(async () => {
   server = createServer((request, response) => {
     const answer = answers[(request.url ?? "").replace(/\/v1\/supplier$/, "")];
-    const send = () => response.writeHead(answer?.status ?? 200).end(answer?.body ?? "{}");
+    const send = () =>
+      response
+        .writeHead(answer?.status ?? 200, answer?.location ? { location: answer.location } : {})
+        .end(answer?.body ?? "{}");
     if (answer?.delayMs) setTimeout(send, answer.delayMs);
     else send();
   });
@@ -54,6 +59,7 @@ describe("fetchSupplierCapabilities", () => {
     "/notJson",
     "/huge",
     "/slow",
+    "/redirect",
     "/missing-port",
   ])("test_fetchSupplierCapabilities_unreadable_throwsSupplierCapabilitiesError %s", async (path) => {
     const endpoint = path === "/missing-port" ? "http://127.0.0.1:9" : `${base}${path}`;

@@ -79,6 +79,8 @@ export async function fetchSupplierCapabilities({
   try {
     const response = await fetch(`${endpoint}/v1/supplier`, {
       headers: { accept: "application/json" },
+      // The endpoint comes from the chain: a redirect could point the gateway at any address, so none is followed.
+      redirect: "error",
       signal: AbortSignal.timeout(timeoutMs),
     });
     if (!response.ok) {
