@@ -66,7 +66,8 @@ describe("the Responses API with the openai client", () => {
     expect(response.usage?.total_tokens).toBe(
       (response.usage?.input_tokens ?? 0) + (response.usage?.output_tokens ?? 0),
     );
-    expect((response as unknown as { store: boolean }).store).toBe(false);
+    // OpenAI's default `store: true`: the output items are kept for item_reference.
+    expect((response as unknown as { store: boolean }).store).toBe(true);
     expect(raw.headers.get("x-aviary-supplier")).toBe(network.suppliers[0]?.owner.address);
     // Accounting is the chat relay's: one record, billed for exactly the usage the client saw.
     // Accounting is deferred off the hot path: wait for it.
@@ -137,8 +138,11 @@ describe("the Responses API with the openai client", () => {
       client.responses.create({ model: testModelName, input: "x", tools: [{ type: "web_search" }] }),
     ).rejects.toMatchObject({ status: 400, code: "unsupported_parameter", param: "tools.0.type" });
     await expect(
-      client.responses.create({ model: testModelName, input: "x", store: true }),
-    ).rejects.toMatchObject({ status: 400, param: "store" });
+      client.responses.create({
+        model: testModelName,
+        input: [{ type: "item_reference", id: "msg_never_made" }],
+      }),
+    ).rejects.toMatchObject({ status: 400, code: "item_not_found", param: "input.0.id" });
     await expect(
       client.responses.create({ model: testModelName, input: "x", reasoning: { effort: "low" } }),
     ).rejects.toMatchObject({ status: 400, param: "reasoning" });
@@ -329,7 +333,7 @@ describe("the Responses API with the Vercel AI SDK", () => {
           },
         }),
       },
-      // Nothing is stored: the AI SDK must send whole items, not item_references.
+      // store: false: nothing is kept, and the AI SDK sends whole items, not item_references.
       providerOptions: { openai: { store: false, parallelToolCalls: false } },
       prepareStep: ({ stepNumber }) => ({ toolChoice: stepNumber === 0 ? "required" : "none" }),
       stopWhen: stepCountIs(2),
@@ -343,5 +347,156 @@ describe("the Responses API with the Vercel AI SDK", () => {
     });
     expect(typeof result.steps[1]?.text).toBe("string");
     expect(result.steps[1]?.usage.inputTokens).toBeGreaterThan(result.steps[0]?.usage.inputTokens ?? 0);
+  });
+});
+
+describe("item_reference: earlier output items by id (store: true, OpenAI's default)", () => {
+  it("resolves the key's own items, and a 400 for another key's item", async () => {
+    const first = await client.responses.create({
+      model: testModelName,
+      input: "Hello",
+      max_output_tokens: 8,
+    });
+    const item = first.output[0];
+    if (!item?.id) throw new Error("no output item");
+    const input: OpenAI.Responses.ResponseInput = [
+      { role: "user", content: "Hello" },
+      { type: "item_reference", id: item.id },
+      { role: "user", content: "And then?" },
+    ];
+    const second = await client.responses.create({ model: testModelName, input, max_output_tokens: 8 });
+    // The referenced message was part of the prompt: more input than the same turn without it.
+    const without = await client.responses.create({
+      model: testModelName,
+      input: [
+        { role: "user", content: "Hello" },
+        { role: "user", content: "And then?" },
+      ],
+      max_output_tokens: 8,
+    });
+    expect(second.usage?.input_tokens).toBeGreaterThan(without.usage?.input_tokens ?? 0);
+
+    const otherKey = (await gateway.store.createKey({ name: "responses-other" })).key;
+    const other = new OpenAI({ apiKey: otherKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const refused = other.responses.create({ model: testModelName, input, max_output_tokens: 8 });
+    await expect(refused).rejects.toMatchObject({ status: 400, code: "item_not_found", param: "input.1.id" });
+    await expect(refused).rejects.toThrow(/an hour/);
+  });
+});
+
+describe("multi-turn conversations with the Vercel AI SDK's default settings (item_reference)", () => {
+  /** The provider, recording each Responses request body it sends. */
+  const recordingProvider = () => {
+    const bodies: { input: { type?: string }[]; store?: boolean }[] = [];
+    const provider = createOpenAI({
+      baseURL: `${gateway.url}/v1`,
+      apiKey,
+      fetch: async (url, init) => {
+        if (typeof init?.body === "string") bodies.push(JSON.parse(init.body));
+        return fetch(url, init);
+      },
+    });
+    return { provider, bodies };
+  };
+  const references = (body: { input: { type?: string }[] } | undefined) =>
+    (body?.input ?? []).filter((item) => item.type === "item_reference").length;
+  const getWeather = (seen: unknown[]) =>
+    tool({
+      description: "The current weather in a city",
+      inputSchema: jsonSchema<{ city: string }>({
+        type: "object",
+        properties: { city: { type: "string", enum: ["Paris", "Rome"] } },
+        required: ["city"],
+        additionalProperties: false,
+      }),
+      execute: async (input) => {
+        seen.push(input);
+        return { weather: "sunny" };
+      },
+    });
+
+  it("generateText: three turns, the second a tool loop, history sent back by item_reference", async () => {
+    const { provider, bodies } = recordingProvider();
+    const model = provider(testModelName);
+    const first = await generateText({ model, prompt: "Hello", maxOutputTokens: 8, temperature: 0 });
+    let messages = [{ role: "user" as const, content: "Hello" }, ...first.response.messages];
+
+    const seen: unknown[] = [];
+    const second = await generateText({
+      model,
+      messages: [...messages, { role: "user", content: "What is the weather in Paris?" }],
+      tools: { getWeather: getWeather(seen) },
+      providerOptions: { openai: { parallelToolCalls: false } },
+      prepareStep: ({ stepNumber }) => ({ toolChoice: stepNumber === 0 ? "required" : "none" }),
+      stopWhen: stepCountIs(2),
+      maxOutputTokens: 200,
+    });
+    expect(seen).toHaveLength(1);
+    expect(second.steps).toHaveLength(2);
+    messages = [
+      ...messages,
+      { role: "user", content: "What is the weather in Paris?" },
+      ...second.response.messages,
+    ];
+
+    // The same tools (not called): the prompt holds everything step 2's did, and more.
+    const third = await generateText({
+      model,
+      messages: [...messages, { role: "user", content: "Thanks" }],
+      tools: { getWeather: getWeather(seen) },
+      toolChoice: "none",
+      maxOutputTokens: 8,
+    });
+    expect(typeof third.text).toBe("string");
+    // The SDK's default (no store: false): earlier assistant text went back as item_references, and each
+    // turn's prompt held the whole history the gateway resolved.
+    expect(bodies.every((body) => body.store === undefined || body.store === true)).toBe(true);
+    expect(references(bodies[1])).toBeGreaterThan(0);
+    expect(references(bodies.at(-1))).toBeGreaterThan(references(bodies[1]));
+    expect(second.steps[0]?.usage.inputTokens).toBeGreaterThan(first.usage.inputTokens ?? 0);
+    expect(third.usage.inputTokens).toBeGreaterThan(second.steps[1]?.usage.inputTokens ?? 0);
+  });
+
+  it("streamText: three turns, the second a tool loop, history sent back by item_reference", async () => {
+    const { provider, bodies } = recordingProvider();
+    const model = provider(testModelName);
+    const first = streamText({ model, prompt: "Hello", maxOutputTokens: 8, temperature: 0 });
+    await first.consumeStream();
+    let messages = [{ role: "user" as const, content: "Hello" }, ...(await first.response).messages];
+
+    const seen: unknown[] = [];
+    const second = streamText({
+      model,
+      messages: [...messages, { role: "user", content: "What is the weather in Rome?" }],
+      tools: { getWeather: getWeather(seen) },
+      providerOptions: { openai: { parallelToolCalls: false } },
+      prepareStep: ({ stepNumber }) => ({ toolChoice: stepNumber === 0 ? "required" : "none" }),
+      stopWhen: stepCountIs(2),
+      maxOutputTokens: 200,
+    });
+    await second.consumeStream();
+    expect(seen).toHaveLength(1);
+    expect(await second.steps).toHaveLength(2);
+    messages = [
+      ...messages,
+      { role: "user", content: "What is the weather in Rome?" },
+      ...(await second.response).messages,
+    ];
+
+    const third = streamText({
+      model,
+      messages: [...messages, { role: "user", content: "Thanks" }],
+      tools: { getWeather: getWeather(seen) },
+      toolChoice: "none",
+      maxOutputTokens: 8,
+    });
+    let text = "";
+    for await (const delta of third.textStream) text += delta;
+    expect(text).toBe(await third.text);
+    expect(references(bodies[1])).toBeGreaterThan(0);
+    expect(references(bodies.at(-1))).toBeGreaterThan(references(bodies[1]));
+    const steps = await second.steps;
+    expect(steps[0]?.usage.inputTokens).toBeGreaterThan((await first.usage).inputTokens ?? 0);
+    expect((await third.usage).inputTokens).toBeGreaterThan(steps[1]?.usage.inputTokens ?? 0);
   });
 });

@@ -22,6 +22,7 @@ import { relayWithModelFallback } from "./relay/relayWithModelFallback.ts";
 import { reportRelayAttempt } from "./relay/reportRelayAttempt.ts";
 import { SupplierDistrust } from "./relay/SupplierDistrust.ts";
 import { sendPlannedRelay } from "./relay/sendPlannedRelay.ts";
+import { ResponseItemMemory } from "./responses/ResponseItemMemory.ts";
 import { relayResponses } from "./responses/relayResponses.ts";
 import {
   DEFAULT_ROUTING_STRATEGY,
@@ -103,8 +104,9 @@ const relayRoutes: readonly OpenAiRoute[] = ["chat/completions", "completions", 
  *   verified; a stream that breaks after its first event ends with an explicit `data: {"error":{…}}` event
  *   and no `[DONE]`.
  * - `POST …/responses`: the OpenAI Responses API, served as one chat/completions relay (`relayResponses`:
- *   the request translated, the answer or stream translated back; nothing is stored, so `store` may only
- *   be false and `previous_response_id` is refused).
+ *   the request translated, the answer or stream translated back). Output items are kept for an hour in
+ *   this instance's memory (`ResponseItemMemory`) so a later request can send them as `item_reference`
+ *   (unless `store: false`); responses are not stored, so `previous_response_id` is refused.
  * - Suppliers are only sent requests they declared support for (`capabilities`, see `SupplierDirectory`).
  * - Errors before the first byte are OpenAI-shaped: 400 for a bad body, 400 `unsupported_parameter` when no
  *   supplier supports a field the body sets, 404 `model_not_found` when nobody offers
@@ -258,9 +260,13 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
     });
   }
 
+  // This instance's Responses output items, for `item_reference`: one caller, one scope.
+  const responseItems = new ResponseItemMemory();
+
   /** `POST …/responses`: the Responses API over an ordinary chat/completions relay (`relayResponses`). */
   async function responses(request: Request): Promise<Response> {
     return relayResponses({
+      items: { memory: responseItems, scope: "local" },
       bytes: new Uint8Array(await request.arrayBuffer()),
       relayChat: async (chat) => {
         try {

@@ -365,6 +365,14 @@ export {
 // ───────────── the Responses API over chat/completions relays ─────────────
 
 export { ResponsesUpstreamInvalidError } from "./responses/errors.ts";
+export {
+  RESPONSE_ITEM_MEMORY_MAX_BYTES,
+  RESPONSE_ITEM_MEMORY_MAX_ITEMS,
+  RESPONSE_ITEM_TTL_MS,
+  type RememberedResponseItem,
+  ResponseItemMemory,
+  type ResponseItemMemoryParameters,
+} from "./responses/ResponseItemMemory.ts";
 export { type RelayResponsesParameters, relayResponses } from "./responses/relayResponses.ts";
 export {
   type ResponsesFieldSupport,

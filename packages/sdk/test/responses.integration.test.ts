@@ -88,4 +88,41 @@ describe("createAviaryFetch: the Responses API", () => {
       openai.responses.create({ model: testModelName, input: "x", conversation: "conv_1" }),
     ).rejects.toMatchObject({ status: 400, code: "unsupported_parameter", param: "conversation" });
   });
+
+  it("item_reference: a streamed answer's items resolve in the next request (this instance's memory)", async () => {
+    const stream = await openai.responses.create({
+      model: testModelName,
+      input: "Hello",
+      max_output_tokens: 6,
+      stream: true,
+    });
+    let id: string | undefined;
+    for await (const event of stream) {
+      if (event.type === "response.completed" || event.type === "response.incomplete") {
+        expect((event.response as unknown as { store: boolean }).store).toBe(true);
+        id = event.response.output[0]?.id;
+      }
+    }
+    if (!id) throw new Error("no output item");
+    const input: OpenAI.Responses.ResponseInput = [
+      { role: "user", content: "Hello" },
+      { type: "item_reference", id },
+      { role: "user", content: "More" },
+    ];
+    const next = await openai.responses.create({ model: testModelName, input, max_output_tokens: 4 });
+    expect(next.status).not.toBe("failed");
+    // Another createAviaryFetch instance has its own memory: the id is unknown there.
+    const other = new OpenAI({
+      apiKey: "unused",
+      baseURL: "http://aviary.local/v1",
+      fetch: createAviaryFetch({
+        account: privateKeyToAccount(network.application.privateKey),
+        chain: network.chain,
+      }),
+      maxRetries: 0,
+    });
+    await expect(
+      other.responses.create({ model: testModelName, input, max_output_tokens: 4 }),
+    ).rejects.toMatchObject({ status: 400, code: "item_not_found", param: "input.1.id" });
+  });
 });

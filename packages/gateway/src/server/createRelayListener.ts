@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type OpenAiRoute, openAiError } from "@aviary/protocol";
-import { relayResponses } from "@aviary/sdk";
+import { ResponseItemMemory, relayResponses } from "@aviary/sdk";
 import { authenticateBearer } from "./authenticateBearer.ts";
 import type { GatewayAppParameters } from "./createGatewayApp.ts";
 import { handleRelay } from "./handleRelay.ts";
@@ -35,13 +35,15 @@ const relayRoutes = new Map<string, OpenAiRoute | "responses">([
  */
 export function createRelayListener(parameters: GatewayAppParameters): CreateRelayListenerReturnType {
   const { maxBodyBytes } = parameters;
+  // The Responses output items this gateway process produced, for `item_reference`, scoped by API key id.
+  const responseItems = new ResponseItemMemory();
   return (incoming, outgoing) => {
     if (incoming.method !== "POST") return false;
     const url = incoming.url ?? "";
     const query = url.indexOf("?");
     const route = relayRoutes.get(query < 0 ? url : url.slice(0, query));
     if (!route) return false;
-    void serve(parameters, route, incoming, outgoing, maxBodyBytes).catch((error: unknown) => {
+    void serve(parameters, responseItems, route, incoming, outgoing, maxBodyBytes).catch((error: unknown) => {
       parameters.relay.logger.error({ err: error }, "unhandled gateway error");
       if (!outgoing.headersSent) {
         writeJson(
@@ -57,6 +59,7 @@ export function createRelayListener(parameters: GatewayAppParameters): CreateRel
 
 async function serve(
   parameters: GatewayAppParameters,
+  responseItems: ResponseItemMemory,
   route: OpenAiRoute | "responses",
   incoming: IncomingMessage,
   outgoing: ServerResponse,
@@ -111,6 +114,7 @@ async function serve(
           bytes: body,
           relayChat: (chat) =>
             handleRelay(parameters.relay, "chat/completions", key, chat, controller.signal),
+          items: { memory: responseItems, scope: key.id },
         })
       : await handleRelay(parameters.relay, route, key, body, controller.signal);
   const headers: Record<string, string> = {};

@@ -59,7 +59,8 @@ export type ResponseObject = {
   previous_response_id: null;
   reasoning: { effort: null; summary: null };
   service_tier: "default";
-  store: false;
+  /** Whether the output items are kept for `item_reference` (never the response itself). */
+  store: boolean;
   temperature: number;
   text: { format: Record<string, unknown> };
   tool_choice: unknown;
@@ -81,13 +82,16 @@ export type BuildResponseParameters = {
   usage?: ResponseUsage | null;
   incompleteDetails?: ResponseObject["incomplete_details"];
   error?: ResponseObject["error"];
+  /** Whether the output items are kept for `item_reference` (`ResponseItemMemory`). @default false */
+  store?: boolean;
 };
 export type BuildResponseReturnType = ResponseObject;
 
 /**
  * The `response` object for a request: its own settings echoed (model, instructions, tools, sampling, as
- * OpenAI does, with OpenAI's defaults where the request set none), the output, the status and usage. Aviary
- * stores nothing, so `store` is always false and `previous_response_id` null.
+ * OpenAI does, with OpenAI's defaults where the request set none), the output, the status and usage. `store`
+ * says whether the output items are kept for `item_reference` (responses themselves never are, so
+ * `previous_response_id` is null).
  *
  * @param parameters - the request, the response's id and creation time, status, output and usage.
  * @example
@@ -115,7 +119,7 @@ export function buildResponse(parameters: BuildResponseParameters): BuildRespons
     previous_response_id: null,
     reasoning: { effort: null, summary: null },
     service_tier: "default",
-    store: false,
+    store: parameters.store ?? false,
     temperature: request.temperature ?? 1,
     text: {
       format: (request.text?.format as Record<string, unknown> | null | undefined) ?? { type: "text" },

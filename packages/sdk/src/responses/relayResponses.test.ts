@@ -1,5 +1,6 @@
 import { openAiError } from "@aviary/protocol";
 import { describe, expect, it } from "vitest";
+import { ResponseItemMemory } from "./ResponseItemMemory.ts";
 import { relayResponses } from "./relayResponses.ts";
 
 const encoder = new TextEncoder();
@@ -85,5 +86,102 @@ describe("relayResponses", () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
       "invalid_upstream_response",
     );
+  });
+
+  it("test_relayResponses_withItems_remembersTheOutputAndResolvesReferences", async () => {
+    const memory = new ResponseItemMemory();
+    const sent: { messages: unknown[] }[] = [];
+    const relayChat = async (chat: Uint8Array) => {
+      sent.push(JSON.parse(new TextDecoder().decode(chat)));
+      return json(200, { choices: [{ finish_reason: "stop", message: { content: "Yo" } }] });
+    };
+    const first = (await (
+      await relayResponses({
+        bytes: bytes({ model: "m", input: "Hi" }),
+        relayChat,
+        items: { memory, scope: "a" },
+      })
+    ).json()) as { store: boolean; output: { id: string }[] };
+    expect(first.store).toBe(true);
+    const id = first.output[0]?.id ?? "";
+    const input = [
+      { role: "user", content: "Hi" },
+      { type: "item_reference", id },
+      { role: "user", content: "And?" },
+    ];
+    const second = await relayResponses({
+      bytes: bytes({ model: "m", input }),
+      relayChat,
+      items: { memory, scope: "a" },
+    });
+    expect(second.status).toBe(200);
+    expect(sent[1]?.messages).toEqual([
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: "Yo" },
+      { role: "user", content: "And?" },
+    ]);
+    // Another scope does not see it: 400 before any relay.
+    const other = await relayResponses({
+      bytes: bytes({ model: "m", input }),
+      relayChat,
+      items: { memory, scope: "b" },
+    });
+    expect(other.status).toBe(400);
+    expect(await other.json()).toMatchObject({ error: { code: "item_not_found", param: "input.1.id" } });
+    expect(sent).toHaveLength(2);
+    // store: false keeps nothing, and says so.
+    const unstored = (await (
+      await relayResponses({
+        bytes: bytes({ model: "m", input: "Hi", store: false }),
+        relayChat,
+        items: { memory, scope: "a" },
+      })
+    ).json()) as { store: boolean; output: { id: string }[] };
+    expect(unstored.store).toBe(false);
+    expect(memory.recall("a", unstored.output[0]?.id ?? "")).toBeUndefined();
+  });
+
+  it("test_relayResponses_stream_remembersTheItemsAtResponseCompleted", async () => {
+    const memory = new ResponseItemMemory();
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+      `data: ${JSON.stringify({ choices: [{ delta, finish_reason: finish }] })}\n\n`;
+    const body = [
+      chunk({ content: "Let me look" }),
+      chunk({ tool_calls: [{ index: 0, id: "call_1", function: { name: "f", arguments: "{}" } }] }),
+      chunk({}, "tool_calls"),
+      "data: [DONE]\n\n",
+    ].join("");
+    const response = await relayResponses({
+      bytes: bytes({ model: "m", input: "Hi", stream: true }),
+      relayChat: async () => new Response(body, { headers: { "content-type": "text/event-stream" } }),
+      items: { memory, scope: "a" },
+    });
+    const text = await response.text();
+    const completed = text
+      .split("\n")
+      .filter((line) => line.startsWith("data: "))
+      .map((line) => JSON.parse(line.slice(6)))
+      .find((event) => event.type === "response.completed");
+    expect(completed.response.store).toBe(true);
+    const [messageItem, callItem] = completed.response.output as { id: string }[];
+    expect(memory.recall("a", messageItem?.id ?? "")).toEqual({
+      type: "message",
+      role: "assistant",
+      content: [{ type: "output_text", text: "Let me look" }],
+    });
+    expect(memory.recall("a", callItem?.id ?? "")).toEqual({
+      type: "function_call",
+      call_id: "call_1",
+      name: "f",
+      arguments: "{}",
+    });
+  });
+
+  it("test_relayResponses_withoutItems_storeFalse", async () => {
+    const response = await relayResponses({
+      bytes: bytes({ model: "m", input: "Hi" }),
+      relayChat: async () => json(200, { choices: [{ finish_reason: "stop", message: { content: "Yo" } }] }),
+    });
+    expect(((await response.json()) as { store: boolean }).store).toBe(false);
   });
 });

@@ -1,6 +1,8 @@
 import { openAiError } from "@aviary/protocol";
 import { relayErrorResponse } from "../relay/relayErrorResponse.ts";
+import type { ResponseObject } from "./buildResponse.ts";
 import { ResponsesUpstreamInvalidError } from "./errors.ts";
+import type { ResponseItemMemory } from "./ResponseItemMemory.ts";
 import { toChatCompletionRequest } from "./toChatCompletionRequest.ts";
 import { toResponseEventStream } from "./toResponseEventStream.ts";
 import { toResponseObject } from "./toResponseObject.ts";
@@ -15,6 +17,13 @@ export type RelayResponsesParameters = {
    * settled as the chat request it becomes.
    */
   relayChat: (chatBytes: Uint8Array) => Promise<Response>;
+  /**
+   * Where output items are kept for `item_reference`, and whose they are (the gateway: the API key id): a
+   * finished response's items are remembered under `scope` unless the request says `store: false`, and a
+   * request's `item_reference` items are resolved under `scope` only.
+   * @default none: nothing is kept (`store: false` in every response), every `item_reference` is refused
+   */
+  items?: { memory: ResponseItemMemory; scope: string };
 };
 export type RelayResponsesReturnType = Response;
 
@@ -27,8 +36,10 @@ const encoder = new TextEncoder();
  * `toResponseEventStream` for a stream, piped). The relay's headers (supplier, attempts, receipt) are kept.
  * A relay error keeps its status and OpenAI shape, its `param` renamed to the Responses field
  * (`max_tokens` → `max_output_tokens`, `messages` → `input`, `response_format` → `text.format`).
+ * With `items`, a completed (or incomplete) response's output items are remembered, unless the request set
+ * `store: false`: for a stream, as its last event is written, before the client can send the next turn.
  *
- * @param parameters - the request bytes and the chat relay to run.
+ * @param parameters - the request bytes, the chat relay to run, and the item memory.
  * @example
  * ```ts
  * const response = await relayResponses({
@@ -40,14 +51,23 @@ const encoder = new TextEncoder();
 export async function relayResponses({
   bytes,
   relayChat,
+  items,
 }: RelayResponsesParameters): Promise<RelayResponsesReturnType> {
   let translated: ReturnType<typeof toChatCompletionRequest>;
   try {
-    translated = toChatCompletionRequest({ bytes });
+    translated = toChatCompletionRequest({
+      bytes,
+      ...(items ? { recallItem: (id: string) => items.memory.recall(items.scope, id) } : {}),
+    });
   } catch (error) {
     return relayErrorResponse(error);
   }
   const { request } = translated;
+  // OpenAI's default is `store: true`: absent means kept.
+  const store = items !== undefined && request.store !== false;
+  const remember = (response: ResponseObject) => {
+    if (store) items.memory.remember(items.scope, response.output);
+  };
   const chat = await relayChat(encoder.encode(JSON.stringify(translated.chat)));
   const headers: Record<string, string> = {};
   chat.headers.forEach((value, name) => {
@@ -56,7 +76,7 @@ export async function relayResponses({
   if (chat.status !== 200) return renameErrorParam(chat, headers);
   const contentType = chat.headers.get("content-type") ?? "";
   if (contentType.startsWith("text/event-stream") && chat.body) {
-    return new Response(toResponseEventStream({ request, chat: chat.body }), {
+    return new Response(toResponseEventStream({ request, chat: chat.body, store, onFinished: remember }), {
       status: 200,
       headers: {
         ...headers,
@@ -67,7 +87,9 @@ export async function relayResponses({
   }
   let body: string;
   try {
-    body = JSON.stringify(toResponseObject({ request, completion: await chat.json() }));
+    const response = toResponseObject({ request, completion: await chat.json(), store });
+    remember(response);
+    body = JSON.stringify(response);
   } catch (error) {
     const message =
       error instanceof ResponsesUpstreamInvalidError

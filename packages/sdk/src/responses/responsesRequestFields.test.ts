@@ -28,7 +28,7 @@ const accepted: Record<string, unknown> = {
   prompt_cache_key: "k",
   prompt_cache_retention: "24h",
   prompt_cache_options: { mode: "implicit" },
-  store: false,
+  store: true,
   service_tier: "default",
   truncation: "disabled",
   background: false,
@@ -38,7 +38,6 @@ const accepted: Record<string, unknown> = {
 
 /** A value a field refuses (`refused` rows: any value; `some values` rows: one outside them). */
 const refusedValue: Record<string, unknown> = {
-  store: true,
   service_tier: "flex",
   truncation: "auto",
   background: true,

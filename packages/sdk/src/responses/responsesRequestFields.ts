@@ -5,9 +5,10 @@
  * - `no_effect`: accepted, and by OpenAI's own definition it does not change the output (metadata, end-user
  *   ids, cache hints);
  * - `refused`: a 400 `unsupported_parameter` naming the field, never a silent drop. Most of these need
- *   OpenAI's stored state (previous responses, conversations, background jobs) or its built-in tools.
+ *   OpenAI's stored state (previous responses, conversations, background jobs) or its built-in tools: Aviary
+ *   keeps only output items, for an hour, for `item_reference` (`ResponseItemMemory`).
  *
- * A field may be supported only for some values (`acceptsValue`): `store: false`, `background: false`.
+ * A field may be supported only for some values (`acceptsValue`): `background: false`, `include: []`.
  * `null` always means "not set". A field absent from the table is not a Responses field: 400
  * `unknown_parameter`. The docs' table (docs/gateway.md, "The Responses API") lists these.
  */
@@ -39,7 +40,7 @@ export const responsesRequestFields: readonly ResponsesRequestField[] = [
   field(
     "input",
     "supported",
-    "a string, or items: messages (input_text, input_image, output_text parts), function_call and function_call_output",
+    "a string, or items: messages (input_text, input_image, output_text parts), function_call, function_call_output, and item_reference to an output item of the last hour (see store)",
   ),
   field("instructions", "supported", "the first system message"),
   field("max_output_tokens", "supported", "chat max_tokens (the relay's signed output limit)"),
@@ -52,7 +53,7 @@ export const responsesRequestFields: readonly ResponsesRequestField[] = [
   field("text", "supported", "text.format: text, json_object or json_schema (chat response_format)"),
   field("stream", "supported", "Responses streaming events"),
   field("stream_options", "no_effect", "include_obfuscation: no obfuscation padding is added"),
-  field("metadata", "no_effect", "echoed in the response; nothing is stored"),
+  field("metadata", "no_effect", "echoed in the response; not stored"),
   field("user", "no_effect", "an end-user identifier; not used for generation"),
   field("safety_identifier", "no_effect", "an end-user identifier; not used for generation"),
   field("prompt_cache_key", "no_effect", "a cache hint; the output does not depend on it"),
@@ -61,8 +62,7 @@ export const responsesRequestFields: readonly ResponsesRequestField[] = [
   field(
     "store",
     "supported",
-    "only false (or absent): nothing is stored, responses cannot be retrieved later",
-    isFalse,
+    "true (OpenAI's default, also when absent): the output items are kept for an hour, in the memory of the gateway (or createAviaryFetch) that answered and for the same API key, so a later request can send them as item_reference; responses themselves cannot be retrieved. false: nothing is kept",
   ),
   field(
     "service_tier",
@@ -86,8 +86,12 @@ export const responsesRequestFields: readonly ResponsesRequestField[] = [
     "only 0: log-probabilities are not offered here (chat/completions has logprobs)",
     (value) => value === 0,
   ),
-  field("previous_response_id", "refused", "nothing is stored: send the whole conversation in input"),
-  field("conversation", "refused", "nothing is stored: send the whole conversation in input"),
+  field(
+    "previous_response_id",
+    "refused",
+    "responses are not stored (only their output items, for item_reference): send the whole conversation in input",
+  ),
+  field("conversation", "refused", "conversations are not stored: send the whole conversation in input"),
   field("prompt", "refused", "stored prompt templates are not offered"),
   field("reasoning", "refused", "the served models have no reasoning mode"),
   field("context_management", "refused", "server-side compaction is not offered"),

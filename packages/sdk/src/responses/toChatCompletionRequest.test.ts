@@ -1,6 +1,7 @@
 import { chatCompletionRequestSchema } from "@aviary/protocol";
 import { describe, expect, it } from "vitest";
 import { RelayBodyInvalidError } from "../errors.ts";
+import { ResponseItemMemory } from "./ResponseItemMemory.ts";
 import { responsesRequestFields } from "./responsesRequestFields.ts";
 import { toChatCompletionRequest } from "./toChatCompletionRequest.ts";
 
@@ -223,7 +224,7 @@ describe("toChatCompletionRequest", () => {
       [{ background: true }, "background", "unsupported_parameter"],
       [{ include: ["message.output_text.logprobs"] }, "include", "unsupported_parameter"],
       [{ reasoning: { effort: "low" } }, "reasoning", "unsupported_parameter"],
-      [{ store: true }, "store", "unsupported_parameter"],
+      [{ store: "yes" }, "store", "invalid_request"],
       [{ truncation: "auto" }, "truncation", "unsupported_parameter"],
       [{ prompt: { id: "p" } }, "prompt", "unsupported_parameter"],
       [{ text: { verbosity: "low" } }, "text.verbosity", "unsupported_parameter"],
@@ -236,7 +237,8 @@ describe("toChatCompletionRequest", () => {
       [{ tool_choice: { type: "web_search_preview" } }, "tool_choice", "unsupported_parameter"],
       [{ frequency_penalty: 1 }, "frequency_penalty", "unknown_parameter"],
       [{ messages: [] }, "messages", "unknown_parameter"],
-      [{ input: [{ type: "item_reference", id: "msg_1" }] }, "input.0", "unsupported_parameter"],
+      [{ input: [{ type: "item_reference", id: "msg_1" }] }, "input.0.id", "item_not_found"],
+      [{ input: [{ type: "item_reference" }] }, "input.0.id", "invalid_request"],
       [{ input: [{ type: "reasoning", summary: [] }] }, "input.0.type", "unsupported_parameter"],
       [
         { input: [{ role: "user", content: [{ type: "input_file", file_id: "f" }] }] },
@@ -280,5 +282,85 @@ describe("toChatCompletionRequest", () => {
         content: [{ type: "image_url", image_url: { url: "https://x/y.png", detail: "low" } }],
       },
     ]);
+  });
+
+  it("test_toChatCompletionRequest_itemReferences_resolvedThroughTheMemory", () => {
+    const memory = new ResponseItemMemory();
+    memory.remember("key-1", [
+      {
+        type: "message",
+        id: "msg_1",
+        status: "completed",
+        role: "assistant",
+        content: [{ type: "output_text", text: "Let me look.", annotations: [], logprobs: [] }],
+      },
+      {
+        type: "function_call",
+        id: "fc_1",
+        call_id: "call_1",
+        name: "get_weather",
+        arguments: '{"city":"Paris"}',
+        status: "completed",
+      },
+    ]);
+    const { chat, request } = toChatCompletionRequest({
+      bytes: encoder.encode(
+        JSON.stringify({
+          model: "m",
+          input: [
+            { role: "user", content: "Weather in Paris?" },
+            { type: "item_reference", id: "msg_1" },
+            { type: "item_reference", id: "fc_1" },
+            { type: "function_call_output", call_id: "call_1", output: "sunny" },
+            { role: "user", content: "Thanks" },
+          ],
+        }),
+      ),
+      recallItem: (id) => memory.recall("key-1", id),
+    });
+    expect(request.store).toBeUndefined();
+    expect(chat.messages).toEqual([
+      { role: "user", content: "Weather in Paris?" },
+      {
+        role: "assistant",
+        content: "Let me look.",
+        tool_calls: [
+          {
+            id: "call_1",
+            type: "function",
+            function: { name: "get_weather", arguments: '{"city":"Paris"}' },
+          },
+        ],
+      },
+      { role: "tool", tool_call_id: "call_1", content: "sunny" },
+      { role: "user", content: "Thanks" },
+    ]);
+  });
+
+  it("test_toChatCompletionRequest_itemReferenceOfAnotherScope_400NamingTheId", () => {
+    const memory = new ResponseItemMemory();
+    memory.remember("key-1", [
+      {
+        type: "message",
+        id: "msg_1",
+        status: "completed",
+        role: "assistant",
+        content: [{ type: "output_text", text: "Mine.", annotations: [], logprobs: [] }],
+      },
+    ]);
+    let error: unknown;
+    try {
+      toChatCompletionRequest({
+        bytes: encoder.encode(
+          JSON.stringify({ model: "m", input: [{ type: "item_reference", id: "msg_1" }] }),
+        ),
+        recallItem: (id) => memory.recall("key-2", id),
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(RelayBodyInvalidError);
+    expect(error).toMatchObject({ code: "item_not_found", param: "input.0.id" });
+    expect((error as RelayBodyInvalidError).shortMessage).toMatch(/an hour.*store: false/);
   });
 });

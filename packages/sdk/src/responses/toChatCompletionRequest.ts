@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RelayBodyInvalidError } from "../errors.ts";
+import type { RememberedResponseItem } from "./ResponseItemMemory.ts";
 import { responsesRequestField, responsesRouterFields } from "./responsesRequestFields.ts";
 
 // The Responses request, as far as Aviary reads it (zod: this is the edge). Unknown and refused top-level
@@ -52,6 +53,7 @@ export const responsesRequestSchema = z
     parallel_tool_calls: z.boolean().nullish(),
     text: z.object({ format: textFormat.nullish(), verbosity: z.null().optional() }).passthrough().nullish(),
     stream: z.boolean().nullish(),
+    store: z.boolean().nullish(),
     metadata: z.record(z.string(), z.string()).nullish(),
     user: z.string().nullish(),
   })
@@ -62,6 +64,12 @@ export type ResponsesRequest = z.output<typeof responsesRequestSchema>;
 export type ToChatCompletionRequestParameters = {
   /** The Responses request body exactly as the client sent it. */
   bytes: Uint8Array;
+  /**
+   * Resolves an `item_reference` input item: the earlier output item with this id that the caller may refer
+   * to (`ResponseItemMemory.recall` under the caller's scope), or undefined.
+   * @default none: every `item_reference` is refused
+   */
+  recallItem?: (id: string) => RememberedResponseItem | undefined;
 };
 export type ToChatCompletionRequestReturnType = {
   /** The Responses request as parsed (what the response echoes: model, instructions, tools, …). */
@@ -78,12 +86,15 @@ type ChatMessage = Record<string, unknown> & { role: string };
  * becomes the first system message, `input` items become messages (a `function_call` item an assistant
  * `tool_calls` entry, a `function_call_output` item a `tool` message), `max_output_tokens` → `max_tokens`,
  * flat function tools → chat's nested ones, `text.format` → `response_format`. A stream always asks for usage
- * (the Responses API ends with it). Anything the translation cannot honour is refused, never dropped.
+ * (the Responses API ends with it). An `item_reference` item stands for the earlier output item it names
+ * (`recallItem`), translated as if sent in full. Anything the translation cannot honour is refused, never
+ * dropped.
  *
- * @param parameters - the request bytes.
+ * @param parameters - the request bytes, and how to resolve item references.
  * @throws {RelayBodyInvalidError} `invalid_json`; `unknown_parameter` for a field the Responses API does not
  *   have; `unsupported_parameter` for one Aviary does not offer (`previous_response_id`, `reasoning`, built-in
- *   tools, `store: true`, …); `invalid_request` for a bad value. Each names the field in `param`.
+ *   tools, …); `invalid_request` for a bad value; `item_not_found` for an `item_reference` that `recallItem`
+ *   does not resolve (`param` `input.<index>.id`). Each names the field in `param`.
  * @example
  * ```ts
  * const { chat } = toChatCompletionRequest({ bytes: new TextEncoder().encode(JSON.stringify({ model: "m", input: "Hi" })) });
@@ -92,6 +103,7 @@ type ChatMessage = Record<string, unknown> & { role: string };
  */
 export function toChatCompletionRequest({
   bytes,
+  recallItem,
 }: ToChatCompletionRequestParameters): ToChatCompletionRequestReturnType {
   let json: unknown;
   try {
@@ -113,7 +125,10 @@ export function toChatCompletionRequest({
   const messages: ChatMessage[] = [];
   if (request.instructions) messages.push({ role: "system", content: request.instructions });
   if (typeof request.input === "string") messages.push({ role: "user", content: request.input });
-  else for (const [index, item] of request.input.entries()) addInputItem(messages, item, index);
+  else {
+    for (const [index, item] of request.input.entries())
+      addInputItem(messages, resolveReference(item, index, recallItem), index);
+  }
 
   const chat: Record<string, unknown> = { model: request.model, messages };
   if (request.max_output_tokens != null) chat.max_tokens = request.max_output_tokens;
@@ -237,12 +252,6 @@ function addInputItem(messages: ChatMessage[], item: unknown, index: number): vo
     messages.push({ role: "tool", tool_call_id: output.call_id, content });
     return;
   }
-  if (type === "item_reference") {
-    throw unsupported(
-      `\`input.${index}\` is an item_reference: nothing is stored, so send the item itself (with the Vercel AI SDK, set providerOptions.openai.store = false).`,
-      `input.${index}`,
-    );
-  }
   if (typeof type === "string") {
     throw unsupported(
       `\`input.${index}.type\` ${JSON.stringify(type)} is not supported: only message, function_call and function_call_output items.`,
@@ -250,6 +259,25 @@ function addInputItem(messages: ChatMessage[], item: unknown, index: number): vo
     );
   }
   throw invalid(`input.${index}: an item needs a type (or a role, for a message).`, `input.${index}`);
+}
+
+const itemReference = z.object({ type: z.literal("item_reference"), id: z.string().min(1) }).passthrough();
+
+/** The item an `item_reference` stands for (other items as they are). */
+function resolveReference(
+  item: unknown,
+  index: number,
+  recallItem: ToChatCompletionRequestParameters["recallItem"],
+): unknown {
+  if ((item as { type?: unknown } | null)?.type !== "item_reference") return item;
+  const { id } = parseItem(itemReference, item, ["input", index]);
+  const remembered = recallItem?.(id);
+  if (remembered) return remembered;
+  throw new RelayBodyInvalidError({
+    code: "item_not_found",
+    message: `\`input.${index}.id\`: no item ${JSON.stringify(id)} is known here. Output items are kept for item_reference for an hour, only by the gateway that produced them and only for the API key that made the request; send the item itself instead (store: false makes the Vercel AI SDK send items in full).`,
+    param: `input.${index}.id`,
+  });
 }
 
 function toChatMessage(message: z.output<typeof messageItem>, path: (string | number)[]): ChatMessage {

@@ -65,6 +65,13 @@ export type ToResponseEventStreamParameters = {
   id?: string;
   /** Unix time, seconds. @default now */
   createdAt?: number;
+  /** The response's `store`: whether its output items will be kept for `item_reference`. @default false */
+  store?: boolean;
+  /**
+   * Called once with the final response (completed or incomplete, its items finished) just before its last
+   * event is written: where `relayResponses` remembers the items. Not called for a failed or cancelled stream.
+   */
+  onFinished?: (response: ResponseObject) => void;
 };
 export type ToResponseEventStreamReturnType = ReadableStream<Uint8Array>;
 
@@ -132,6 +139,7 @@ export function toResponseEventStream(
       status,
       output: status === "in_progress" ? [] : output,
       usage: status === "in_progress" ? null : usage,
+      store: parameters.store ?? false,
     }),
     ...extra,
   });
@@ -254,10 +262,9 @@ export function toResponseEventStream(
     if (output.length === 0) open = openText("output_text");
     const status = statusOf(finishReason);
     close(status === "incomplete" ? "incomplete" : "completed");
-    const incompleteDetails = incompleteDetailsOf(finishReason);
-    emit(status === "incomplete" ? "response.incomplete" : "response.completed", {
-      response: response(status, { incomplete_details: incompleteDetails }),
-    });
+    const final = response(status, { incomplete_details: incompleteDetailsOf(finishReason) });
+    parameters.onFinished?.(final);
+    emit(status === "incomplete" ? "response.incomplete" : "response.completed", { response: final });
   };
 
   const fail = (code: string, message: string) => {

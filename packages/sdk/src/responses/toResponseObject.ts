@@ -59,6 +59,8 @@ export type ToResponseObjectParameters = {
   completion: unknown;
   /** @default a fresh `resp_…` */
   id?: string;
+  /** The response's `store`: whether its output items will be kept for `item_reference`. @default false */
+  store?: boolean;
 };
 export type ToResponseObjectReturnType = ResponseObject;
 export type ToResponseObjectErrorType = ResponsesUpstreamInvalidError;
@@ -126,6 +128,7 @@ export function toResponseObject(parameters: ToResponseObjectParameters): ToResp
     output,
     usage: completion.usage ? toResponseUsage(completion.usage) : null,
     incompleteDetails: incompleteDetailsOf(choice.finish_reason),
+    store: parameters.store ?? false,
   });
 }
 
