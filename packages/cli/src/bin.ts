@@ -108,6 +108,30 @@ function httpUrl(value: string): string {
   return value;
 }
 
+/** `--backend-capabilities`' names and the supplier config keys they set. */
+const backendCapabilityNames = {
+  tools: "tools",
+  json: "jsonSchema",
+  logprobs: "logprobs",
+  images: "images",
+} as const;
+
+function backendCapabilities(
+  value: string,
+): Partial<Record<"tools" | "jsonSchema" | "logprobs" | "images", true>> {
+  const declared: Partial<Record<"tools" | "jsonSchema" | "logprobs" | "images", true>> = {};
+  for (const name of value.split(",").map((entry) => entry.trim())) {
+    const key = backendCapabilityNames[name as keyof typeof backendCapabilityNames];
+    if (!key) {
+      throw new InvalidArgumentError(
+        `unknown capability "${name}": list some of ${Object.keys(backendCapabilityNames).join(", ")}, comma-separated`,
+      );
+    }
+    declared[key] = true;
+  }
+  return declared;
+}
+
 const homeHelp =
   "devnet state folder with devnet.json (default: $AVIARY_HOME, else ./.aviary or the running devnet it records)";
 
@@ -195,6 +219,12 @@ devnet
     ).argParser(httpUrl),
   )
   .option("--backend-model <name>", "the model name the --backend server knows", "default")
+  .addOption(
+    new Option(
+      "--backend-capabilities <list>",
+      "what the --backend server supports beyond text, declared to gateways (comma-separated: tools, json, logprobs, images); default none, so requests using them are refused",
+    ).argParser(backendCapabilities),
+  )
   .option("--no-explorer", "do not start the explorer")
   .option("--gateway-port <n>", "the gateway's port", port, 8080)
   .option("--explorer-port <n>", "the explorer's port", port, 8090)
@@ -204,7 +234,7 @@ devnet
     example(
       "npx aviary devnet up",
       "npx aviary devnet up --model ~/models/qwen2.5-0.5b-instruct-q4_k_m.gguf",
-      "npx aviary devnet up --backend http://127.0.0.1:8080/v1 --backend-model qwen2.5",
+      "npx aviary devnet up --backend http://127.0.0.1:8080/v1 --backend-model qwen2.5 --backend-capabilities tools,json",
     ),
   )
   .action(
@@ -216,6 +246,7 @@ devnet
       model?: string;
       backend?: string;
       backendModel?: string;
+      backendCapabilities?: ReturnType<typeof backendCapabilities>;
       explorer: boolean;
       gatewayPort: number;
       explorerPort: number;

@@ -72,6 +72,7 @@ describe("aviary --help", { timeout: 300_000 }, () => {
       "--model <path>",
       "--backend <url>",
       "--backend-model <name>",
+      "--backend-capabilities <list>",
       "--no-explorer",
       "--gateway-port <n>",
       "--explorer-port <n>",
@@ -114,6 +115,18 @@ describe("bad input: exit code 2 and a message naming what was wrong", () => {
     },
     { args: ["devnet", "up", "--model", "/no/such/model.gguf"], message: /--model.*no such file/ },
     { args: ["devnet", "up", "--backend", "ftp://example.com"], message: /--backend.*http\(s\) URL/ },
+    {
+      args: [
+        "devnet",
+        "up",
+        "--backend",
+        "http://127.0.0.1:8080/v1",
+        "--backend-capabilities",
+        "tools,vision",
+      ],
+      message:
+        /--backend-capabilities.*unknown capability "vision": list some of tools, json, logprobs, images/,
+    },
     {
       args: ["devnet", "up", "--model", "package.json", "--backend", "http://127.0.0.1:8080/v1"],
       message: /cannot be used with/,

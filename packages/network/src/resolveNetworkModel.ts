@@ -7,13 +7,21 @@ import { ensureTestModel, testModelName } from "@aviary/supplier";
 import type { Hex } from "viem";
 import { LocalNetworkModelError } from "./errors.ts";
 
+/** An `openai` backend's declared capabilities (the supplier config's `capabilities`; each false when absent). */
+export type BackendCapabilitiesDeclaration = {
+  tools?: boolean;
+  jsonSchema?: boolean;
+  logprobs?: boolean;
+  images?: boolean;
+};
+
 export type ResolveNetworkModelParameters = {
   /** Folder for the generated test model. */
   modelsDirectory: string;
   /** A GGUF file to serve with the embedded runtime instead of the test model. */
   modelPath?: string;
-  /** An OpenAI-compatible server to serve instead of the embedded runtime. */
-  backend?: { baseUrl: string; model: string };
+  /** An OpenAI-compatible server to serve instead of the embedded runtime, and what it supports beyond text. */
+  backend?: { baseUrl: string; model: string; capabilities?: BackendCapabilitiesDeclaration };
   onProgress?: (message: string) => void;
 };
 
@@ -27,7 +35,7 @@ export type NetworkModel = {
   /** The supplier's backend configuration for this model. */
   backend:
     | { type: "embedded"; path: string; sequences: number; threads: number }
-    | { type: "openai"; baseUrl: string; model: string };
+    | { type: "openai"; baseUrl: string; model: string; capabilities?: BackendCapabilitiesDeclaration };
   /** False when nothing local could be hashed (an external server's weights are not verifiable here). */
   verified: boolean;
 };
@@ -42,7 +50,7 @@ export type NetworkModel = {
 export async function resolveNetworkModel(parameters: ResolveNetworkModelParameters): Promise<NetworkModel> {
   const progress = parameters.onProgress ?? (() => {});
   if (parameters.backend) {
-    const { baseUrl, model } = parameters.backend;
+    const { baseUrl, model, capabilities } = parameters.backend;
     if (!/^https?:\/\//.test(baseUrl))
       throw new LocalNetworkModelError(`--backend must be an http(s) URL, got "${baseUrl}"`);
     // With a local copy of the weights, register their real digest; otherwise a marker digest: the
@@ -53,7 +61,7 @@ export async function resolveNetworkModel(parameters: ResolveNetworkModelParamet
       weightsDigest:
         local ?? `0x${createHash("sha256").update(`unverified:${baseUrl}#${model}`).digest("hex")}`,
       uri: parameters.modelPath ? pathToFileURL(resolve(parameters.modelPath)).href : `${baseUrl}#${model}`,
-      backend: { type: "openai", baseUrl, model },
+      backend: { type: "openai", baseUrl, model, ...(capabilities ? { capabilities } : {}) },
       verified: local !== undefined,
     };
   }

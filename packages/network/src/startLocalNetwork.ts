@@ -8,7 +8,11 @@ import { type Address, createPublicClient, createTestClient, type Hex, http } fr
 import { ensureOnChainSetup, type Signer } from "./ensureOnChainSetup.ts";
 import { LocalNetworkStartError } from "./errors.ts";
 import { writeNetworkProcesses } from "./networkProcesses.ts";
-import { type NetworkModel, resolveNetworkModel } from "./resolveNetworkModel.ts";
+import {
+  type NetworkModel,
+  type ResolveNetworkModelParameters,
+  resolveNetworkModel,
+} from "./resolveNetworkModel.ts";
 import { type SupervisedProcess, superviseProcess } from "./superviseProcess.ts";
 import { waitUntilServing } from "./waitUntilServing.ts";
 
@@ -23,8 +27,8 @@ export type StartLocalNetworkParameters = {
   fresh?: boolean;
   /** A GGUF file to serve instead of the generated test model. */
   modelPath?: string;
-  /** An OpenAI-compatible server to serve instead of the embedded runtime. */
-  backend?: { baseUrl: string; model: string };
+  /** An OpenAI-compatible server to serve instead of the embedded runtime, and what it supports beyond text. */
+  backend?: ResolveNetworkModelParameters["backend"];
   /** Start the explorer. @default true */
   explorer?: boolean;
   /** Let the gateway audit the suppliers against the local weights (embedded runtime only). @default true */

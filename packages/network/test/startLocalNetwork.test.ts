@@ -53,7 +53,7 @@ describe("startLocalNetwork", () => {
       home: home(),
       persist: false,
       explorer: false,
-      backend: { baseUrl: `${upstream.baseUrl}`, model: "instant" },
+      backend: { baseUrl: `${upstream.baseUrl}`, model: "instant", capabilities: { logprobs: true } },
       ports: freePorts,
     });
     try {
@@ -68,6 +68,24 @@ describe("startLocalNetwork", () => {
       });
       expect(completion.choices[0]?.message.content).toBeTypeOf("string");
       expect(upstream.requests).toBeGreaterThan(before);
+      // `--backend-capabilities logprobs`: declared by every supplier; what is not declared is refused by name.
+      for (const supplier of network.suppliers) {
+        const declared = (await (await fetch(`${supplier.endpoint}/v1/supplier`)).json()) as {
+          models: { capabilities: Record<string, unknown> }[];
+        };
+        expect(declared.models[0]?.capabilities).toMatchObject({
+          backend: "openai",
+          logprobs: true,
+          tools: false,
+        });
+      }
+      await expect(
+        openai.chat.completions.create({
+          model: "instant",
+          messages: [{ role: "user", content: "Hello" }],
+          tools: [{ type: "function", function: { name: "now" } }],
+        }),
+      ).rejects.toMatchObject({ status: 400, code: "unsupported_parameter", param: "tools" });
     } finally {
       await network.stop();
       await upstream.close();

@@ -14,6 +14,8 @@ export type DevnetUpOptions = {
   backend?: string;
   /** The model name that server knows. */
   backendModel?: string;
+  /** What the --backend server supports beyond text (supplier config `capabilities`); default none. */
+  backendCapabilities?: { tools?: boolean; jsonSchema?: boolean; logprobs?: boolean; images?: boolean };
   explorer: boolean;
   gatewayPort: number;
   explorerPort: number;
@@ -77,7 +79,11 @@ export async function devnetUp(options: DevnetUpOptions): Promise<void> {
       persist: options.persist,
       modelPath: options.model,
       backend: options.backend
-        ? { baseUrl: options.backend, model: options.backendModel ?? "default" }
+        ? {
+            baseUrl: options.backend,
+            model: options.backendModel ?? "default",
+            ...(options.backendCapabilities ? { capabilities: options.backendCapabilities } : {}),
+          }
         : undefined,
       explorer: options.explorer,
       ports: {
