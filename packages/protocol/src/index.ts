@@ -33,6 +33,7 @@ export * from "./mining/isMined.ts";
 export * from "./mining/isProofRequired.ts";
 export * from "./mining/proofDraws.ts";
 // OpenAI wire schemas
+export * from "./openai/chatHistoryParameters.ts";
 export * from "./openai/formatToolCallJson.ts";
 export * from "./openai/parseOpenAiBody.ts";
 export * from "./openai/renderToolInstructions.ts";

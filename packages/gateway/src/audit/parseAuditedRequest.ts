@@ -1,51 +1,12 @@
-import type { ChatHistoryEntry } from "@aviary/protocol";
-import { toChatHistory } from "@aviary/protocol";
-import { z } from "zod";
-
-const textPartSchema = z.object({ type: z.literal("text"), text: z.string() });
-const messageSchema = z.object({
-  role: z.enum(["system", "developer", "user", "assistant", "tool"]),
-  content: z.union([z.string(), z.array(textPartSchema), z.null()]).optional(),
-  tool_calls: z
-    .array(z.object({ id: z.string(), function: z.object({ name: z.string(), arguments: z.string() }) }))
-    .nullish(),
-  tool_call_id: z.string().nullish(),
-});
-const toolSchema = z.object({
-  type: z.literal("function"),
-  function: z.object({
-    name: z.string(),
-    description: z.string().optional(),
-    // A record keeps the client's key order (the instructions sort keys anyway).
-    parameters: z.record(z.string(), z.unknown()).optional(),
-  }),
-});
-const samplingShape = {
-  max_tokens: z.number().int().positive().nullish(),
-  temperature: z.number().min(0).max(2).nullish(),
-  top_p: z.number().min(0).max(1).nullish(),
-  stop: z.union([z.string().min(1), z.array(z.string().min(1)).max(4)]).nullish(),
-  frequency_penalty: z.number().nullish(),
-  presence_penalty: z.number().nullish(),
-  logit_bias: z.record(z.string(), z.number()).nullish(),
-};
-const chatSchema = z.looseObject({
-  ...samplingShape,
-  messages: z.array(messageSchema).min(1),
-  tools: z.array(toolSchema).nullish(),
-  tool_choice: z
-    .union([
-      z.enum(["none", "auto", "required"]),
-      z.object({ type: z.literal("function"), function: z.object({ name: z.string() }) }),
-    ])
-    .nullish(),
-  parallel_tool_calls: z.boolean().nullish(),
-  response_format: z.looseObject({ type: z.string() }).nullish(),
-});
-const completionSchema = z.looseObject({
-  ...samplingShape,
-  prompt: z.union([z.string(), z.tuple([z.string()])]),
-});
+import {
+  type ChatCompletionRequest,
+  type ChatHistoryEntry,
+  type CompletionRequest,
+  chatCompletionRequestSchema,
+  chatHistoryParameters,
+  completionRequestSchema,
+  toChatHistory,
+} from "@aviary/protocol";
 
 /** The part of a relayed OpenAI request an audit needs, normalized as supplier runtimes read it. */
 export type AuditedRequest = (
@@ -93,49 +54,43 @@ export function parseAuditedRequest(route: string, body: Uint8Array): AuditedReq
   } catch {
     return undefined;
   }
-  const sampling = (parsed: z.infer<typeof chatSchema> | z.infer<typeof completionSchema>) => ({
+  // The gateway's own bytes, but read back from the exchange: the protocol's schema, as a supplier reads them.
+  const sampling = (parsed: ChatCompletionRequest | CompletionRequest) => ({
     temperature: parsed.temperature ?? 1,
     topP: parsed.top_p ?? 1,
     maxTokens: parsed.max_tokens ?? 16,
-    stop: parsed.stop == null ? [] : typeof parsed.stop === "string" ? [parsed.stop] : parsed.stop,
+    // As the runtime reads them: an empty stop string stops nothing.
+    stop: (parsed.stop == null ? [] : typeof parsed.stop === "string" ? [parsed.stop] : parsed.stop).filter(
+      (text) => text !== "",
+    ),
     reshaped: reshapedBy(parsed),
   });
   if (route === "chat/completions") {
-    const parsed = chatSchema.safeParse(json);
+    const parsed = chatCompletionRequestSchema.safeParse(json);
     if (!parsed.success) return undefined;
-    const { messages, tools, tool_choice: choice, parallel_tool_calls } = parsed.data;
     return {
       route,
-      chatHistory: toChatHistory({
-        messages,
-        tools: (tools ?? []).map(({ function: tool }) => tool),
-        toolChoice:
-          choice == null
-            ? (tools ?? []).length > 0
-              ? "auto"
-              : "none"
-            : typeof choice === "string"
-              ? choice
-              : { name: choice.function.name },
-        parallelToolCalls: parallel_tool_calls ?? true,
-      }),
+      chatHistory: toChatHistory(chatHistoryParameters(parsed.data)),
       ...sampling(parsed.data),
     };
   }
   if (route === "completions") {
-    const parsed = completionSchema.safeParse(json);
+    const parsed = completionRequestSchema.safeParse(json);
     if (!parsed.success) return undefined;
-    const prompt = typeof parsed.data.prompt === "string" ? parsed.data.prompt : parsed.data.prompt[0];
-    return { route, prompt, ...sampling(parsed.data) };
+    const prompt = parsed.data.prompt;
+    // One prompt of text: the shapes a supplier's runtime serves.
+    if (typeof prompt === "string") return { route, prompt, ...sampling(parsed.data) };
+    if (prompt.length === 1 && typeof prompt[0] === "string")
+      return { route, prompt: prompt[0], ...sampling(parsed.data) };
+    return undefined;
   }
   return undefined;
 }
 
 /** Why the output is not a sample of the model's own distribution, or undefined when it is. */
 function reshapedBy(
-  parsed:
-    | z.infer<typeof chatSchema>
-    | (z.infer<typeof completionSchema> & Partial<z.infer<typeof chatSchema>>),
+  parsed: Pick<ChatCompletionRequest, "logit_bias" | "frequency_penalty" | "presence_penalty"> &
+    Partial<Pick<ChatCompletionRequest, "tools" | "response_format">>,
 ): string | undefined {
   if ((parsed.tools ?? []).length > 0) return "tools (a grammar constrains the output)";
   const format = parsed.response_format?.type;

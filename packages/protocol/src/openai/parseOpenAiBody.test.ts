@@ -146,3 +146,28 @@ describe("JSON Schemas nested too deep", () => {
     });
   });
 });
+
+describe("tools checked across fields at the edge", () => {
+  const chat = (extra: Record<string, unknown>) =>
+    new TextEncoder().encode(
+      JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }], ...extra }),
+    );
+  const tool = (name: string) => ({ type: "function", function: { name } });
+
+  test("test_toolsAcrossFields_duplicateNamesAndAChoiceWithoutTools_400NamingThePath", () => {
+    expect(parseOpenAiBody("chat/completions", chat({ tools: [tool("a"), tool("a")] }))).toMatchObject({
+      ok: false,
+      param: "tools.1.function.name",
+    });
+    for (const choice of ["auto", "required"]) {
+      expect(parseOpenAiBody("chat/completions", chat({ tool_choice: choice }))).toMatchObject({
+        ok: false,
+        param: "tool_choice",
+      });
+    }
+    expect(parseOpenAiBody("chat/completions", chat({ tool_choice: "none" })).ok).toBe(true);
+    expect(
+      parseOpenAiBody("chat/completions", chat({ tools: [tool("a"), tool("b")], tool_choice: "auto" })).ok,
+    ).toBe(true);
+  });
+});

@@ -197,8 +197,17 @@ export const chatCompletionRequestSchema = z
           message: `names no tool in tools: "${choice.function.name}"`,
         });
       }
-    } else if (choice === "required" && tools.length === 0) {
-      context.addIssue({ code: "custom", path: ["tool_choice"], message: '"required" needs tools' });
+    } else if ((choice === "required" || choice === "auto") && tools.length === 0) {
+      context.addIssue({ code: "custom", path: ["tool_choice"], message: `"${choice}" needs tools` });
+    }
+    for (const [index, tool] of tools.entries()) {
+      if (tools.findIndex((other) => other.function.name === tool.function.name) !== index) {
+        context.addIssue({
+          code: "custom",
+          path: ["tools", index, "function", "name"],
+          message: `"${tool.function.name}" names two tools`,
+        });
+      }
     }
     if (body.top_logprobs != null && body.logprobs !== true) {
       context.addIssue({ code: "custom", path: ["top_logprobs"], message: "needs logprobs: true" });

@@ -1,4 +1,10 @@
-import { type OpenAiRoute, requestedMaxTokens, toChatHistory } from "@aviary/protocol";
+import {
+  type ChatCompletionRequest,
+  chatHistoryParameters,
+  type OpenAiRoute,
+  requestedMaxTokens,
+  toChatHistory,
+} from "@aviary/protocol";
 
 /** Prompt tokens allowed per message on top of its text: role markers and the chat template's framing. */
 export const MESSAGE_OVERHEAD_UNITS = 16n;
@@ -59,7 +65,8 @@ export function estimateMaxCost({
   if (route === "chat/completions") {
     // The history exactly as the runtimes render it (tool instructions, tool results and assistant calls
     // included): its text bounds the prompt, the framing is the per-message allowance.
-    for (const entry of toChatHistory(chatHistoryInput(body))) {
+    const chat = Array.isArray(body.messages) ? (body as ChatCompletionRequest) : { messages: [] };
+    for (const entry of toChatHistory(chatHistoryParameters(chat))) {
       messages += 1;
       text(entry.type === "model" ? entry.response : entry.text);
     }
@@ -85,32 +92,6 @@ export function estimateMaxCost({
           ),
         );
   return { maxCost: inputUnits * inputPrice + outputUnits * outputPrice, inputUnits, outputUnits };
-}
-
-/** The parts of a schema-checked chat body that reach the prompt, as {@link toChatHistory} reads them. */
-function chatHistoryInput(body: Record<string, unknown>): Parameters<typeof toChatHistory>[0] {
-  const messages = (Array.isArray(body.messages) ? body.messages : []).filter(isObject);
-  const tools = (Array.isArray(body.tools) ? body.tools : [])
-    .map((tool) => (isObject(tool) && isObject(tool.function) ? tool.function : undefined))
-    .filter((tool) => tool !== undefined && typeof tool.name === "string")
-    .map((tool) => ({
-      name: String(tool?.name),
-      description: typeof tool?.description === "string" ? tool.description : undefined,
-      parameters: isObject(tool?.parameters) ? tool.parameters : undefined,
-    }));
-  const choice = body.tool_choice;
-  const toolChoice =
-    choice === "none" || choice === "auto" || choice === "required"
-      ? choice
-      : isObject(choice) && isObject(choice.function) && typeof choice.function.name === "string"
-        ? { name: choice.function.name }
-        : undefined;
-  return {
-    messages: messages as unknown as Parameters<typeof toChatHistory>[0]["messages"],
-    tools,
-    toolChoice,
-    parallelToolCalls: body.parallel_tool_calls !== false,
-  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

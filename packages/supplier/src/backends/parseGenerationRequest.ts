@@ -5,6 +5,7 @@ import {
   type ChatToolDefinition,
   type CompletionRequest,
   chatCompletionRequestSchema,
+  chatHistoryParameters,
   completionRequestSchema,
   type RuntimeCapabilities,
   unsupportedRequestField,
@@ -192,36 +193,8 @@ function logitBias(record: Record<string, number>): Map<number, number> {
 
 /** Tools, tool choice and response format with OpenAI's defaults, and the checks OpenAI makes across them. */
 function outputShape(parsed: ChatCompletionRequest): ChatOutputShape {
-  const tools = (parsed.tools ?? []).map(({ function: tool }) => ({
-    name: tool.name,
-    description: tool.description,
-    parameters: tool.parameters,
-  }));
-  for (const [index, tool] of tools.entries()) {
-    if (tools.findIndex((other) => other.name === tool.name) !== index) {
-      throw new BackendInvalidRequestError({
-        reason: `\`tools.${index}.function.name\`: "${tool.name}" names two tools`,
-        param: `tools.${index}.function.name`,
-      });
-    }
-  }
-  const choice = parsed.tool_choice;
-  let toolChoice: ChatToolChoice;
-  if (choice == null) toolChoice = tools.length > 0 ? "auto" : "none";
-  else if (typeof choice === "string") toolChoice = choice;
-  else toolChoice = { name: choice.function.name };
-  if (tools.length === 0 && toolChoice !== "none") {
-    throw new BackendInvalidRequestError({ reason: "`tool_choice`: needs `tools`", param: "tool_choice" });
-  }
-  if (typeof toolChoice === "object") {
-    const name = toolChoice.name;
-    if (!tools.some((tool) => tool.name === name)) {
-      throw new BackendInvalidRequestError({
-        reason: `\`tool_choice.function.name\`: names no tool in tools: "${name}"`,
-        param: "tool_choice.function.name",
-      });
-    }
-  }
+  // The schema refused duplicate tool names, a named tool that is not in `tools`, and a choice without tools.
+  const { tools, toolChoice, parallelToolCalls } = chatHistoryParameters(parsed);
   const format = parsed.response_format;
   const responseFormat: ResponseFormat =
     format?.type === "json_schema"
@@ -232,7 +205,7 @@ function outputShape(parsed: ChatCompletionRequest): ChatOutputShape {
           strict: format.json_schema.strict ?? false,
         }
       : (format ?? { type: "text" });
-  return { tools, toolChoice, parallelToolCalls: parsed.parallel_tool_calls ?? true, responseFormat };
+  return { tools, toolChoice, parallelToolCalls, responseFormat };
 }
 
 /**
