@@ -7,7 +7,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { aviaryRegistryAbi, aviaryTokenAbi, type ModelCapabilities } from "@aviary/protocol";
-import { UNKNOWN_MODEL_CAPABILITIES } from "@aviary/sdk";
+import { createAviaryFetch, UNKNOWN_MODEL_CAPABILITIES } from "@aviary/sdk";
+import OpenAI from "openai";
 import pino from "pino";
 import { type Address, type Hex, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -329,5 +330,35 @@ export function startNetworkGateway(
 ): Promise<GatewayNode> {
   return startGateway(networkGatewayConfig(network, overrides), {
     logger: pino({ level: process.env.AVIARY_TEST_LOG ?? "silent" }),
+  });
+}
+
+/**
+ * The official `openai` client relaying directly to the network's suppliers (`createAviaryFetch`, no
+ * gateway), signing as the network's first application.
+ */
+export function directOpenAiClient(
+  network: TestNetwork,
+  options: { maxAttempts?: number; defaultMaxTokens?: number } = {},
+): OpenAI {
+  const application = network.applications[0];
+  if (!application) throw new Error("the test network has no application");
+  return new OpenAI({
+    apiKey: "unused",
+    baseURL: "http://aviary.local/v1",
+    maxRetries: 0,
+    fetch: createAviaryFetch({
+      account: privateKeyToAccount(application.privateKey),
+      chain: {
+        rpcUrl: network.devnet.rpcUrl,
+        chainId: network.devnet.chainId,
+        registry: network.devnet.contracts.registry as Address,
+        settlement: network.devnet.contracts.settlement as Address,
+      },
+      maxAttempts: options.maxAttempts ?? 2,
+      ...(options.defaultMaxTokens === undefined ? {} : { defaultMaxTokens: options.defaultMaxTokens }),
+      // The network was staked in its current session: the one before has no budget.
+      sessionLagBlocks: 0,
+    }),
   });
 }

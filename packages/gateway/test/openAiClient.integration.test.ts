@@ -6,13 +6,16 @@
 // the model writes noise, so the schemas below keep its output short (enums, integers, booleans, bounded
 // strings and arrays) and the checks are on shape and consistency, never on meaning.
 import OpenAI from "openai";
-import type { Address } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { createAviaryFetch } from "../../sdk/src/createAviaryFetch.ts";
 import type { GatewayNode } from "../src/startGateway.ts";
-import { startNetworkGateway, startTestNetwork, type TestNetwork, testModelName } from "./network.ts";
+import {
+  directOpenAiClient,
+  startNetworkGateway,
+  startTestNetwork,
+  type TestNetwork,
+  testModelName,
+} from "./network.ts";
 
 let network: TestNetwork;
 let gateway: GatewayNode;
@@ -27,26 +30,7 @@ beforeAll(async () => {
   });
   const apiKey = (await gateway.store.createKey({ name: "openai-client" })).key;
   gatewayClient = new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-  const application = network.applications[0];
-  if (!application) throw new Error("no application");
-  directClient = new OpenAI({
-    apiKey: "unused",
-    baseURL: "http://aviary.local/v1",
-    maxRetries: 0,
-    fetch: createAviaryFetch({
-      account: privateKeyToAccount(application.privateKey),
-      chain: {
-        rpcUrl: network.devnet.rpcUrl,
-        chainId: network.devnet.chainId,
-        registry: network.devnet.contracts.registry as Address,
-        settlement: network.devnet.contracts.settlement as Address,
-      },
-      maxAttempts: 2,
-      defaultMaxTokens: 32,
-      // The network was staked in its current session: the one before has no budget.
-      sessionLagBlocks: 0,
-    }),
-  });
+  directClient = directOpenAiClient(network, { defaultMaxTokens: 32 });
 }, 120_000);
 
 afterAll(async () => {

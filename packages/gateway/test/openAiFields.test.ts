@@ -6,12 +6,11 @@
 import { type OpenAiRoute, openAiRequestFields, type RequestField, requestField } from "@aviary/protocol";
 import OpenAI from "openai";
 import type { Address } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createAviaryFetch } from "../../sdk/src/createAviaryFetch.ts";
 import { sendRelay } from "../../supplier/test/utils/relayClient.ts";
 import type { GatewayNode } from "../src/startGateway.ts";
 import {
+  directOpenAiClient,
   inputPrice,
   outputPrice,
   startNetworkGateway,
@@ -283,26 +282,7 @@ beforeAll(async () => {
   });
   const apiKey = (await gateway.store.createKey({ name: "fields" })).key;
   const gatewayClient = new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
-  const application = network.applications[0];
-  if (!application) throw new Error("no application");
-  const directClient = new OpenAI({
-    apiKey: "unused",
-    baseURL: "http://aviary.local/v1",
-    maxRetries: 0,
-    fetch: createAviaryFetch({
-      account: privateKeyToAccount(application.privateKey),
-      chain: {
-        rpcUrl: network.devnet.rpcUrl,
-        chainId: network.devnet.chainId,
-        registry: network.devnet.contracts.registry as Address,
-        settlement: network.devnet.contracts.settlement as Address,
-      },
-      maxAttempts: 2,
-      defaultMaxTokens: 8,
-      // The network was staked in its current session: the one before has no budget.
-      sessionLagBlocks: 0,
-    }),
-  });
+  const directClient = directOpenAiClient(network, { defaultMaxTokens: 8 });
   paths.push(
     { name: "gateway (openai client)", send: (route, body) => viaClient(gatewayClient, route, body) },
     { name: "supplier relay route", send: viaSupplier },
