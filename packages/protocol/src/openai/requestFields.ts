@@ -94,7 +94,12 @@ export const openAiRequestFields: readonly RequestField[] = [
     "supported",
     "text, json_object, json_schema (strict or not), enforced by a grammar",
   ),
-  field(chat, "logprobs", "supported", "log-probabilities of the output tokens"),
+  field(
+    chat,
+    "logprobs",
+    "supported",
+    "log-probabilities of the message content's tokens (a tool-call answer has no content: its logprobs are null)",
+  ),
   field(chat, "top_logprobs", "supported", "0–20 alternatives per token (needs logprobs)"),
   field(chat, "frequency_penalty", "supported", "-2 to 2, over the generated tokens"),
   field(chat, "presence_penalty", "supported", "-2 to 2, over the generated tokens"),
