@@ -27,6 +27,8 @@ export class KeyReservation {
   readonly #parameters: KeyReservationParameters;
   #current: Reservation;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Raises queued or running: while any is, a signature waits its turn behind them. */
+  #raises = 0;
 
   constructor(parameters: KeyReservationParameters) {
     this.#parameters = parameters;
@@ -44,6 +46,7 @@ export class KeyReservation {
    * @throws {KeyBudgetExceededError} when the key's budget cannot cover the increase (nothing changes).
    */
   cover(costWei: bigint): Promise<void> {
+    this.#raises += 1;
     const next = this.#queue.then(async () => {
       if (costWei <= this.#current.costWei) return;
       const { store, keyId } = this.#parameters;
@@ -58,7 +61,11 @@ export class KeyReservation {
       }
       this.#current = decision.reservation;
     });
-    this.#queue = next.catch(() => {});
+    this.#queue = next
+      .catch(() => {})
+      .finally(() => {
+        this.#raises -= 1;
+      });
     return next;
   }
 
@@ -69,7 +76,10 @@ export class KeyReservation {
   guard(signer: RelaySigner): RelaySigner {
     return {
       sign: async (parameters) => {
-        await this.cover(parameters.maxCost);
+        // The first attempt (and any attempt no pricier than what is reserved) signs at once: no queue turn
+        // on the relay path unless a raise is needed or one is under way.
+        if (this.#raises > 0 || parameters.maxCost > this.#current.costWei)
+          await this.cover(parameters.maxCost);
         return signer.sign(parameters);
       },
       ...(signer.settle ? { settle: signer.settle.bind(signer) } : {}),
