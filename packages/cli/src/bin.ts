@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
+import type { OpenAiBackendCapabilities } from "@aviary/supplier";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { exitCodeOf } from "./errors.ts";
 import { exitOnClosedPipe } from "./io/exitOnClosedPipe.ts";
@@ -116,10 +117,8 @@ const backendCapabilityNames = {
   images: "images",
 } as const;
 
-function backendCapabilities(
-  value: string,
-): Partial<Record<"tools" | "jsonSchema" | "logprobs" | "images", true>> {
-  const declared: Partial<Record<"tools" | "jsonSchema" | "logprobs" | "images", true>> = {};
+function backendCapabilities(value: string): OpenAiBackendCapabilities {
+  const declared: OpenAiBackendCapabilities = {};
   for (const name of value.split(",").map((entry) => entry.trim())) {
     const key = backendCapabilityNames[name as keyof typeof backendCapabilityNames];
     if (!key) {

@@ -3,17 +3,10 @@ import { statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { sha256File } from "@aviary/sdk";
+import type { OpenAiBackendCapabilities } from "@aviary/supplier";
 import { ensureTestModel, testModelName } from "@aviary/supplier";
 import type { Hex } from "viem";
 import { LocalNetworkModelError } from "./errors.ts";
-
-/** An `openai` backend's declared capabilities (the supplier config's `capabilities`; each false when absent). */
-export type BackendCapabilitiesDeclaration = {
-  tools?: boolean;
-  jsonSchema?: boolean;
-  logprobs?: boolean;
-  images?: boolean;
-};
 
 export type ResolveNetworkModelParameters = {
   /** Folder for the generated test model. */
@@ -21,7 +14,7 @@ export type ResolveNetworkModelParameters = {
   /** A GGUF file to serve with the embedded runtime instead of the test model. */
   modelPath?: string;
   /** An OpenAI-compatible server to serve instead of the embedded runtime, and what it supports beyond text. */
-  backend?: { baseUrl: string; model: string; capabilities?: BackendCapabilitiesDeclaration };
+  backend?: { baseUrl: string; model: string; capabilities?: OpenAiBackendCapabilities };
   onProgress?: (message: string) => void;
 };
 
@@ -35,7 +28,7 @@ export type NetworkModel = {
   /** The supplier's backend configuration for this model. */
   backend:
     | { type: "embedded"; path: string; sequences: number; threads: number }
-    | { type: "openai"; baseUrl: string; model: string; capabilities?: BackendCapabilitiesDeclaration };
+    | { type: "openai"; baseUrl: string; model: string; capabilities?: OpenAiBackendCapabilities };
   /** False when nothing local could be hashed (an external server's weights are not verifiable here). */
   verified: boolean;
 };

@@ -12,6 +12,7 @@ export { BackendError } from "./backends/errors.ts";
 export { OpenAiCompatibleBackend } from "./backends/openai/OpenAiCompatibleBackend.ts";
 export {
   loadSupplierConfig,
+  type OpenAiBackendCapabilities,
   parseSupplierConfig,
   type SupplierConfig,
   SupplierConfigError,

@@ -24,6 +24,20 @@ const embeddedBackend = z
   })
   .strict();
 
+/** An `openai` backend's declared capabilities (see `capabilities` below); each key defaults to false. */
+const openAiBackendCapabilitiesSchema = z
+  .object({
+    tools: z.boolean().optional(),
+    jsonSchema: z.boolean().optional(),
+    logprobs: z.boolean().optional(),
+    images: z.boolean().optional(),
+    contextLength: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** What an operator declares an `openai` backend supports beyond text (supplier config `capabilities`). */
+export type OpenAiBackendCapabilities = z.input<typeof openAiBackendCapabilitiesSchema>;
+
 const openAiBackend = z
   .object({
     type: z.literal("openai"),
@@ -43,16 +57,7 @@ const openAiBackend = z
      * and routed on; a request using an undeclared feature is refused (400 `unsupported_parameter`).
      * Each key defaults to false (`contextLength`: unknown).
      */
-    capabilities: z
-      .object({
-        tools: z.boolean().optional(),
-        jsonSchema: z.boolean().optional(),
-        logprobs: z.boolean().optional(),
-        images: z.boolean().optional(),
-        contextLength: z.number().int().positive().optional(),
-      })
-      .strict()
-      .optional(),
+    capabilities: openAiBackendCapabilitiesSchema.optional(),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { recordCurrentHome, resolveAviaryHome } from "@aviary/devnet";
 import { type LocalNetwork, startLocalNetwork } from "@aviary/network";
+import type { OpenAiBackendCapabilities } from "@aviary/supplier";
 
 export type DevnetUpOptions = {
   home?: string;
@@ -15,7 +16,7 @@ export type DevnetUpOptions = {
   /** The model name that server knows. */
   backendModel?: string;
   /** What the --backend server supports beyond text (supplier config `capabilities`); default none. */
-  backendCapabilities?: { tools?: boolean; jsonSchema?: boolean; logprobs?: boolean; images?: boolean };
+  backendCapabilities?: OpenAiBackendCapabilities;
   explorer: boolean;
   gatewayPort: number;
   explorerPort: number;
