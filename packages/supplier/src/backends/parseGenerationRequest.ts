@@ -88,15 +88,13 @@ export function parseGenerationRequest(
   capabilities: RuntimeCapabilities,
 ): GenerationRequest {
   if (route === "chat/completions") {
-    const parsed = refuseUnsupported(
-      route,
-      parseBackendBody(chatCompletionRequestSchema, body).body,
-      capabilities,
-    );
+    const { body: parsed, model } = parseBackendBody(chatCompletionRequestSchema, body);
+    refuseUnsupported(route, parsed, capabilities);
     return {
       route,
       ...sampling(
         parsed,
+        model,
         parsed.max_completion_tokens ?? parsed.max_tokens ?? defaultMaxTokens[route],
         chatLogprobs(parsed),
       ),
@@ -105,10 +103,11 @@ export function parseGenerationRequest(
       ...outputShape(parsed),
     };
   }
-  const parsed = refuseUnsupported(route, parseBackendBody(completionRequestSchema, body).body, capabilities);
+  const { body: parsed, model } = parseBackendBody(completionRequestSchema, body);
+  refuseUnsupported(route, parsed, capabilities);
   return {
     route,
-    ...sampling(parsed, parsed.max_tokens ?? defaultMaxTokens[route], parsed.logprobs ?? undefined),
+    ...sampling(parsed, model, parsed.max_tokens ?? defaultMaxTokens[route], parsed.logprobs ?? undefined),
     // One prompt of text (the field rule refused the other shapes).
     prompt: typeof parsed.prompt === "string" ? parsed.prompt : String(parsed.prompt[0]),
   };
@@ -140,23 +139,24 @@ export function parseBackendBody<Schema extends z.ZodType<{ model: string }>>(
   return { body: parsed, model: parsed.model === unnamedModel ? undefined : parsed.model };
 }
 
-function refuseUnsupported<Body extends Record<string, unknown>>(
+/** Throws the 400 the supplier's server answers for a field this runtime does not honour. */
+function refuseUnsupported(
   route: "chat/completions" | "completions",
-  body: Body,
+  body: Record<string, unknown>,
   capabilities: RuntimeCapabilities,
-): Body {
+): void {
   const problem = unsupportedRequestField(route, body, capabilities);
   if (problem) throw new BackendInvalidRequestError({ reason: problem.message, param: problem.param });
-  return body;
 }
 
 function sampling(
   parsed: ChatCompletionRequest | CompletionRequest,
+  model: string | undefined,
   maxTokens: number,
   logprobs: number | undefined,
 ): Sampling {
   return {
-    model: parsed.model === unnamedModel ? undefined : parsed.model,
+    model,
     maxTokens,
     temperature: parsed.temperature ?? 1,
     topP: parsed.top_p ?? 1,
