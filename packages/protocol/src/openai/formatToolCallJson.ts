@@ -15,6 +15,28 @@ export const toolCallJsonPrefix = '{"tool_calls":[';
 /** How every tool-call output ends. */
 export const toolCallJsonSuffix = "]}";
 
+/** What opens each call, before its name (a JSON string). */
+export const toolCallNameOpening = '{"name":';
+
+/** What follows a call's name, before its arguments object. */
+export const toolCallArgumentsOpening = ',"arguments":';
+
+/** What closes each call, after its arguments object. */
+export const toolCallItemEnd = "}";
+
+/**
+ * A call's text up to its arguments: `{"name":"get_weather","arguments":`. The format's one spelling, for the
+ * grammar that enforces it, the parser that reads it and the billing recount that rebuilds it.
+ *
+ * @example
+ * ```ts
+ * toolCallItemHead("now"); // '{"name":"now","arguments":'
+ * ```
+ */
+export function toolCallItemHead(name: string): string {
+  return `${toolCallNameOpening}${JSON.stringify(name)}${toolCallArgumentsOpening}`;
+}
+
 /**
  * The call JSON a model writes to call functions on an Aviary runtime:
  * `{"tool_calls":[{"name":"get_weather","arguments":{"city":"Paris"}}]}` — the text the supplier's grammar
@@ -30,7 +52,7 @@ export const toolCallJsonSuffix = "]}";
  */
 export function formatToolCallJson(calls: readonly ToolCallJsonItem[]): string {
   const items = calls.map(
-    (call) => `{"name":${JSON.stringify(call.name)},"arguments":${call.arguments.trim() || "{}"}}`,
+    (call) => `${toolCallItemHead(call.name)}${call.arguments.trim() || "{}"}${toolCallItemEnd}`,
   );
   return `${toolCallJsonPrefix}${items.join(",")}${toolCallJsonSuffix}`;
 }

@@ -1,3 +1,4 @@
+import { formatToolCallJson } from "./formatToolCallJson.ts";
 /** A function tool as the prompt describes it (OpenAI's `tools[].function`). */
 export type ChatToolDefinition = {
   name: string;
@@ -64,7 +65,7 @@ export function renderToolInstructions({
   lines.push(
     "",
     "To call functions, answer with this JSON alone, on one line, and nothing else:",
-    '{"tool_calls":[{"name":"<function name>","arguments":<arguments object>}]}',
+    formatToolCallJson([{ name: "<function name>", arguments: "<arguments object>" }]),
   );
   if (toolChoice === "none") lines.push("Do not call a function now: answer in plain text.");
   else if (toolChoice === "auto")

@@ -1,4 +1,9 @@
-import { toolCallJsonPrefix } from "@aviary/protocol";
+import {
+  toolCallArgumentsOpening,
+  toolCallItemEnd,
+  toolCallJsonPrefix,
+  toolCallNameOpening,
+} from "@aviary/protocol";
 
 /** A call read from the output: `arguments` is the JSON text exactly as generated (partial if the output was cut). */
 export type ParsedToolCall = { name: string; arguments: string };
@@ -8,8 +13,9 @@ export type ToolCallOutputEvent =
   | { type: "call"; index: number; name: string }
   | { type: "arguments"; index: number; text: string };
 
-const itemHead = '{"name":"';
-const argumentsHead = ',"arguments":';
+// The format's own pieces (`formatToolCallJson`): a name is read from its opening quote to its closing one.
+const itemHead = `${toolCallNameOpening}"`;
+const argumentsHead = toolCallArgumentsOpening;
 
 type State =
   | { at: "prefix" | "itemHead" | "argumentsHead" | "end"; matched: number }
@@ -63,7 +69,9 @@ export class ToolCallOutputParser {
         case "itemHead":
         case "argumentsHead":
         case "end": {
-          const literal = { prefix: toolCallJsonPrefix, itemHead, argumentsHead, end: "}" }[state.at];
+          const literal = { prefix: toolCallJsonPrefix, itemHead, argumentsHead, end: toolCallItemEnd }[
+            state.at
+          ];
           if (character !== literal[state.matched]) {
             this.#state = { at: "invalid" };
             break;

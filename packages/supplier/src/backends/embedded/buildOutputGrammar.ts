@@ -2,6 +2,8 @@ import {
   allowsSeveralCalls,
   type ChatToolChoice,
   type ChatToolDefinition,
+  toolCallItemEnd,
+  toolCallItemHead,
   toolCallJsonPrefix,
   toolCallJsonSuffix,
 } from "@aviary/protocol";
@@ -67,8 +69,8 @@ export function buildOutputGrammar({
     typeof toolChoice === "object" ? tools.filter((tool) => tool.name === toolChoice.name) : tools;
   const items = callable.map((tool) => {
     const index = tools.indexOf(tool);
-    const head = GbnfRules.literal(`{"name":${JSON.stringify(tool.name)},"arguments":`);
-    return `${head} ${argumentsRule(rules, tool, `tools.${index}.function.parameters`)} "}"`;
+    const head = GbnfRules.literal(toolCallItemHead(tool.name));
+    return `${head} ${argumentsRule(rules, tool, `tools.${index}.function.parameters`)} ${GbnfRules.literal(toolCallItemEnd)}`;
   });
   const item = rules.add(items.join(" | "));
   const several = allowsSeveralCalls(toolChoice, parallelToolCalls);
