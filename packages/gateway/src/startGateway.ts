@@ -15,7 +15,9 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ApplicationPool } from "./applications/ApplicationPool.ts";
+import { ImageAuditGallery } from "./audit/ImageAuditGallery.ts";
 import { IntegrityMonitor } from "./audit/IntegrityMonitor.ts";
+import { loadAuditedImageModels } from "./audit/loadAuditedImageModels.ts";
 import { loadAuditedModels } from "./audit/loadAuditedModels.ts";
 import { type GatewayConfig, gatewayStoreOptions } from "./config/gatewayConfig.ts";
 import { createEvaluationObserver } from "./evaluation/createEvaluationObserver.ts";
@@ -45,6 +47,8 @@ export type GatewayNode = {
   board: ModelEvaluationBoard;
   /** The integrity loop (covert audits, billing audits, evidence), when `audit.enabled`. */
   integrity: IntegrityMonitor | undefined;
+  /** The latest covert image audits' renders (`GET /public/v1/audits/images`). */
+  imageAudits: ImageAuditGallery;
   /** Stops taking requests (503), lets in-flight streams finish (grace period), then closes. */
   stop: () => Promise<void>;
 };
@@ -259,15 +263,26 @@ export async function startGateway(
   // Integrity (protocol.md §8): references verified against the registered digests, audits relayed through
   // the same path as users' requests, under an API key of the gateway's own.
   let integrity: IntegrityMonitor | undefined;
+  const imageAudits = new ImageAuditGallery({ perSupplier: config.audit.imageRendersPerSupplier });
   if (config.audit.enabled) {
+    const abandon = async (error: unknown) => {
+      if (headTimer) clearTimeout(headTimer);
+      if (reconcileTimer) clearTimeout(reconcileTimer);
+      if (expiryTimer) clearTimeout(expiryTimer);
+      await store.close();
+      throw error;
+    };
     const models = await loadAuditedModels({ publicClient, registry, models: config.audit.models }).catch(
-      async (error) => {
-        if (headTimer) clearTimeout(headTimer);
-        if (reconcileTimer) clearTimeout(reconcileTimer);
-        await store.close();
-        throw error;
-      },
+      abandon,
     );
+    const imageModels = await loadAuditedImageModels({
+      publicClient,
+      registry,
+      models: config.audit.imageModels,
+    }).catch(async (error) => {
+      for (const model of models.values()) await model.reference.close().catch(() => undefined);
+      return abandon(error);
+    });
     const auditKeyName = "aviary-integrity-audits";
     const auditKey =
       (await store.listKeys()).find((key) => key.name === auditKeyName && key.revokedAt === null) ??
@@ -275,6 +290,8 @@ export async function startGateway(
     integrity = new IntegrityMonitor({
       config: config.audit,
       models,
+      imageModels,
+      gallery: imageAudits,
       store,
       book,
       evaluation,
@@ -290,7 +307,10 @@ export async function startGateway(
     });
     relayContext.observer = integrity.observer;
     await integrity.restore();
-    logger.info({ models: [...models.keys()] }, "integrity audits enabled");
+    logger.info(
+      { models: [...models.keys()], imageModels: [...imageModels.keys()] },
+      "integrity audits enabled",
+    );
   }
 
   const appParameters = {
@@ -304,6 +324,7 @@ export async function startGateway(
     accepting: () => accepting,
     evaluation,
     board,
+    imageAudits: () => imageAudits.list(),
   };
   const app = createGatewayApp(appParameters);
   // The relay routes are a plain node:http listener (measured leaner than hono's node adapter, see
@@ -358,6 +379,7 @@ export async function startGateway(
     evaluation,
     board,
     integrity,
+    imageAudits,
     stop,
   };
 }

@@ -6,6 +6,7 @@ import { createServer, request as httpRequest, type Server, type ServerResponse 
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureTestImageModel, testImageModelName } from "@aviary/image-runtime";
 import { aviaryRegistryAbi, aviaryTokenAbi, type ModelCapabilities } from "@aviary/protocol";
 import { createAviaryFetch, UNKNOWN_MODEL_CAPABILITIES } from "@aviary/sdk";
 import OpenAI from "openai";
@@ -13,7 +14,14 @@ import pino from "pino";
 import { type Address, type Hex, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { type Devnet, startDevnet, token } from "../../devnet/src/index.ts";
-import { type Actor, actor, type Clients, clients, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
+import {
+  type Actor,
+  actor,
+  type Clients,
+  clients,
+  devnetSessionParams,
+  setUpNetwork,
+} from "../../devnet/test/utils/scenario.ts";
 import type { Backend } from "../../supplier/src/backends/Backend.ts";
 import { parseSupplierConfig, type SupplierConfig } from "../../supplier/src/config/supplierConfig.ts";
 import { type SupplierNode, startSupplier } from "../../supplier/src/startSupplier.ts";
@@ -128,9 +136,10 @@ export type TestSupplier = {
 /**
  * Replaces a supplier's model backend once its node started (the node verified the registered file; what it
  * then serves is up to it): how the integrity tests build cheating suppliers. Given the folder of the test
- * model files.
+ * model files and the served model's name; answers undefined to keep that model's own backend (with `images`,
+ * a factory is asked for the image model too).
  */
-export type BackendFactory = (modelsDirectory: string) => Promise<Backend>;
+export type BackendFactory = (modelsDirectory: string, modelName: string) => Promise<Backend | undefined>;
 
 export type TestNetwork = {
   home: string;
@@ -138,6 +147,8 @@ export type TestNetwork = {
   model: { path: string; sha256: Hex };
   /** Where the test model files are. */
   modelsDirectory: string;
+  /** The test image model (`aviary-test-image`, kind image), when the network was started with `images`. */
+  imageModel?: { name: string; path: string; sha256: Hex; modelId: Hex };
   devnet: Devnet;
   c: Clients;
   modelId: Hex;
@@ -150,6 +161,8 @@ export type TestNetwork = {
 
 export const inputPrice = 10n ** 9n;
 export const outputPrice = 3n * 10n ** 9n;
+/** The test image model's default offer: token wei per image·step (image offers have inputPrice 0). */
+export const imageOutputPrice = 5n * 10n ** 9n;
 
 /** Supplier owners beyond the dev accounts' roles: generated keys, funded with ETH and tokens. */
 async function extraOwner(c: Clients, devnet: Devnet, index: number): Promise<Actor> {
@@ -178,6 +191,11 @@ export async function startTestNetwork(options: {
   backends?: (BackendFactory | undefined)[];
   /** `prices[i]`: supplier i's offer. @default inputPrice, outputPrice */
   prices?: ({ inputPrice: bigint; outputPrice: bigint } | undefined)[];
+  /**
+   * Also register the test image model (kind image) and have every supplier serve it on the embedded image
+   * runtime; `outputPrices[i]`: supplier i's price per image·step. @default imageOutputPrice
+   */
+  images?: { outputPrices?: (bigint | undefined)[] };
 }): Promise<TestNetwork> {
   const priceOf = (index: number) => options.prices?.[index] ?? { inputPrice, outputPrice };
   const home = mkdtempSync(join(tmpdir(), "aviary-gateway-"));
@@ -209,6 +227,40 @@ export async function startTestNetwork(options: {
     })),
     model: { name: testModelName, weightsDigest: model.sha256 },
   });
+  const imagePriceOf = (index: number) => options.images?.outputPrices?.[index] ?? imageOutputPrice;
+  let imageModel: TestNetwork["imageModel"];
+  let firstSession = session;
+  if (options.images) {
+    const image = await ensureTestImageModel({ directory: modelsDirectory });
+    const source = actor(devnet, "model-source");
+    const registry = { address: c.contracts.registry, abi: aviaryRegistryAbi } as const;
+    await c.send(source, {
+      ...registry,
+      functionName: "registerModel",
+      // Kind 3: image (the registry's ModelKind order: chat, completion, embedding, image).
+      args: [
+        image.name,
+        image.sha256,
+        "file://models/aviary-test-image/pipeline.json",
+        3,
+        source.address,
+        1000,
+      ],
+    });
+    const imageModelId = keccak256(toHex(image.name));
+    for (const [index, owner] of owners.entries()) {
+      await c.send(owner, {
+        ...registry,
+        functionName: "setOffer",
+        args: [imageModelId, 0n, imagePriceOf(index)],
+      });
+    }
+    // Offers apply from the next session.
+    const blocks = devnetSessionParams.sessionBlocks;
+    firstSession = (await c.publicClient.getBlockNumber()) / blocks + 1n;
+    await c.mineTo(firstSession * blocks);
+    imageModel = { name: image.name, path: image.path, sha256: image.sha256, modelId: imageModelId };
+  }
   const suppliers: TestSupplier[] = [];
   for (const [index, owner] of owners.entries()) {
     const config = parseSupplierConfig({
@@ -229,13 +281,24 @@ export async function startTestNetwork(options: {
           outputPrice: priceOf(index).outputPrice.toString(),
           backend: { type: "embedded", path: model.path, sequences: 2 },
         },
+        ...(imageModel
+          ? [
+              {
+                name: imageModel.name,
+                inputPrice: "0",
+                outputPrice: imagePriceOf(index).toString(),
+                backend: { type: "embedded-image", path: imageModel.path },
+              },
+            ]
+          : []),
       ],
     });
     const factory = options.backends?.[index];
     const replaceBackend = async (node: SupplierNode) => {
       if (!factory) return;
       for (const served of node.models) {
-        const backend = await factory(modelsDirectory);
+        const backend = await factory(modelsDirectory, served.name);
+        if (!backend) continue;
         await backend.start();
         await served.backend.close();
         served.backend = backend;
@@ -280,10 +343,11 @@ export async function startTestNetwork(options: {
     home,
     model: { path: model.path, sha256: model.sha256 as Hex },
     modelsDirectory,
+    ...(imageModel ? { imageModel } : {}),
     devnet,
     c,
     modelId,
-    session,
+    session: firstSession,
     suppliers,
     gateway,
     applications,
@@ -298,7 +362,7 @@ export async function startTestNetwork(options: {
 }
 
 export const addresses = (actors: Actor[]): Address[] => actors.map((entry) => entry.address);
-export { testModelName };
+export { testImageModelName, testModelName };
 
 /**
  * The config of a gateway over `network`: its chain and contracts, the network's gateway key and

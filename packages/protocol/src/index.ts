@@ -37,6 +37,7 @@ export * from "./openai/chatHistoryParameters.ts";
 export * from "./openai/formatToolCallJson.ts";
 export * from "./openai/parseOpenAiBody.ts";
 export * from "./openai/renderToolInstructions.ts";
+export * from "./openai/requestedImageUnits.ts";
 export * from "./openai/requestFields.ts";
 export * from "./openai/schemas.ts";
 export * from "./openai/toChatHistory.ts";

@@ -9,7 +9,7 @@ import {
 } from "viem";
 import type { SupplierCandidateInfo } from "./discovery/discoverSuppliers.ts";
 import { SupplierDirectory } from "./discovery/SupplierDirectory.ts";
-import { ChainReadError, RelayAbortedError } from "./errors.ts";
+import { ChainReadError, RelayAbortedError, RelayBodyInvalidError } from "./errors.ts";
 import { createModelListing } from "./models/createModelListing.ts";
 import { createAccountRelaySigner } from "./relay/createAccountRelaySigner.ts";
 import { encodeRelayResponse } from "./relay/encodeRelayResponse.ts";
@@ -86,13 +86,18 @@ export type CreateAviaryFetchParameters = {
   onAttempt?: (report: RelayAttemptReport<SupplierCandidateInfo>) => void;
 };
 
-const relayRoutes: readonly OpenAiRoute[] = ["chat/completions", "completions", "embeddings"];
+const relayRoutes: readonly OpenAiRoute[] = [
+  "chat/completions",
+  "completions",
+  "embeddings",
+  "images/generations",
+];
 
 /**
  * A `fetch` that speaks the OpenAI API by relaying straight to Aviary suppliers, for the official `openai`
  * client (or any OpenAI-compatible one): no gateway, the application's (or its delegated gateway's) key signs.
  *
- * - `POST …/chat/completions`, `…/completions`, `…/embeddings`: the relay pipeline the gateway runs too
+ * - `POST …/chat/completions`, `…/completions`, `…/embeddings`, `…/images/generations`: the relay pipeline the gateway runs too
  *   (`parseRelayBody` → `prepareRelayBody` → `planRelay` → `sendPlannedRelay` → `encodeRelayResponse`):
  *   `modelId = keccak256(model)`; the suppliers offering it in the current session (cached per session),
  *   ranked with the SDK's own stats book (a supplier whose receipt did not verify only as a last resort); a
@@ -102,7 +107,9 @@ const relayRoutes: readonly OpenAiRoute[] = ["chat/completions", "completions", 
  *   JSON (status 200, with the `Aviary-Receipt` and `Aviary-Supplier` headers), or an event stream that
  *   re-emits the data events and the receipt comment and ends with `data: [DONE]` only once the receipt
  *   verified; a stream that breaks after its first event ends with an explicit `data: {"error":{…}}` event
- *   and no `[DONE]`.
+ *   and no `[DONE]`. Images are priced n × steps × the output price (`maxCost`), answered as the supplier's
+ *   `{ created, data: [{ b64_json }], usage }`; `response_format: "url"` is a 400 naming `response_format`
+ *   (there is no server here to serve the bytes from: ask for `b64_json`), `stream: true` a 400 naming `stream`.
  * - `POST …/responses`: the OpenAI Responses API, served as one chat/completions relay (`relayResponses`:
  *   the request translated, the answer or stream translated back). Output items are kept for an hour in
  *   this instance's memory (`ResponseItemMemory`) so a later request can send them as `item_reference`
@@ -221,6 +228,14 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
   async function relay(route: OpenAiRoute, request: Request): Promise<Response> {
     const bytes = new Uint8Array(await request.arrayBuffer());
     const parsed = parseRelayBody({ route, bytes, defaultProvider: parameters.provider });
+    if (route === "images/generations" && parsed.body.response_format === "url") {
+      throw new RelayBodyInvalidError({
+        code: "invalid_request",
+        message:
+          '`response_format` "url" needs a server to keep the image (a gateway does); relaying directly, use "b64_json".',
+        param: "response_format",
+      });
+    }
     // The body's `models` list: each model is its own relay (own bytes, plan and signatures).
     const result = await relayWithModelFallback({
       parsed,
@@ -300,7 +315,7 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
           openAiError(
             404,
             "unknown_route",
-            `${request.method} ${path} is not served by Aviary (chat/completions, completions, embeddings, responses, models).`,
+            `${request.method} ${path} is not served by Aviary (chat/completions, completions, embeddings, images/generations, responses, models).`,
           ),
         ),
         { status: 404, headers: { "content-type": "application/json" } },

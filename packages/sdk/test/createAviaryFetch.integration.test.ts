@@ -257,7 +257,7 @@ describe("createAviaryFetch with the openai client", () => {
       account: privateKeyToAccount(network.application.privateKey),
       chain: network.chain,
     });
-    const response = await aviaryFetch("http://aviary.local/v1/images/generations", {
+    const response = await aviaryFetch("http://aviary.local/v1/audio/speech", {
       method: "POST",
       body: "{}",
     });

@@ -8,7 +8,11 @@ export type {
   BackendUsage,
 } from "./backends/Backend.ts";
 export { EmbeddedBackend } from "./backends/embedded/EmbeddedBackend.ts";
-export { BackendError } from "./backends/errors.ts";
+export { BackendError, BackendParameterUnsupportedError } from "./backends/errors.ts";
+export {
+  EmbeddedImageBackend,
+  type EmbeddedImageBackendOptions,
+} from "./backends/image/EmbeddedImageBackend.ts";
 export { OpenAiCompatibleBackend } from "./backends/openai/OpenAiCompatibleBackend.ts";
 export {
   loadSupplierConfig,

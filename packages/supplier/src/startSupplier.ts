@@ -16,6 +16,7 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import type { Backend } from "./backends/Backend.ts";
 import { EmbeddedBackend } from "./backends/embedded/EmbeddedBackend.ts";
+import { EmbeddedImageBackend } from "./backends/image/EmbeddedImageBackend.ts";
 import { OpenAiCompatibleBackend } from "./backends/openai/OpenAiCompatibleBackend.ts";
 import type { SupplierConfig } from "./config/supplierConfig.ts";
 import { SupplierStartError } from "./errors.ts";
@@ -55,6 +56,13 @@ function createBackend(model: SupplierConfig["models"][number], weightsDigest: H
       expectedSha256: weightsDigest,
       contextSize: backend.contextSize,
       sequences: backend.sequences,
+      threads: backend.threads,
+    });
+  }
+  if (backend.type === "embedded-image") {
+    return new EmbeddedImageBackend({
+      path: backend.path,
+      expectedSha256: weightsDigest,
       threads: backend.threads,
     });
   }

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import type { ImagePipeline } from "@aviary/image-runtime";
 import {
   type AuditCheckResult,
   type AuditPrompt,
@@ -9,6 +10,7 @@ import {
   drawAuditPrompt,
   type EvaluationSet,
   nextAuditDelay,
+  type OpenAiRoute,
   seededRandom,
 } from "@aviary/protocol";
 import type { SupplierStatsBook } from "@aviary/sdk";
@@ -20,10 +22,18 @@ import type { ModelEvaluationBoard } from "../evaluation/ModelEvaluationBoard.ts
 import type { SupplierEvaluationBook } from "../evaluation/SupplierEvaluationBook.ts";
 import type { RelayedExchange, RelayHooks, RelayObserver } from "../server/handleRelay.ts";
 import type { EvidenceRecord, GatewayStore } from "../store/GatewayStore.ts";
+import {
+  auditImageExchange,
+  type ImageAuditCheckResult,
+  type ImageComparison,
+} from "./auditImageExchange.ts";
 import { auditRelayedOutput } from "./auditRelayedOutput.ts";
+import { checkImageBilling } from "./checkImageBilling.ts";
 import { checkRelayBilling } from "./checkRelayBilling.ts";
 import { type DistributionTestResult, DistributionWindows } from "./DistributionWindows.ts";
+import { drawImageAuditRequest } from "./drawImageAuditRequest.ts";
 import { evidenceFromExchange } from "./evidenceFromExchange.ts";
+import type { ImageAuditGallery } from "./ImageAuditGallery.ts";
 import type { ReferenceModel } from "./ReferenceModel.ts";
 import { referenceSampleZ } from "./referenceSampleZ.ts";
 
@@ -35,6 +45,18 @@ export type AuditedModel = {
   thresholds: AuditThresholds;
 };
 
+/** An image model this gateway audits by re-rendering on its reference pipeline. */
+export type AuditedImageModel = {
+  name: string;
+  modelId: Hex;
+  pipeline: ImagePipeline;
+  comparison: ImageComparison;
+  /** Bounds of the audit requests' `steps`. */
+  steps: { min: number; max: number };
+  /** Most images per audit request. */
+  maxImages: number;
+};
+
 /** A supplier as discovery lists it. */
 export type AuditTarget = { address: string; endpoint: string };
 
@@ -42,6 +64,10 @@ export type IntegrityMonitorParameters = {
   config: AuditConfig;
   /** The audited models, by name. */
   models: ReadonlyMap<string, AuditedModel>;
+  /** The audited image models, by name. @default none */
+  imageModels?: ReadonlyMap<string, AuditedImageModel>;
+  /** Where the latest image audits' renders are kept for `GET /public/v1/audits/images`. */
+  gallery?: ImageAuditGallery;
   store: GatewayStore;
   /** Routing's stats: audits raise or cut reputation here. */
   book: SupplierStatsBook;
@@ -52,12 +78,7 @@ export type IntegrityMonitorParameters = {
    * Sends one request through the gateway's own relay path (`handleRelay` with the audit key): the same
    * signing, headers, routing (restricted by `provider.only`), failover rules and accounting as any user's.
    */
-  relay: (
-    route: AuditPrompt["route"],
-    body: Uint8Array,
-    hooks: RelayHooks,
-    signal: AbortSignal,
-  ) => Promise<Response>;
+  relay: (route: OpenAiRoute, body: Uint8Array, hooks: RelayHooks, signal: AbortSignal) => Promise<Response>;
   /** The suppliers offering a model now (discovery). */
   suppliersOf: (modelId: Hex) => Promise<AuditTarget[]>;
   /** The API key audit relays are accounted under: its relays are judged by audits, not the billing check. */
@@ -84,6 +105,27 @@ export type AuditOutcome =
       scoringMs: number;
       /** The two-sample test after this audit, when one ran. */
       distribution: DistributionTestResult | null;
+    }
+  | { status: "failed"; supplier: string; model: string; reason: string };
+
+/** The outcome of one image audit. */
+export type ImageAuditOutcome =
+  | {
+      status: "judged";
+      supplier: string;
+      model: string;
+      passed: boolean;
+      checks: ImageAuditCheckResult[];
+      failed: ImageAuditCheckResult | null;
+      /** The largest distance of a returned image from the reference's render (0: identical). */
+      distance: number;
+      /** Every returned image was byte for byte the reference's. */
+      identical: boolean;
+      relayKey: Hex;
+      request: { prompt: string; seed: number; steps: number; size: string; n: number };
+      evidence: EvidenceRecord[];
+      /** Milliseconds the reference spent rendering. */
+      renderMs: number;
     }
   | { status: "failed"; supplier: string; model: string; reason: string };
 
@@ -137,6 +179,10 @@ export class IntegrityMonitor {
         evaluation.onRelayed(exchange);
         if (exchange.keyId === this.#parameters.auditKeyId || !this.#parameters.config.billingEveryRelay)
           return;
+        if (exchange.route === "images/generations") {
+          if (this.#parameters.imageModels?.has(exchange.model)) void this.#checkImageBilling(exchange);
+          return;
+        }
         const audited = this.#parameters.models.get(exchange.model);
         if (audited) void this.#checkBilling(audited, exchange);
       },
@@ -184,6 +230,31 @@ export class IntegrityMonitor {
     if (this.#evaluationTimer) clearTimeout(this.#evaluationTimer);
     await Promise.allSettled([...this.#running]);
     for (const model of this.#parameters.models.values()) await model.reference.close();
+    for (const model of this.#parameters.imageModels?.values() ?? []) await model.pipeline.close();
+  }
+
+  /**
+   * Runs one covert image audit of `supplier` on the image `model` now: a request drawn like a user's (or
+   * `body`), relayed through the gateway to that supplier only, re-rendered on the reference pipeline with the
+   * signed body's prompt, seed, steps, size, negative prompt and guidance, and compared image by image; the bill
+   * is recounted. Reputation, evidence, the published evaluation and the render gallery are updated. A relay
+   * that does not complete is `failed`, not a verdict.
+   *
+   * @example
+   * ```ts
+   * const outcome = await monitor.runImageAudit({ supplier: { address, endpoint }, model: "aviary-test-image" });
+   * if (outcome.status === "judged" && !outcome.passed) console.log(outcome.failed?.detail);
+   * ```
+   */
+  runImageAudit(parameters: {
+    supplier: AuditTarget;
+    model: string;
+    body?: Record<string, unknown>;
+  }): Promise<ImageAuditOutcome> {
+    const run = this.#runImageAudit(parameters);
+    this.#running.add(run);
+    void run.finally(() => this.#running.delete(run));
+    return run;
   }
 
   /**
@@ -265,7 +336,11 @@ export class IntegrityMonitor {
     try {
       const { config, book } = this.#parameters;
       const now = Date.now();
-      for (const audited of this.#parameters.models.values()) {
+      const scheduled = [
+        ...[...this.#parameters.models.values()].map((model) => ({ ...model, image: false })),
+        ...[...(this.#parameters.imageModels?.values() ?? [])].map((model) => ({ ...model, image: true })),
+      ];
+      for (const audited of scheduled) {
         let suppliers: AuditTarget[];
         try {
           suppliers = await this.#parameters.suppliersOf(audited.modelId);
@@ -294,7 +369,11 @@ export class IntegrityMonitor {
           }
           if (now < due || this.#running.size >= config.maxConcurrent) continue;
           this.#nextAuditAt.set(key, Number.POSITIVE_INFINITY);
-          void this.runAudit({ supplier, model: audited.name })
+          void (
+            audited.image
+              ? this.runImageAudit({ supplier, model: audited.name })
+              : this.runAudit({ supplier, model: audited.name })
+          )
             .then(
               (outcome) => {
                 if (outcome.status === "failed")
@@ -500,6 +579,188 @@ export class IntegrityMonitor {
         receipt: null,
       },
     };
+  }
+
+  async #runImageAudit({
+    supplier,
+    model,
+    body: given,
+  }: {
+    supplier: AuditTarget;
+    model: string;
+    body?: Record<string, unknown>;
+  }): Promise<ImageAuditOutcome> {
+    const { config, logger } = this.#parameters;
+    const audited = this.#parameters.imageModels?.get(model);
+    if (!audited) throw new Error(`image model "${model}" is not audited by this gateway`);
+    const draw =
+      given ??
+      drawImageAuditRequest(this.#random, {
+        sizes: audited.pipeline.limits.sizes,
+        steps: audited.steps,
+        maxImages: audited.maxImages,
+      });
+    const failed = (reason: string): ImageAuditOutcome => ({
+      status: "failed",
+      supplier: supplier.address,
+      model,
+      reason,
+    });
+    const body = new TextEncoder().encode(
+      JSON.stringify({ model, ...draw, provider: { only: [supplier.address], allow_fallbacks: false } }),
+    );
+    let deliver: (exchange: RelayedExchange) => void = () => {};
+    const delivered = new Promise<RelayedExchange>((resolve) => {
+      deliver = resolve;
+    });
+    const signal = AbortSignal.any([AbortSignal.timeout(config.relayTimeoutMs), this.#stopping.signal]);
+    let response: Response;
+    try {
+      response = await this.#parameters.relay(
+        "images/generations",
+        body,
+        { onRelayed: (exchange) => deliver(exchange) },
+        signal,
+      );
+      await response.arrayBuffer();
+    } catch (error) {
+      return failed(`the relay threw: ${(error as Error).message.split("\n")[0]}`);
+    }
+    if (response.status !== 200) return failed(`HTTP ${response.status}`);
+    let timer: NodeJS.Timeout | undefined;
+    const exchange = await Promise.race([
+      delivered,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), 10_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!exchange) return failed("the relay completed without a verified receipt");
+    if (exchange.supplier.address.toLowerCase() !== supplier.address.toLowerCase())
+      return failed(`another supplier answered (${exchange.supplier.address})`);
+
+    const audit = await auditImageExchange({
+      pipeline: audited.pipeline,
+      comparison: audited.comparison,
+      exchange,
+      signal: this.#stopping.signal,
+    });
+    if (!audit.ok) return failed(audit.reason);
+    const now = Date.now();
+    const key = this.#key(supplier.address, model);
+    this.#auditCounts.set(key, (this.#auditCounts.get(key) ?? 0) + 1);
+    const billingPassed = audit.checks.every((check) => !BILLING_CHECKS.has(check.check) || check.passed);
+    this.#parameters.evaluation.recordAudit(supplier.address, audit.passed);
+    this.#parameters.evaluation.recordBilling(supplier.address, billingPassed);
+    const evidence: EvidenceRecord[] = [];
+    if (audit.failed) {
+      const billing = BILLING_CHECKS.has(audit.failed.check);
+      evidence.push(
+        evidenceFromExchange({
+          exchange,
+          kind: billing ? "billing" : "audit",
+          check: audit.failed,
+          values: { distance: audit.distance, comparison: audited.comparison.comparison },
+          includeBody: true,
+          now,
+        }),
+      );
+      this.#parameters.book.recordFailure(supplier, { kind: billing ? "bad-receipt" : "audit-fail", now });
+    } else {
+      this.#parameters.book.recordAuditPass(supplier, { now });
+    }
+    const identical = audit.comparisons.length > 0 && audit.comparisons.every((entry) => entry.identical);
+    await this.#parameters.store.putAudit({
+      id: randomUUID(),
+      supplier: supplier.address,
+      model,
+      kind: "audit",
+      relayKey: exchange.relayKey,
+      passed: audit.passed,
+      check: audit.failed?.check ?? null,
+      temperature: 0,
+      createdAt: now,
+      metrics: JSON.stringify({
+        distance: audit.distance,
+        identical,
+        images: audit.comparisons.length,
+        steps: audit.request.steps,
+        renderMs: Math.round(audit.renderMs * 10) / 10,
+      }),
+    });
+    for (const record of evidence) {
+      await this.#parameters.store.putEvidence(record);
+      this.#parameters.evaluation.recordEvidence(supplier.address);
+    }
+    if (audit.supplierImage && audit.referenceImage) {
+      this.#parameters.gallery?.add({
+        supplier: supplier.address,
+        model,
+        createdAt: new Date(now).toISOString(),
+        prompt: audit.request.prompt,
+        seed: audit.request.seed,
+        steps: audit.request.steps,
+        size: audit.request.size,
+        passed: audit.passed,
+        distance: audit.distance,
+        supplierImage: Buffer.from(audit.supplierImage).toString("base64"),
+        referenceImage: Buffer.from(audit.referenceImage).toString("base64"),
+      });
+    }
+    if (!audit.passed) {
+      logger.warn(
+        { supplier: supplier.address, model, check: audit.failed?.check, detail: audit.failed?.detail },
+        "image audit failed",
+      );
+    }
+    return {
+      status: "judged",
+      supplier: supplier.address,
+      model,
+      passed: audit.passed,
+      checks: audit.checks,
+      failed: audit.failed,
+      distance: audit.distance,
+      identical,
+      relayKey: exchange.relayKey,
+      request: {
+        prompt: audit.request.prompt,
+        seed: audit.request.seed,
+        steps: audit.request.steps,
+        size: audit.request.size,
+        n: audit.request.n,
+      },
+      evidence,
+      renderMs: audit.renderMs,
+    };
+  }
+
+  /** The billing audit of a user's image relay: images returned × the body's steps, no input units. */
+  async #checkImageBilling(exchange: RelayedExchange): Promise<void> {
+    try {
+      const billing = checkImageBilling(exchange);
+      if (!billing.checked) return;
+      this.#parameters.evaluation.recordBilling(exchange.supplier.address, billing.passed);
+      if (billing.passed || !billing.failed) return;
+      const now = Date.now();
+      const record = evidenceFromExchange({
+        exchange,
+        kind: "billing",
+        check: billing.failed,
+        values: { images: billing.images, steps: billing.steps },
+        includeBody: false,
+        now,
+      });
+      this.#parameters.book.recordFailure(exchange.supplier, { kind: "bad-receipt", now });
+      await this.#parameters.store.putEvidence(record);
+      this.#parameters.evaluation.recordEvidence(exchange.supplier.address);
+      this.#parameters.logger.warn(
+        { supplier: exchange.supplier.address, check: billing.failed.check, detail: billing.failed.detail },
+        "image billing check failed",
+      );
+    } catch (error) {
+      this.#parameters.logger.warn({ err: error }, "image billing check failed to run");
+    }
   }
 
   async #checkBilling(audited: AuditedModel, exchange: RelayedExchange): Promise<void> {

@@ -9,8 +9,8 @@ const bigintsAsStrings = (_: string, value: unknown) =>
 export type EvidenceFromExchangeParameters = {
   exchange: RelayedExchange;
   kind: EvidenceKind;
-  /** The failed check. */
-  check: AuditCheckResult;
+  /** The failed check (a text audit's, or an image audit's: same fields). */
+  check: Pick<AuditCheckResult, "value" | "limit" | "detail"> & { check: string };
   /** More numbers to publish with the check's own (`value`, `limit`). */
   values?: Record<string, unknown>;
   /**

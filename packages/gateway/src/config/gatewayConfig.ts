@@ -27,11 +27,48 @@ const auditedModelSchema = z
   })
   .strict();
 
+/**
+ * One audited image model: its registered name and the gateway's reference copy of its pipeline. Audits
+ * re-render the supplier's images on it with the same seed and compare (see `docs/integrity.md`).
+ */
+const auditedImageModelSchema = z
+  .object({
+    /** The model's registered name. */
+    name: z.string().min(1),
+    /**
+     * The pipeline manifest (`pipeline.json`) or its directory (relative to the config file); the manifest's
+     * SHA-256 must be the registered `weightsDigest`.
+     */
+    referencePath: z.string().min(1),
+    /** CPU threads of the reference runtime. */
+    threads: z.number().int().min(0).max(256).default(1),
+    /**
+     * `exact`: an image must be byte-for-byte the reference's (suppliers run the same runtime); `perceptual`:
+     * its mean absolute RGB difference from the reference's (0–1) must be at most `maxDistance`.
+     */
+    comparison: z.enum(["exact", "perceptual"]).default("perceptual"),
+    /** Largest mean absolute per-channel RGB difference (0–1) of a passing image (calibration: docs/integrity.md). */
+    maxDistance: z.number().min(0).max(1).default(0.003),
+    /** Bounds of the audit requests' `steps` (clipped to the pipeline's `maxSteps`). */
+    steps: z
+      .object({ min: z.number().int().min(1), max: z.number().int().min(1) })
+      .strict()
+      .refine((value) => value.min <= value.max, "min must be ≤ max")
+      .default({ min: 4, max: 20 }),
+    /** Most images (`n`) per audit request. */
+    maxImages: z.number().int().min(1).max(10).default(2),
+  })
+  .strict();
+
 /** Covert audits, billing audits and public evaluation (protocol.md §8–§9). Off unless configured. */
 export const auditConfigSchema = z
   .object({
     enabled: z.boolean().default(false),
     models: z.array(auditedModelSchema).default([]),
+    /** Image models audited by re-rendering (same rates and schedule as `models`). */
+    imageModels: z.array(auditedImageModelSchema).default([]),
+    /** Audits whose renders (supplier's and reference's) are kept per supplier for `GET /public/v1/audits/images`. */
+    imageRendersPerSupplier: z.number().int().min(0).max(32).default(4),
     /** Audits per minute per supplier and model for an established supplier in good standing (Poisson). */
     ratePerMinute: z.number().min(0).max(600).default(0.2),
     /** Audits until a supplier stops counting as new. */
@@ -60,12 +97,13 @@ export const auditConfigSchema = z
     seed: z.number().int().nullable().default(null),
   })
   .strict()
-  .refine((audit) => !audit.enabled || audit.models.length > 0, {
-    message: "audit.enabled needs at least one entry in audit.models",
+  .refine((audit) => !audit.enabled || audit.models.length + audit.imageModels.length > 0, {
+    message: "audit.enabled needs at least one entry in audit.models or audit.imageModels",
     path: ["models"],
   });
 
 export type AuditConfig = z.output<typeof auditConfigSchema>;
+export type AuditedImageModelConfig = z.output<typeof auditedImageModelSchema>;
 
 /** The gateway's configuration file (JSON). Environment variables override: see `loadGatewayConfig`. */
 export const gatewayConfigSchema = z
@@ -175,7 +213,7 @@ export function parseGatewayConfig(
   if (!/^postgres(ql)?:\/\//.test(config.store) && config.store !== ":memory:" && !isAbsolute(config.store)) {
     config.store = resolve(baseDirectory, config.store);
   }
-  for (const model of config.audit.models) {
+  for (const model of [...config.audit.models, ...config.audit.imageModels]) {
     if (!isAbsolute(model.referencePath)) model.referencePath = resolve(baseDirectory, model.referencePath);
   }
   return config;

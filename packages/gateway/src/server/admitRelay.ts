@@ -44,7 +44,8 @@ export type AdmitRelayErrorType = RelayBodyInvalidError;
  *
  * @param parameters - the store, the application pool, the key, the prepared body, the plan.
  * @returns the key's reservation and the plan to send, or the refusal to answer (429 with `retry-after`, 402).
- * @throws {RelayBodyInvalidError} `max_tokens_too_large` (embeddings: `input_too_large`).
+ * @throws {RelayBodyInvalidError} `max_tokens_too_large` (embeddings: `input_too_large`; images:
+ *   `images_too_costly` naming `n`).
  * @example
  * ```ts
  * const admission = await admitRelay({ store, pool, key, prepared, session, plan });
@@ -64,14 +65,7 @@ export async function admitRelay({
   for (const cost of costs) if (cheapest === undefined || cost < cheapest) cheapest = cost;
   const largest = await pool.largestBudget(session);
   if (cheapest !== undefined && cheapest > largest) {
-    const embeddings = prepared.route === "embeddings";
-    throw new RelayBodyInvalidError({
-      code: embeddings ? "input_too_large" : "max_tokens_too_large",
-      param: embeddings ? "input" : "max_tokens",
-      message: embeddings
-        ? `The input could cost up to ${cheapest} token wei, more than any application this gateway signs for can pay in a session (${largest}).`
-        : `max_tokens ${prepared.outputUnits} could cost up to ${cheapest} token wei, more than any application this gateway signs for can pay in a session (${largest}); lower max_tokens.`,
-    });
+    throw new RelayBodyInvalidError(tooCostly(prepared, cheapest, largest));
   }
   const tokens = Number(prepared.inputUnits + prepared.outputUnits);
   const first = costs[0] ?? 0n;
@@ -115,5 +109,33 @@ export async function admitRelay({
       null,
       { "retry-after": retryAfter },
     ),
+  };
+}
+
+/** The refusal of a request no application this gateway signs for could pay in a session, naming what to lower. */
+function tooCostly(
+  prepared: AdmitRelayParameters["prepared"],
+  cheapest: bigint,
+  largest: bigint,
+): { code: string; param: string; message: string } {
+  const most = `more than any application this gateway signs for can pay in a session (${largest})`;
+  if (prepared.route === "embeddings") {
+    return {
+      code: "input_too_large",
+      param: "input",
+      message: `The input could cost up to ${cheapest} token wei, ${most}.`,
+    };
+  }
+  if (prepared.route === "images/generations") {
+    return {
+      code: "images_too_costly",
+      param: "n",
+      message: `${prepared.outputUnits} image·steps (n × steps) could cost up to ${cheapest} token wei, ${most}; lower n or steps.`,
+    };
+  }
+  return {
+    code: "max_tokens_too_large",
+    param: "max_tokens",
+    message: `max_tokens ${prepared.outputUnits} could cost up to ${cheapest} token wei, ${most}; lower max_tokens.`,
   };
 }

@@ -2,6 +2,7 @@ import { openAiError } from "@aviary/protocol";
 import { Hono } from "hono";
 import { getAddress } from "viem";
 import { z } from "zod";
+import type { ImageAuditRender } from "../audit/ImageAuditGallery.ts";
 import type { ModelEvaluationBoard } from "../evaluation/ModelEvaluationBoard.ts";
 import type { SupplierEvaluationBook } from "../evaluation/SupplierEvaluationBook.ts";
 import type { ApiKeyRecord, EvidenceRecord, GatewayStore } from "../store/GatewayStore.ts";
@@ -24,6 +25,8 @@ export type GatewayAppParameters = {
   evaluation?: SupplierEvaluationBook;
   /** Evaluation-set scores per model. */
   board?: ModelEvaluationBoard;
+  /** The latest covert image audits' renders, newest first (never a user's image). */
+  imageAudits?: () => readonly ImageAuditRender[];
 };
 
 const evidenceQuerySchema = z
@@ -156,6 +159,11 @@ export function createGatewayApp(
       updatedAt: new Date().toISOString(),
       ...(parameters.board?.snapshot() ?? { models: [] }),
     }),
+  );
+
+  // The latest covert image audits of each supplier: its render beside the reference's (audit prompts only).
+  app.get("/public/v1/audits/images", (context) =>
+    context.json({ gateway: parameters.address, audits: parameters.imageAudits?.() ?? [] }),
   );
 
   app.get("/health", (context) =>

@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type OpenAiRoute, openAiError } from "@aviary/protocol";
 import { ResponseItemMemory, relayResponses } from "@aviary/sdk";
+import { answerImageUrls } from "./answerImageUrls.ts";
 import { authenticateBearer } from "./authenticateBearer.ts";
 import type { GatewayAppParameters } from "./createGatewayApp.ts";
 import { handleRelay } from "./handleRelay.ts";
+import { ImageStore } from "./ImageStore.ts";
 
 /** Answers a request on a relay route; false when it is not one (the caller passes it on). */
 export type RelayListener = (incoming: IncomingMessage, outgoing: ServerResponse) => boolean;
@@ -14,12 +16,17 @@ const relayRoutes = new Map<string, OpenAiRoute | "responses">([
   ["/v1/chat/completions", "chat/completions"],
   ["/v1/completions", "completions"],
   ["/v1/embeddings", "embeddings"],
+  ["/v1/images/generations", "images/generations"],
   ["/v1/responses", "responses"],
 ]);
 
+const IMAGE_PATH = /^\/v1\/images\/([A-Za-z0-9_-]+)\.png$/;
+
 /**
  * The gateway's relay routes (`POST /v1/chat/completions`, `/v1/completions`, `/v1/embeddings`, and
- * `/v1/responses`, translated to and from one chat/completions relay by `relayResponses`) as a
+ * `/v1/images/generations`, `/v1/responses`, translated to and from one chat/completions relay by
+ * `relayResponses`; and `GET /v1/images/<id>.png`, the images of `response_format: "url"` answers, kept an hour
+ * in an `ImageStore`, no API key needed: the id is an unguessable token) as a
  * plain `node:http` listener, dispatched before hono (which keeps every other route): no framework
  * `Request` per relay, the body read straight off the socket with its size limit, the answer written straight
  * to the socket. Chosen by measurement: with the same pipeline behind it, the gateway spent ~2.0 ms of CPU per
@@ -27,23 +34,33 @@ const relayRoutes = new Map<string, OpenAiRoute | "responses">([
  * body limit, shutting down, and the in-flight count until the last byte (or the client's disconnect).
  *
  * @param parameters - what `createGatewayApp` gets (relay context, store, limits, in-flight counter).
+ * @param images - where `url` answers' PNGs are kept. @default a new `ImageStore` (256 MiB, one hour)
  * @example
  * ```ts
  * const relay = createRelayListener(parameters);
  * const server = createServer((incoming, outgoing) => relay(incoming, outgoing) || honoListener(incoming, outgoing));
  * ```
  */
-export function createRelayListener(parameters: GatewayAppParameters): CreateRelayListenerReturnType {
+export function createRelayListener(
+  parameters: GatewayAppParameters,
+  images: ImageStore = new ImageStore(),
+): CreateRelayListenerReturnType {
   const { maxBodyBytes } = parameters;
   // The Responses output items this gateway process produced, for `item_reference`, scoped by API key id.
   const responseItems = new ResponseItemMemory();
+  const context: ListenerContext = { parameters, responseItems, images, maxBodyBytes };
   return (incoming, outgoing) => {
-    if (incoming.method !== "POST") return false;
     const url = incoming.url ?? "";
     const query = url.indexOf("?");
-    const route = relayRoutes.get(query < 0 ? url : url.slice(0, query));
+    const path = query < 0 ? url : url.slice(0, query);
+    if (incoming.method !== "POST") {
+      if (incoming.method !== "GET" || !path.startsWith("/v1/images/")) return false;
+      serveImage(images, path, outgoing);
+      return true;
+    }
+    const route = relayRoutes.get(path);
     if (!route) return false;
-    void serve(parameters, responseItems, route, incoming, outgoing, maxBodyBytes).catch((error: unknown) => {
+    void serve(context, route, incoming, outgoing).catch((error: unknown) => {
       parameters.relay.logger.error({ err: error }, "unhandled gateway error");
       if (!outgoing.headersSent) {
         writeJson(
@@ -57,13 +74,42 @@ export function createRelayListener(parameters: GatewayAppParameters): CreateRel
   };
 }
 
+type ListenerContext = {
+  parameters: GatewayAppParameters;
+  responseItems: ResponseItemMemory;
+  images: ImageStore;
+  maxBodyBytes: number;
+};
+
+/** `GET /v1/images/<id>.png`: a kept PNG, or an OpenAI-shaped 404. */
+function serveImage(images: ImageStore, path: string, outgoing: ServerResponse): void {
+  const id = IMAGE_PATH.exec(path)?.[1];
+  const png = id === undefined ? undefined : images.get(id);
+  if (!png) {
+    writeJson(
+      outgoing,
+      404,
+      openAiError(
+        404,
+        "image_not_found",
+        "No such image: image URLs are served for an hour after the request.",
+      ),
+    );
+    return;
+  }
+  outgoing.writeHead(200, {
+    "content-type": "image/png",
+    "content-length": String(png.length),
+    "cache-control": "private, max-age=3600, immutable",
+  });
+  outgoing.end(png);
+}
+
 async function serve(
-  parameters: GatewayAppParameters,
-  responseItems: ResponseItemMemory,
+  { parameters, responseItems, images, maxBodyBytes }: ListenerContext,
   route: OpenAiRoute | "responses",
   incoming: IncomingMessage,
   outgoing: ServerResponse,
-  maxBodyBytes: number,
 ): Promise<void> {
   const auth = await authenticateBearer(parameters.store, incoming.headers.authorization);
   if (!auth.key) {
@@ -108,7 +154,7 @@ async function serve(
     done();
     if (!outgoing.writableFinished) controller.abort(new Error("the client closed the connection"));
   });
-  const response =
+  let response =
     route === "responses"
       ? await relayResponses({
           bytes: body,
@@ -117,6 +163,10 @@ async function serve(
           items: { memory: responseItems, scope: key.id },
         })
       : await handleRelay(parameters.relay, route, key, body, controller.signal);
+  // The supplier answered base64 (the gateway always relays `b64_json`): a `url` answer is served from here.
+  if (route === "images/generations" && asksForUrls(body)) {
+    response = await answerImageUrls({ response, images, origin: requestOrigin(incoming) });
+  }
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
@@ -152,6 +202,27 @@ async function serve(
     }
   }
   outgoing.end();
+}
+
+/** Whether an images request asked for `response_format: "url"` (it parsed: `handleRelay` answered it). */
+function asksForUrls(body: Uint8Array): boolean {
+  try {
+    return (
+      (JSON.parse(Buffer.from(body).toString("utf8")) as { response_format?: unknown }).response_format ===
+      "url"
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** How the client reached this gateway: `x-forwarded-proto` (behind a TLS proxy) or http, and the Host. */
+function requestOrigin(incoming: IncomingMessage): string {
+  const forwarded = incoming.headers["x-forwarded-proto"];
+  const proto = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
+  const scheme = proto === "https" ? "https" : "http";
+  const host = incoming.headers.host ?? `${incoming.socket.localAddress}:${incoming.socket.localPort}`;
+  return `${scheme}://${host}`;
 }
 
 /** The body, or undefined when it is larger than `limit`. */

@@ -160,6 +160,7 @@ const routeTitles: Record<OpenAiRoute, string> = {
   "chat/completions": "`POST /v1/chat/completions`",
   completions: "`POST /v1/completions`",
   embeddings: "`POST /v1/embeddings`",
+  "images/generations": "`POST /v1/images/generations`",
 };
 
 /** The capability an `openai` backend must declare for a field, with a value that needs it. */
@@ -198,6 +199,57 @@ function renderTable(): string {
   }
   return `${lines.join("\n")}\n`;
 }
+
+describe("unsupportedRequestField on image models", () => {
+  const imageModel: RuntimeCapabilities = {
+    ...embedded,
+    tools: false,
+    jsonSchema: false,
+    logprobs: false,
+    image: { sizes: ["64x64", "256x256"], maxSteps: 50, maxPromptCharacters: 100 },
+  };
+  const draw = (extra: Record<string, unknown> = {}) => ({ model: "m", prompt: "a red fox", ...extra });
+
+  test("test_unsupportedRequestField_images_routeAndModelKindMustAgree", () => {
+    expect(unsupportedRequestField("images/generations", draw(), imageModel)).toBeUndefined();
+    // A text model named on the images route, and an image model named on a text route: `model` is wrong.
+    expect(unsupportedRequestField("images/generations", draw(), embedded)?.param).toBe("model");
+    expect(unsupportedRequestField("chat/completions", chat(), imageModel)?.param).toBe("model");
+    expect(unsupportedRequestField("images/generations", draw(), openai)?.param).toBe("model");
+  });
+
+  test("test_unsupportedRequestField_images_refusesWhatTheModelCannotRender", () => {
+    expect(
+      unsupportedRequestField("images/generations", draw({ size: "256x256" }), imageModel),
+    ).toBeUndefined();
+    expect(unsupportedRequestField("images/generations", draw({ size: "512x512" }), imageModel)?.param).toBe(
+      "size",
+    );
+    expect(unsupportedRequestField("images/generations", draw({ steps: 50 }), imageModel)).toBeUndefined();
+    expect(unsupportedRequestField("images/generations", draw({ steps: 51 }), imageModel)?.param).toBe(
+      "steps",
+    );
+    const long = "x".repeat(101);
+    expect(unsupportedRequestField("images/generations", draw({ prompt: long }), imageModel)?.param).toBe(
+      "prompt",
+    );
+    expect(
+      unsupportedRequestField("images/generations", draw({ negative_prompt: long }), imageModel)?.param,
+    ).toBe("negative_prompt");
+    // OpenAI options with no open-model equivalent are refused by name; stream only as false.
+    for (const name of ["quality", "style", "background", "output_format", "partial_images"]) {
+      expect(unsupportedRequestField("images/generations", draw({ [name]: "x" }), imageModel)?.param).toBe(
+        name,
+      );
+    }
+    expect(unsupportedRequestField("images/generations", draw({ stream: true }), imageModel)?.param).toBe(
+      "stream",
+    );
+    expect(
+      unsupportedRequestField("images/generations", draw({ stream: false }), imageModel),
+    ).toBeUndefined();
+  });
+});
 
 describe("docs/gateway.md's field table", () => {
   test("test_docsTable_listsExactlyTheTablesFieldsAndStatuses", () => {

@@ -1,3 +1,4 @@
+import { parseImageSize } from "./requestedImageUnits.ts";
 import type { OpenAiRoute } from "./schemas.ts";
 
 /**
@@ -18,7 +19,7 @@ export type RequestField = {
   route: OpenAiRoute;
   /** The top-level body field, as OpenAI names it. */
   name: string;
-  /** On the embedded runtime (node-llama-cpp). */
+  /** On the embedded runtime (node-llama-cpp for text, `@aviary/image-runtime` for images). */
   embedded: FieldSupport;
   /** Through an `openai`-type backend every OpenAI field is passed to the upstream as sent. */
   openai: "passed_through";
@@ -52,6 +53,7 @@ function costBound(entry: RequestField): RequestField {
 const chat = "chat/completions" as const;
 const completions = "completions" as const;
 const embeddings = "embeddings" as const;
+const images = "images/generations" as const;
 
 /**
  * Every field of OpenAI's request bodies for the routes Aviary relays, and what each backend does with it.
@@ -181,6 +183,36 @@ export const openAiRequestFields: readonly RequestField[] = [
     "truncates and renormalizes; above the model's size is refused",
   ),
   field(embeddings, "user", "no_effect", "an end-user identifier; not used"),
+
+  field(images, "model", "supported", "the registered name of an image model"),
+  field(images, "prompt", "supported", "up to the model's `image.maxPromptCharacters`"),
+  field(images, "n", "supported", "1–10 images; each is billed its steps"),
+  field(images, "size", "supported", "one of the model's `image.sizes` (default 256x256)"),
+  field(
+    images,
+    "response_format",
+    "supported",
+    "b64_json; url through the gateway (it serves the PNG for an hour)",
+  ),
+  field(images, "seed", "supported", "uint32; image i uses seed + i; without one the gateway draws one"),
+  field(images, "steps", "supported", "denoising steps (default 20, at most the model's `image.maxSteps`)"),
+  field(images, "negative_prompt", "supported", "classifier-free guidance away from it"),
+  field(images, "guidance_scale", "supported", "classifier-free guidance scale (1 turns guidance off)"),
+  field(images, "user", "no_effect", "an end-user identifier; not used for generation"),
+  field(
+    images,
+    "stream",
+    "supported",
+    "only false: partial images are not streamed",
+    (value) => value === false || value === null,
+  ),
+  field(images, "partial_images", "refused", "partial images are not streamed"),
+  field(images, "quality", "refused", "quality is set by `steps`"),
+  field(images, "style", "refused", "a DALL-E 3 option with no open-model equivalent"),
+  field(images, "background", "refused", "transparent backgrounds are not rendered"),
+  field(images, "moderation", "refused", "no moderation is applied by the runtime"),
+  field(images, "output_format", "refused", "images are PNG"),
+  field(images, "output_compression", "refused", "images are PNG"),
 ];
 
 /** Fields of Aviary's router itself (OpenRouter's names): read by the gateway and the SDK, never sent on. */
@@ -223,6 +255,17 @@ export type ModelCapabilities = {
   contextLength: number | null;
   /** `none`: the operator declares it keeps no prompt or output beyond serving the request. */
   dataRetention: "none" | "unspecified";
+  /** Present exactly when the model generates images (`POST /v1/images/generations`): what it renders. */
+  image?: ImageCapabilities;
+};
+
+/** What an image model renders: what `unsupportedRequestField` checks an images request against. */
+export type ImageCapabilities = {
+  /** Sizes it renders, `"WxH"`. */
+  sizes: string[];
+  maxSteps: number;
+  /** Longest prompt (and negative prompt) it reads, in characters. */
+  maxPromptCharacters: number;
 };
 
 /**
@@ -257,6 +300,8 @@ export function unsupportedRequestField(
   body: Record<string, unknown>,
   capabilities: RuntimeCapabilities,
 ): UnsupportedRequestField | undefined {
+  const kindProblem = unsupportedModelKind(route, body, capabilities);
+  if (kindProblem) return kindProblem;
   for (const [name, value] of Object.entries(body)) {
     // `null` is "not set" in OpenAI's API (clients send it for unset options): never a reason to refuse.
     if (value == null || (routerFields as readonly string[]).includes(name)) continue;
@@ -299,6 +344,47 @@ export function unsupportedRequestField(
     }
   }
   if (route === "chat/completions") return unsupportedMessage(body.messages, capabilities);
+  return undefined;
+}
+
+/**
+ * An images request to a text model, a text request to an image model, or an images request beyond what the
+ * model renders (size, steps, prompt length): the field to name.
+ */
+function unsupportedModelKind(
+  route: OpenAiRoute,
+  body: Record<string, unknown>,
+  capabilities: RuntimeCapabilities,
+): UnsupportedRequestField | undefined {
+  const image = capabilities.image;
+  if (route !== "images/generations") {
+    return image
+      ? { param: "model", message: "`model` generates images: send it to /v1/images/generations." }
+      : undefined;
+  }
+  if (!image) return { param: "model", message: "`model` does not generate images." };
+  const size = typeof body.size === "string" ? body.size : undefined;
+  if (size !== undefined && !(parseImageSize(size) && image.sizes.includes(size))) {
+    return {
+      param: "size",
+      message: `\`size\` ${JSON.stringify(size)} is not rendered by this model; it renders ${image.sizes.join(", ")}.`,
+    };
+  }
+  if (typeof body.steps === "number" && body.steps > image.maxSteps) {
+    return {
+      param: "steps",
+      message: `\`steps\` ${body.steps} is more than this model's ${image.maxSteps}.`,
+    };
+  }
+  for (const name of ["prompt", "negative_prompt"]) {
+    const text = body[name];
+    if (typeof text === "string" && text.length > image.maxPromptCharacters) {
+      return {
+        param: name,
+        message: `\`${name}\` is ${text.length} characters; this model reads at most ${image.maxPromptCharacters}.`,
+      };
+    }
+  }
   return undefined;
 }
 

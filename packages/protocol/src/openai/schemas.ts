@@ -249,7 +249,43 @@ export const embeddingRequestSchema = z.looseObject({
   user: z.string().nullish(),
 });
 
+/** Most images one request may ask for (OpenAI's own limit). */
+export const MAX_IMAGES_PER_REQUEST = 10;
+/** Most denoising steps a request may ask for on any model (a model may allow fewer: its `image.maxSteps`). */
+export const MAX_IMAGE_STEPS = 150;
+/** Longest image prompt any model may be sent, in characters (OpenAI's gpt-image limit); models allow fewer. */
+export const MAX_IMAGE_PROMPT_CHARACTERS = 32_000;
+
+/**
+ * `POST /v1/images/generations` body: OpenAI's fields, plus the common open-model extensions `seed`,
+ * `steps`, `negative_prompt` and `guidance_scale`. Sizes are `WxH`; which ones a model renders is its
+ * suppliers' declaration (`capabilities.image.sizes`), checked by `unsupportedRequestField`.
+ */
+export const imageGenerationRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  prompt: z
+    .string({ error: "must be a string" })
+    .min(1, { error: "must not be empty" })
+    .max(MAX_IMAGE_PROMPT_CHARACTERS, { error: `must be at most ${MAX_IMAGE_PROMPT_CHARACTERS} characters` }),
+  n: z.number().int().min(1).max(MAX_IMAGES_PER_REQUEST).nullish(),
+  size: z
+    .string()
+    .regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/, { error: 'must be "WIDTHxHEIGHT", e.g. "256x256"' })
+    .nullish(),
+  response_format: z.enum(["b64_json", "url"]).nullish(),
+  seed: z.number().int().min(0).max(0xffff_ffff).nullish(),
+  steps: z.number().int().min(1).max(MAX_IMAGE_STEPS).nullish(),
+  negative_prompt: z
+    .string()
+    .max(MAX_IMAGE_PROMPT_CHARACTERS, { error: `must be at most ${MAX_IMAGE_PROMPT_CHARACTERS} characters` })
+    .nullish(),
+  guidance_scale: z.number().min(0).max(30).nullish(),
+  user: z.string().nullish(),
+  stream: z.boolean().nullish(),
+});
+
 export type ChatCompletionRequest = z.output<typeof chatCompletionRequestSchema>;
+export type ImageGenerationRequest = z.output<typeof imageGenerationRequestSchema>;
 export type CompletionRequest = z.output<typeof completionRequestSchema>;
 export type EmbeddingRequest = z.output<typeof embeddingRequestSchema>;
 
@@ -258,6 +294,7 @@ export const openAiRouteSchemas = {
   "chat/completions": chatCompletionRequestSchema,
   completions: completionRequestSchema,
   embeddings: embeddingRequestSchema,
+  "images/generations": imageGenerationRequestSchema,
 } as const;
 
 export type OpenAiRoute = keyof typeof openAiRouteSchemas;

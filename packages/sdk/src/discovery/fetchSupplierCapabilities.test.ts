@@ -18,6 +18,21 @@ const answers: Record<string, { status?: number; body: string; delayMs?: number;
       ],
     }),
   },
+  "/image": {
+    body: JSON.stringify({
+      models: [
+        {
+          modelId: modelA,
+          capabilities: {
+            ...UNKNOWN_MODEL_CAPABILITIES,
+            image: { sizes: ["64x64", "256x256"], maxSteps: 50, maxPromptCharacters: 1000, extra: 1 },
+          },
+        },
+        // A malformed image declaration: not an image model.
+        { modelId: modelB, capabilities: { ...UNKNOWN_MODEL_CAPABILITIES, image: { sizes: ["big"] } } },
+      ],
+    }),
+  },
   "/down": { status: 500, body: "{}" },
   "/notJson": { body: "<html>" },
   "/huge": { body: JSON.stringify({ models: [], padding: "x".repeat(5_000) }) },
@@ -52,6 +67,16 @@ describe("fetchSupplierCapabilities", () => {
     expect(declared.get(modelA)).toEqual({ ...UNKNOWN_MODEL_CAPABILITIES, tools: true });
     expect(declared.get(modelB.toLowerCase())).toEqual({ ...UNKNOWN_MODEL_CAPABILITIES, backend: "openai" });
     expect(declared.size).toBe(2);
+  });
+
+  it("test_fetchSupplierCapabilities_image_keptWhenWellFormed_droppedWhenMalformed", async () => {
+    const declared = await fetchSupplierCapabilities({ endpoint: `${base}/image` });
+    expect(declared.get(modelA)).toEqual({
+      ...UNKNOWN_MODEL_CAPABILITIES,
+      image: { sizes: ["64x64", "256x256"], maxSteps: 50, maxPromptCharacters: 1000 },
+    });
+    expect(declared.get(modelB.toLowerCase())).toEqual(UNKNOWN_MODEL_CAPABILITIES);
+    expect(declared.get(modelB.toLowerCase())).not.toHaveProperty("image");
   });
 
   it.each([

@@ -18,6 +18,16 @@ export const UNKNOWN_MODEL_CAPABILITIES: ModelCapabilities = Object.freeze({
   dataRetention: "unspecified",
 });
 
+/** What an image model renders; a malformed one is taken as no image generation at all. */
+const imageCapabilitiesSchema = z.object({
+  sizes: z
+    .array(z.string().regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/))
+    .min(1)
+    .max(64),
+  maxSteps: z.number().int().positive(),
+  maxPromptCharacters: z.number().int().positive(),
+});
+
 /** The supplier's declaration, as read: what is missing or malformed is taken as not supported. */
 const capabilitiesSchema = z.object({
   backend: z.enum(["embedded", "openai"]),
@@ -27,6 +37,7 @@ const capabilitiesSchema = z.object({
   images: z.boolean().catch(false),
   contextLength: z.number().int().positive().nullable().catch(null),
   dataRetention: z.enum(["none", "unspecified"]).catch("unspecified"),
+  image: imageCapabilitiesSchema.optional().catch(undefined),
 });
 
 const supplierSchema = z.object({
@@ -96,7 +107,10 @@ export async function fetchSupplierCapabilities({
   const capabilities = new Map<string, ModelCapabilities>();
   for (const model of parsed.data.models) {
     const declared = capabilitiesSchema.safeParse(model.capabilities);
-    if (declared.success) capabilities.set((model.modelId as Hex).toLowerCase(), declared.data);
+    if (!declared.success) continue;
+    const { image, ...text } = declared.data;
+    // `image` is present exactly when the model generates images (what `unsupportedRequestField` reads).
+    capabilities.set((model.modelId as Hex).toLowerCase(), image ? { ...text, image } : text);
   }
   return capabilities;
 }

@@ -17,8 +17,11 @@ export type OfferedModel = {
   weights_digest: string;
   /** Suppliers offering it in the session relays name. */
   suppliers: number;
-  /** The lowest offers, decimal strings. */
-  pricing: { prompt: string; completion: string; unit: "token wei per token" };
+  /**
+   * The lowest offers, decimal strings: per token for text models; for image models `prompt` is 0 and
+   * `completion` is the price of one image·step (a relay costs n × steps × it).
+   */
+  pricing: { prompt: string; completion: string; unit: "token wei per token" | "token wei per image·step" };
 };
 
 export type CreateModelListingParameters = {
@@ -99,7 +102,7 @@ export function createModelListing(parameters: CreateModelListingParameters): Cr
           pricing: {
             prompt: prompt.toString(),
             completion: completion.toString(),
-            unit: "token wei per token",
+            unit: model.kind === "image" ? "token wei per image·step" : "token wei per token",
           },
         };
       }),

@@ -2,6 +2,7 @@ import {
   type ChatCompletionRequest,
   chatHistoryParameters,
   type OpenAiRoute,
+  requestedImageUnits,
   requestedMaxTokens,
   toChatHistory,
 } from "@aviary/protocol";
@@ -26,7 +27,7 @@ export type EstimateMaxCostReturnType = {
   maxCost: bigint;
   /** Upper bound of the prompt tokens: UTF-8 bytes of the prompt text + 16 per message. */
   inputUnits: bigint;
-  /** The output limit: `max_completion_tokens ?? max_tokens ?? defaultMaxTokens` (0 for embeddings). */
+  /** The output limit: `max_completion_tokens ?? max_tokens ?? defaultMaxTokens` (0 for embeddings; images × steps for images). */
   outputUnits: bigint;
 };
 
@@ -53,6 +54,11 @@ export function estimateMaxCost({
   outputPrice,
   defaultMaxTokens = DEFAULT_MAX_TOKENS,
 }: EstimateMaxCostParameters): EstimateMaxCostReturnType {
+  if (route === "images/generations") {
+    // Image relays are billed in images × steps (protocol.md §4), all output units: the prompt is not metered.
+    const outputUnits = BigInt(requestedImageUnits(body as { n?: number; steps?: number }).units);
+    return { maxCost: outputUnits * outputPrice, inputUnits: 0n, outputUnits };
+  }
   let bytes = 0;
   let messages = 0;
   const text = (value: unknown) => {

@@ -64,6 +64,21 @@ describe("parseRelayBody", () => {
       ),
     ).toMatchObject({ code: "invalid_provider", param: "provider.sort" });
   });
+
+  it("test_parseRelayBody_imagesStream_refusedNamingStream", () => {
+    const image = { model: "img", prompt: "a fox" };
+    expect(
+      refusal(() =>
+        parseRelayBody({ route: "images/generations", bytes: bytes({ ...image, stream: true }) }),
+      ),
+    ).toMatchObject({ code: "invalid_request", param: "stream" });
+    expect(
+      parseRelayBody({ route: "images/generations", bytes: bytes({ ...image, stream: false }) }).stream,
+    ).toBe(false);
+    expect(
+      refusal(() => parseRelayBody({ route: "images/generations", bytes: bytes({ ...image, n: 11 }) })),
+    ).toMatchObject({ code: "invalid_request", param: "n" });
+  });
 });
 
 describe("parseRelayBody models", () => {

@@ -54,7 +54,8 @@ const modelsSchema = z
  *
  * @param parameters - the route, the bytes, optional default `provider` options.
  * @throws {RelayBodyInvalidError} `invalid_json`, `invalid_request` (naming the field, e.g. `messages`) or
- *   `invalid_provider` (e.g. `provider.sort`), `invalid_request` naming `models`: answer 400, ask no supplier.
+ *   `invalid_provider` (e.g. `provider.sort`), `invalid_request` naming `models`, or naming `stream` for a
+ *   streamed images request: answer 400, ask no supplier.
  * @example
  * ```ts
  * const parsed = parseRelayBody({ route: "chat/completions", bytes });
@@ -108,5 +109,14 @@ export function parseRelayBody({
       cause: error,
     });
   }
-  return { route, body, model, fallbackModels, stream: body.stream === true, provider };
+  const stream = body.stream === true;
+  if (stream && route === "images/generations") {
+    // Partial images are not streamed: refused here, before any supplier is planned or asked.
+    throw new RelayBodyInvalidError({
+      code: "invalid_request",
+      message: "`stream` must be false on /v1/images/generations: images are answered whole.",
+      param: "stream",
+    });
+  }
+  return { route, body, model, fallbackModels, stream, provider };
 }

@@ -5,7 +5,11 @@ import { prepareRelayBody, relayMaxCost } from "./prepareRelayBody.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const prepare = (route: "chat/completions" | "embeddings", body: unknown, defaultMaxTokens?: number) =>
+const prepare = (
+  route: "chat/completions" | "embeddings" | "images/generations",
+  body: unknown,
+  defaultMaxTokens?: number,
+) =>
   prepareRelayBody({
     parsed: parseRelayBody({ route, bytes: encoder.encode(JSON.stringify(body)) }),
     defaultMaxTokens,
@@ -59,5 +63,24 @@ describe("prepareRelayBody", () => {
     expect(sent(prepared)).not.toHaveProperty("max_tokens");
     expect(prepared.outputUnits).toBe(0n);
     expect(prepared.inputUnits).toBe(2n + 32n);
+  });
+
+  it("test_prepareRelayBody_images_unitsAreImagesTimesSteps_writtenIntoTheBody", () => {
+    const prepared = prepare("images/generations", {
+      model: "img",
+      prompt: "a fox",
+      n: 3,
+      steps: 7,
+      response_format: "url",
+    });
+    const body = sent(prepared);
+    expect(body).toMatchObject({ n: 3, steps: 7, size: "256x256", response_format: "b64_json" });
+    expect(body).not.toHaveProperty("max_tokens");
+    expect(typeof body.seed).toBe("number");
+    expect(prepared.inputUnits).toBe(0n);
+    expect(prepared.outputUnits).toBe(21n);
+    expect(relayMaxCost(prepared, { inputPrice: 100n, outputPrice: 5n })).toBe(105n);
+    const defaults = sent(prepare("images/generations", { model: "img", prompt: "a fox", seed: 9 }));
+    expect(defaults).toMatchObject({ n: 1, steps: 20, seed: 9 });
   });
 });

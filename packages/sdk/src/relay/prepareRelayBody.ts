@@ -1,4 +1,5 @@
-import { keccak256Hex } from "@aviary/protocol";
+import { randomInt } from "node:crypto";
+import { DEFAULT_IMAGE_SIZE, keccak256Hex, requestedImageUnits } from "@aviary/protocol";
 import type { Hex } from "viem";
 import { estimateMaxCost } from "./estimateMaxCost.ts";
 import type { ParsedRelayBody } from "./parseRelayBody.ts";
@@ -47,7 +48,17 @@ export function prepareRelayBody({
   const body = { ...parsed.body };
   // Token bounds shared by every Aviary client: prompt ≤ UTF-8 bytes + 16 per message, output ≤ the limit.
   const bounds = estimateMaxCost({ route, body, inputPrice: 0n, outputPrice: 0n, defaultMaxTokens });
-  if (route !== "embeddings") body.max_tokens = Number(bounds.outputUnits);
+  if (route === "images/generations") {
+    // What maxCost prices is stated in the body, so the supplier renders exactly that: n, steps, size, and a
+    // seed (drawn here when the client gave none), which also makes every image relay reproducible by an audit.
+    const { images, steps } = requestedImageUnits(body as { n?: number; steps?: number });
+    body.n = images;
+    body.steps = steps;
+    body.size ??= DEFAULT_IMAGE_SIZE;
+    body.seed ??= randomInt(0, 0x1_0000_0000);
+    // Suppliers answer base64; a gateway serves `url` answers from those bytes itself.
+    body.response_format = "b64_json";
+  } else if (route !== "embeddings") body.max_tokens = Number(bounds.outputUnits);
   delete body.max_completion_tokens;
   if (parsed.stream) {
     const options =

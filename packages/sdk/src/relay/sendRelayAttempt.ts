@@ -42,7 +42,11 @@ export type SendRelayAttemptParameters = {
   firstByteTimeoutMs?: number;
   /** Most milliseconds between two chunks of the body. @default 30_000 */
   chunkTimeoutMs?: number;
-  /** Largest body accepted (bytes). @default 32 MiB */
+  /**
+   * Largest body accepted (bytes). The default covers the largest image answer: 10 images at 512x512 are
+   * ~8.4 MB of base64 JSON for the test model's abstract pictures (~630 KB per PNG, measured), and at most ~14 MB
+   * for incompressible RGBA ones. @default 32 MiB
+   */
   maxResponseBytes?: number;
   /** Aborts the attempt (the supplier sees the connection close and bills nothing unfinished). */
   signal?: AbortSignal;

@@ -1,9 +1,12 @@
 import type { BaseError, RuntimeCapabilities } from "@aviary/protocol";
 
 /** OpenAI routes a backend may serve (the part after `/v1/`). */
-export type BackendRoute = "chat/completions" | "completions" | "embeddings";
+export type BackendRoute = "chat/completions" | "completions" | "embeddings" | "images/generations";
 
-/** Token counts from the runtime itself: the units a receipt states. */
+/**
+ * Counts from the runtime itself: the units a receipt states. Text: tokens. Images: `promptTokens` 0 and
+ * `completionTokens` = images rendered × steps (protocol.md §4: an image relay bills images × steps).
+ */
 export type BackendUsage = { promptTokens: number; completionTokens: number };
 
 export type BackendRequest = {
@@ -18,7 +21,10 @@ export type BackendRequest = {
 };
 
 export type BackendResponse = {
-  /** The OpenAI response JSON (`chat.completion`, `text_completion` or `list` of embeddings), with `usage`. */
+  /**
+   * The OpenAI response JSON (`chat.completion`, `text_completion`, `list` of embeddings, or for images
+   * `{ created, data: [{ b64_json }], usage: { images, steps, units } }`), with `usage`.
+   */
   body: Record<string, unknown>;
   usage: BackendUsage;
 };
@@ -32,8 +38,9 @@ export type BackendStreamEvent =
   | { type: "usage"; usage: BackendUsage };
 
 /**
- * A model runtime behind the supplier node: node-llama-cpp in process (`embedded`) or any
- * OpenAI-compatible server (`openai`). Every implementation passes `describeBackendConformance`.
+ * A model runtime behind the supplier node: node-llama-cpp in process (`embedded`), `@aviary/image-runtime` in
+ * process (`embedded-image`) or any OpenAI-compatible server (`openai`). Text backends pass
+ * `describeBackendConformance`, image backends `describeImageBackendConformance`.
  *
  * One backend instance serves one model.
  */

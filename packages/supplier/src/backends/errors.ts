@@ -57,6 +57,25 @@ export class BackendInvalidRequestError extends BackendError {
 }
 
 /**
+ * The request asks for something this backend does not do (a streamed image, a `url` answer): HTTP 400
+ * `unsupported_parameter` naming the field, as `unsupportedRequestField` refusals are.
+ *
+ * @example
+ * ```ts
+ * throw new BackendParameterUnsupportedError({ param: "stream", reason: "images are not streamed" });
+ * ```
+ */
+export class BackendParameterUnsupportedError extends BackendError {
+  override name = "BackendParameterUnsupportedError";
+  /** The body field at fault, for the 400's `param`. */
+  readonly param: string;
+  constructor({ param, reason }: { param: string; reason: string }) {
+    super(`\`${param}\`: ${reason}`, { status: 400, code: "unsupported_parameter" });
+    this.param = param;
+  }
+}
+
+/**
  * The prompt does not fit the model's context (leaving room for at least one generated token). HTTP 400.
  *
  * @example

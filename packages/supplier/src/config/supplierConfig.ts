@@ -24,6 +24,31 @@ const embeddedBackend = z
   })
   .strict();
 
+/**
+ * An image model in process (`@aviary/image-runtime`): `path` is its `pipeline.json` or the directory holding
+ * it, relative to the config file; the manifest's SHA-256 must be the registered `weightsDigest`.
+ */
+const embeddedImageBackend = z
+  .object({
+    type: z.literal("embedded-image"),
+    /** Path of the pipeline manifest (`pipeline.json`) or its directory (relative to the config file). */
+    path: z.string().min(1),
+    threads: z.number().int().min(1).max(256).default(1),
+  })
+  .strict();
+
+/** What an `openai` image upstream renders, as the operator declares it. */
+const openAiImageCapabilitiesSchema = z
+  .object({
+    /** Sizes it renders, `"WxH"`. */
+    sizes: z.array(z.string().regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/, "must be WxH")).min(1),
+    /** Most denoising steps per image it accepts (at most 150). */
+    maxSteps: z.number().int().min(1).max(150),
+    /** Longest prompt it reads, in characters. */
+    maxPromptCharacters: z.number().int().positive(),
+  })
+  .strict();
+
 /** An `openai` backend's declared capabilities (see `capabilities` below); each key defaults to false. */
 const openAiBackendCapabilitiesSchema = z
   .object({
@@ -32,6 +57,8 @@ const openAiBackendCapabilitiesSchema = z
     logprobs: z.boolean().optional(),
     images: z.boolean().optional(),
     contextLength: z.number().int().positive().optional(),
+    /** What an image upstream renders: required when `routes` include `images/generations`. */
+    image: openAiImageCapabilitiesSchema.optional(),
   })
   .strict();
 
@@ -47,9 +74,12 @@ const openAiBackend = z
     model: z.string().min(1),
     apiKey: z.string().optional(),
     timeoutMs: z.number().int().min(100).max(600_000).default(60_000),
-    /** Routes the upstream serves; default chat and completions (embeddings need e.g. llama.cpp `--embeddings`). */
+    /**
+     * Routes the upstream serves; default chat and completions (embeddings need e.g. llama.cpp `--embeddings`;
+     * `images/generations` an image server such as stable-diffusion.cpp's or LocalAI, with `capabilities.image`).
+     */
     routes: z
-      .array(z.enum(["chat/completions", "completions", "embeddings"]))
+      .array(z.enum(["chat/completions", "completions", "embeddings", "images/generations"]))
       .min(1)
       .optional(),
     /**
@@ -59,7 +89,19 @@ const openAiBackend = z
      */
     capabilities: openAiBackendCapabilitiesSchema.optional(),
   })
-  .strict();
+  .strict()
+  .check((context) => {
+    const { routes, capabilities } = context.value;
+    if (routes?.includes("images/generations") && !capabilities?.image) {
+      context.issues.push({
+        code: "custom",
+        path: ["capabilities", "image"],
+        message:
+          "required when `routes` include `images/generations`: { sizes, maxSteps, maxPromptCharacters }",
+        input: capabilities,
+      });
+    }
+  });
 
 /**
  * The operator's data policy: `none` declares that no prompt or output is kept beyond serving the request
@@ -113,7 +155,7 @@ export const supplierConfigSchema = z
             name: z.string().min(1),
             inputPrice: price,
             outputPrice: price,
-            backend: z.discriminatedUnion("type", [embeddedBackend, openAiBackend]),
+            backend: z.discriminatedUnion("type", [embeddedBackend, embeddedImageBackend, openAiBackend]),
             /** This model's data policy; default the node's `dataRetention`. */
             dataRetention: dataRetention.optional(),
           })
@@ -185,7 +227,8 @@ export function parseSupplierConfig(
   const resolvePath = (path: string) => (isAbsolute(path) ? path : resolve(baseDirectory, path));
   config.dataDir = resolvePath(config.dataDir);
   for (const model of config.models) {
-    if (model.backend.type === "embedded") model.backend.path = resolvePath(model.backend.path);
+    if (model.backend.type === "embedded" || model.backend.type === "embedded-image")
+      model.backend.path = resolvePath(model.backend.path);
   }
   const names = new Set<string>();
   for (const model of config.models) {

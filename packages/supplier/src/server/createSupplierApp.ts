@@ -21,12 +21,12 @@ export type SupplierAppParameters = {
   accepting: () => boolean;
 };
 
-const routes: OpenAiRoute[] = ["chat/completions", "completions", "embeddings"];
+const routes: OpenAiRoute[] = ["chat/completions", "completions", "embeddings", "images/generations"];
 const relayRoutes = new Map<string, OpenAiRoute>(routes.map((route) => [`/v1/relay/${route}`, route]));
 
 /**
  * The supplier's HTTP surface (protocol.md §4) as a `node:http` request listener:
- * `POST /v1/relay/{chat/completions|completions|embeddings}` go straight to the relay handler on `node:http`
+ * `POST /v1/relay/{chat/completions|completions|embeddings|images/generations}` go straight to the relay handler on `node:http`
  * (the hot path: no Request/Response objects, measured in issue 12), everything else to the hono app of
  * {@link createSupplierApp}. Every error is OpenAI-shaped with a `code`.
  *
@@ -69,7 +69,7 @@ export function createSupplierApp(parameters: SupplierAppParameters): Hono {
       openAiError(
         404,
         "unknown_route",
-        `No route ${context.req.method} ${context.req.path}. Relays go to POST /v1/relay/chat/completions, /v1/relay/completions or /v1/relay/embeddings.`,
+        `No route ${context.req.method} ${context.req.path}. Relays go to POST /v1/relay/chat/completions, /v1/relay/completions, /v1/relay/embeddings or /v1/relay/images/generations.`,
       ),
       404,
     ),

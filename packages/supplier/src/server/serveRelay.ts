@@ -6,6 +6,7 @@ import {
   RECEIPT_HEADER,
   RECEIPT_SSE_PREFIX,
   type RelayReceipt,
+  requestedImageUnits,
   requestedMaxTokens,
   signDigest,
 } from "@aviary/protocol";
@@ -164,7 +165,13 @@ export async function serveRelay(
 
   // Bound the output by what the app's maxCost can pay for, from the runtime's own prompt count.
   const body = { ...relay.body };
-  if (relay.route !== "embeddings") {
+  if (relay.route === "images/generations") {
+    // What was signed, made explicit: the backend renders exactly these (verifyRelay checked maxCost covers
+    // them), so its own default steps can never bill more than the app agreed to.
+    const { images, steps } = requestedImageUnits(body as { n?: number | null; steps?: number | null });
+    body.n = images;
+    body.steps = steps;
+  } else if (relay.route !== "embeddings") {
     const { inputPrice, outputPrice, maxCost } = relay.request;
     const promptTokens = relay.model.backend.countTokens
       ? BigInt(await relay.model.backend.countTokens(promptText(relay)))

@@ -9,6 +9,7 @@ import {
   type RelayRequest,
   recoverDigestSigner,
   relayKeyOfStructHash,
+  requestedImageUnits,
   type SessionParams,
   sessionWindows,
   unsupportedRequestField,
@@ -103,6 +104,11 @@ export async function verifyRelay(
   const model = context.models.get(request.model.toLowerCase());
   if (!model) return refusal(404, "unknown_model", `Model ${request.model} is not served by this supplier.`);
   if (!model.backend.supports(route)) {
+    // An image model asked for text, or a text model for images: the request names the wrong model.
+    if ((route === "images/generations") !== (model.backend.capabilities().image !== undefined)) {
+      const kind = route === "images/generations" ? "does not generate images" : "generates images only";
+      return refusal(400, "unsupported_parameter", `\`model\` ${model.name} ${kind}.`, "model");
+    }
     return refusal(404, "unsupported_route", `Model ${model.name} does not serve /v1/${route}.`);
   }
 
@@ -213,6 +219,10 @@ export async function verifyRelay(
   // Never a silent drop: a field this runtime (or the declared upstream) would not honour is named in a 400.
   const unsupported = unsupportedRequestField(route, body, model.backend.capabilities());
   if (unsupported) return refusal(400, "unsupported_parameter", unsupported.message, unsupported.param);
+  if (route === "images/generations") {
+    const imageRefusal = refuseImageRelay(body, request.maxCost, request.outputPrice);
+    if (imageRefusal) return imageRefusal;
+  }
 
   if (!context.nonces.take(request.session, key)) {
     return refusal(409, "replayed_nonce", `Relay ${key} (nonce ${request.nonce}) was already served.`);
@@ -240,6 +250,38 @@ export async function verifyRelay(
     includeUsage: streamOptions?.include_usage === true,
     reserved: request.maxCost,
   };
+}
+
+/**
+ * What an images relay may not ask (beyond `unsupportedRequestField`): a `url` answer (suppliers answer
+ * `b64_json`), a stream, or more images × steps than `maxCost` pays for at the offer's output price: the
+ * supplier never renders more than the app signed for (`n` and `steps` are in the signed body).
+ */
+function refuseImageRelay(
+  body: Record<string, unknown>,
+  maxCost: bigint,
+  outputPrice: bigint,
+): RelayRefusal | undefined {
+  if (body.response_format === "url") {
+    return refusal(
+      400,
+      "unsupported_parameter",
+      "`response_format` url is served by gateways; a supplier answers b64_json.",
+      "response_format",
+    );
+  }
+  if (body.stream === true) {
+    return refusal(400, "unsupported_parameter", "`stream`: images are not streamed.", "stream");
+  }
+  const { units } = requestedImageUnits(body as { n?: number | null; steps?: number | null });
+  if (maxCost < BigInt(units) * outputPrice) {
+    return refusal(
+      402,
+      "max_cost_too_low",
+      `maxCost ${maxCost} does not cover ${units} image steps (n × steps) at ${outputPrice} each.`,
+    );
+  }
+  return undefined;
 }
 
 function expired(session: bigint, head: bigint, current: bigint): RelayRefusal {

@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { openAiRouteSchemas, requestedMaxTokens } from "@aviary/protocol";
+import { openAiRouteSchemas, requestedImageUnits, requestedMaxTokens } from "@aviary/protocol";
 import { type Dispatcher, Pool } from "undici";
 import { z } from "zod";
 import type {
@@ -14,6 +14,7 @@ import type {
 import {
   BackendError,
   BackendOptionsInvalidError,
+  BackendParameterUnsupportedError,
   BackendRequestAbortedError,
   BackendResponseInvalidError,
   BackendRouteUnsupportedError,
@@ -21,53 +22,78 @@ import {
   BackendUnavailableError,
   BackendUsageMissingError,
 } from "../errors.ts";
+import { imageGenerationResponse } from "../image/imageGenerationResponse.ts";
+import { parseImageRequest } from "../image/parseImageRequest.ts";
 import { defaultMaxTokens, parseOrThrow } from "../parseGenerationRequest.ts";
 import { createServerSentEventParser } from "./createServerSentEventParser.ts";
 import {
   upstreamChunkSchema,
   upstreamCompletionSchema,
   upstreamEmbeddingsSchema,
+  upstreamImagesSchema,
   upstreamModelsSchema,
   upstreamUsageSchema,
 } from "./openAiResponseSchemas.ts";
 import { upstreamHttpError } from "./upstreamHttpError.ts";
 
-const routeSchema = z.enum(["chat/completions", "completions", "embeddings"]);
+const routeSchema = z.enum(["chat/completions", "completions", "embeddings", "images/generations"]);
+
+/** What an image upstream renders, as the operator declares it (it cannot be asked). */
+export const openAiImageCapabilitiesSchema = z.strictObject({
+  /** Sizes it renders, `"WxH"`. */
+  sizes: z.array(z.string().regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/, "must be WxH")).min(1),
+  maxSteps: z.number().int().min(1).max(150),
+  maxPromptCharacters: z.number().int().positive(),
+});
 
 /** Options of {@link OpenAiCompatibleBackend}, validated with zod in the constructor. */
-export const openAiCompatibleBackendOptionsSchema = z.object({
-  /** The upstream's OpenAI base URL, e.g. `http://127.0.0.1:8080/v1` (llama.cpp), `http://127.0.0.1:11434/v1` (Ollama). */
-  baseUrl: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, "")),
-  /** The model name sent upstream (replaces the request's `model`). */
-  model: z.string().min(1),
-  /** Sent as `Authorization: Bearer …` when set. */
-  apiKey: z.string().min(1).optional(),
-  /** Longest wait for the first byte of a response, and between two stream reads. Default 60 000. */
-  timeoutMs: z.number().int().positive().default(60_000),
-  /** Routes the upstream serves. Default chat and completions (embeddings need e.g. llama.cpp `--embeddings`). */
-  routes: z.array(routeSchema).min(1).default(["chat/completions", "completions"]),
-  /** Most keep-alive connections to the upstream (requests beyond them queue). Default 128. */
-  connections: z.number().int().positive().default(128),
-  /**
-   * What the upstream serves beyond plain text, as the operator declares it (advertised in `GET /v1/supplier`,
-   * routed on by gateways; a request needing an undeclared feature is refused with 400 `unsupported_parameter`).
-   * Every key defaults to what cannot go wrong: `false`, and `contextLength` `null` (unknown).
-   */
-  capabilities: z
-    .strictObject({
-      /** `tools` / `tool_choice`, `tool` messages (llama.cpp with `--jinja`, vLLM with a tool parser, Ollama). */
-      tools: z.boolean().default(false),
-      /** `response_format` `json_object` / `json_schema`. */
-      jsonSchema: z.boolean().default(false),
-      /** `logprobs` / `top_logprobs` (completions `logprobs`). */
-      logprobs: z.boolean().default(false),
-      /** `image_url` content parts (a vision model). */
-      images: z.boolean().default(false),
-      /** The upstream's context size in tokens. */
-      contextLength: z.number().int().positive().nullable().default(null),
-    })
-    .prefault({}),
-});
+export const openAiCompatibleBackendOptionsSchema = z
+  .object({
+    /** The upstream's OpenAI base URL, e.g. `http://127.0.0.1:8080/v1` (llama.cpp), `http://127.0.0.1:11434/v1` (Ollama). */
+    baseUrl: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, "")),
+    /** The model name sent upstream (replaces the request's `model`). */
+    model: z.string().min(1),
+    /** Sent as `Authorization: Bearer …` when set. */
+    apiKey: z.string().min(1).optional(),
+    /** Longest wait for the first byte of a response, and between two stream reads. Default 60 000. */
+    timeoutMs: z.number().int().positive().default(60_000),
+    /** Routes the upstream serves. Default chat and completions (embeddings need e.g. llama.cpp `--embeddings`). */
+    routes: z.array(routeSchema).min(1).default(["chat/completions", "completions"]),
+    /** Most keep-alive connections to the upstream (requests beyond them queue). Default 128. */
+    connections: z.number().int().positive().default(128),
+    /**
+     * What the upstream serves beyond plain text, as the operator declares it (advertised in `GET /v1/supplier`,
+     * routed on by gateways; a request needing an undeclared feature is refused with 400 `unsupported_parameter`).
+     * Every key defaults to what cannot go wrong: `false`, and `contextLength` `null` (unknown).
+     */
+    capabilities: z
+      .strictObject({
+        /** `tools` / `tool_choice`, `tool` messages (llama.cpp with `--jinja`, vLLM with a tool parser, Ollama). */
+        tools: z.boolean().default(false),
+        /** `response_format` `json_object` / `json_schema`. */
+        jsonSchema: z.boolean().default(false),
+        /** `logprobs` / `top_logprobs` (completions `logprobs`). */
+        logprobs: z.boolean().default(false),
+        /** `image_url` content parts (a vision model). */
+        images: z.boolean().default(false),
+        /** The upstream's context size in tokens. */
+        contextLength: z.number().int().positive().nullable().default(null),
+        /** What an image upstream renders: required when `routes` include `images/generations`. */
+        image: openAiImageCapabilitiesSchema.optional(),
+      })
+      .prefault({}),
+  })
+  .check((context) => {
+    const { routes, capabilities } = context.value;
+    if (routes.includes("images/generations") && !capabilities.image) {
+      context.issues.push({
+        code: "custom",
+        path: ["capabilities", "image"],
+        message: "required when `routes` include `images/generations` (sizes, maxSteps, maxPromptCharacters)",
+        input: capabilities,
+      });
+    }
+  });
 
 export type OpenAiCompatibleBackendOptions = z.input<typeof openAiCompatibleBackendOptionsSchema>;
 
@@ -180,10 +206,12 @@ export class OpenAiCompatibleBackend implements Backend {
 
   /** The operator's declaration (`capabilities` option): an HTTP upstream cannot be asked what it supports. */
   capabilities(): BackendCapabilities {
-    return { backend: "openai", ...this.options.capabilities };
+    const { image, ...text } = this.options.capabilities;
+    return image ? { backend: "openai", ...text, image } : { backend: "openai", ...text };
   }
 
   async complete(request: BackendRequest): Promise<BackendResponse> {
+    if (request.route === "images/generations") return this.completeImages(request);
     const { body, requestedModel } = this.upstreamBody(request, false);
     const call = this.call(request.signal);
     try {
@@ -202,6 +230,9 @@ export class OpenAiCompatibleBackend implements Backend {
   }
 
   async *stream(request: BackendRequest): AsyncGenerator<BackendStreamEvent, void, void> {
+    if (request.route === "images/generations") {
+      throw new BackendParameterUnsupportedError({ param: "stream", reason: "images are not streamed" });
+    }
     if (request.route === "embeddings") {
       throw new BackendRouteUnsupportedError({
         route: "embeddings",
@@ -281,6 +312,50 @@ export class OpenAiCompatibleBackend implements Backend {
     await this.pool.destroy().catch(() => undefined);
   }
 
+  /**
+   * `images/generations` upstream: the body forwarded with the upstream's model name and `response_format:
+   * "b64_json"` (the supplier answers bytes; urls are a gateway's). The upstream must report what it generated:
+   * exactly `n` images, each a `b64_json` string, or the relay fails (502) and nothing is billed. OpenAI's
+   * images API reports no steps, so the units are the returned images × the requested steps (the signed body
+   * names them; the gateway's billing audit recounts the same way).
+   */
+  private async completeImages(request: BackendRequest): Promise<BackendResponse> {
+    if (this.closing.signal.aborted) throw this.closedError();
+    if (!this.supports(request.route)) {
+      throw new BackendRouteUnsupportedError({ route: request.route, description: this.description });
+    }
+    const image = parseImageRequest(request.body);
+    const { steps } = requestedImageUnits(image.body);
+    const body: Record<string, unknown> = {
+      ...request.body,
+      model: this.options.model,
+      response_format: "b64_json",
+    };
+    delete body.stream;
+    const call = this.call(request.signal);
+    try {
+      const response = await call.deadline(this.post(request.route, body, call.signal));
+      const text = await call.deadline(response.body.text());
+      if (response.statusCode >= 400) throw this.httpError(response.statusCode, text);
+      const json = this.parseUpstream(upstreamImagesSchema, text, request.route);
+      if (json.data.length !== image.n) {
+        throw new BackendResponseInvalidError({
+          description: this.description,
+          reason: `${request.route}: \`data\` has ${json.data.length} images, ${image.n} were asked for`,
+        });
+      }
+      call.release();
+      return imageGenerationResponse(
+        json.data.map((item) => item.b64_json),
+        steps,
+        json.created,
+      );
+    } catch (error) {
+      call.abort();
+      throw call.failure(error);
+    }
+  }
+
   private post(
     route: BackendRoute,
     body: Record<string, unknown>,
@@ -319,7 +394,9 @@ export class OpenAiCompatibleBackend implements Backend {
       stream_options?: Record<string, unknown> | null;
     };
     const body: Record<string, unknown> = { ...request.body, model: this.options.model };
-    if (request.route === "embeddings") return { body, requestedModel: parsed.model };
+    // Images are forwarded by `completeImages`, never through here.
+    if (request.route === "embeddings" || request.route === "images/generations")
+      return { body, requestedModel: parsed.model };
     // Explicit bounds: servers differ in defaults (llama.cpp generates without limit, Ollama samples at 0.8).
     // `max_tokens` rather than `max_completion_tokens`: the one every OpenAI-compatible server reads.
     body.max_tokens = requestedMaxTokens(parsed, defaultMaxTokens[request.route]);

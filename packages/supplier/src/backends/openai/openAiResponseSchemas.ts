@@ -114,3 +114,19 @@ export const upstreamErrorSchema = z.union([
   z.looseObject({ message: z.string() }),
   z.looseObject({ detail: z.string() }),
 ]);
+
+/**
+ * An upstream `images/generations` answer: `data` of images each with its `b64_json` (asked for with
+ * `response_format: "b64_json"`); the count is checked against `n` by the backend.
+ */
+export const upstreamImagesSchema = z.looseObject({
+  created: z.number().int().nonnegative().optional(),
+  data: z.array(
+    z.looseObject({
+      b64_json: z
+        .string()
+        .min(1, "must be the image as base64")
+        .regex(/^[A-Za-z0-9+/=\s]+$/, "must be base64"),
+    }),
+  ),
+});

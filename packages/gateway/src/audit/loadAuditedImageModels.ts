@@ -1,0 +1,83 @@
+import { loadImagePipeline } from "@aviary/image-runtime";
+import { aviaryRegistryAbi } from "@aviary/protocol";
+import type { Address, PublicClient } from "viem";
+import { keccak256, toHex } from "viem";
+import type { AuditedImageModelConfig } from "../config/gatewayConfig.ts";
+import type { ImageComparison } from "./auditImageExchange.ts";
+import {
+  AuditModelNotRegisteredError,
+  ReferenceModelDigestMismatchError,
+  ReferenceModelLoadError,
+} from "./errors.ts";
+import type { AuditedImageModel } from "./IntegrityMonitor.ts";
+
+export type LoadAuditedImageModelsParameters = {
+  publicClient: PublicClient;
+  registry: Address;
+  models: readonly AuditedImageModelConfig[];
+};
+
+/**
+ * Loads the reference pipeline of every audited image model, each verified against the `weightsDigest` its
+ * source registered on-chain (the manifest's sha256, which pins every part). On any failure the pipelines
+ * already loaded are closed.
+ *
+ * @throws {AuditModelNotRegisteredError} a configured model is not registered.
+ * @throws {ReferenceModelDigestMismatchError} a reference pipeline is not the registered one.
+ * @throws {ReferenceModelLoadError} a reference pipeline is missing or cannot be loaded.
+ * @example
+ * ```ts
+ * const images = await loadAuditedImageModels({ publicClient, registry, models: config.audit.imageModels });
+ * ```
+ */
+export async function loadAuditedImageModels({
+  publicClient,
+  registry,
+  models,
+}: LoadAuditedImageModelsParameters): Promise<Map<string, AuditedImageModel>> {
+  const loaded = new Map<string, AuditedImageModel>();
+  try {
+    for (const model of models) {
+      const modelId = keccak256(toHex(model.name));
+      const registered = await publicClient.readContract({
+        address: registry,
+        abi: aviaryRegistryAbi,
+        functionName: "getModel",
+        args: [modelId],
+      });
+      if (!registered.name) throw new AuditModelNotRegisteredError({ model: model.name });
+      const pipeline = await loadImagePipeline(model.referencePath, { threads: model.threads }).catch(
+        (cause: unknown) => {
+          throw new ReferenceModelLoadError({
+            path: model.referencePath,
+            reason: (cause as Error).message.split("\n")[0] ?? "unknown",
+            cause,
+          });
+        },
+      );
+      if (pipeline.digest.toLowerCase() !== registered.weightsDigest.toLowerCase()) {
+        await pipeline.close().catch(() => undefined);
+        throw new ReferenceModelDigestMismatchError({
+          model: model.name,
+          path: pipeline.path,
+          expected: registered.weightsDigest,
+          actual: pipeline.digest,
+        });
+      }
+      const maxSteps = pipeline.limits.maxSteps;
+      const comparison: ImageComparison = { comparison: model.comparison, maxDistance: model.maxDistance };
+      loaded.set(model.name, {
+        name: model.name,
+        modelId,
+        pipeline,
+        comparison,
+        steps: { min: Math.min(model.steps.min, maxSteps), max: Math.min(model.steps.max, maxSteps) },
+        maxImages: model.maxImages,
+      });
+    }
+  } catch (error) {
+    for (const model of loaded.values()) await model.pipeline.close().catch(() => undefined);
+    throw error;
+  }
+  return loaded;
+}

@@ -1,0 +1,49 @@
+export { type DecodePngReturnType, decodePng } from "./decodePng.ts";
+export {
+  type EnsureTestImageModelParameters,
+  type EnsureTestImageModelReturnType,
+  ensureTestImageModel,
+} from "./ensureTestImageModel.ts";
+export {
+  ImagePipelineClosedError,
+  ImagePipelineManifestInvalidError,
+  ImagePipelineManifestMissingError,
+  ImagePipelineOptionsInvalidError,
+  ImagePipelinePartDigestMismatchError,
+  ImagePipelinePartInvalidError,
+  ImagePipelinePartMissingError,
+  ImageRenderFailedError,
+  ImageRenderInvalidError,
+  type ImageRenderParameterName,
+  ImageRuntimeError,
+} from "./errors.ts";
+export type {
+  ImagePipeline,
+  ImagePipelineLimits,
+  RenderedImages,
+  RenderImagesParameters,
+} from "./ImagePipeline.ts";
+export { type LoadImagePipelineOptions, loadImagePipeline } from "./loadImagePipeline.ts";
+export {
+  type ImagePipelineManifest,
+  type ImagePipelineManifestInput,
+  imagePipelineManifestSchema,
+} from "./manifest/imagePipelineManifestSchema.ts";
+export {
+  imagePipelineManifestFileName,
+  type ReadImagePipelineManifestReturnType,
+  readImagePipelineManifest,
+} from "./manifest/readImagePipelineManifest.ts";
+export { createSeededRandom, type SeededRandom } from "./random/createSeededRandom.ts";
+export { type EulerDiscreteSchedule, eulerDiscreteSchedule } from "./scheduler/eulerDiscreteSchedule.ts";
+export { testImageModelName } from "./testModel/testImageModelManifest.ts";
+export { tokenizePrompt } from "./tokenizer/tokenizePrompt.ts";
+export { validateRenderParameters } from "./validateRenderParameters.ts";
+export {
+  encodeTestImageModel,
+  type TestImageModelFileContents,
+  type TestImageModelParameters,
+  type WriteTestImageModelParameters,
+  type WriteTestImageModelReturnType,
+  writeTestImageModel,
+} from "./writeTestImageModel.ts";
