@@ -117,6 +117,7 @@ describe("explorer index and JSON API (anvil, real contracts, a real gateway)", 
         {
           model: network.modelId,
           modelName: "aviary-test-model-f32",
+          modelKind: "chat",
           inputPrice: String(offer?.args.inputPrice),
           outputPrice: String(offer?.args.outputPrice),
           effectiveSession: String(offer?.args.effectiveSession),

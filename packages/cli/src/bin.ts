@@ -199,8 +199,9 @@ const devnet = program
 devnet
   .command("up")
   .description(
-    "Start the whole local network: anvil with the contracts (or the saved chain), the test model, three " +
-      "staked suppliers, a staked application delegated to a gateway, the gateway and the explorer; runs until Ctrl-C",
+    "Start the whole local network: anvil with the contracts (or the saved chain), the test model and the test " +
+      "image model, three staked suppliers, a staked application delegated to a gateway, the gateway and the " +
+      "explorer; runs until Ctrl-C",
   )
   .option("--home <dir>", "state folder (default: $AVIARY_HOME or ./.aviary)")
   .option("--block-time <seconds>", "seconds per block", positiveNumber, 1)

@@ -31,9 +31,22 @@ export type EnsureOnChainSetupParameters = {
   registry: Address;
   token: Address;
   model: NetworkModel;
+  /**
+   * A second model, kind `image`, registered by the same source and offered by every supplier at its
+   * `imagePrice` (a chain saved before it existed gets it registered and offered on resume).
+   */
+  imageModel?: NetworkModel;
   source: Signer;
   sourceShareBps: number;
-  suppliers: { owner: Signer; endpoint: string; stake: bigint; inputPrice: bigint; outputPrice: bigint }[];
+  suppliers: {
+    owner: Signer;
+    endpoint: string;
+    stake: bigint;
+    inputPrice: bigint;
+    outputPrice: bigint;
+    /** The offer for `imageModel` (wei per image·step as outputPrice; inputPrice 0). */
+    imagePrice?: { inputPrice: bigint; outputPrice: bigint };
+  }[];
   gateway: { signer: Signer; stake: bigint; metadataUrl: string };
   application: { signer: Signer; stake: bigint };
   onProgress?: (message: string) => void;
@@ -41,13 +54,15 @@ export type EnsureOnChainSetupParameters = {
 
 export type EnsureOnChainSetupReturnType = {
   modelId: Hex;
+  /** Present when `imageModel` was given. */
+  imageModelId?: Hex;
   /** True when offers, stakes or delegations changed: they apply from the next session. */
   changed: boolean;
 };
 
 /**
  * Brings the chain to the local network's shape, sending only what is missing, so a resumed chain needs
- * no transactions: the model registered, the gateway staked, each supplier staked (topped back up to its
+ * no transactions: the model (and the image model, when given) registered, the gateway staked, each supplier staked (topped back up to its
  * planned stake after a slash) at its endpoint with its offer, the application staked and delegated to the
  * gateway.
  *
@@ -76,28 +91,31 @@ export async function ensureOnChainSetup(
     } as never) as Promise<T>;
   let changed = false;
 
-  const modelId = keccak256(toHex(parameters.model.name));
-  const existing = await read<{ weightsDigest: Hex; registeredAt: bigint }>("getModel", [modelId]);
-  if (existing.registeredAt === 0n) {
-    await registerModel(clientsFor(parameters.source), {
-      registry,
-      name: parameters.model.name,
-      weightsDigest: parameters.model.weightsDigest,
-      uri: parameters.model.uri,
-      kind: "chat",
-      source: parameters.source.address,
-      sourceShareBps: parameters.sourceShareBps,
-    });
-    progress(
-      `registered model ${parameters.model.name} (sha256 ${parameters.model.weightsDigest.slice(0, 18)}…)`,
-    );
-  } else if (existing.weightsDigest.toLowerCase() !== parameters.model.weightsDigest.toLowerCase()) {
-    throw new LocalNetworkStartError({
-      part: `the model ${parameters.model.name}`,
-      reason: `is already registered on this chain with another digest (${existing.weightsDigest})`,
-      hints: ["Rename the file, or start a new chain with `npm start -- --fresh`."],
-    });
-  }
+  const ensureModel = async (model: NetworkModel, kind: "chat" | "image"): Promise<Hex> => {
+    const id = keccak256(toHex(model.name));
+    const existing = await read<{ weightsDigest: Hex; registeredAt: bigint }>("getModel", [id]);
+    if (existing.registeredAt === 0n) {
+      await registerModel(clientsFor(parameters.source), {
+        registry,
+        name: model.name,
+        weightsDigest: model.weightsDigest,
+        uri: model.uri,
+        kind,
+        source: parameters.source.address,
+        sourceShareBps: parameters.sourceShareBps,
+      });
+      progress(`registered ${kind} model ${model.name} (sha256 ${model.weightsDigest.slice(0, 18)}…)`);
+    } else if (existing.weightsDigest.toLowerCase() !== model.weightsDigest.toLowerCase()) {
+      throw new LocalNetworkStartError({
+        part: `the model ${model.name}`,
+        reason: `is already registered on this chain with another digest (${existing.weightsDigest})`,
+        hints: ["Rename the file, or start a new chain with `npm start -- --fresh`."],
+      });
+    }
+    return id;
+  };
+  const modelId = await ensureModel(parameters.model, "chat");
+  const imageModelId = parameters.imageModel ? await ensureModel(parameters.imageModel, "image") : undefined;
 
   const [gatewayStake] = await read<readonly [bigint, bigint, bigint]>("gatewayStake", [
     parameters.gateway.signer.address,
@@ -150,21 +168,31 @@ export async function ensureOnChainSetup(
       );
       progress(`moved ${label} to ${supplier.endpoint}`);
     }
-    const session = await read<bigint>("currentSession", []);
-    const [active, inputPrice, outputPrice] = await read<readonly [boolean, bigint, bigint]>("offerAt", [
-      supplier.owner.address,
-      modelId,
-      session + 1n,
-    ]);
-    if (!active || inputPrice !== supplier.inputPrice || outputPrice !== supplier.outputPrice) {
+    const offers = [
+      { model: parameters.model, id: modelId, price: supplier, unit: "token" },
+      ...(parameters.imageModel && imageModelId && supplier.imagePrice
+        ? [{ model: parameters.imageModel, id: imageModelId, price: supplier.imagePrice, unit: "image·step" }]
+        : []),
+    ];
+    for (const offer of offers) {
+      const session = await read<bigint>("currentSession", []);
+      const [active, inputPrice, outputPrice] = await read<readonly [boolean, bigint, bigint]>("offerAt", [
+        supplier.owner.address,
+        offer.id,
+        session + 1n,
+      ]);
+      if (active && inputPrice === offer.price.inputPrice && outputPrice === offer.price.outputPrice)
+        continue;
       await setOffer(clients, {
         registry,
-        model: modelId,
-        inputPrice: supplier.inputPrice,
-        outputPrice: supplier.outputPrice,
+        model: offer.id,
+        inputPrice: offer.price.inputPrice,
+        outputPrice: offer.price.outputPrice,
       });
       progress(
-        `${label} offers ${parameters.model.name} at ${supplier.inputPrice}/${supplier.outputPrice} wei per token`,
+        offer.unit === "token"
+          ? `${label} offers ${offer.model.name} at ${offer.price.inputPrice}/${offer.price.outputPrice} wei per token`
+          : `${label} offers ${offer.model.name} at ${offer.price.outputPrice} wei per image·step`,
       );
       changed = true;
     }
@@ -187,7 +215,7 @@ export async function ensureOnChainSetup(
     progress("delegated the application to the gateway");
     changed = true;
   }
-  return { modelId, changed };
+  return { modelId, ...(imageModelId ? { imageModelId } : {}), changed };
 }
 
 async function waitFor(publicClient: PublicClient, action: string, send: () => Promise<Hex>): Promise<void> {

@@ -8,9 +8,15 @@ export {
   networkProcessesSchema,
   readNetworkProcesses,
 } from "./networkProcesses.ts";
+export {
+  type NetworkImageModel,
+  type ResolveNetworkImageModelParameters,
+  resolveNetworkImageModel,
+} from "./resolveNetworkImageModel.ts";
 export { type NetworkModel, resolveNetworkModel } from "./resolveNetworkModel.ts";
 export {
   type LocalNetwork,
+  localSupplierImagePrices,
   localSupplierPrices,
   type StartLocalNetworkParameters,
   startLocalNetwork,

@@ -28,6 +28,7 @@ export type NetworkModel = {
   /** The supplier's backend configuration for this model. */
   backend:
     | { type: "embedded"; path: string; sequences: number; threads: number }
+    | { type: "embedded-image"; path: string; threads: number }
     | { type: "openai"; baseUrl: string; model: string; capabilities?: OpenAiBackendCapabilities };
   /** False when nothing local could be hashed (an external server's weights are not verifiable here). */
   verified: boolean;

@@ -4,10 +4,11 @@ import { join, resolve } from "node:path";
 import { type Devnet, devnetChain, startDevnet, token, writeDevnetState } from "@aviary/devnet";
 import { createGatewayStore } from "@aviary/gateway";
 import { aviaryRegistryAbi } from "@aviary/protocol";
-import { type Address, createPublicClient, createTestClient, type Hex, http } from "viem";
+import { type Address, createPublicClient, createTestClient, type Hex, http, keccak256, toHex } from "viem";
 import { ensureOnChainSetup, type Signer } from "./ensureOnChainSetup.ts";
 import { LocalNetworkStartError } from "./errors.ts";
 import { writeNetworkProcesses } from "./networkProcesses.ts";
+import { type NetworkImageModel, resolveNetworkImageModel } from "./resolveNetworkImageModel.ts";
 import {
   type NetworkModel,
   type ResolveNetworkModelParameters,
@@ -31,7 +32,7 @@ export type StartLocalNetworkParameters = {
   backend?: ResolveNetworkModelParameters["backend"];
   /** Start the explorer. @default true */
   explorer?: boolean;
-  /** Let the gateway audit the suppliers against the local weights (embedded runtime only). @default true */
+  /** Let the gateway audit the suppliers against the local weights (embedded text runtime) and the image model. @default true */
   audits?: boolean;
   /** 0 picks free ports (tests). @default 8080 (gateway), 8081–8083 (suppliers), 8090 (explorer) */
   ports?: { gateway?: number; suppliers?: [number, number, number]; explorer?: number };
@@ -50,6 +51,8 @@ export type LocalNetwork = {
   home: string;
   devnet: Devnet;
   model: NetworkModel & { id: Hex };
+  /** The generated test image model (kind `image`), served by every supplier beside `model`. */
+  imageModel: NetworkImageModel & { id: Hex };
   suppliers: { name: string; address: Address; endpoint: string; process: SupervisedProcess }[];
   /** `url` is the server root; `baseUrl` the OpenAI base URL (`…/v1`). */
   gateway: { url: string; baseUrl: string; apiKey: string; address: Address; process: SupervisedProcess };
@@ -73,6 +76,16 @@ export const localSupplierPrices = [
   { inputPrice: 4_000_000_000n, outputPrice: 8_000_000_000n },
 ] as const;
 
+/**
+ * The same three suppliers' offers for the image model: token wei per image·step (an image of `steps`
+ * denoising steps costs steps × outputPrice), nothing per input.
+ */
+export const localSupplierImagePrices = [
+  { inputPrice: 0n, outputPrice: 1_000_000_000_000n },
+  { inputPrice: 0n, outputPrice: 2_000_000_000_000n },
+  { inputPrice: 0n, outputPrice: 4_000_000_000_000n },
+] as const;
+
 const repository = resolve(import.meta.dirname, "../../..");
 const defaultCli = {
   command: process.execPath,
@@ -81,13 +94,13 @@ const defaultCli = {
 };
 
 /**
- * Starts the whole local network: anvil with the contracts (or the saved chain), the model registered
- * for the model source, three staked suppliers serving it, an application delegated to a gateway, the
+ * Starts the whole local network: anvil with the contracts (or the saved chain), the model and the
+ * generated test image model registered for the model source, three staked suppliers serving both, an application delegated to a gateway, the
  * gateway with an API key, and the explorer. The on-chain setup is done here; each node then runs as its
  * own process (`aviary supplier start --config <home>/supplier-N.json`, `aviary gateway start …`, `aviary
  * explorer start …`), logging to `<home>/logs/<name>.log` and restarted with backoff when it dies; their
  * pids, states and restarts are kept in `<home>/processes.json`. Resolves once every node is ready (each
- * supplier answers, the gateway lists the model and answers a real request, the explorer has indexed the
+ * supplier answers, the gateway lists the models and answers a real chat and a real image request, the explorer has indexed the
  * chain), after writing `devnet.json`.
  *
  * @example
@@ -197,6 +210,10 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
       backend: parameters.backend,
       onProgress: progress,
     });
+    const imageModel = await resolveNetworkImageModel({
+      modelsDirectory: join(home, "models"),
+      onProgress: progress,
+    });
     aborted();
     // Every port is known before any node starts (0 picks a free one now), so the whole on-chain setup,
     // endpoints included, is done before the nodes run.
@@ -221,23 +238,26 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
     const gatewaySigner = role("gateway");
     const application = role("application");
     const owners = [role("supplier-1"), role("supplier-2"), role("supplier-3")];
-    const { modelId, changed } = await ensureOnChainSetup({
+    const { modelId, imageModelId, changed } = await ensureOnChainSetup({
       publicClient,
       chain,
       rpcUrl: devnet.rpcUrl,
       registry: contracts.registry,
       token: contracts.token,
       model,
+      imageModel,
       source,
       sourceShareBps: 1000,
       suppliers: owners.map((owner, index) => ({
         owner,
         endpoint: endpoints[index] as string,
         // Each claim locks max(missingProofPenalty, amount) until it settles, about a session later: with
-        // one application and one model, two sessions' claims at the devnet's 1000 AVY penalty (the local
-        // prices keep every claim's amount far below it) fit in even the smallest stake, 2000 AVY.
-        stake: token(2000 * (index + 1)),
+        // one application and two models, two sessions' claims for each model at the devnet's 1000 AVY
+        // penalty (the local prices keep every claim's amount far below it) fit in even the smallest stake,
+        // 4000 AVY.
+        stake: token(4000 * (index + 1)),
         ...(localSupplierPrices[index] as (typeof localSupplierPrices)[number]),
+        imagePrice: localSupplierImagePrices[index] as (typeof localSupplierImagePrices)[number],
       })),
       gateway: {
         signer: gatewaySigner,
@@ -307,9 +327,17 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
             outputPrice: localSupplierPrices[index]?.outputPrice.toString() ?? "0",
             backend: model.backend,
           },
+          {
+            name: imageModel.name,
+            inputPrice: localSupplierImagePrices[index]?.inputPrice.toString() ?? "0",
+            outputPrice: localSupplierImagePrices[index]?.outputPrice.toString() ?? "0",
+            backend: imageModel.backend,
+          },
         ],
       });
-      progress(`starting ${name} on port ${port} (${model.backend.type} runtime; log in logs/${name}.log)`);
+      progress(
+        `starting ${name} on port ${port} (${model.backend.type} runtime, and the embedded image runtime; log in logs/${name}.log)`,
+      );
       const part = supervise(name, ["supplier", "start", "--config", configPath], port);
       return { name, address: owner.address, endpoint: endpoints[index] as string, process: part };
     });
@@ -324,12 +352,27 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
       log: { level: logLevel },
       routing: { maxAttempts: 3, firstByteTimeoutMs: 30_000, idleTimeoutMs: 30_000 },
       // Covert audits against the local weights (docs/integrity.md), brisk enough that the explorer's
-      // leaderboard fills within minutes. An external server's weights are not here to compare against.
-      ...(model.backend.type === "embedded" && (parameters.audits ?? true)
+      // leaderboard fills within minutes. An external server's weights are not here to compare against;
+      // the image model's pipeline always is (the suppliers run the same runtime: renders must match exactly).
+      ...((parameters.audits ?? true)
         ? {
             audit: {
               enabled: true,
-              models: [{ name: model.name, referencePath: model.backend.path }],
+              models:
+                model.backend.type === "embedded"
+                  ? [{ name: model.name, referencePath: model.backend.path }]
+                  : [],
+              imageModels: [
+                {
+                  name: imageModel.name,
+                  referencePath: imageModel.backend.path,
+                  comparison: "exact",
+                  steps: { min: 2, max: 8 },
+                  maxImages: 1,
+                  // Small renders: cheap for the gateway to re-render and for the explorer to poll.
+                  sizes: ["64x64", "128x128", "256x256"],
+                },
+              ],
               ratePerMinute: 0.5,
               maxTokens: { min: 16, max: 64 },
               evaluationIntervalMs: 600_000,
@@ -384,6 +427,7 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
       gatewayUrl,
       apiKey,
       model: model.name,
+      imageModel: imageModel.name,
       explorerUrl,
       timeoutMs: 120_000,
       signal,
@@ -395,6 +439,12 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
     writeDevnetState(home, {
       ...devnet,
       model: { name: model.name, id: modelId, weightsDigest: model.weightsDigest, uri: model.uri },
+      imageModel: {
+        name: imageModel.name,
+        id: imageModelId ?? keccak256(toHex(imageModel.name)),
+        weightsDigest: imageModel.weightsDigest,
+        uri: imageModel.uri,
+      },
       gateway: { url: gatewayUrl, baseUrl: `${gatewayUrl}/v1`, apiKey, address: gatewaySigner.address },
       explorerUrl,
       suppliers: suppliers.map(({ address, endpoint }) => ({ address, endpoint })),
@@ -408,6 +458,7 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
       home,
       devnet,
       model: { ...model, id: modelId },
+      imageModel: { ...imageModel, id: imageModelId ?? keccak256(toHex(imageModel.name)) },
       suppliers,
       gateway: {
         url: gatewayUrl,

@@ -5,6 +5,8 @@ export type WaitUntilServingParameters = {
   gatewayUrl: string;
   apiKey: string;
   model: string;
+  /** An image model the gateway must also list and answer one small image request for. */
+  imageModel?: string;
   explorerUrl?: string;
   /** @default 60_000 */
   timeoutMs?: number;
@@ -18,8 +20,9 @@ type Answer = { ok: true; body: string } | { ok: false; problem: string };
 /**
  * Resolves once every node is ready: each supplier answers its health check, the gateway lists the model in
  * `/v1/models`, the explorer has indexed the chain (its models API shows the model), and one real chat
- * completion has gone through the gateway to a supplier and back: "ready" means a client that lists the
- * models first, or sends the printed `curl`, gets what it expects.
+ * completion (and, with `imageModel`, one small image: 64x64, 2 steps) has gone through the gateway to a
+ * supplier and back: "ready" means a client that lists the models first, or sends the printed `curl`, gets
+ * what it expects.
  *
  * @example
  * await waitUntilServing({ suppliers, gatewayUrl, apiKey, model: "aviary-test-model" });
@@ -35,9 +38,10 @@ export async function waitUntilServing(parameters: WaitUntilServingParameters): 
     const answer = await ask(`${parameters.gatewayUrl}/v1/models`, { headers: authorization });
     if (!answer.ok) return answer;
     const listed = (JSON.parse(answer.body) as { data?: { id?: string }[] }).data ?? [];
-    return listed.some((entry) => entry.id === parameters.model)
-      ? answer
-      : { ok: false, problem: `${parameters.model} is not listed yet` };
+    const missing = [parameters.model, parameters.imageModel].filter(
+      (name): name is string => name !== undefined && !listed.some((entry) => entry.id === name),
+    );
+    return missing.length === 0 ? answer : { ok: false, problem: `${missing.join(" and ")} not listed yet` };
   });
   const explorerUrl = parameters.explorerUrl;
   if (explorerUrl)
@@ -62,6 +66,21 @@ export async function waitUntilServing(parameters: WaitUntilServingParameters): 
   );
   const usage = (JSON.parse(answer) as { usage?: { total_tokens?: number } }).usage;
   progress(`first request answered (${usage?.total_tokens ?? "?"} tokens)`);
+  const imageModel = parameters.imageModel;
+  if (imageModel) {
+    const image = await retry("the gateway's images route", async () => {
+      const answer = await ask(`${parameters.gatewayUrl}/v1/images/generations`, {
+        method: "POST",
+        headers: { ...authorization, "content-type": "application/json" },
+        body: JSON.stringify({ model: imageModel, prompt: "a first picture", size: "64x64", steps: 2 }),
+      });
+      if (!answer.ok) return answer;
+      const data = (JSON.parse(answer.body) as { data?: { b64_json?: string }[] }).data ?? [];
+      return data[0]?.b64_json ? answer : { ok: false, problem: "the answer holds no image" };
+    });
+    const units = (JSON.parse(image) as { usage?: { units?: number } }).usage?.units;
+    progress(`first image answered (${units ?? "?"} image·steps)`);
+  }
 }
 
 // Responses are judged by their fields: a server library in this process may replace the global

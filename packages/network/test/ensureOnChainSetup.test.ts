@@ -116,4 +116,61 @@ describe("ensureOnChainSetup", () => {
     expect(await stakeOf(supplier.owner)).toBe(supplier.stake);
     expect(messages).toContain("topped supplier-2's stake back up to 4000 AVY");
   });
+
+  it("registers and offers the image model on a chain set up before it existed, then sends nothing twice", async () => {
+    const imageModel = {
+      name: "aviary-setup-test-image",
+      weightsDigest: keccak256(toHex("pipeline")),
+      uri: "file:///dev/null/pipeline.json",
+      backend: { type: "embedded-image" as const, path: "/dev/null/pipeline.json", threads: 1 },
+      verified: true,
+    };
+    const withImages = {
+      ...parameters,
+      imageModel,
+      suppliers: parameters.suppliers.map((supplier, index) => ({
+        ...supplier,
+        imagePrice: { inputPrice: 0n, outputPrice: BigInt(index + 1) * 10n ** 12n },
+      })),
+    };
+    const messages: string[] = [];
+    const first = await ensureOnChainSetup({
+      ...withImages,
+      onProgress: (message) => messages.push(message),
+    });
+    expect(first.imageModelId).toBe(keccak256(toHex(imageModel.name)));
+    expect(first.changed).toBe(true);
+    expect(messages).toContain(
+      "supplier-2 offers aviary-setup-test-image at 2000000000000 wei per image·step",
+    );
+    const registered = await parameters.publicClient.readContract({
+      address: parameters.registry,
+      abi: aviaryRegistryAbi,
+      functionName: "getModel",
+      args: [first.imageModelId as Hex],
+    });
+    // ModelKind: chat, completion, embedding, image.
+    expect({ kind: registered.kind, weightsDigest: registered.weightsDigest }).toEqual({
+      kind: 3,
+      weightsDigest: imageModel.weightsDigest,
+    });
+    const session = await parameters.publicClient.readContract({
+      address: parameters.registry,
+      abi: aviaryRegistryAbi,
+      functionName: "currentSession",
+    });
+    for (const [index, supplier] of withImages.suppliers.entries()) {
+      const offer = await parameters.publicClient.readContract({
+        address: parameters.registry,
+        abi: aviaryRegistryAbi,
+        functionName: "offerAt",
+        args: [supplier.owner.address, first.imageModelId as Hex, session + 1n],
+      });
+      expect(offer).toEqual([true, 0n, BigInt(index + 1) * 10n ** 12n]);
+    }
+
+    const blockBefore = await parameters.publicClient.getBlockNumber();
+    expect(await ensureOnChainSetup(withImages)).toEqual({ ...first, changed: false });
+    expect(await parameters.publicClient.getBlockNumber()).toBe(blockBefore);
+  });
 });

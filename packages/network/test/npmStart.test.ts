@@ -6,19 +6,42 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { devnetStateSchema } from "@aviary/devnet";
-import { aviarySettlementAbi } from "@aviary/protocol";
-import { createPublicClient, http, parseEventLogs } from "viem";
+import { createGatewayStore } from "@aviary/gateway";
+import {
+  decodePng,
+  ensureTestImageModel,
+  loadImagePipeline,
+  testImageModelName,
+} from "@aviary/image-runtime";
+import { aviarySettlementAbi, relayCost, splitPayment } from "@aviary/protocol";
+import OpenAI from "openai";
+import {
+  type Address,
+  createPublicClient,
+  erc20Abi,
+  type Hex,
+  http,
+  keccak256,
+  parseEventLogs,
+  toHex,
+} from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../../../apps/explorer/test/utils/launchChromium.ts";
+import { localSupplierImagePrices } from "../src/startLocalNetwork.ts";
 
 const run = promisify(execFile);
 const repository = resolve(import.meta.dirname, "../../..");
 const home = mkdtempSync(join(tmpdir(), "aviary-start-"));
 const running: ChildProcess[] = [];
 
+// The printed openai snippets import `openai` from where they run: the image one (it writes fox.png) runs in
+// a folder under node_modules, so the package resolves and nothing lands in the work tree.
+const snippetFolder = join(repository, "node_modules", ".cache", `aviary-start-${process.pid}`);
+
 afterAll(() => {
   for (const child of running) child.kill("SIGKILL");
   rmSync(home, { recursive: true, force: true });
+  rmSync(snippetFolder, { recursive: true, force: true });
 });
 
 /** Starts `aviary devnet up` (what `npm start` runs) and resolves with everything it printed up to `ready`. */
@@ -116,6 +139,41 @@ describe("npm start", () => {
     expect(stdout).toMatch(/total_tokens: \d+/);
   });
 
+  it("prints an image curl line that writes a PNG as printed", async () => {
+    const lines = first.output.split("\n");
+    const begin = lines.findIndex((line) => /^\s*curl -s \S+\/v1\/images\/generations/.test(line));
+    expect(begin).toBeGreaterThan(0);
+    const end = lines.findIndex((line, index) => index > begin && line.trim().startsWith("| node -e"));
+    expect(end).toBe(begin + 4);
+    const command = lines
+      .slice(begin, end + 1)
+      .map((line) => line.trim())
+      .join("\n");
+    const folder = mkdtempSync(join(home, "curl-"));
+    await run(
+      "bash",
+      ["-c", `set -o pipefail; ${command.replace(/^curl -s /, "curl -sS --fail-with-body ")}`],
+      {
+        cwd: folder,
+      },
+    );
+    const image = decodePng(readFileSync(join(folder, "fox.png")));
+    expect({ width: image.width, height: image.height }).toEqual({ width: 256, height: 256 });
+  });
+
+  it("prints an openai images snippet that writes a PNG as printed", async () => {
+    const snippets = [...first.output.matchAll(/^ {2}(node --input-type=module -e '[\s\S]*?')$/gm)].map(
+      (match) => match[1] as string,
+    );
+    const snippet = snippets.find((candidate) => candidate.includes("images.generate"));
+    expect(snippet).toBeDefined();
+    mkdirSync(snippetFolder, { recursive: true });
+    const { stdout } = await run("bash", ["-c", snippet as string], { cwd: snippetFolder });
+    expect(stdout).toMatch(/wrote fox\.png/);
+    const image = decodePng(readFileSync(join(snippetFolder, "fox.png")));
+    expect({ width: image.width, height: image.height }).toEqual({ width: 256, height: 256 });
+  });
+
   it("settles the session's relays on-chain while it runs", async () => {
     const state = devnetStateSchema.parse(JSON.parse(readFileSync(join(home, "devnet.json"), "utf8")));
     const client = createPublicClient({ transport: http(state.rpcUrl) });
@@ -191,6 +249,7 @@ describe("npm start", () => {
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
       for (const [name, path] of [
         ["overview", "/"],
+        ["models", "/models"],
         ["sessions", "/sessions"],
         ["suppliers", "/suppliers"],
         ["leaderboard", "/leaderboard"],
@@ -204,6 +263,174 @@ describe("npm start", () => {
       await browser.close();
     }
   }, 180_000);
+
+  it("generates images with the openai client, equal to the reference, and pays exactly what the receipts say", async () => {
+    const state = devnetStateSchema.parse(JSON.parse(readFileSync(join(home, "devnet.json"), "utf8")));
+    const gateway = state.gateway as NonNullable<typeof state.gateway>;
+    const openai = new OpenAI({ baseURL: gateway.baseUrl, apiKey: gateway.apiKey });
+    const pipeline = await loadImagePipeline(
+      (await ensureTestImageModel({ directory: join(home, "models") })).path,
+      { threads: 1 },
+    );
+    try {
+      // A few requests, so more than one supplier serves: each PNG has the asked size and is the reference's
+      // render for the same seed (image i uses seed + i).
+      for (const seed of [11, 12, 13]) {
+        const request = {
+          model: testImageModelName,
+          prompt: `a red fox, take ${seed}`,
+          n: 2,
+          size: "64x64",
+          response_format: "b64_json",
+          seed,
+          steps: 3,
+        };
+        const answer = await openai.images.generate(
+          request as unknown as OpenAI.Images.ImageGenerateParamsNonStreaming,
+        );
+        expect((answer as unknown as { usage: unknown }).usage).toEqual({ images: 2, steps: 3, units: 6 });
+        const reference = await pipeline.render({
+          prompt: request.prompt,
+          n: 2,
+          width: 64,
+          height: 64,
+          steps: 3,
+          seed,
+        });
+        expect(answer.data).toHaveLength(2);
+        for (const [index, image] of (answer.data ?? []).entries()) {
+          const bytes = Buffer.from(image.b64_json as string, "base64");
+          expect(decodePng(bytes)).toMatchObject({ width: 64, height: 64 });
+          expect(bytes.equals(Buffer.from(reference.images[index] as Uint8Array))).toBe(true);
+        }
+      }
+    } finally {
+      pipeline.close();
+    }
+
+    // Every image relay the gateway was answered (the readiness check's, the printed lines', the audits', these)
+    // has the supplier's signed receipt in the gateway's store: per supplier and session, what the claim must be.
+    const imageModelId = keccak256(toHex(testImageModelName)).toLowerCase();
+    const client = createPublicClient({ transport: http(state.rpcUrl) });
+    const settlement = state.contracts.settlement as Address;
+    const suppliers = (state.suppliers ?? []).map((supplier) => supplier.address.toLowerCase());
+    const readReceipts = async () => {
+      const store = createGatewayStore({ path: join(home, "gateway", "gateway.sqlite") });
+      try {
+        const expected = new Map<string, { amount: bigint; count: bigint }>();
+        for (const record of await store.receiptsFor({})) {
+          if (record.model.toLowerCase() !== imageModelId) continue;
+          const request = JSON.parse(record.request) as { inputPrice: string; outputPrice: string };
+          const receipt = JSON.parse(record.receipt) as { inputUnits: string; outputUnits: string };
+          const index = suppliers.indexOf(record.supplier.toLowerCase());
+          // Priced per image·step at the supplier's image offer, nothing per input.
+          expect(BigInt(receipt.inputUnits)).toBe(0n);
+          expect(BigInt(request.inputPrice)).toBe(0n);
+          expect(BigInt(request.outputPrice)).toBe(localSupplierImagePrices[index]?.outputPrice);
+          const key = `${record.supplier.toLowerCase()}:${record.session}`;
+          const sum = expected.get(key) ?? { amount: 0n, count: 0n };
+          expected.set(key, {
+            amount:
+              sum.amount +
+              relayCost({
+                request: { inputPrice: BigInt(request.inputPrice), outputPrice: BigInt(request.outputPrice) },
+                receipt: { inputUnits: BigInt(receipt.inputUnits), outputUnits: BigInt(receipt.outputUnits) },
+              }),
+            count: sum.count + 1n,
+          });
+        }
+        return expected;
+      } finally {
+        await store.close();
+      }
+    };
+    const lastSession = (await client.getBlockNumber()) / 20n;
+    const { protocolShareBps } = await client.readContract({
+      address: settlement,
+      abi: aviarySettlementAbi,
+      functionName: "params",
+    });
+    const treasury = (state.accounts.find((account) => account.role === "treasury")?.address ??
+      "") as Address;
+    const source = (state.accounts.find((account) => account.role === "model-source")?.address ??
+      "") as Address;
+
+    // Wait until every image claim up to this session has settled (a session is 20 blocks; claims, proofs
+    // and settlement take about as long again).
+    const deadline = Date.now() + 150_000;
+    for (;;) {
+      const events = parseEventLogs({
+        abi: aviarySettlementAbi,
+        logs: await client.getLogs({ address: settlement, fromBlock: 0n }),
+      });
+      const claims = events.filter(
+        (event) => event.eventName === "Claimed" && event.args.model.toLowerCase() === imageModelId,
+      ) as Extract<(typeof events)[number], { eventName: "Claimed" }>[];
+      const settled = new Map(
+        events.flatMap((event) =>
+          event.eventName === "Settled" ? [[event.args.claimKey, event] as const] : [],
+        ),
+      );
+      const expected = await readReceipts();
+      const due = [...expected.keys()].filter((key) => BigInt(key.split(":")[1] as string) <= lastSession);
+      const claimed = (key: string) =>
+        claims.find((claim) => `${claim.args.supplier.toLowerCase()}:${claim.args.session}` === key);
+      if (due.length === 0 || !due.every((key) => settled.has(claimed(key)?.args.claimKey as Hex))) {
+        if (Date.now() > deadline) throw new Error(`image claims not settled in time: ${due.join(", ")}`);
+        await new Promise((resolvePromise) => setTimeout(resolvePromise, 2_000));
+        continue;
+      }
+      expect(new Set(due.map((key) => key.split(":")[0])).size).toBeGreaterThan(1);
+      const byTransaction = new Set<Hex>();
+      for (const key of due) {
+        const claim = claimed(key) as NonNullable<ReturnType<typeof claimed>>;
+        const sum = expected.get(key) as { amount: bigint; count: bigint };
+        // The claim is the receipts' sum (every relay mined on the devnet) and count.
+        expect({ amount: claim.args.amount, count: BigInt(claim.args.rootCount) }).toEqual(sum);
+        const payment = settled.get(claim.args.claimKey) as NonNullable<ReturnType<typeof settled.get>>;
+        if (payment.eventName !== "Settled") throw new Error("not a settlement");
+        // The application's budget covers it: paid in full, split by the source's share and the protocol fee.
+        expect(payment.args.paid).toBe(sum.amount);
+        const split = splitPayment({ pay: sum.amount, sourceShareBps: 1000, protocolShareBps });
+        expect({
+          toSource: payment.args.toSource,
+          toTreasury: payment.args.toTreasury,
+          toSupplier: payment.args.toSupplier,
+        }).toEqual(split);
+        byTransaction.add(payment.transactionHash);
+      }
+      // And the tokens moved: each settling transaction (it may settle text claims too) sends the supplier,
+      // the source and the treasury exactly what its settlements say, these image claims' included.
+      const supplierOf = new Map(
+        events.flatMap((event) =>
+          event.eventName === "Claimed"
+            ? [[event.args.claimKey, event.args.supplier.toLowerCase()] as const]
+            : [],
+        ),
+      );
+      for (const hash of byTransaction) {
+        const receipt = await client.getTransactionReceipt({ hash });
+        const owed = new Map<string, bigint>();
+        const owe = (to: string, amount: bigint) => owed.set(to, (owed.get(to) ?? 0n) + amount);
+        for (const payment of parseEventLogs({
+          abi: aviarySettlementAbi,
+          logs: receipt.logs,
+          eventName: "Settled",
+        })) {
+          owe(supplierOf.get(payment.args.claimKey) ?? "", payment.args.toSupplier);
+          owe(source.toLowerCase(), payment.args.toSource);
+          owe(treasury.toLowerCase(), payment.args.toTreasury);
+        }
+        const received = new Map<string, bigint>();
+        for (const transfer of parseEventLogs({ abi: erc20Abi, logs: receipt.logs, eventName: "Transfer" })) {
+          const to = transfer.args.to.toLowerCase();
+          if (owed.has(to)) received.set(to, (received.get(to) ?? 0n) + transfer.args.value);
+        }
+        expect(received).toEqual(new Map([...owed].filter(([, amount]) => amount > 0n)));
+      }
+      break;
+    }
+  }, 240_000);
 
   it("stops everything on Ctrl-C and resumes the same chain and key on the next start", async () => {
     const before = devnetStateSchema.parse(JSON.parse(readFileSync(join(home, "devnet.json"), "utf8")));

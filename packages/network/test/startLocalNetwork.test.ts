@@ -1,5 +1,6 @@
 // The `--model` and `--backend` paths of `npm start`: a GGUF of the user's, and an external
-// OpenAI-compatible server, each served by three suppliers behind the gateway. Real chain, nodes, runtime.
+// OpenAI-compatible server, each served by three suppliers behind the gateway (the test image model beside
+// it). Real chain, nodes, runtime.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,6 +69,19 @@ describe("startLocalNetwork", () => {
       });
       expect(completion.choices[0]?.message.content).toBeTypeOf("string");
       expect(upstream.requests).toBeGreaterThan(before);
+      // The test image model is served beside the user's text model.
+      expect(network.imageModel.name).toBe("aviary-test-image");
+      const image = await openai.images.generate({
+        model: network.imageModel.name,
+        prompt: "a heron",
+        size: "64x64" as "256x256",
+        response_format: "b64_json",
+      });
+      expect(
+        Buffer.from(image.data?.[0]?.b64_json ?? "", "base64")
+          .subarray(1, 4)
+          .toString(),
+      ).toBe("PNG");
       // `--backend-capabilities logprobs`: declared by every supplier; what is not declared is refused by name.
       for (const supplier of network.suppliers) {
         const declared = (await (await fetch(`${supplier.endpoint}/v1/supplier`)).json()) as {

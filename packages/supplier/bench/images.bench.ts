@@ -4,7 +4,7 @@
 // (a) `loadImagePipeline(...).render` called directly, in this process;
 // (b) the same render through a supplier node in this process (relay checks, metering, receipt signing, relay
 //     log), with relays the application presigned before the clock starts.
-// (c) through a gateway: `throughGateway` below, to be filled in by the gateway's part of issue 14.
+// (c) through a gateway in front of a supplier node (`throughGateway` below).
 // The paths run in interleaved rounds (the order rotates) so that noise on shared cores hits them alike; the
 // served PNGs are compared with the direct ones. Timing is printed, never asserted.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,6 +16,7 @@ import pino from "pino";
 import { type Address, type Hex, keccak256, toBytes } from "viem";
 import { startDevnet, token } from "../../devnet/src/index.ts";
 import { actor, clients, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
+import { startNetworkGateway, startTestNetwork } from "../../gateway/test/network.ts";
 import { EmbeddedImageBackend } from "../src/backends/image/EmbeddedImageBackend.ts";
 import { parseSupplierConfig } from "../src/config/supplierConfig.ts";
 import { startSupplier } from "../src/startSupplier.ts";
@@ -42,14 +43,33 @@ const load = () =>
     .join(" / ");
 
 /**
- * (c) Through a gateway (API key, routing, the relay it signs): not measured here yet. The gateway's part of
- * issue 14 adds it: start a gateway in front of `supplierUrl`, return its path, and it joins the rounds.
+ * (c) Through a gateway: API key, admission, routing, the relay the gateway signs, receipt verification and
+ * accounting, in front of one supplier node of a second local network (the gateway tests' network, which
+ * registers the test image model as kind image). Same body, so the same PNG.
  */
-async function throughGateway(_parameters: {
-  supplierUrl: string;
-  body: Record<string, unknown>;
-}): Promise<Path | undefined> {
-  return undefined;
+async function throughGateway(body: Record<string, unknown>): Promise<Path & { stop: () => Promise<void> }> {
+  const network = await startTestNetwork({ suppliers: 1, images: {} });
+  const gateway = await startNetworkGateway(network);
+  const { key } = await gateway.store.createKey({ name: "bench" });
+  const text = JSON.stringify(body);
+  return {
+    name: "through a gateway and a supplier (API key, gateway-signed relay)",
+    latencies: [],
+    run: async () => {
+      const response = await fetch(`${gateway.url}/v1/images/generations`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: text,
+      });
+      const answer = await response.text();
+      if (!response.ok) throw new Error(`gateway answered ${response.status}: ${answer}`);
+      return (JSON.parse(answer) as { data: Array<{ b64_json: string }> }).data[0]?.b64_json ?? "";
+    },
+    stop: async () => {
+      await gateway.stop();
+      await network.stop();
+    },
+  };
 }
 
 console.log("# bench:images");
@@ -165,8 +185,8 @@ const backendAlone: Path = {
     return (answer.data as Array<{ b64_json: string }>)[0]?.b64_json ?? "";
   },
 };
-const gateway = await throughGateway({ supplierUrl: node.url, body });
-const paths = [directly, throughSupplier, ...(gateway ? [gateway] : []), backendAlone];
+const gateway = await throughGateway(body);
+const paths = [directly, throughSupplier, gateway, backendAlone];
 
 const images = new Set<string>();
 for (const path of paths) images.add(await path.run()); // warm-up
@@ -186,7 +206,6 @@ for (const path of paths) {
     `| ${path.name} | ${imagesPerSecond(path.latencies).toFixed(2)} | ${percentile(path.latencies, 0.5).toFixed(1)} ms | ${percentile(path.latencies, 0.99).toFixed(1)} ms |`,
   );
 }
-if (!gateway) console.log("| through a gateway | not measured yet (see `throughGateway`) | | |");
 const ratio = imagesPerSecond(throughSupplier.latencies) / imagesPerSecond(directly.latencies);
 console.log(
   `\nsame PNG on every path and run: ${images.size === 1 ? "yes" : `no (${images.size} different)`}`,
@@ -197,8 +216,11 @@ console.log(
 console.log(
   `supplier / direct at the median (p50 direct / p50 supplier): ${(percentile(directly.latencies, 0.5) / percentile(throughSupplier.latencies, 0.5)).toFixed(3)}; added p50 ${(percentile(throughSupplier.latencies, 0.5) - percentile(directly.latencies, 0.5)).toFixed(1)} ms`,
 );
+const viaGateway = imagesPerSecond(gateway.latencies) / imagesPerSecond(directly.latencies);
+console.log(`gateway + supplier / direct images/s: ${viaGateway.toFixed(3)} (no goal; for comparison)`);
 console.log(`load average (1/5/15 min) at end: ${load()}`);
 
+await gateway.stop();
 await node.stop();
 await pipeline.close();
 await backend.close();

@@ -3,9 +3,11 @@ import type { Address } from "viem";
 import { fetchGatewayJson } from "./fetchGatewayJson.ts";
 import {
   type GatewayEvidence,
+  type GatewayImageAudit,
   type GatewayModelEvaluation,
   type GatewaySupplier,
   gatewayEvidenceResponseSchema,
+  gatewayImageAuditsResponseSchema,
   gatewayModelEvaluationsResponseSchema,
   gatewaySuppliersResponseSchema,
 } from "./schemas.ts";
@@ -27,6 +29,8 @@ export type GatewayStatus = {
   evidence: GatewayEvidence[] | null;
   /** Evaluation-set scores per model (by model name); null when the gateway has no such route or it failed. */
   modelEvaluations: GatewayModelEvaluation[] | null;
+  /** The latest image audits' renders (supplier's and reference's); null when the gateway has no such route or it failed. */
+  imageAudits: GatewayImageAudit[] | null;
 };
 
 export type GatewayPollerParameters = {
@@ -40,8 +44,8 @@ export type GatewayPollerParameters = {
 };
 
 /**
- * Polls each gateway's public routes (`/public/v1/suppliers`, and `/public/v1/evidence` and
- * `/public/v1/models/evaluation` where they exist) and keeps the last answer of each. An unreachable or misbehaving gateway is marked so, never thrown.
+ * Polls each gateway's public routes (`/public/v1/suppliers`, and `/public/v1/evidence`,
+ * `/public/v1/models/evaluation` and `/public/v1/audits/images` where they exist) and keeps the last answer of each. An unreachable or misbehaving gateway is marked so, never thrown.
  *
  * @example
  * ```ts
@@ -69,6 +73,7 @@ export class GatewayPoller {
       suppliers: [],
       evidence: null,
       modelEvaluations: null,
+      imageAudits: null,
     }));
   }
 
@@ -102,7 +107,7 @@ export class GatewayPoller {
     const timeoutMs = this.#parameters.timeoutMs ?? 3000;
     const wasReachable = status.reachable;
     try {
-      const [suppliers, evidence, modelEvaluations] = await Promise.all([
+      const [suppliers, evidence, modelEvaluations, imageAudits] = await Promise.all([
         fetchGatewayJson({
           gateway: status.url,
           path: "/public/v1/suppliers",
@@ -123,6 +128,13 @@ export class GatewayPoller {
           schema: gatewayModelEvaluationsResponseSchema,
           timeoutMs,
         }).catch(() => null),
+        // Optional too: any failure only hides the image audits' renders.
+        fetchGatewayJson({
+          gateway: status.url,
+          path: "/public/v1/audits/images",
+          schema: gatewayImageAuditsResponseSchema,
+          timeoutMs,
+        }).catch(() => null),
       ]);
       if (!suppliers) throw new Error(`${status.url} has no /public/v1/suppliers route (HTTP 404)`);
       Object.assign(status, {
@@ -133,6 +145,7 @@ export class GatewayPoller {
         suppliers: suppliers.suppliers,
         evidence: evidence?.evidence ?? null,
         modelEvaluations: modelEvaluations?.models ?? null,
+        imageAudits: imageAudits?.audits ?? null,
       });
       if (!wasReachable) this.#parameters.logger.info({ gateway: status.url }, "gateway reachable");
     } catch (error) {
@@ -146,6 +159,7 @@ export class GatewayPoller {
         suppliers: [],
         evidence: null,
         modelEvaluations: null,
+        imageAudits: null,
       });
     } finally {
       status.checkedAt = Date.now();

@@ -107,3 +107,33 @@ export const gatewayModelEvaluationsResponseSchema = z.looseObject({
   models: tolerantArray(gatewayModelEvaluationSchema),
 });
 export type GatewayModelEvaluationsResponse = z.output<typeof gatewayModelEvaluationsResponseSchema>;
+
+/**
+ * One covert image audit as a gateway publishes it: the audit prompt, the supplier's render and the
+ * reference's for the same seed, and the verdict. Audit renders only, never a user's image.
+ */
+export const gatewayImageAuditSchema = z.looseObject({
+  supplier: addressSchema,
+  model: z.string(),
+  createdAt: z.union([z.string(), z.number()]),
+  prompt: z.string(),
+  seed: z.number().nullish(),
+  steps: z.number().nullish(),
+  size: z.string().nullish(),
+  passed: z.boolean(),
+  /** The perceptual distance (0–1) of the two renders; null or absent when compared byte for byte. */
+  distance: z.number().nullish(),
+  /** PNG, base64. */
+  supplierImage: z.string().regex(/^[A-Za-z0-9+/=]*$/, "must be base64"),
+  /** PNG, base64. */
+  referenceImage: z.string().regex(/^[A-Za-z0-9+/=]*$/, "must be base64"),
+});
+export type GatewayImageAudit = z.output<typeof gatewayImageAuditSchema>;
+
+/**
+ * `GET {gateway}/public/v1/audits/images` (optional route: a 404 or any failure only hides the renders).
+ * A malformed entry is dropped, not the whole answer.
+ */
+export const gatewayImageAuditsResponseSchema = z.looseObject({
+  audits: tolerantArray(gatewayImageAuditSchema),
+});

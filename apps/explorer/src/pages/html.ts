@@ -54,6 +54,19 @@ export function formatPrice(weiPerToken: bigint, testId?: string): Html {
 }
 
 /**
+ * An image model's price: token wei per image·step (an image of `steps` steps costs steps × it), in AVY per
+ * 1K image·steps, with the wei in its title.
+ *
+ * @example
+ * ```ts
+ * formatImagePrice(10n ** 12n); // 0.001 AVY / 1K image·steps
+ * ```
+ */
+export function formatImagePrice(weiPerImageStep: bigint, testId?: string): Html {
+  return html`<span class="amount" data-testid="${testId}" data-wei="${weiPerImageStep.toString()}" title="${weiPerImageStep.toString()} wei per image·step">${formatUnits(weiPerImageStep * 1_000n, 18)} AVY / 1K image·steps</span>`;
+}
+
+/**
  * An address or hash, shortened (`0x1234…abcd`) with the whole value in its title; `href` makes it a link.
  *
  * @example

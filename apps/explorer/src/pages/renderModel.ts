@@ -1,6 +1,15 @@
 import type { ChainStatusView } from "../views/chainStatusView.ts";
 import type { ModelView } from "../views/modelView.ts";
-import { formatAvy, formatBps, formatPrice, formatShort, formatWad, type Html, html } from "./html.ts";
+import {
+  formatAvy,
+  formatBps,
+  formatImagePrice,
+  formatPrice,
+  formatShort,
+  formatWad,
+  type Html,
+  html,
+} from "./html.ts";
 import { renderBarChart } from "./renderBarChart.ts";
 import { renderClaimsTable } from "./renderClaimsTable.ts";
 import { renderLayout } from "./renderLayout.ts";
@@ -51,7 +60,19 @@ export function renderModel(view: ModelView, chain: ChainStatusView): Html {
 ${
   view.offers.length === 0
     ? html`<p class="empty">No supplier offers this model.</p>`
-    : html`<table>
+    : view.priceUnit === "image·step"
+      ? html`<table>
+  <thead><tr><th>Supplier</th><th class="num">Price per image·step</th><th class="num">From session</th><th>Active</th></tr></thead>
+  <tbody>${view.offers.map(
+    (offer) => html`<tr data-testid="offer-row">
+    <td>${formatShort(offer.supplier, `/suppliers/${offer.supplier}`)}</td>
+    <td class="num">${formatImagePrice(offer.outputPrice, "offer-image-price")}</td>
+    <td class="num">${offer.effectiveSession.toString()}</td>
+    <td>${offer.active ? "yes" : "removed"}</td>
+  </tr>`,
+  )}</tbody>
+</table>`
+      : html`<table>
   <thead><tr><th>Supplier</th><th class="num">Input price</th><th class="num">Output price</th><th class="num">From session</th><th>Active</th></tr></thead>
   <tbody>${view.offers.map(
     (offer) => html`<tr data-testid="offer-row">

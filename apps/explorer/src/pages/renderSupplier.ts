@@ -3,6 +3,7 @@ import type { SupplierView } from "../views/supplierView.ts";
 import {
   formatAvy,
   formatAvyShort,
+  formatImagePrice,
   formatMeasure,
   formatPrice,
   formatRatio,
@@ -18,7 +19,8 @@ import { renderSlashesTable } from "./renderSlashesTable.ts";
 
 /**
  * `/suppliers/:address`: one supplier: stake (locked as claim collateral, unlocked), offers with prices,
- * each gateway's measurements and evaluation, evidence, its slashes with their reasons, earnings per
+ * each gateway's measurements and evaluation, evidence, the latest image audits (its render beside the
+ * reference's), its slashes with their reasons, earnings per
  * session and its claims.
  *
  * @example
@@ -55,8 +57,13 @@ ${
   <tbody>${view.offers.map(
     (offer) => html`<tr data-testid="offer-row" data-model-id="${offer.model}">
     <td><a href="/models/${offer.model}">${offer.modelName ?? offer.model}</a></td>
-    <td class="num">${formatPrice(offer.inputPrice, "offer-input-price")}</td>
-    <td class="num">${formatPrice(offer.outputPrice, "offer-output-price")}</td>
+    ${
+      offer.modelKind === "image"
+        ? html`<td class="num muted">—</td>
+    <td class="num">${formatImagePrice(offer.outputPrice, "offer-output-price")}</td>`
+        : html`<td class="num">${formatPrice(offer.inputPrice, "offer-input-price")}</td>
+    <td class="num">${formatPrice(offer.outputPrice, "offer-output-price")}</td>`
+    }
     <td class="num">${offer.effectiveSession.toString()}</td>
     <td>${offer.active ? "yes" : "removed"}</td>
   </tr>`,
@@ -113,6 +120,28 @@ ${
   </tr>`,
   )}</tbody>
 </table>`
+}
+<h2>Image audits</h2>
+${
+  view.imageAudits.length === 0
+    ? html`<p class="empty" data-testid="image-audits-empty">No image audits yet.</p>`
+    : html`<div class="audit-renders">${view.imageAudits.map(
+        (
+          audit,
+        ) => html`<figure class="card audit-render" data-testid="image-audit" data-passed="${String(audit.passed)}">
+  <div class="audit-pair">
+    <img data-testid="image-audit-supplier" alt="the supplier's render" src="data:image/png;base64,${audit.supplierImage}">
+    <img data-testid="image-audit-reference" alt="the reference's render" src="data:image/png;base64,${audit.referenceImage}">
+  </div>
+  <figcaption>
+    ${audit.passed ? html`<span class="badge passed">passed</span>` : html`<span class="badge failed">failed</span>`}
+    <span class="muted">supplier | reference</span><br>
+    <span data-testid="image-audit-prompt">“${audit.prompt}”</span><br>
+    <span class="muted">${audit.model}, ${audit.size ?? "?"}, ${audit.steps?.toString() ?? "?"} steps, seed ${audit.seed?.toString() ?? "?"}${audit.distance === null || audit.distance === undefined ? "" : `, distance ${audit.distance.toFixed(4)}`}</span><br>
+    <span class="muted">${String(audit.createdAt)} · ${audit.gateway}</span>
+  </figcaption>
+</figure>`,
+      )}</div>`
 }
 <h2>Slashes</h2>
 ${renderSlashesTable(view.slashes)}

@@ -1,6 +1,14 @@
 import type { ChainStatusView } from "../views/chainStatusView.ts";
 import type { SupplierRow } from "../views/suppliersView.ts";
-import { formatAvy, formatMeasure, formatPrice, formatShort, type Html, html } from "./html.ts";
+import {
+  formatAvy,
+  formatImagePrice,
+  formatMeasure,
+  formatPrice,
+  formatShort,
+  type Html,
+  html,
+} from "./html.ts";
 import { renderLayout } from "./renderLayout.ts";
 
 /**
@@ -31,7 +39,7 @@ ${
       .filter((offer) => offer.active)
       .map(
         (offer) =>
-          html`<div><a href="/models/${offer.model}">${offer.modelName ?? offer.model.slice(0, 10)}</a>: ${formatPrice(offer.outputPrice)}</div>`,
+          html`<div><a href="/models/${offer.model}">${offer.modelName ?? offer.model.slice(0, 10)}</a>: ${offer.modelKind === "image" ? formatImagePrice(offer.outputPrice) : formatPrice(offer.outputPrice)}</div>`,
       )}</td>
     <td class="num" data-testid="supplier-reputation">${formatMeasure(supplier.measured?.reputation, "", 1)}</td>
     <td class="num" data-testid="supplier-ttft">${formatMeasure(supplier.measured?.ttftMs, "ms")}</td>

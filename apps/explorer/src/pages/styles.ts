@@ -50,7 +50,11 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; word-break: break-
 .badge.claimed { background: var(--info); } .badge.proof-required { background: var(--warn); }
 .badge.proven { background: var(--accent); } .badge.settled { background: var(--ok); }
 .badge.proof-missing, .badge.unreachable, .badge.flagged { background: var(--bad); }
+.badge.passed { background: var(--ok); } .badge.failed { background: var(--bad); }
 .badge.reachable { background: var(--ok); } .badge.phase { background: #5b6478; } .badge.probation { background: var(--warn); }
+.audit-renders { display: flex; flex-wrap: wrap; gap: 12px; }
+.audit-render { margin: 0; max-width: 300px; } .audit-render figcaption { font-size: 12px; margin-top: 6px; }
+.audit-pair { display: flex; gap: 6px; } .audit-pair img { width: 128px; height: 128px; image-rendering: pixelated; border: 1px solid var(--line); }
 .empty { color: var(--muted); padding: 14px; background: var(--card); border: 1px dashed var(--line); border-radius: 8px; }
 .error-box { background: #fff4f4; border: 1px solid #f1c4c4; color: #8a1f1f; padding: 12px 14px; border-radius: 8px; }
 footer { max-width: 1240px; margin: 0 auto; padding: 0 24px 30px; color: var(--muted); font-size: 12px; }

@@ -18,6 +18,12 @@ export type ModelRow = {
   difficultyUpdated: boolean;
   /** Suppliers with an active offer. */
   suppliers: number;
+  /** Those suppliers' addresses. */
+  servingSuppliers: Address[];
+  /** What the offers' prices count: tokens (input and output), or image·steps (output only) for an image model. */
+  priceUnit: "token" | "image·step";
+  /** The lowest and highest output price of the active offers (wei per `priceUnit`); null without offers. */
+  outputPrices: { min: bigint; max: bigint } | null;
   usage: ClaimTotals;
   /** What the source earned: its share of every settled claim. */
   sourceEarned: bigint;
@@ -33,9 +39,16 @@ export type ModelRow = {
  */
 export function modelRow(data: ExplorerData, model: IndexedModel): ModelRow {
   const usage = sumClaims([...data.state.claims.values()].filter((claim) => claim.model === model.id));
-  let suppliers = 0;
+  const servingSuppliers: Address[] = [];
+  let outputPrices: ModelRow["outputPrices"] = null;
   for (const supplier of data.state.suppliers.values()) {
-    if (supplier.offers.get(model.id)?.active) suppliers += 1;
+    const offer = supplier.offers.get(model.id);
+    if (!offer?.active) continue;
+    servingSuppliers.push(supplier.address);
+    outputPrices = {
+      min: outputPrices && outputPrices.min < offer.outputPrice ? outputPrices.min : offer.outputPrice,
+      max: outputPrices && outputPrices.max > offer.outputPrice ? outputPrices.max : offer.outputPrice,
+    };
   }
   return {
     id: model.id,
@@ -48,7 +61,10 @@ export function modelRow(data: ExplorerData, model: IndexedModel): ModelRow {
     registeredAt: model.registeredAt,
     probabilityWad: model.probabilityWad ?? data.state.params?.initialMiningProbabilityWad ?? null,
     difficultyUpdated: model.probabilityWad !== undefined,
-    suppliers,
+    suppliers: servingSuppliers.length,
+    servingSuppliers,
+    priceUnit: model.kind === "image" ? "image·step" : "token",
+    outputPrices,
     usage,
     sourceEarned: usage.toSource,
   };

@@ -1,5 +1,5 @@
 import type { Address } from "viem";
-import type { GatewayEvidence } from "../gateways/schemas.ts";
+import type { GatewayEvidence, GatewayImageAudit } from "../gateways/schemas.ts";
 import type { EquivocationReport } from "../indexer/types.ts";
 import { type ClaimSummary, claimSummary, newestFirst } from "./claimSummary.ts";
 import type { SessionActivity } from "./overviewView.ts";
@@ -14,6 +14,8 @@ export type SupplierView = SupplierRow & {
   measurements: SupplierMeasurement[];
   /** Evidence the gateways publish against this supplier. */
   evidence: (GatewayEvidence & { gateway: string })[];
+  /** The gateways' latest image audits of this supplier: its render beside the reference's (newest first). */
+  imageAudits: (GatewayImageAudit & { gateway: string })[];
   equivocations: EquivocationReport[];
   /** Every slash of its stake, with its reason, claim, amount and block (chain order). */
   slashes: SlashView[];
@@ -23,8 +25,8 @@ export type SupplierView = SupplierRow & {
 };
 
 /**
- * One supplier: stake (locked as collateral and unlocked), offers with prices, the gateways' measurements
- * and evidence, its slashes with their reasons, earnings per session, its latest claims. Undefined when the address never staked as a supplier.
+ * One supplier: stake (locked as collateral and unlocked), offers with prices, the gateways' measurements,
+ * evidence and latest image audits, its slashes with their reasons, earnings per session, its latest claims. Undefined when the address never staked as a supplier.
  *
  * @param claims - how many of the latest claims to list. @default 50
  * @example
@@ -51,6 +53,13 @@ export function supplierView(data: ExplorerData, address: Address, claims = 50):
         .filter((entry) => entry.supplier === address)
         .map((entry) => ({ ...entry, gateway: gateway.url })),
     ),
+    imageAudits: data.gateways
+      .flatMap((gateway) =>
+        (gateway.imageAudits ?? [])
+          .filter((audit) => audit.supplier === address)
+          .map((audit) => ({ ...audit, gateway: gateway.url })),
+      )
+      .sort((a, b) => auditTime(b.createdAt) - auditTime(a.createdAt)),
     equivocations: state.equivocations.filter((report) => report.supplier === address),
     slashes: slashesView(state, { supplier: address }),
     activity: [...bySession.entries()]
@@ -69,4 +78,8 @@ export function supplierView(data: ExplorerData, address: Address, claims = 50):
       }),
     claims: supplierClaims.slice(0, claims).map((claim) => claimSummary(data, claim)),
   };
+}
+
+function auditTime(createdAt: string | number): number {
+  return typeof createdAt === "number" ? createdAt : Date.parse(createdAt) || 0;
 }

@@ -11,6 +11,8 @@ import type { ExplorerData } from "./types.ts";
 export type SupplierOfferView = {
   model: Hex;
   modelName: string | undefined;
+  /** The model's kind (`image`: priced per image·step); undefined while the model is not indexed. */
+  modelKind: string | undefined;
   inputPrice: bigint;
   outputPrice: bigint;
   effectiveSession: bigint;
@@ -68,6 +70,7 @@ export function supplierRow(data: ExplorerData, supplier: IndexedSupplier): Supp
     offers: [...supplier.offers.values()].map((offer) => ({
       model: offer.model,
       modelName: data.state.models.get(offer.model)?.name,
+      modelKind: data.state.models.get(offer.model)?.kind,
       inputPrice: offer.inputPrice,
       outputPrice: offer.outputPrice,
       effectiveSession: offer.effectiveSession,

@@ -17,6 +17,8 @@ export const devnetStateSchema = z.object({
   updatedAt: z.string(),
   // Written by the whole local network (`npm start`); absent when only the chain runs.
   model: z.object({ name: z.string(), id: hex32, weightsDigest: hex32, uri: z.string() }).optional(),
+  /** The generated test image model the local network also serves (kind image). */
+  imageModel: z.object({ name: z.string(), id: hex32, weightsDigest: hex32, uri: z.string() }).optional(),
   /** `url` is the server root; `baseUrl` the OpenAI base URL (`…/v1`) clients pass as `baseURL`. */
   gateway: z
     .object({ url: z.string().url(), baseUrl: z.string().url().optional(), apiKey: z.string(), address })

@@ -55,6 +55,8 @@ export type AuditedImageModel = {
   steps: { min: number; max: number };
   /** Most images per audit request. */
   maxImages: number;
+  /** Sizes audit requests draw from (rendered by the pipeline). */
+  sizes: readonly string[];
 };
 
 /** A supplier as discovery lists it. */
@@ -596,7 +598,7 @@ export class IntegrityMonitor {
     const draw =
       given ??
       drawImageAuditRequest(this.#random, {
-        sizes: audited.pipeline.limits.sizes,
+        sizes: audited.sizes,
         steps: audited.steps,
         maxImages: audited.maxImages,
       });

@@ -65,6 +65,16 @@ export async function loadAuditedImageModels({
         });
       }
       const maxSteps = pipeline.limits.maxSteps;
+      // Audit sizes: the configured ones the pipeline renders (a size it cannot render is a config mistake).
+      const sizes = model.sizes ?? pipeline.limits.sizes;
+      const unrendered = sizes.filter((size) => !pipeline.limits.sizes.includes(size));
+      if (unrendered.length > 0) {
+        await pipeline.close().catch(() => undefined);
+        throw new ReferenceModelLoadError({
+          path: model.referencePath,
+          reason: `audit.imageModels[].sizes names ${unrendered.join(", ")}, which the pipeline does not render (it renders ${pipeline.limits.sizes.join(", ")})`,
+        });
+      }
       const comparison: ImageComparison = { comparison: model.comparison, maxDistance: model.maxDistance };
       loaded.set(model.name, {
         name: model.name,
@@ -73,6 +83,7 @@ export async function loadAuditedImageModels({
         comparison,
         steps: { min: Math.min(model.steps.min, maxSteps), max: Math.min(model.steps.max, maxSteps) },
         maxImages: model.maxImages,
+        sizes,
       });
     }
   } catch (error) {

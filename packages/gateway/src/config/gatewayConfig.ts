@@ -57,6 +57,11 @@ const auditedImageModelSchema = z
       .default({ min: 4, max: 20 }),
     /** Most images (`n`) per audit request. */
     maxImages: z.number().int().min(1).max(10).default(2),
+    /**
+     * Sizes audit requests draw from (each must be one the pipeline renders); default all of the pipeline's.
+     * Smaller sizes cost the reference less to re-render and `GET /public/v1/audits/images` less to serve.
+     */
+    sizes: z.array(z.string().regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/, 'must be "WxH"')).min(1).optional(),
   })
   .strict();
 

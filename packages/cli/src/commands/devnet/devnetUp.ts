@@ -132,7 +132,7 @@ function exitSoon(): void {
 }
 
 function printSummary(network: LocalNetwork, options: DevnetUpOptions): void {
-  const { gateway, model } = network;
+  const { gateway, model, imageModel } = network;
   const body = JSON.stringify({
     model: model.name,
     messages: [{ role: "user", content: "Hello" }],
@@ -144,6 +144,24 @@ function printSummary(network: LocalNetwork, options: DevnetUpOptions): void {
     `const completion = await openai.chat.completions.create({ model: "${model.name}", messages: [{ role: "user", content: "Hello" }], max_tokens: 32 });`,
     "console.log(completion.choices[0].message.content, completion.usage);",
   ].join("\n");
+  const imageBody = JSON.stringify({
+    model: imageModel.name,
+    prompt: "a red fox",
+    size: "256x256",
+    response_format: "b64_json",
+  });
+  // The answer's first image, base64 in JSON, written as fox.png: node is there wherever `npm start` ran (jq
+  // may not be).
+  const writePng =
+    'let json = ""; process.stdin.on("data", (chunk) => (json += chunk)).on("end", () => require("fs").writeFileSync("fox.png", Buffer.from(JSON.parse(json).data[0].b64_json, "base64")))';
+  const imageScript = [
+    'import OpenAI from "openai";',
+    'import { writeFileSync } from "node:fs";',
+    `const openai = new OpenAI({ baseURL: "${gateway.url}/v1", apiKey: "${gateway.apiKey}" });`,
+    `const image = await openai.images.generate({ model: "${imageModel.name}", prompt: "a red fox", size: "256x256", response_format: "b64_json" });`,
+    'writeFileSync("fox.png", Buffer.from(image.data[0].b64_json, "base64"));',
+    'console.log("wrote fox.png", image.usage);',
+  ].join("\n");
   const lines = [
     "",
     `  RPC URL       ${network.devnet.rpcUrl}  (chain id ${network.devnet.chainId}, ${options.blockTime}s blocks)`,
@@ -151,6 +169,7 @@ function printSummary(network: LocalNetwork, options: DevnetUpOptions): void {
     `                registry ${network.devnet.contracts.registry}`,
     `                settlement ${network.devnet.contracts.settlement}`,
     `  model         ${model.name}  sha256 ${model.weightsDigest}${model.verified ? "" : "  (external server: weights not verified)"}`,
+    `  image model   ${imageModel.name}  sha256 ${imageModel.weightsDigest}  (priced per image·step)`,
     ...network.suppliers.map(
       (supplier, index) => `  supplier-${index + 1}    ${supplier.endpoint}  ${supplier.address}`,
     ),
@@ -177,6 +196,22 @@ function printSummary(network: LocalNetwork, options: DevnetUpOptions): void {
           "",
         ]
       : []),
+    "An image (a 256x256 PNG written to fox.png; 20 steps unless the request says `steps`):",
+    "",
+    `  curl -s ${gateway.url}/v1/images/generations \\`,
+    `    -H "Authorization: Bearer ${gateway.apiKey}" \\`,
+    `    -H "Content-Type: application/json" \\`,
+    `    -d '${imageBody}' \\`,
+    `    | node -e '${writePng}'`,
+    "",
+    "  (with jq instead: … | jq -r '.data[0].b64_json' | base64 -d > fox.png)",
+    "",
+    "or with the openai client:",
+    "",
+    `  node --input-type=module -e '${imageScript.replaceAll("\n", "\n    ")}'`,
+    "",
+    "(The test image model has random weights: its pictures are abstract, its units and settlements are real.)",
+    "",
   ];
   console.log(lines.join("\n"));
 }
