@@ -738,36 +738,40 @@ export class IntegrityMonitor {
   }
 
   /** The billing audit of a user's image relay: images returned × the body's steps, no input units. */
-  async #checkImageBilling(exchange: RelayedExchange): Promise<void> {
-    try {
+  #checkImageBilling(exchange: RelayedExchange): Promise<void> {
+    return this.#recordBilling(exchange, "image billing check", () => {
       const billing = checkImageBilling(exchange);
-      if (!billing.checked) return;
-      this.#parameters.evaluation.recordBilling(exchange.supplier.address, billing.passed);
-      if (billing.passed || !billing.failed) return;
-      const now = Date.now();
-      const record = evidenceFromExchange({
-        exchange,
-        kind: "billing",
-        check: billing.failed,
-        values: { images: billing.images, steps: billing.steps },
-        includeBody: false,
-        now,
-      });
-      this.#parameters.book.recordFailure(exchange.supplier, { kind: "bad-receipt", now });
-      await this.#parameters.store.putEvidence(record);
-      this.#parameters.evaluation.recordEvidence(exchange.supplier.address);
-      this.#parameters.logger.warn(
-        { supplier: exchange.supplier.address, check: billing.failed.check, detail: billing.failed.detail },
-        "image billing check failed",
-      );
-    } catch (error) {
-      this.#parameters.logger.warn({ err: error }, "image billing check failed to run");
-    }
+      return billing.checked
+        ? { ...billing, values: { images: billing.images, steps: billing.steps } }
+        : billing;
+    });
   }
 
-  async #checkBilling(audited: AuditedModel, exchange: RelayedExchange): Promise<void> {
-    try {
+  /** The billing audit of a text relay: the prompt recounted with the reference tokenizer, output within bounds. */
+  #checkBilling(audited: AuditedModel, exchange: RelayedExchange): Promise<void> {
+    return this.#recordBilling(exchange, "billing check", () => {
       const billing = checkRelayBilling(audited.reference, exchange);
+      return billing.checked
+        ? { ...billing, values: { promptTokens: billing.promptTokens, outputBound: billing.outputBound } }
+        : billing;
+    });
+  }
+
+  /** Runs a billing recount; a failure costs reputation and is published as evidence (without the user's body). */
+  async #recordBilling(
+    exchange: RelayedExchange,
+    label: string,
+    recount: () =>
+      | { checked: false }
+      | {
+          checked: true;
+          passed: boolean;
+          failed: Parameters<typeof evidenceFromExchange>[0]["check"] | null;
+          values: Record<string, number>;
+        },
+  ): Promise<void> {
+    try {
+      const billing = recount();
       if (!billing.checked) return;
       this.#parameters.evaluation.recordBilling(exchange.supplier.address, billing.passed);
       if (billing.passed || !billing.failed) return;
@@ -776,7 +780,7 @@ export class IntegrityMonitor {
         exchange,
         kind: "billing",
         check: billing.failed,
-        values: { promptTokens: billing.promptTokens, outputBound: billing.outputBound },
+        values: billing.values,
         includeBody: false,
         now,
       });
@@ -785,10 +789,10 @@ export class IntegrityMonitor {
       this.#parameters.evaluation.recordEvidence(exchange.supplier.address);
       this.#parameters.logger.warn(
         { supplier: exchange.supplier.address, check: billing.failed.check, detail: billing.failed.detail },
-        "billing check failed",
+        `${label} failed`,
       );
     } catch (error) {
-      this.#parameters.logger.warn({ err: error }, "billing check failed to run");
+      this.#parameters.logger.warn({ err: error }, `${label} failed to run`);
     }
   }
 }

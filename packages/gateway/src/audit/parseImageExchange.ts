@@ -1,4 +1,4 @@
-import { imageGenerationRequestSchema, parseImageSize, requestedImageUnits } from "@aviary/protocol";
+import { imageGenerationRequestSchema, imageRenderRequest, requestedImageUnits } from "@aviary/protocol";
 import { z } from "zod";
 import type { RelayedResponse } from "./parseRelayedOutput.ts";
 
@@ -55,21 +55,11 @@ export function parseImageExchange(
   } catch {
     return undefined;
   }
-  const size = body.size;
-  const dimensions = size ? parseImageSize(size) : undefined;
-  if (!size || !dimensions || body.seed === null || body.seed === undefined) return undefined;
-  const { images, steps } = requestedImageUnits(body);
+  const render = body.size ? imageRenderRequest(body) : undefined;
+  if (!render || render.seed === undefined) return undefined;
+  const { steps } = requestedImageUnits(body);
   return {
-    request: {
-      prompt: body.prompt,
-      negativePrompt: body.negative_prompt ?? undefined,
-      n: images,
-      size,
-      ...dimensions,
-      steps,
-      seed: body.seed,
-      guidanceScale: body.guidance_scale ?? undefined,
-    },
+    request: { ...render, steps, seed: render.seed },
     images: answer.data.map((item) => new Uint8Array(Buffer.from(item.b64_json, "base64"))),
   };
 }

@@ -46,3 +46,54 @@ export function parseImageSize(size: string): { width: number; height: number } 
   if (!match) return undefined;
   return { width: Number(match[1]), height: Number(match[2]) };
 }
+
+/** What an image request asks a runtime to render, read once from the body (supplier backends and audits). */
+export type ImageRenderRequest = {
+  prompt: string;
+  /** `negative_prompt`, when set. */
+  negativePrompt: string | undefined;
+  /** `n`, default 1. */
+  n: number;
+  /** `size` as sent (default {@link DEFAULT_IMAGE_SIZE}), and as numbers. */
+  size: string;
+  width: number;
+  height: number;
+  /** `steps` when the body names them (the runtime's default otherwise). */
+  steps: number | undefined;
+  /** `seed` when the body names one. */
+  seed: number | undefined;
+  guidanceScale: number | undefined;
+};
+
+/**
+ * The render an `images/generations` body asks for, or undefined when its `size` is not `WxH`.
+ *
+ * @param body - the schema-checked body.
+ * @example
+ * ```ts
+ * imageRenderRequest({ prompt: "a heron", size: "64x64", seed: 7 }); // { width: 64, height: 64, n: 1, seed: 7, … }
+ * ```
+ */
+export function imageRenderRequest(body: {
+  prompt: string;
+  negative_prompt?: string | null;
+  n?: number | null;
+  size?: string | null;
+  steps?: number | null;
+  seed?: number | null;
+  guidance_scale?: number | null;
+}): ImageRenderRequest | undefined {
+  const size = body.size ?? DEFAULT_IMAGE_SIZE;
+  const dimensions = parseImageSize(size);
+  if (!dimensions) return undefined;
+  return {
+    prompt: body.prompt,
+    negativePrompt: body.negative_prompt ?? undefined,
+    n: body.n ?? 1,
+    size,
+    ...dimensions,
+    steps: body.steps ?? undefined,
+    seed: body.seed ?? undefined,
+    guidanceScale: body.guidance_scale ?? undefined,
+  };
+}

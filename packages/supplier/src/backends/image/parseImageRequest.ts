@@ -1,30 +1,16 @@
 import {
-  DEFAULT_IMAGE_SIZE,
   type ImageGenerationRequest,
+  type ImageRenderRequest,
   imageGenerationRequestSchema,
-  parseImageSize,
+  imageRenderRequest,
 } from "@aviary/protocol";
 import { BackendInvalidRequestError, BackendParameterUnsupportedError } from "../errors.ts";
 import { parseOrThrow } from "../parseGenerationRequest.ts";
 
-/** An `images/generations` body as a backend renders it. */
-export type ImageRequest = {
+/** An `images/generations` body as a backend renders it (`imageRenderRequest`), with the model named. */
+export type ImageRequest = ImageRenderRequest & {
   /** The model name the client asked for. */
   model: string;
-  prompt: string;
-  /** `negative_prompt`, when set. */
-  negativePrompt: string | undefined;
-  /** Images to render (`n`, default 1). */
-  n: number;
-  /** `size` as sent (default `DEFAULT_IMAGE_SIZE`), and as numbers. */
-  size: string;
-  width: number;
-  height: number;
-  /** `steps` when the body names them (the backend's default otherwise). */
-  steps: number | undefined;
-  /** `seed` when the body names one. */
-  seed: number | undefined;
-  guidanceScale: number | undefined;
   /** The body as zod parsed it (vendor fields kept), for backends that forward it. */
   body: ImageGenerationRequest;
 };
@@ -56,24 +42,16 @@ export function parseImageRequest(body: Record<string, unknown>): ImageRequest {
   if (parsed.stream === true) {
     throw new BackendParameterUnsupportedError({ param: "stream", reason: "images are not streamed" });
   }
-  const size = parsed.size ?? DEFAULT_IMAGE_SIZE;
-  const dimensions = parseImageSize(size);
-  if (!dimensions) {
+  const render = imageRenderRequest(parsed);
+  if (!render) {
     throw new BackendInvalidRequestError({
-      reason: `\`size\` ${JSON.stringify(size)} is not WxH`,
+      reason: `\`size\` ${JSON.stringify(parsed.size)} is not WxH`,
       param: "size",
     });
   }
   return {
     model: parsed.model,
-    prompt: parsed.prompt,
-    negativePrompt: parsed.negative_prompt ?? undefined,
-    n: parsed.n ?? 1,
-    size,
-    ...dimensions,
-    steps: parsed.steps ?? undefined,
-    seed: parsed.seed ?? undefined,
-    guidanceScale: parsed.guidance_scale ?? undefined,
+    ...render,
     body: parsed,
   };
 }
