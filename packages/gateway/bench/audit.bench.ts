@@ -1,48 +1,61 @@
 // npm run bench:audit — what an integrity audit costs and what it catches, on the generated test model
-// (tiny preset, F16 registered weights) and the embedded runtime, 2 cores shared.
+// (tiny preset, F16 registered weights) and the embedded runtime.
 //
-// For each supplier kind (honest; (a) another model; (b) a Q8_0 copy; (c) inflated units; (d) cut outputs)
-// the supplier's backend answers audit prompts drawn from the pool (streamed or not, greedy or sampled), and
-// the gateway's audit code judges each answer as it judges a relayed one (no network: the relay path adds the
-// same fixed cost to users and audits). Reported: the reference scoring time against the generation it checks,
-// the share of audits flagged, the audits until the first flag, and (sampled audits) the two-sample test.
+// 1. Cost: the reference's scoring time against the generation it checks, per output length (16, 64, 256).
+// 2. Detection: for each supplier kind (honest; honest on another build (F32 weights); another model; a Q8_0
+//    copy; inflated units; cut outputs) a pool of audits drawn from the audit pool (streamed or not, greedy or
+//    sampled; a share asking for `logprobs`) is generated and judged once, as the gateway judges a relayed
+//    answer (no network: the relay adds the same fixed cost to users and audits). Trials then draw audits from
+//    the pool in random order and run the per-audit verdict and the sequential test until the first flag:
+//    audits to first flag, median and 95th percentile, and the share flagged within 10 audits.
+// 3. False flags: every honest audit (same runtime, and another build) in order through the sequential test,
+//    plus resampled sequences; and an F16 copy of F32 registered weights (the tolerance's cost in power).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_AUDIT_THRESHOLDS, drawAuditPrompt, seededRandom } from "@aviary/protocol";
+import {
+  type AuditPrompt,
+  type AuditThresholds,
+  DEFAULT_AUDIT_THRESHOLDS,
+  drawAuditPrompt,
+  requestLogprobs,
+  resolveAuditThresholds,
+  seededRandom,
+  updateSequentialTest,
+  weighAuditEvidence,
+} from "@aviary/protocol";
+import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { ensureTestModel, testModelName } from "../../supplier/src/testModel/writeTestModelGguf.ts";
+import { alignReportedLogprobs } from "../src/audit/alignReportedLogprobs.ts";
 import { auditRelayedOutput } from "../src/audit/auditRelayedOutput.ts";
-import { DistributionWindows } from "../src/audit/DistributionWindows.ts";
 import { ReferenceModel } from "../src/audit/ReferenceModel.ts";
-import { referenceSampleZ } from "../src/audit/referenceSampleZ.ts";
 import {
   type AdversaryKind,
   adversaryKinds,
   createAdversaryBackend,
 } from "../test/audit/adversaries/createAdversaryBackend.ts";
-import { generateExchange } from "../test/audit/harness.ts";
+import { type GeneratedExchange, generateExchange } from "../test/audit/harness.ts";
 
-const audits = Number(process.env.BENCH_AUDIT_N ?? 200);
-const honestAudits = Number(process.env.BENCH_AUDIT_HONEST_N ?? 500);
+const poolSize = Number(process.env.BENCH_AUDIT_N ?? 300);
+const honestAudits = Number(process.env.BENCH_AUDIT_HONEST_N ?? 1000);
+const trials = Number(process.env.BENCH_AUDIT_TRIALS ?? 1000);
+const costOutputs = Number(process.env.BENCH_AUDIT_COST_N ?? 20);
+const logprobShare = Number(process.env.BENCH_AUDIT_LOGPROB_SHARE ?? 0.3);
 const maxTokens = { min: 16, max: Number(process.env.BENCH_AUDIT_MAX_TOKENS ?? 64) };
+const trialLength = 200;
 
-const median = (values: number[]) => {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
-const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-const percent = (part: number, whole: number) =>
-  whole === 0 ? "–" : `${((100 * part) / whole).toFixed(1)}%`;
 const quantile = (values: number[], q: number) => {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 };
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+const percent = (part: number, whole: number) =>
+  whole === 0 ? "–" : `${((100 * part) / whole).toFixed(1)}%`;
 
 console.log("# bench:audit");
 console.log(
-  `node ${process.version}; test model tiny F16 (registered), embedded runtime, threads 1; audit prompts: pool, max_tokens ${maxTokens.min}–${maxTokens.max}; ${audits} audits per cheating kind, ${honestAudits} honest`,
+  `node ${process.version}; test model tiny F16 (registered), embedded runtime, threads 1; pool prompts, max_tokens ${maxTokens.min}–${maxTokens.max}; ${poolSize} audits per cheating kind, ${honestAudits} per honest kind; ${(logprobShare * 100).toFixed(0)}% of audits ask for logprobs; ${trials} trials per kind`,
 );
 
 const directory = await mkdtemp(join(tmpdir(), "aviary-bench-audit-"));
@@ -53,124 +66,333 @@ const reference = await ReferenceModel.load({
   expectedSha256: registered.sha256,
 });
 
-type Row = {
-  kind: AdversaryKind;
-  audits: number;
-  flagged: number;
-  firstFlag: number | null;
-  greedy: { audits: number; flagged: number };
-  sampled: { audits: number; flagged: number; z: number[] };
-  checks: Map<string, number>;
-  generationMs: number[];
-  scoringMs: number[];
-  greedyRatio: number[];
-  sampledRatio: number[];
-  distribution: { tests: number; firstFlag: number | null; flags: number };
+// 1. Cost per output length: greedy and sampled prompts with max_tokens fixed, the honest supplier.
+console.log("\n## Cost of an audit (reference scoring) vs the generation it checks");
+console.log(
+  "| output tokens (max_tokens) | outputs | generation median | scoring median | scoring / generation (median of ratios) | total ratio |",
+);
+console.log("|---|---|---|---|---|---|");
+{
+  const backend = await createAdversaryBackend("honest", directory);
+  await backend.start();
+  for (const length of [16, 64, 256]) {
+    const random = seededRandom(length);
+    const generation: number[] = [];
+    const scoring: number[] = [];
+    const ratios: number[] = [];
+    for (let index = 0; index < costOutputs; index++) {
+      const prompt = drawAuditPrompt(random, { maxTokens: { min: length, max: length } });
+      const exchange = await generateExchange(backend, prompt, testModelName);
+      const audit = await auditRelayedOutput({
+        reference,
+        ...exchange,
+        thresholds: DEFAULT_AUDIT_THRESHOLDS,
+      });
+      if (!audit.ok) throw new Error(audit.reason);
+      generation.push(exchange.generationMs);
+      scoring.push(audit.scoringMs);
+      ratios.push(audit.scoringMs / exchange.generationMs);
+    }
+    console.log(
+      `| ${length} | ${costOutputs} | ${quantile(generation, 0.5).toFixed(1)} ms | ${quantile(scoring, 0.5).toFixed(1)} ms | ${quantile(ratios, 0.5).toFixed(2)}× | ${(sum(scoring) / sum(generation)).toFixed(2)}× |`,
+    );
+  }
+  await backend.close();
+}
+
+// What the runtime's API allows: one batched teacher-forced decode of prompt + output, reading nothing, the
+// top 4 probabilities, or the whole distribution at every output position (node-llama-cpp makes one native
+// call per position read), against generating the same tokens.
+console.log(
+  "\n## One batched teacher-forced pass: what each readout costs (node-llama-cpp, same greedy outputs)",
+);
+console.log(
+  "| output tokens | generation | batched decode, no readout | + top-4 per position | + full distribution per position |",
+);
+console.log("|---|---|---|---|---|");
+{
+  const llama = await getLlama({
+    gpu: false,
+    build: "never",
+    logLevel: LlamaLogLevel.error,
+    progressLogs: false,
+  });
+  const model = await llama.loadModel({ modelPath: registered.path, gpuLayers: 0 });
+  const context = await model.createContext({ contextSize: 2048, sequences: 1, threads: 1 });
+  const sequence = context.getSequence();
+  const prompt = model.tokenize(
+    "Explain the water cycle in simple terms, with one example.",
+    false,
+  ) as Token[];
+  type Readout = {
+    generateNext: {
+      probabilities: true;
+      options?: { temperature: number; topK: number; topP: number; minP: number };
+    };
+  };
+  const pass = async (tokens: Token[], readout: Readout | null) => {
+    await sequence.clearHistory();
+    const started = performance.now();
+    await sequence.controlledEvaluate(
+      tokens.map((token, index) =>
+        readout && index >= prompt.length - 1 ? ([token, readout] as [Token, Readout]) : token,
+      ),
+    );
+    return performance.now() - started;
+  };
+  for (const length of [16, 64, 256]) {
+    const rows = {
+      generation: [] as number[],
+      none: [] as number[],
+      top4: [] as number[],
+      full: [] as number[],
+    };
+    for (let round = 0; round < 5; round++) {
+      await sequence.clearHistory();
+      const started = performance.now();
+      const output: Token[] = [];
+      for await (const token of sequence.evaluate(prompt, { temperature: 0 })) {
+        output.push(token);
+        if (output.length >= length) break;
+      }
+      rows.generation.push(performance.now() - started);
+      const tokens = [...prompt, ...output];
+      rows.none.push(await pass(tokens, null));
+      rows.top4.push(
+        await pass(tokens, {
+          generateNext: { probabilities: true, options: { temperature: 1, topK: 4, topP: 1, minP: 0 } },
+        }),
+      );
+      rows.full.push(await pass(tokens, { generateNext: { probabilities: true } }));
+    }
+    const generation = quantile(rows.generation, 0.5);
+    const cell = (values: number[]) =>
+      `${quantile(values, 0.5).toFixed(1)} ms (${(quantile(values, 0.5) / generation).toFixed(2)}×)`;
+    console.log(
+      `| ${length} | ${generation.toFixed(1)} ms | ${cell(rows.none)} | ${cell(rows.top4)} | ${cell(rows.full)} |`,
+    );
+  }
+  await context.dispose();
+  await model.dispose();
+}
+
+// 2. Pools of judged audits per kind.
+type Judged = {
+  passed: boolean;
+  check: string | null;
+  greedy: boolean;
+  logprobs: boolean;
+  positions: Parameters<typeof weighAuditEvidence>[0]["positions"];
+  sampling: Parameters<typeof weighAuditEvidence>[0]["sampling"];
+  reported: (number | null)[] | undefined;
+};
+type Pool = { kind: AdversaryKind | "f16-copy-of-f32"; judged: Judged[]; exchanges: GeneratedExchange[] };
+
+const judge = async (model: ReferenceModel, exchange: GeneratedExchange, logprobs: boolean) => {
+  const audit = await auditRelayedOutput({
+    reference: model,
+    ...exchange,
+    thresholds: DEFAULT_AUDIT_THRESHOLDS,
+  });
+  if (!audit.ok) throw new Error(audit.reason);
+  const greedy = audit.request.temperature === 0;
+  return {
+    passed: audit.verdict.passed,
+    check: audit.verdict.failed?.check ?? null,
+    greedy,
+    logprobs,
+    positions: audit.scored.positions,
+    sampling: {
+      temperature: audit.request.temperature,
+      topP: audit.request.topP,
+      maxTokens: audit.request.maxTokens,
+    },
+    reported: audit.output.logprobs
+      ? alignReportedLogprobs(audit.scored.tokenBytes, audit.output.logprobs)
+      : undefined,
+  } satisfies Judged;
 };
 
-const rows: Row[] = [];
+const pools: Pool[] = [];
+const prompts: { prompt: AuditPrompt; logprobs: boolean }[] = [];
+{
+  const random = seededRandom(7);
+  for (let index = 0; index < Math.max(poolSize, honestAudits); index++) {
+    const drawn = drawAuditPrompt(random, { maxTokens });
+    const logprobs = random() < logprobShare;
+    prompts.push({ prompt: logprobs ? requestLogprobs(drawn) : drawn, logprobs });
+  }
+}
+const started = performance.now();
 for (const kind of adversaryKinds) {
   const backend = await createAdversaryBackend(kind, directory);
   await backend.start();
-  const count = kind === "honest" ? honestAudits : audits;
-  const random = seededRandom(7);
-  const windows = new DistributionWindows();
-  const row: Row = {
-    kind,
-    audits: 0,
-    flagged: 0,
-    firstFlag: null,
-    greedy: { audits: 0, flagged: 0 },
-    sampled: { audits: 0, flagged: 0, z: [] },
-    checks: new Map(),
-    generationMs: [],
-    scoringMs: [],
-    greedyRatio: [],
-    sampledRatio: [],
-    distribution: { tests: 0, firstFlag: null, flags: 0 },
-  };
-  let sampledIndex = 0;
-  for (let index = 0; index < count; index++) {
-    const prompt = drawAuditPrompt(random, { maxTokens });
+  const count = kind === "honest" || kind === "other-build" ? honestAudits : poolSize;
+  const pool: Pool = { kind, judged: [], exchanges: [] };
+  for (const { prompt, logprobs } of prompts.slice(0, count)) {
     const exchange = await generateExchange(backend, prompt, testModelName);
-    const audit = await auditRelayedOutput({ reference, ...exchange, thresholds: DEFAULT_AUDIT_THRESHOLDS });
-    if (!audit.ok) throw new Error(audit.reason);
-    const { verdict } = audit;
-    row.audits++;
-    row.generationMs.push(exchange.generationMs);
-    row.scoringMs.push(audit.scoringMs);
-    const greedy = verdict.metrics.mode === "greedy";
-    (greedy ? row.greedyRatio : row.sampledRatio).push(audit.scoringMs / exchange.generationMs);
-    const bucket = greedy ? row.greedy : row.sampled;
-    bucket.audits++;
-    if (!verdict.passed) {
-      row.flagged++;
-      bucket.flagged++;
-      row.firstFlag ??= index + 1;
-      const check = verdict.failed?.check ?? "?";
-      row.checks.set(check, (row.checks.get(check) ?? 0) + 1);
-    }
-    if (!greedy) {
-      row.sampled.z.push(verdict.metrics.z ?? 0);
-      sampledIndex++;
-      // The two-sample test on every sampled audit (a reference sample each).
-      const referenceZ = await referenceSampleZ({
-        reference,
-        request: audit.request,
-        thresholds: DEFAULT_AUDIT_THRESHOLDS,
-        seed: index,
-      });
-      const test = windows.add(
-        kind,
-        { supplier: verdict.metrics.z ?? 0, reference: referenceZ },
-        DEFAULT_AUDIT_THRESHOLDS.distribution,
-      );
-      if (test) row.distribution.tests++;
-      if (test?.flagged) {
-        row.distribution.flags++;
-        row.distribution.firstFlag ??= sampledIndex;
-      }
-    }
+    pool.judged.push(await judge(reference, exchange, logprobs));
+    if (kind === "honest") pool.exchanges.push(exchange);
   }
   await backend.close();
-  rows.push(row);
-  process.stdout.write(`  ${kind}: ${row.audits} audits done\n`);
+  pools.push(pool);
+  process.stdout.write(
+    `  ${kind}: ${count} audits judged (${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+  );
 }
 await reference.close();
+// The F16 copy: registered F32 weights, the honest F16 supplier's outputs judged by an F32 reference.
+{
+  const f32 = await ensureTestModel({ directory, preset: "tiny", seed: 42, type: "f32" });
+  const f32Reference = await ReferenceModel.load({
+    model: testModelName,
+    path: f32.path,
+    expectedSha256: f32.sha256,
+  });
+  const honest = pools.find((pool) => pool.kind === "honest") as Pool;
+  const pool: Pool = { kind: "f16-copy-of-f32", judged: [], exchanges: [] };
+  for (const [index, exchange] of honest.exchanges.slice(0, poolSize).entries())
+    pool.judged.push(await judge(f32Reference, exchange, prompts[index]?.logprobs ?? false));
+  await f32Reference.close();
+  pools.push(pool);
+}
 await rm(directory, { recursive: true, force: true });
 
+const weight = (audit: Judged, thresholds: AuditThresholds["evidence"], withLogprobs = true) =>
+  weighAuditEvidence({
+    positions: audit.positions,
+    sampling: audit.sampling,
+    ...(withLogprobs && audit.reported ? { reportedLogProbs: audit.reported } : {}),
+    thresholds,
+  }).logLikelihoodRatio;
+
+/** Audits to the first flag of a trial: audits drawn from the pool at random, `null` if none in `trialLength`. */
+const trial = (
+  judged: readonly Judged[],
+  weights: readonly number[],
+  random: () => number,
+  threshold: number,
+  { verdicts = true, logprobs = true } = {},
+) => {
+  let statistic = 0;
+  for (let audit = 1; audit <= trialLength; audit++) {
+    let index = Math.floor(random() * judged.length);
+    // Without logprobs: a supplier that does not serve them (its audits never ask).
+    while (!logprobs && judged[index]?.logprobs) index = Math.floor(random() * judged.length);
+    const entry = judged[index] as Judged;
+    if (verdicts && !entry.passed) return audit;
+    const step = updateSequentialTest({ statistic, increment: weights[index] as number, threshold });
+    if (step.flagged) return audit;
+    statistic = step.statistic;
+  }
+  return null;
+};
+const summarize = (firsts: (number | null)[]) => {
+  const flagged = firsts.filter((first): first is number => first !== null);
+  const within10 = flagged.filter((first) => first <= 10).length;
+  const padded = firsts.map((first) => first ?? Number.POSITIVE_INFINITY);
+  const show = (value: number) => (Number.isFinite(value) ? String(value) : `>${trialLength}`);
+  return `${show(quantile(padded, 0.5))} | ${show(quantile(padded, 0.95))} | ${percent(within10, firsts.length)}`;
+};
+
+const evidence = DEFAULT_AUDIT_THRESHOLDS.evidence;
 console.log(
-  "\n## Cost of an audit (reference scoring) vs the generation it checks, same runtime, same tokens",
+  `\n## Detection (audits to first flag over ${trials} trials; sequential test: runtime noise ${evidence.alternativeNoise} vs ${evidence.nullNoise} nats, threshold ${evidence.threshold}, per position at most ${evidence.maxPositionWeight})`,
 );
 console.log(
-  "| supplier | generation median | scoring median | scoring/generation (median) greedy | sampled |",
+  "| supplier | pool | per-audit flags in pool | greedy audits flipping a token | any flag (with logprobs): median / p95 / ≤10 | sequential only (with logprobs): median / p95 / ≤10 | any flag, no logprobs served: median / p95 / ≤10 |",
 );
-console.log("|---|---|---|---|---|");
-for (const row of rows) {
+console.log("|---|---|---|---|---|---|---|");
+for (const pool of pools) {
+  const weights = pool.judged.map((audit) => weight(audit, evidence));
+  const noLogprobWeights = pool.judged.map((audit) => weight(audit, evidence, false));
+  const flips = pool.judged.filter(
+    (audit) => audit.greedy && audit.positions.some((position) => position.logProb < position.topLogProb),
+  ).length;
+  const greedy = pool.judged.filter((audit) => audit.greedy).length;
+  const failed = pool.judged.filter((audit) => !audit.passed);
+  const checks = new Map<string, number>();
+  for (const audit of failed) checks.set(audit.check ?? "?", (checks.get(audit.check ?? "?") ?? 0) + 1);
+  const run = (weights: number[], options: { verdicts?: boolean; logprobs?: boolean }) => {
+    const random = seededRandom(99);
+    return summarize(
+      Array.from({ length: trials }, () => trial(pool.judged, weights, random, evidence.threshold, options)),
+    );
+  };
   console.log(
-    `| ${row.kind} | ${median(row.generationMs).toFixed(1)} ms | ${median(row.scoringMs).toFixed(1)} ms | ${median(row.greedyRatio).toFixed(2)}× | ${median(row.sampledRatio).toFixed(2)}× |`,
-  );
-}
-const honest = rows.find((row) => row.kind === "honest");
-if (honest) {
-  console.log(
-    `Honest totals: ${sum(honest.generationMs).toFixed(0)} ms generating, ${sum(honest.scoringMs).toFixed(0)} ms scoring: ${(sum(honest.scoringMs) / sum(honest.generationMs)).toFixed(2)}× (two-sample reference samples not included: one more generation + scoring per sampled audit).`,
+    `| ${pool.kind} | ${pool.judged.length} | ${failed.length} (${[...checks].map(([check, count]) => `${check} ${count}`).join(", ") || "–"}) | ${flips}/${greedy} | ${run(weights, {})} | ${run(weights, { verdicts: false })} | ${run(noLogprobWeights, { logprobs: false })} |`,
   );
 }
 
-console.log("\n## Detection (per audit, default thresholds)");
+// 3. False flags of honest suppliers: every audit in order, then resampled sequences.
+console.log("\n## Honest suppliers: false flags");
 console.log(
-  "| supplier | audits | flagged | audits to first flag | greedy flagged | sampled flagged | checks that fired | sampled z p1 / p50 | two-sample: tests, flags, sampled audits to first |",
+  "| supplier | audits in order: per-audit flags | sequential flags | highest statistic (nats) | resampled audits | sequential flags there |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|");
-for (const row of rows) {
-  const checks = [...row.checks].map(([check, count]) => `${check} ${count}`).join(", ") || "–";
+console.log("|---|---|---|---|---|---|");
+for (const kind of ["honest", "other-build", "f16-copy-of-f32"] as const) {
+  const pool = pools.find((entry) => entry.kind === kind);
+  if (!pool) continue;
+  const weights = pool.judged.map((audit) => weight(audit, evidence));
+  let statistic = 0;
+  let highest = 0;
+  let flags = 0;
+  for (const increment of weights) {
+    const step = updateSequentialTest({ statistic, increment, threshold: evidence.threshold });
+    highest = Math.max(highest, step.reached);
+    if (step.flagged) flags++;
+    statistic = step.statistic;
+  }
+  const random = seededRandom(5);
+  const resampled = 100 * pool.judged.length;
+  let resampledFlags = 0;
+  statistic = 0;
+  for (let audit = 0; audit < resampled; audit++) {
+    const step = updateSequentialTest({
+      statistic,
+      increment: weights[Math.floor(random() * weights.length)] as number,
+      threshold: evidence.threshold,
+    });
+    if (step.flagged) resampledFlags++;
+    statistic = step.statistic;
+  }
+  const perAudit = pool.judged.filter((audit) => !audit.passed).length;
   console.log(
-    `| ${row.kind} | ${row.audits} | ${row.flagged} (${percent(row.flagged, row.audits)}) | ${row.firstFlag ?? "never"} | ${row.greedy.flagged}/${row.greedy.audits} (${percent(row.greedy.flagged, row.greedy.audits)}) | ${row.sampled.flagged}/${row.sampled.audits} (${percent(row.sampled.flagged, row.sampled.audits)}) | ${checks} | ${quantile(row.sampled.z, 0.01).toFixed(1)} / ${quantile(row.sampled.z, 0.5).toFixed(1)} | ${row.distribution.tests}, ${row.distribution.flags}, ${row.distribution.firstFlag ?? "never"} |`,
+    `| ${kind} | ${pool.judged.length}: ${perAudit} | ${flags} | ${highest.toFixed(2)} | ${resampled} | ${resampledFlags} |`,
   );
 }
-if (honest) {
-  console.log(
-    `\nFalse-positive rate (honest): ${honest.flagged}/${honest.audits} audits = ${percent(honest.flagged, honest.audits)}; two-sample flags: ${honest.distribution.flags}.`,
-  );
+
+// What the tolerance costs: detection of the Q8_0 copy and false flags of the other build by `nullNoise`.
+console.log("\n## The tolerance (nullNoise) against power (sequential test only, logprobs served)");
+console.log(
+  "| nullNoise | Q8_0 copy: median / p95 / ≤10 | other build: highest statistic over its audits in order | F16 copy of F32: median / p95 / ≤10 |",
+);
+console.log("|---|---|---|---|");
+for (const nullNoise of [0.002, 0.005, 0.01, 0.02]) {
+  const thresholds = resolveAuditThresholds({ evidence: { nullNoise } }).evidence;
+  const row = [String(nullNoise)];
+  for (const kind of ["lower-precision", "other-build", "f16-copy-of-f32"] as const) {
+    const pool = pools.find((entry) => entry.kind === kind) as Pool;
+    const weights = pool.judged.map((audit) => weight(audit, thresholds));
+    if (kind === "other-build") {
+      let statistic = 0;
+      let highest = 0;
+      for (const increment of weights) {
+        const step = updateSequentialTest({ statistic, increment, threshold: Number.POSITIVE_INFINITY });
+        highest = Math.max(highest, step.reached);
+        statistic = step.statistic;
+      }
+      row.push(`${highest.toFixed(1)} (threshold ${thresholds.threshold})`);
+      continue;
+    }
+    const random = seededRandom(11);
+    row.push(
+      summarize(
+        Array.from({ length: trials }, () =>
+          trial(pool.judged, weights, random, thresholds.threshold, { verdicts: false }),
+        ),
+      ).replaceAll(" | ", " / "),
+    );
+  }
+  console.log(`| ${row.join(" | ")} |`);
 }

@@ -20,8 +20,16 @@ export {
 } from "./config/gatewayConfig.ts";
 export { ModelEvaluationBoard, type ModelEvaluations } from "./evaluation/ModelEvaluationBoard.ts";
 export { type SupplierEvaluation, SupplierEvaluationBook } from "./evaluation/SupplierEvaluationBook.ts";
-export { type ClaimMismatch, reconcileClaims } from "./reconcile/reconcileClaims.ts";
-export { type Equivocation, reconcileProvenLeaves } from "./reconcile/reconcileProvenLeaves.ts";
+export {
+  type ReconcileClaimsReturnType,
+  reconcileClaims,
+  type UnreconciledClaim,
+} from "./reconcile/reconcileClaims.ts";
+export {
+  type Equivocation,
+  type ReconcileProvenLeavesReturnType,
+  reconcileProvenLeaves,
+} from "./reconcile/reconcileProvenLeaves.ts";
 export { createGatewayApp } from "./server/createGatewayApp.ts";
 export type { RelayedExchange, RelayObserver } from "./server/handleRelay.ts";
 export { GatewayMetrics } from "./server/metrics.ts";

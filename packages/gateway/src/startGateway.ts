@@ -23,6 +23,7 @@ import { type GatewayConfig, gatewayStoreOptions } from "./config/gatewayConfig.
 import { createEvaluationObserver } from "./evaluation/createEvaluationObserver.ts";
 import { ModelEvaluationBoard } from "./evaluation/ModelEvaluationBoard.ts";
 import { SupplierEvaluationBook } from "./evaluation/SupplierEvaluationBook.ts";
+import { ReconcileMetrics } from "./reconcile/ReconcileMetrics.ts";
 import { reconcileClaims } from "./reconcile/reconcileClaims.ts";
 import { reconcileProvenLeaves } from "./reconcile/reconcileProvenLeaves.ts";
 import { createGatewayApp } from "./server/createGatewayApp.ts";
@@ -171,12 +172,32 @@ export async function startGateway(
     cacheMs: 5_000,
   });
 
-  // Reconciliation: every proof is public; a proven leaf whose receipt differs from ours is reported.
+  // Reconciliation: every proof is public; a proven leaf of a relay this gateway signed whose receipt differs
+  // from ours is evidence (stored, published, reported). A claim larger than our receipts is not: the
+  // application's own relays and its other gateways' are in it too (docs/integrity.md, "Claims reconciliation").
   const walletClient = createWalletClient({
     chain,
     transport: http(config.chain.rpcUrl),
     account: privateKeyToAccount(config.gatewayKey as Hex),
   });
+  const reconcileMetrics = new ReconcileMetrics(metrics.registry);
+  const modelNames = new Map<string, Promise<string>>();
+  const modelName = (modelId: Hex) => {
+    let name = modelNames.get(modelId);
+    if (!name) {
+      name = publicClient
+        .readContract({
+          address: registry,
+          abi: aviaryRegistryAbi,
+          functionName: "getModel",
+          args: [modelId],
+        })
+        .then((model) => model.name || modelId);
+      name.catch(() => modelNames.delete(modelId));
+      modelNames.set(modelId, name);
+    }
+    return name;
+  };
   // Receipts older than `keepFrom` (below) are pruned, and none exist from before this gateway ran: a restart
   // (or a first start on a live chain) reconciles only the sessions whose receipts can still be held.
   const reconcileFromSession = (() => {
@@ -184,35 +205,45 @@ export async function startGateway(
     return from > 0n ? from : 0n;
   })();
   let reconciledTo = reconcileFromSession > 0n ? reconcileFromSession * params.sessionBlocks - 1n : 0n;
+  // Proofs have their own cursor: a pass that fails after them does not file their evidence twice.
+  let provenTo = reconciledTo;
   let reconcileTimer: NodeJS.Timeout | undefined;
   const reconcile = async () => {
     try {
       const toBlock = head;
-      if (toBlock > reconciledTo) {
+      if (toBlock > provenTo) {
         const result = await reconcileProvenLeaves({
           publicClient,
           walletClient,
           settlement,
           store,
           book,
+          evaluation,
+          modelName,
+          gateway,
           logger,
-          fromBlock: reconciledTo + 1n,
+          fromBlock: provenTo + 1n,
           toBlock,
         });
+        provenTo = toBlock;
+        reconcileMetrics.recordProvenLeaves(result);
         if (result.equivocations.length > 0)
           logger.warn({ equivocations: result.equivocations }, "equivocations reported");
-        await reconcileClaims({
+      }
+      if (toBlock > reconciledTo) {
+        const unreconciled = await reconcileClaims({
           publicClient,
           settlement,
           fromSession: reconcileFromSession,
           store,
           applications: pool.applications,
-          book,
           logger,
           fromBlock: reconciledTo + 1n,
           toBlock,
         });
+        reconcileMetrics.recordClaims(unreconciled);
         reconciledTo = toBlock;
+        reconcileMetrics.reconciledBlock.set(Number(toBlock));
         // Receipts are evidence until their session is settled and reconciled; then they only cost space
         // (and every reconciliation pass would read them again).
         const keepFrom = sessionOf(toBlock, sessionParams) - pending - 2n;
@@ -303,6 +334,7 @@ export async function startGateway(
         (await directory.get(modelId, currentSession())).map((supplier) => ({
           address: supplier.address,
           endpoint: supplier.endpoint,
+          ...(supplier.capabilities ? { capabilities: supplier.capabilities } : {}),
         })),
     });
     relayContext.observer = integrity.observer;
@@ -325,6 +357,7 @@ export async function startGateway(
     evaluation,
     board,
     imageAudits: () => imageAudits.list(),
+    sequentialTests: () => integrity?.sequentialTests() ?? [],
   };
   const app = createGatewayApp(appParameters);
   // The relay routes are a plain node:http listener (measured leaner than hono's node adapter, see

@@ -1,6 +1,8 @@
 // A supplier that proves a leaf whose receipt differs from the one it gave the gateway is caught: the
-// gateway's reconciliation reads both drawn leaves of the public proof, reports the equivocation, and the
-// supplier is slashed by the real contract. Claims are reconciled with the gateway's own receipts.
+// gateway's reconciliation reads both drawn leaves of the public proof, files the evidence, reports the
+// equivocation, and the supplier is slashed by the real contract. Leaves the gateway did not sign, or signed but
+// holds no receipt for, are not evidence; a claim larger than the gateway's receipts is reported, never held
+// against the supplier.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,9 +10,11 @@ import {
   buildSumTrie,
   type CompactWeightedProof,
   claimKey as computeClaimKey,
+  decodeReceiptHeader,
   hashRelayRequest,
   proveClaim,
   type RelayRequest,
+  recoverDigestSigner,
   relayCost,
   relayKey,
   relayValueHash,
@@ -19,7 +23,17 @@ import {
   sessionWindows,
   signRelayReceipt,
 } from "@aviary/protocol";
-import { type Address, createWalletClient, type Hex, hexToBytes, http, keccak256, toHex } from "viem";
+import { SupplierStatsBook } from "@aviary/sdk";
+import {
+  type Address,
+  createWalletClient,
+  type Hex,
+  hexToBytes,
+  http,
+  isAddressEqual,
+  keccak256,
+  toHex,
+} from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import { devnetChain, devnetSettlementParameters, startDevnet, token } from "../../devnet/src/index.ts";
@@ -33,6 +47,7 @@ import {
   setUpNetwork,
   signRelay,
 } from "../../devnet/test/utils/scenario.ts";
+import { EQUIVOCATION_CHECK } from "../src/reconcile/equivocationEvidence.ts";
 import { reconcileClaims } from "../src/reconcile/reconcileClaims.ts";
 import { reconcileProvenLeaves } from "../src/reconcile/reconcileProvenLeaves.ts";
 import { createGatewayStore } from "../src/store/createGatewayStore.ts";
@@ -107,7 +122,7 @@ const proveArgs = (built: Built, proofs: CompactWeightedProof[]) =>
   ] as const;
 
 describe("reconcileProvenLeaves", () => {
-  it("compares both drawn leaves; reports an equivocation in the count-drawn leaf, and the report slashes on the real contract", async () => {
+  it("compares both drawn leaves of the relays it signed; files and reports an equivocation in the count-drawn leaf, and the report slashes on the real contract", async () => {
     const devnet = await startDevnet({
       home: mkdtempSync(join(tmpdir(), "aviary-reconcile-")),
       persist: false,
@@ -115,23 +130,33 @@ describe("reconcileProvenLeaves", () => {
     try {
       const c = clients(devnet);
       const owner = actor(devnet, "supplier-1");
+      const owner2 = actor(devnet, "supplier-2");
       const gateway = actor(devnet, "gateway");
       const application = actor(devnet, "application");
       const other = actor(devnet, "spare-2");
       const { session, modelId } = await setUpNetwork(c, {
         source: actor(devnet, "model-source"),
         sourceShareBps: 1000,
-        suppliers: [{ owner, operator: owner, inputPrice: 10n, outputPrice: 20n, stake: token(5000) }],
+        suppliers: [
+          { owner, operator: owner, inputPrice: 10n, outputPrice: 20n, stake: token(5000) },
+          { owner: owner2, operator: owner2, inputPrice: 10n, outputPrice: 20n, stake: token(5000) },
+        ],
         gateway,
         applications: [
           { actor: application, stake: token(1000), delegateTo: gateway },
           { actor: other, stake: token(1000), delegateTo: gateway },
         ],
       });
-      const relay = async (app: Actor, nonce: bigint, units: { inputUnits: bigint; outputUnits: bigint }) => {
+      const relay = async (
+        app: Actor,
+        nonce: bigint,
+        units: { inputUnits: bigint; outputUnits: bigint },
+        by: { supplier?: Actor; signer?: Actor } = {},
+      ) => {
+        const supplier = by.supplier ?? owner;
         const request: RelayRequest = {
           application: app.address,
-          supplier: owner.address,
+          supplier: supplier.address,
           model: modelId,
           session,
           nonce,
@@ -140,7 +165,7 @@ describe("reconcileProvenLeaves", () => {
           outputPrice: 20n,
           maxCost: 100_000n,
         };
-        return signRelay(c, request, gateway, owner, units);
+        return signRelay(c, request, by.signer ?? gateway, supplier, units);
       };
       // Claim A: one large relay and five small ones, all received by the gateway with honest receipts. The
       // supplier claims the large one as served but re-signs the five small ones billing more output, so
@@ -152,13 +177,33 @@ describe("reconcileProvenLeaves", () => {
       const inflated = await Promise.all(small.map((served) => inflate(c, served, owner, 2n)));
       // Claim B: one honest relay for the other application: a one-leaf proof (both draws on it).
       const single = await relay(other, 7n, { inputUnits: 3n, outputUnits: 4n });
+      // Claim E: the application relayed to supplier 2 itself (the direct route, its own key); the claim holds
+      // only that relay, larger than the one relay the gateway holds a receipt for. Not the gateway's to judge.
+      const throughGateway = await relay(
+        application,
+        8n,
+        { inputUnits: 1n, outputUnits: 1n },
+        { supplier: owner2 },
+      );
+      const direct = await relay(
+        application,
+        9n,
+        { inputUnits: 50n, outputUnits: 50n },
+        { supplier: owner2, signer: application },
+      );
+      // Claim F: a relay the gateway signed but never got a receipt for (the client hung up, say) is proven:
+      // the supplier may well have served it; no evidence either.
+      const kept = await relay(other, 10n, { inputUnits: 2n, outputUnits: 2n }, { supplier: owner2 });
+      const unreceipted = await relay(other, 11n, { inputUnits: 2n, outputUnits: 2n }, { supplier: owner2 });
 
       const store = createGatewayStore({ path: ":memory:" });
       await store.migrate();
-      for (const served of [large, ...small, single]) await keep(store, c, served);
+      for (const served of [large, ...small, single, throughGateway, kept]) await keep(store, c, served);
 
       const claimA = buildClaim(c, [large, ...inflated], session);
       const claimB = buildClaim(c, [single], session);
+      const claimE = buildClaim(c, [direct], session);
+      const claimF = buildClaim(c, [unreceipted], session);
       const windows = sessionWindows(session, {
         sessionBlocks: 20n,
         graceBlocks: 4n,
@@ -170,14 +215,16 @@ describe("reconcileProvenLeaves", () => {
       const largeKey = relayKey({ domain: c.domain, request: large.request });
       let proofsA: CompactWeightedProof[] = [];
       let proofsB: CompactWeightedProof[] = [];
+      const claimOf = (built: Built) => (built === claimE || built === claimF ? owner2 : owner);
       for (let attempt = 0; ; attempt += 1) {
         const snapshot = await c.testClient.snapshot();
         await c.mineTo(windows.claimStart - 1n);
-        for (const built of [claimA, claimB]) {
-          await c.send(owner, {
+        for (const built of [claimA, claimB, claimE, claimF]) {
+          const by = claimOf(built);
+          await c.send(by, {
             ...settlement(c),
             functionName: "claim",
-            args: [owner.address, built.application, modelId, session, built.trie.root()],
+            args: [by.address, built.application, modelId, session, built.trie.root()],
           });
         }
         await c.mineTo(windows.proofStart - 1n);
@@ -192,11 +239,18 @@ describe("reconcileProvenLeaves", () => {
       }
       expect(proofsB).toHaveLength(1);
       const countDrawnKey = proofsA[1]?.key as Hex;
+      const seed = (await c.publicClient.getBlock({ blockNumber: windows.proofSeedBlock })).hash as Hex;
       for (const [built, proofs] of [
         [claimA, proofsA],
         [claimB, proofsB],
+        [claimE, proveClaim(claimE.trie, { proofSeed: seed, claimKey: claimE.claimKey })],
+        [claimF, proveClaim(claimF.trie, { proofSeed: seed, claimKey: claimF.claimKey })],
       ] as const) {
-        await c.send(owner, { ...settlement(c), functionName: "prove", args: proveArgs(built, proofs) });
+        await c.send(claimOf(built), {
+          ...settlement(c),
+          functionName: "prove",
+          args: proveArgs(built, proofs),
+        });
       }
 
       const stakeOf = async () =>
@@ -232,23 +286,35 @@ describe("reconcileProvenLeaves", () => {
         fromBlock: 0n,
       });
       expect(refused.checked).toBe(1);
+      // A's sum-drawn leaf is a relay the gateway signed; this store holds no receipt for it.
+      expect(refused.unreceipted).toBe(1);
       expect(refused.equivocations).toEqual([
         expect.objectContaining({ relayKey: countDrawnKey, error: expect.stringMatching(/signature rule/) }),
       ]);
       expect(refused.equivocations[0]?.transactionHash).toBeUndefined();
+      expect(refused.equivocations[0]?.evidenceId).toBeUndefined();
+      expect(await legacy.evidence({})).toEqual([]);
       expect(await stakeOf()).toBe(stakeBefore);
       await legacy.close();
 
+      const book = new SupplierStatsBook();
+      const recorded: string[] = [];
       const result = await reconcileProvenLeaves({
         publicClient: c.publicClient,
         walletClient,
         settlement: c.contracts.settlement,
         store,
+        book,
+        evaluation: { recordEvidence: (address) => recorded.push(address) },
+        modelName: async () => "the-model",
         fromBlock: 0n,
       });
-      // Both leaves of A's two-leaf proof and B's single leaf: the sum-drawn leaf and B's match.
+      // Both leaves of A's two-leaf proof and B's single leaf: the sum-drawn leaf and B's match. E's leaf was
+      // signed by the application, F's by the gateway without a receipt kept: counted, never evidence.
       expect(result.checked).toBe(3);
       expect(result.matched).toBe(2);
+      expect(result.foreign).toBe(1);
+      expect(result.unreceipted).toBe(1);
       expect(result.equivocations).toEqual([
         {
           relayKey: countDrawnKey,
@@ -256,8 +322,38 @@ describe("reconcileProvenLeaves", () => {
           claimKey: claimA.claimKey,
           drawnBy: ["count"],
           transactionHash: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+          evidenceId: `equivocation:${countDrawnKey}`,
         },
       ]);
+      // The evidence: the request the gateway signed and both receipts, each checkable by anyone.
+      const evidence = await store.evidence({});
+      expect(evidence).toHaveLength(1);
+      const filed = evidence[0];
+      expect(filed).toMatchObject({
+        supplier: owner.address.toLowerCase(),
+        model: "the-model",
+        kind: "billing",
+        check: EQUIVOCATION_CHECK,
+        relayKey: countDrawnKey,
+      });
+      const published = {
+        request: JSON.parse(filed?.request ?? "null"),
+        receipt: JSON.parse(filed?.receipt ?? "null"),
+      };
+      const requestSigner = recoverDigestSigner(hexToBytes(countDrawnKey), published.request.signature);
+      expect(requestSigner && isAddressEqual(requestSigner, gateway.address)).toBe(true);
+      expect(published.receipt.receipt.outputUnits).toBe("1");
+      expect(published.receipt.proven.receipt.outputUnits).toBe("2");
+      expect(published.receipt.proven.transaction).toMatch(/^0x[0-9a-f]{64}$/);
+      for (const side of [published.receipt, published.receipt.proven]) {
+        const decoded = decodeReceiptHeader(side.encoded);
+        expect(decoded.signature).toBe(side.signature);
+        expect(decoded.receipt.outputUnits).toBe(BigInt(side.receipt.outputUnits));
+      }
+      expect(recorded.map((address) => address.toLowerCase())).toEqual([owner.address.toLowerCase()]);
+      // The reputation hit of a bad receipt, for the equivocating supplier only.
+      expect(book.get(owner.address)?.failures).toBe(1);
+      expect(book.get(owner2.address)).toBeUndefined();
       const penalty = devnetSettlementParameters().equivocationPenalty;
       expect(stakeBefore - (await stakeOf())).toBe(penalty);
       expect((await c.balanceOf(gateway.address)) - gatewayBefore).toBe((penalty * 5000n) / 10_000n);
@@ -269,9 +365,10 @@ describe("reconcileProvenLeaves", () => {
         }),
       ).toBe(true);
 
-      // Claim A asks for more than the gateway holds receipts for (exact: p = 1): over-claiming evidence;
-      // claim B matches its own records (each claim against its supplier, application and session).
-      const mismatches = await reconcileClaims({
+      // Claims A and E ask for more than the gateway holds receipts for (exact: p = 1): reported as
+      // unreconciled, nothing more (E is all the application's own relay); claims B and F match the gateway's
+      // records (each claim against its supplier, application, model and session).
+      const unreconciled = await reconcileClaims({
         publicClient: c.publicClient,
         settlement: c.contracts.settlement,
         store,
@@ -279,16 +376,30 @@ describe("reconcileProvenLeaves", () => {
         fromBlock: 0n,
       });
       const collateral = devnetSettlementParameters().missingProofPenalty;
-      expect(mismatches).toEqual([
+      const claimedA = relayCost(large) + inflated.reduce((sum, served) => sum + relayCost(served), 0n);
+      const receivedA = relayCost(large) + small.reduce((sum, served) => sum + relayCost(served), 0n);
+      expect(unreconciled).toEqual([
         expect.objectContaining({
           claimKey: claimA.claimKey,
-          claimedAmount: relayCost(large) + inflated.reduce((sum, served) => sum + relayCost(served), 0n),
-          receivedCost: relayCost(large) + small.reduce((sum, served) => sum + relayCost(served), 0n),
+          claimedAmount: claimedA,
+          receivedCost: receivedA,
+          excess: claimedA - receivedA,
           claimedCount: 6n,
           receivedCount: 6,
           collateral,
         }),
+        expect.objectContaining({
+          claimKey: claimE.claimKey,
+          supplier: owner2.address,
+          claimedAmount: relayCost(direct),
+          receivedCost: relayCost(throughGateway),
+          claimedCount: 1n,
+          receivedCount: 1,
+        }),
       ]);
+      // Nothing of it is held against the suppliers: the one failure is the equivocation's.
+      expect(book.get(owner.address)?.failures).toBe(1);
+      expect(book.get(owner2.address)).toBeUndefined();
       // A restarted gateway reconciles only sessions whose receipts it can still hold: older claims are
       // not held against the supplier (their receipts were pruned, or predate the gateway).
       const afterRestart = await reconcileClaims({
@@ -314,6 +425,8 @@ describe("reconcileProvenLeaves", () => {
       ]);
       expect(again.equivocations[0]?.transactionHash).toBeUndefined();
       expect(stakeBefore - (await stakeOf())).toBe(penalty);
+      // The evidence is filed once.
+      expect(await store.evidence({})).toHaveLength(1);
       await store.close();
     } finally {
       await devnet.stop();

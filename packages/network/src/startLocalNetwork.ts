@@ -373,9 +373,12 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
                   sizes: ["64x64", "128x128", "256x256"],
                 },
               ],
+              // 0.5 covert audits/min per supplier and model (×4 while new: 20 audits take ~18 min), short
+              // outputs; the public evaluation set every 10 min, one item every 2.5–7.5 s (not audits).
               ratePerMinute: 0.5,
               maxTokens: { min: 16, max: 64 },
               evaluationIntervalMs: 600_000,
+              evaluationItemGapMs: 5_000,
             },
           }
         : {}),

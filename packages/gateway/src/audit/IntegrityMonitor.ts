@@ -11,6 +11,7 @@ import {
   type EvaluationSet,
   nextAuditDelay,
   type OpenAiRoute,
+  requestLogprobs,
   seededRandom,
 } from "@aviary/protocol";
 import type { SupplierStatsBook } from "@aviary/sdk";
@@ -36,6 +37,7 @@ import { evidenceFromExchange } from "./evidenceFromExchange.ts";
 import type { ImageAuditGallery } from "./ImageAuditGallery.ts";
 import type { ReferenceModel } from "./ReferenceModel.ts";
 import { referenceSampleZ } from "./referenceSampleZ.ts";
+import { SequentialEvidence, type SequentialTestSnapshot } from "./SequentialEvidence.ts";
 
 /** A model this gateway audits. */
 export type AuditedModel = {
@@ -60,7 +62,12 @@ export type AuditedImageModel = {
 };
 
 /** A supplier as discovery lists it. */
-export type AuditTarget = { address: string; endpoint: string };
+export type AuditTarget = {
+  address: string;
+  endpoint: string;
+  /** What it declares for the model (`GET /v1/supplier`), when known: audits ask for logprobs only if offered. */
+  capabilities?: { logprobs: boolean };
+};
 
 export type IntegrityMonitorParameters = {
   config: AuditConfig;
@@ -138,7 +145,8 @@ const FIDELITY_FAILURES = new Set(["billing-input", "billing-output", "length-mi
  * The gateway's integrity loop (protocol.md §8–§9): covert audits on a Poisson schedule per supplier and
  * model (faster for new and low-reputation suppliers), each a normal relay through the gateway's own path,
  * scored against the reference copy of the model; a billing recount of every relay; a two-sample test of
- * sampled outputs against reference samples; reputation updates; evidence; and the fixed evaluation set.
+ * sampled outputs against reference samples; reputation updates; evidence; and the fixed evaluation set
+ * (public, so not an audit: it feeds the public model evaluation only).
  *
  * Everything runs off the relay hot path: the relay observer only reads what was already sent.
  *
@@ -155,6 +163,7 @@ export class IntegrityMonitor {
   readonly #auditCounts = new Map<string, number>();
   readonly #nextAuditAt = new Map<string, number>();
   readonly #windows = new DistributionWindows();
+  readonly #sequential = new SequentialEvidence();
   readonly #running = new Set<Promise<unknown>>();
   /** Aborted by `stop`: audits in flight end at once instead of holding shutdown up to `relayTimeoutMs`. */
   readonly #stopping = new AbortController();
@@ -199,28 +208,36 @@ export class IntegrityMonitor {
     ]);
     this.#parameters.evaluation.restore(audits, evidence);
     for (const audit of audits) {
+      // Evaluation-set items are not audits: they do not use up the new-supplier boost.
+      if (audit.kind !== "audit") continue;
       const key = this.#key(audit.supplier, audit.model);
       this.#auditCounts.set(key, (this.#auditCounts.get(key) ?? 0) + 1);
     }
   }
 
-  /** Starts the audit schedule (and the evaluation-set timer when configured). */
+  /**
+   * Starts the audit schedule (and the evaluation-set timer when configured). No audit fires at start: each
+   * supplier's first audit is drawn from its rate when discovery first lists it. The first evaluation-set run
+   * starts 0.5–1.5 minutes after start (at most the interval), then every `evaluationIntervalMs` after the
+   * previous run ended, its items spread `evaluationItemGapMs` apart.
+   */
   start(tickMs = 1000): void {
     if (this.#stopped || this.#tickTimer) return;
     this.#tickTimer = setInterval(() => void this.#tick(), tickMs);
     this.#tickTimer.unref();
-    const interval = this.#parameters.config.evaluationIntervalMs;
+    const { evaluationIntervalMs: interval, evaluationItemGapMs: gapMs } = this.#parameters.config;
     if (interval !== null) {
       const run = async () => {
         for (const model of this.#parameters.models.keys()) {
           if (this.#stopped) return;
-          await this.runEvaluationSet(model).catch((error) =>
+          await this.runEvaluationSet(model, AVIARY_EVALUATION_SET, { gapMs }).catch((error) =>
             this.#parameters.logger.warn({ err: error, model }, "evaluation set failed"),
           );
         }
         if (!this.#stopped) this.#evaluationTimer = setTimeout(run, interval).unref();
       };
-      this.#evaluationTimer = setTimeout(run, Math.min(interval, 60_000)).unref();
+      const first = Math.min(interval, 60_000) * (0.5 + this.#random());
+      this.#evaluationTimer = setTimeout(run, first).unref();
     }
   }
 
@@ -262,7 +279,9 @@ export class IntegrityMonitor {
   /**
    * Runs one audit of `supplier` on `model` now: a request from the prompt pool (or `prompt`), relayed through
    * the gateway to that supplier only, its answer scored by the reference; reputation, evidence and the
-   * published evaluation are updated. A relay that does not complete is `failed`, not a verdict.
+   * published evaluation are updated. A relay that does not complete is `failed`, not a verdict. With `kind:
+   * "evaluation"` (an item of the public evaluation set) the verdict feeds the public evaluation only: no
+   * audit is counted, reputation does not move, and only a billing failure is filed as evidence.
    *
    * @example
    * ```ts
@@ -283,47 +302,117 @@ export class IntegrityMonitor {
   }
 
   /**
-   * Runs the fixed evaluation set against every supplier of `model` and publishes the scores (each item is an
-   * audit of kind `evaluation`): score = mean over items of 100 × the share of output tokens that are the
-   * reference's top choice (0 for an item whose relay failed or whose stopping, length or billing failed).
+   * Runs the fixed evaluation set against every supplier of `model` and publishes the scores: score = mean
+   * over items of 100 × the share of output tokens that are the reference's top choice (0 for an item whose
+   * relay failed or whose stopping, length or billing failed). Its items are judged like audits but are not
+   * audits (kind `evaluation`): they feed `/public/v1/models/evaluation` and the suppliers' `evaluationSet`
+   * only, neither the audit count (the new-supplier boost) nor `auditPassRate` nor reputation. A billing
+   * failure on an item is still published as evidence (a signed receipt over-billing is evidence whatever
+   * the prompt), without a reputation change.
    *
+   * The (supplier, item) pairs run one at a time in a shuffled order, `gapMs` × 0.5–1.5 apart (drawn each
+   * time), so a run is spread out instead of a burst.
+   *
+   * @param model - an audited model.
+   * @param set - the set. @default AVIARY_EVALUATION_SET
+   * @param options - `gapMs`: mean wait between two items. @default 0 (back to back)
    * @example
    * ```ts
-   * await monitor.runEvaluationSet("llama");
+   * await monitor.runEvaluationSet("llama", AVIARY_EVALUATION_SET, { gapMs: 5_000 });
    * ```
    */
-  async runEvaluationSet(model: string, set: EvaluationSet = AVIARY_EVALUATION_SET): Promise<void> {
+  async runEvaluationSet(
+    model: string,
+    set: EvaluationSet = AVIARY_EVALUATION_SET,
+    { gapMs = 0 }: { gapMs?: number } = {},
+  ): Promise<void> {
     const audited = this.#requireModel(model);
     const suppliers = await this.#parameters.suppliersOf(audited.modelId);
-    for (const supplier of suppliers) {
-      let total = 0;
-      let passes = 0;
-      for (const item of set.items) {
-        if (this.#stopped) return;
-        const outcome = await this.runAudit({ supplier, model, prompt: item, kind: "evaluation" });
-        if (outcome.status !== "judged") continue;
-        if (outcome.passed) passes++;
-        const failed = outcome.verdict.failed?.check;
-        if (failed && FIDELITY_FAILURES.has(failed)) continue;
-        total += 100 * (1 - outcome.verdict.metrics.offTopShare);
-      }
+    const runs = new Map(suppliers.map((supplier) => [supplier, { total: 0, passes: 0 }]));
+    const queue = suppliers.flatMap((supplier) => set.items.map((item) => ({ supplier, item })));
+    for (let index = queue.length - 1; index > 0; index--) {
+      const other = Math.floor(this.#random() * (index + 1));
+      [queue[index], queue[other]] = [
+        queue[other] as (typeof queue)[number],
+        queue[index] as (typeof queue)[number],
+      ];
+    }
+    for (const [index, { supplier, item }] of queue.entries()) {
+      if (index > 0 && gapMs > 0) await this.#pause(gapMs * (0.5 + this.#random()));
+      if (this.#stopped) return;
+      const outcome = await this.runAudit({ supplier, model, prompt: item, kind: "evaluation" });
+      const run = runs.get(supplier);
+      if (outcome.status !== "judged" || !run) continue;
+      if (outcome.passed) run.passes++;
+      const failed = outcome.verdict.failed?.check;
+      if (failed && FIDELITY_FAILURES.has(failed)) continue;
+      run.total += 100 * (1 - outcome.verdict.metrics.offTopShare);
+    }
+    const updatedAt = new Date().toISOString();
+    for (const [supplier, { total, passes }] of runs) {
+      const score = Math.round((total / set.items.length) * 100) / 100;
       this.#parameters.board.record(model, set.name, {
         address: supplier.address,
-        score: Math.round((total / set.items.length) * 100) / 100,
+        score,
         passRate: Math.round((passes / set.items.length) * 10_000) / 10_000,
         items: set.items.length,
-        updatedAt: new Date().toISOString(),
+        updatedAt,
       });
+      this.#parameters.evaluation.recordEvaluationRun(supplier.address, { model, score, updatedAt });
     }
   }
 
-  /** Audits completed on a supplier for a model (restored ones included). */
+  /** Waits `ms`, or less when the monitor stops. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const signal = this.#stopping.signal;
+      if (signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      signal.addEventListener("abort", done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+    });
+  }
+
+  /**
+   * The sequential tests of covert audits (`SequentialEvidence`): per supplier and model, the accumulated
+   * log-likelihood ratio, its threshold, and what it was computed from; only those of `supplier` / `model`
+   * when given.
+   *
+   * @example
+   * ```ts
+   * monitor.sequentialTests({ supplier: address })[0]?.statistic;
+   * ```
+   */
+  sequentialTests(filter: { supplier?: string; model?: string } = {}): SequentialTestSnapshot[] {
+    return this.#sequential
+      .list()
+      .filter(
+        (test) =>
+          (filter.supplier === undefined || test.supplier === filter.supplier.toLowerCase()) &&
+          (filter.model === undefined || test.model === filter.model),
+      );
+  }
+
+  /** Covert audits completed on a supplier for a model (restored ones included; evaluation-set items are not audits). */
   auditsOf(supplier: string, model: string): number {
     return this.#auditCounts.get(this.#key(supplier, model)) ?? 0;
   }
 
   #key(supplier: string, model: string): string {
     return `${model}\u0000${supplier.toLowerCase()}`;
+  }
+
+  /** A covert audit's request: like a user's, asking for logprobs at `logprobShare` where they are offered. */
+  #drawAuditPrompt(supplier: AuditTarget): AuditPrompt {
+    const { config } = this.#parameters;
+    const draw = drawAuditPrompt(this.#random, { maxTokens: config.maxTokens });
+    const offered = supplier.capabilities?.logprobs === true;
+    return offered && this.#random() < config.logprobShare ? requestLogprobs(draw) : draw;
   }
 
   #requireModel(model: string): AuditedModel {
@@ -365,11 +454,18 @@ export class IntegrityMonitor {
             },
           );
           const due = this.#nextAuditAt.get(key);
+          // The first audit of a supplier is a draw from its rate, never at once: no burst at start.
           if (due === undefined) {
             this.#nextAuditAt.set(key, now + nextAuditDelay(rate, this.#random));
             continue;
           }
-          if (now < due || this.#running.size >= config.maxConcurrent) continue;
+          if (now < due) continue;
+          // Due while the audit slots are taken: draw again rather than queue, so audits never fire back to
+          // back when a slot frees (the process stays memoryless; the rate only drops while saturated).
+          if (this.#running.size >= config.maxConcurrent) {
+            this.#nextAuditAt.set(key, now + nextAuditDelay(rate, this.#random));
+            continue;
+          }
           this.#nextAuditAt.set(key, Number.POSITIVE_INFINITY);
           void (
             audited.image
@@ -419,7 +515,7 @@ export class IntegrityMonitor {
   }): Promise<AuditOutcome> {
     const { config, logger } = this.#parameters;
     const audited = this.#requireModel(model);
-    const draw = prompt ?? drawAuditPrompt(this.#random, { maxTokens: config.maxTokens });
+    const draw = prompt ?? this.#drawAuditPrompt(supplier);
     const body = new TextEncoder().encode(
       JSON.stringify({ model, ...draw.body, provider: { only: [supplier.address], allow_fallbacks: false } }),
     );
@@ -438,7 +534,8 @@ export class IntegrityMonitor {
       response = await this.#parameters.relay(
         draw.route,
         body,
-        { onRelayed: (exchange) => deliver(exchange) },
+        // An evaluation item's success earns no routing standing (its prompts are public and recognisable).
+        { onRelayed: (exchange) => deliver(exchange), countsForRouting: kind !== "evaluation" },
         AbortSignal.any([AbortSignal.timeout(config.relayTimeoutMs), this.#stopping.signal]),
       );
       // Read it to the end like a client (a stream flows only while read).
@@ -472,25 +569,37 @@ export class IntegrityMonitor {
     const now = Date.now();
     const evidence: EvidenceRecord[] = [];
     const key = this.#key(supplier.address, model);
-    this.#auditCounts.set(key, (this.#auditCounts.get(key) ?? 0) + 1);
+    // An evaluation-set item is public, so a cheater can answer it honestly: it feeds the public model
+    // evaluation only. Not an audit (count, boost, pass rate), never reputation either way.
+    const covert = kind === "audit";
     const billingChecks = verdict.checks.filter((check) => BILLING_CHECKS.has(check.check));
     const billingPassed = billingChecks.every((check) => check.passed);
-    this.#parameters.evaluation.recordAudit(supplier.address, verdict.passed);
-    this.#parameters.evaluation.recordBilling(supplier.address, billingPassed);
+    if (covert) {
+      this.#auditCounts.set(key, (this.#auditCounts.get(key) ?? 0) + 1);
+      this.#parameters.evaluation.recordAudit(supplier.address, verdict.passed);
+      this.#parameters.evaluation.recordBilling(supplier.address, billingPassed);
+    } else {
+      this.#parameters.evaluation.recordEvaluationItem(supplier.address, verdict.passed);
+    }
     if (verdict.failed) {
       const billing = BILLING_CHECKS.has(verdict.failed.check);
-      evidence.push(
-        evidenceFromExchange({
-          exchange,
-          kind: billing ? "billing" : "audit",
-          check: verdict.failed,
-          values: { ...verdict.metrics, temperature: audit.request.temperature },
-          includeBody: true,
-          now,
-        }),
-      );
-      this.#parameters.book.recordFailure(supplier, { kind: billing ? "bad-receipt" : "audit-fail", now });
-    } else {
+      // A receipt over-billing is evidence whatever the prompt: published for evaluation items too. Their
+      // fidelity failures are in the published score instead.
+      if (covert || billing) {
+        evidence.push(
+          evidenceFromExchange({
+            exchange,
+            kind: billing ? "billing" : "audit",
+            check: verdict.failed,
+            values: { ...verdict.metrics, temperature: audit.request.temperature },
+            includeBody: true,
+            now,
+          }),
+        );
+      }
+      if (covert)
+        this.#parameters.book.recordFailure(supplier, { kind: billing ? "bad-receipt" : "audit-fail", now });
+    } else if (covert) {
       this.#parameters.book.recordAuditPass(supplier, { now });
     }
 
@@ -505,6 +614,10 @@ export class IntegrityMonitor {
       }
     }
 
+    if (kind === "audit") {
+      const accumulated = this.#accumulateEvidence(audited, audit, exchange, now);
+      if (accumulated) evidence.push(accumulated);
+    }
     await this.#parameters.store.putAudit({
       id: randomUUID(),
       supplier: supplier.address,
@@ -541,6 +654,43 @@ export class IntegrityMonitor {
       scoringMs: audit.scoringMs,
       distribution,
     };
+  }
+
+  /**
+   * Adds a covert audit's evidence to the supplier's sequential test; when it flags, the same reputation hit
+   * as a failed audit (none more when this audit failed too) and the evidence record (the crossing relay, the
+   * statistic, the relays behind it).
+   */
+  #accumulateEvidence(
+    audited: AuditedModel,
+    audit: Extract<Awaited<ReturnType<typeof auditRelayedOutput>>, { ok: true }>,
+    exchange: RelayedExchange,
+    now: number,
+  ): EvidenceRecord | null {
+    const step = this.#sequential.add({
+      supplier: exchange.supplier.address,
+      model: audited.name,
+      weight: audit.evidence,
+      relayKey: exchange.relayKey,
+      thresholds: audited.thresholds.evidence,
+      now,
+    });
+    if (!step.flagged) return null;
+    // An audit that failed on its own has cost its reputation already: one hit per audit.
+    if (audit.verdict.passed)
+      this.#parameters.book.recordFailure(exchange.supplier, { kind: "audit-fail", now });
+    this.#parameters.logger.warn(
+      { supplier: exchange.supplier.address, model: audited.name, detail: step.flagged.detail },
+      "sequential test flagged",
+    );
+    return evidenceFromExchange({
+      exchange,
+      kind: "distribution",
+      check: step.flagged,
+      values: { ...step.snapshot, relayKeys: step.relayKeys },
+      includeBody: true,
+      now,
+    });
   }
 
   /** Draws a reference sample for the audited request, scores it the same way, and tests the window. */

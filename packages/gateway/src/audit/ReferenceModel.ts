@@ -67,6 +67,8 @@ export type ScoredOutput = {
   end: AuditPositionScore;
   /** The reconstructed output tokens. */
   tokens: number[];
+  /** UTF-8 bytes of each reconstructed token (how reported log-probabilities line up with `positions`). */
+  tokenBytes: number[];
   /** UTF-8 bytes of the output. */
   outputBytes: number;
   /** False when the output could not be scored to its end (no token fits its bytes, or the context is full). */
@@ -356,6 +358,7 @@ export class ReferenceModel {
     let committed = promptTokens.length; // tokens in the sequence that stay
     const positions: AuditPositionScore[] = [];
     const tokens: number[] = [];
+    const tokenBytes: number[] = [];
     let complete = true;
     while (offset < bytes.length && current) {
       const distribution = current;
@@ -410,6 +413,7 @@ export class ReferenceModel {
       }
       positions.push(this.#scorePosition(current, chosen.token, sampling, stopTokens));
       tokens.push(chosen.token);
+      tokenBytes.push(chosen.bytes);
       offset += chosen.bytes;
       if (guess.length > 0 && guess[0] === chosen.token) {
         guess = guess.slice(1);
@@ -440,7 +444,15 @@ export class ReferenceModel {
       : scoreAuditPosition({ tokens: [], probabilities: [], temperature: sampling.temperature, stopTokens });
     if (guess.length > 0)
       await sequence.eraseContextTokenRanges([{ start: committed, end: sequence.nextTokenIndex }]);
-    return { positions, end, tokens, outputBytes: bytes.length, complete, evaluatedTokens: evaluated };
+    return {
+      positions,
+      end,
+      tokens,
+      tokenBytes,
+      outputBytes: bytes.length,
+      complete,
+      evaluatedTokens: evaluated,
+    };
   }
 
   async #sample({

@@ -1,11 +1,15 @@
 import {
+  AUDIT_CHECKS,
   type AuditCheckResult,
+  type AuditEvidenceWeight,
   type AuditThresholds,
   type AuditVerdict,
   judgeAudit,
   judgeBilling,
   outputTokenBound,
+  weighAuditEvidence,
 } from "@aviary/protocol";
+import { alignReportedLogprobs } from "./alignReportedLogprobs.ts";
 import { type AuditedRequest, parseAuditedRequest } from "./parseAuditedRequest.ts";
 import { parseRelayedOutput, type RelayedOutput, type RelayedResponse } from "./parseRelayedOutput.ts";
 import type { ReferenceModel, ScoredOutput } from "./ReferenceModel.ts";
@@ -30,6 +34,8 @@ export type AuditRelayedOutputReturnType =
       request: AuditedRequest;
       output: RelayedOutput;
       scored: ScoredOutput;
+      /** What this audit adds to the supplier's sequential test (`weighAuditEvidence`). */
+      evidence: AuditEvidenceWeight;
       /** Milliseconds spent scoring (the audit's cost). */
       scoringMs: number;
     }
@@ -41,7 +47,10 @@ const encoder = new TextEncoder();
  * Audits one relayed answer with the reference model: parses the relayed request and the output, renders the
  * prompt as the supplier's runtime does (billing recount), scores the output in one teacher-forced pass, and
  * judges it (`judgeAudit`), billing included: greedy outputs are recounted exactly (their reconstruction is the
- * supplier's own token sequence); sampled ones against the bound any tokenization must respect.
+ * supplier's own token sequence); sampled ones against the bound any tokenization must respect. When the
+ * supplier reported `logprobs`, they are compared with the reference's token by token, under the runtime
+ * convention that fits them best (`logprob-mismatch` past `thresholds.logprobs.maxRms`). The audit's weight
+ * as evidence for the sequential test comes with the verdict (`weighAuditEvidence`).
  *
  * @param parameters - the reference, the relay (route, body, response, receipt units), the thresholds.
  * Requests whose output is not drawn from the model's own distribution (tools or a JSON `response_format`,
@@ -111,5 +120,33 @@ export async function auditRelayedOutput({
     billing,
     thresholds,
   });
-  return { ok: true, verdict, request, output, scored, scoringMs };
+  const reportedLogProbs = output.logprobs
+    ? alignReportedLogprobs(scored.tokenBytes, output.logprobs)
+    : undefined;
+  const evidence = weighAuditEvidence({
+    positions: scored.positions,
+    sampling,
+    ...(reportedLogProbs ? { reportedLogProbs } : {}),
+    thresholds: thresholds.evidence,
+  });
+  if (reportedLogProbs && evidence.logProbTokens >= thresholds.logprobs.minTokens) {
+    const { maxRms } = thresholds.logprobs;
+    addCheck(verdict, {
+      check: "logprob-mismatch",
+      passed: evidence.logProbRms <= maxRms,
+      value: evidence.logProbRms,
+      limit: maxRms,
+      detail: `the reported log-probabilities of ${evidence.logProbTokens} tokens differ from the reference's by ${evidence.logProbRms.toFixed(4)} nats RMS; limit ${maxRms}`,
+    });
+  }
+  return { ok: true, verdict, request, output, scored, evidence, scoringMs };
+}
+
+/** Adds a check to a verdict, keeping `failed` the first failure in {@link AUDIT_CHECKS} order. */
+function addCheck(verdict: AuditVerdict, check: AuditCheckResult): void {
+  verdict.checks.push(check);
+  if (check.passed) return;
+  const order = (result: AuditCheckResult | null) => (result ? AUDIT_CHECKS.indexOf(result.check) : Infinity);
+  if (order(check) < order(verdict.failed)) verdict.failed = check;
+  verdict.passed = false;
 }

@@ -9,6 +9,20 @@ const toolCallDeltaSchema = z.looseObject({
   index: z.number().int().nonnegative().max(1023),
   function: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
 });
+/** Chat's `logprobs.content` entries; completions' parallel `tokens` / `token_logprobs`. */
+const logprobsSchema = z.looseObject({
+  content: z
+    .array(
+      z.looseObject({
+        token: z.string(),
+        logprob: z.number(),
+        bytes: z.array(z.number().int().min(0).max(255)).nullish(),
+      }),
+    )
+    .nullish(),
+  tokens: z.array(z.string()).nullish(),
+  token_logprobs: z.array(z.number().nullable()).nullish(),
+});
 const choiceSchema = z.looseObject({
   message: z
     .looseObject({ content: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() })
@@ -18,6 +32,7 @@ const choiceSchema = z.looseObject({
     .nullish(),
   text: z.string().nullish(),
   finish_reason: z.string().nullish(),
+  logprobs: logprobsSchema.nullish(),
 });
 const responseSchema = z.looseObject({ choices: z.array(choiceSchema).default([]) });
 
@@ -32,7 +47,12 @@ export type RelayedOutput = {
   toolCalls: ToolCallJsonItem[];
   /** `finish_reason` of the first choice, when given. */
   finishReason: string | null;
+  /** The log-probabilities the supplier reported for its output tokens, in order; null when none were. */
+  logprobs: ReportedLogprob[] | null;
 };
+
+/** One output token's reported log-probability, with the token's UTF-8 length. */
+export type ReportedLogprob = { bytes: number; logprob: number | null };
 
 /** The response as the gateway passed it on: a JSON body, or the data payloads of a stream, in order. */
 export type RelayedResponse =
@@ -70,11 +90,13 @@ export function parseRelayedOutput(response: RelayedResponse): RelayedOutput | u
       text: withCallJson(choice.message?.content ?? choice.text ?? "", toolCalls),
       toolCalls,
       finishReason: choice.finish_reason ?? null,
+      logprobs: choice.logprobs ? readLogprobs(choice.logprobs, []) : null,
     };
   }
   const toolCalls: ToolCallJsonItem[] = [];
   let text = "";
   let finishReason: string | null = null;
+  let logprobs: ReportedLogprob[] | null = null;
   let sawChoice = false;
   for (const data of response.events) {
     let json: unknown;
@@ -96,8 +118,21 @@ export function parseRelayedOutput(response: RelayedResponse): RelayedOutput | u
       call.arguments += piece.function?.arguments ?? "";
     }
     if (choice.finish_reason) finishReason = choice.finish_reason;
+    if (choice.logprobs) logprobs = readLogprobs(choice.logprobs, logprobs ?? []);
   }
-  return sawChoice ? { text: withCallJson(text, toolCalls), toolCalls, finishReason } : undefined;
+  return sawChoice ? { text: withCallJson(text, toolCalls), toolCalls, finishReason, logprobs } : undefined;
+}
+
+const encoder = new TextEncoder();
+
+/** Appends a choice's log-probabilities (chat or completions shape) to `into`. */
+function readLogprobs(logprobs: z.output<typeof logprobsSchema>, into: ReportedLogprob[]): ReportedLogprob[] {
+  for (const entry of logprobs.content ?? [])
+    into.push({ bytes: entry.bytes?.length ?? encoder.encode(entry.token).length, logprob: entry.logprob });
+  const tokens = logprobs.tokens ?? [];
+  for (const [index, token] of tokens.entries())
+    into.push({ bytes: encoder.encode(token).length, logprob: logprobs.token_logprobs?.[index] ?? null });
+  return into;
 }
 
 /** The output as generated: the content, then the call JSON when there are calls. */

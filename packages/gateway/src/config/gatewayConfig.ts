@@ -61,7 +61,10 @@ const auditedImageModelSchema = z
      * Sizes audit requests draw from (each must be one the pipeline renders); default all of the pipeline's.
      * Smaller sizes cost the reference less to re-render and `GET /public/v1/audits/images` less to serve.
      */
-    sizes: z.array(z.string().regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/, 'must be "WxH"')).min(1).optional(),
+    sizes: z
+      .array(z.string().regex(/^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$/, 'must be "WxH"'))
+      .min(1)
+      .optional(),
   })
   .strict();
 
@@ -90,12 +93,26 @@ export const auditConfigSchema = z
       .strict()
       .refine((value) => value.min <= value.max, "min must be ≤ max")
       .default({ min: 16, max: 256 }),
+    /**
+     * Share of covert audits that ask for log-probabilities, of suppliers that declare `logprobs` (as a share
+     * of users would): compared token by token with the reference's, the strongest evidence against a
+     * lower-precision copy (docs/integrity.md, Accumulating evidence).
+     */
+    logprobShare: z.number().min(0).max(1).default(0.25),
     /** Recount the tokens of every relay of an audited model (not only audits). */
     billingEveryRelay: z.boolean().default(true),
     /** Draw a reference sample per sampled audit and run the two-sample test per supplier and model. */
     distributionTest: z.boolean().default(true),
-    /** Run the fixed evaluation set against every supplier this often (ms); null: never on a timer. */
+    /**
+     * Run the fixed evaluation set against every supplier this often (ms); null: never on a timer. Its runs
+     * feed the public model evaluation only: they are not audits and do not move reputation.
+     */
     evaluationIntervalMs: z.number().int().min(60_000).nullable().default(21_600_000),
+    /**
+     * Mean wait between two items of a scheduled evaluation-set run (ms; each wait is drawn uniformly in
+     * 0.5–1.5× this), so a run is spread over minutes instead of a burst.
+     */
+    evaluationItemGapMs: z.number().int().min(0).max(600_000).default(5_000),
     /** Wall-clock limit of one audit relay (ms). */
     relayTimeoutMs: z.number().int().min(1000).max(600_000).default(120_000),
     /** Seed of the audit draws (schedules, prompts) for reproducible tests; null: unpredictable (production). */

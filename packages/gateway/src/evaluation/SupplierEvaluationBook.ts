@@ -9,11 +9,17 @@ export type SupplierEvaluation = {
   ttftMs: { p50: number | null; p90: number | null; p99: number | null };
   /** Output tokens per second after the first token, streamed relays. */
   tokensPerSecond: { p50: number | null; p90: number | null };
-  /** Audits completed (covert and evaluation set). */
+  /** Covert audits completed (evaluation-set items are not audits: see `evaluationSet`). */
   audits: number;
-  /** Share of audits passed; null before the first. */
+  /** Share of covert audits passed; null before the first. */
   auditPassRate: number | null;
-  /** Share of billing checks (every relay of an audited model) whose receipt was within the recount; null before the first. */
+  /**
+   * The fixed public evaluation set, apart from the audits: it moves neither `audits`, `auditPassRate`,
+   * `billingAccuracy` nor reputation (a supplier can tell its public prompts, so passing it proves nothing
+   * covert). Per-model scores are on `GET /public/v1/models/evaluation`.
+   */
+  evaluationSet: SupplierEvaluationSetResult;
+  /** Share of billing checks (every user relay of an audited model, and covert audits) whose receipt was within the recount; null before the first. */
   billingAccuracy: number | null;
   /** Whether this gateway holds evidence against the supplier. */
   flagged: boolean;
@@ -21,6 +27,20 @@ export type SupplierEvaluation = {
   evidence: number;
   /** The prices last relayed at, per model (token wei per token, decimal strings). */
   price: { model: string; inputPrice: string; outputPrice: string }[] | null;
+};
+
+/** A supplier's results on the fixed evaluation set (field `evaluationSet` of {@link SupplierEvaluation}). */
+export type SupplierEvaluationSetResult = {
+  /** Completed runs of the set (one per model and run). */
+  runs: number;
+  /** Items judged (relays that completed). */
+  items: number;
+  /** Share of judged items whose checks all passed; null before the first. */
+  passRate: number | null;
+  /** 0–100: the mean over models of the latest run's score; null before the first run. */
+  score: number | null;
+  /** When the latest run ended (ISO 8601); null before the first. */
+  updatedAt: string | null;
 };
 
 type Entry = {
@@ -32,6 +52,11 @@ type Entry = {
   auditPasses: number;
   billingChecks: number;
   billingPasses: number;
+  evaluationRuns: number;
+  evaluationItems: number;
+  evaluationPasses: number;
+  /** The latest run's score per model. */
+  evaluationScores: Map<string, { score: number; updatedAt: string }>;
   evidence: number;
   prices: Map<string, { inputPrice: string; outputPrice: string }>;
 };
@@ -46,8 +71,9 @@ export type SupplierEvaluationBookOptions = {
 
 /**
  * The gateway's running measurements per supplier for public evaluation: availability, latency percentiles
- * (bounded rings of recent samples), audit pass rate, billing accuracy, evidence, prices. In memory, bounded;
- * audit and evidence counts are restored from the store at start (`restore`).
+ * (bounded rings of recent samples), covert audit pass rate, billing accuracy, evidence, prices, and apart
+ * from them the fixed evaluation set's results. In memory, bounded; audit, evaluation-item and evidence
+ * counts are restored from the store at start (`restore`).
  *
  * @example
  * ```ts
@@ -79,6 +105,10 @@ export class SupplierEvaluationBook {
       auditPasses: 0,
       billingChecks: 0,
       billingPasses: 0,
+      evaluationRuns: 0,
+      evaluationItems: 0,
+      evaluationPasses: 0,
+      evaluationScores: new Map(),
       evidence: 0,
       prices: new Map(),
     };
@@ -116,7 +146,7 @@ export class SupplierEvaluationBook {
     this.#push(entry.tokensPerSecond, attempt.tokensPerSecond);
   }
 
-  /** Records an audit's outcome. */
+  /** Records a covert audit's outcome. */
   recordAudit(address: string, passed: boolean): void {
     const entry = this.#entry(address);
     entry.audits++;
@@ -128,6 +158,20 @@ export class SupplierEvaluationBook {
     const entry = this.#entry(address);
     entry.billingChecks++;
     if (passed) entry.billingPasses++;
+  }
+
+  /** Records one judged item of the fixed evaluation set (not an audit). */
+  recordEvaluationItem(address: string, passed: boolean): void {
+    const entry = this.#entry(address);
+    entry.evaluationItems++;
+    if (passed) entry.evaluationPasses++;
+  }
+
+  /** Records the score of a completed evaluation-set run on `model` (replacing that model's previous score). */
+  recordEvaluationRun(address: string, run: { model: string; score: number; updatedAt: string }): void {
+    const entry = this.#entry(address);
+    entry.evaluationRuns++;
+    entry.evaluationScores.set(run.model, { score: run.score, updatedAt: run.updatedAt });
   }
 
   /** Records that evidence was filed against the supplier. */
@@ -143,14 +187,20 @@ export class SupplierEvaluationBook {
     });
   }
 
-  /** Audits completed for the supplier (all models). */
+  /** Covert audits completed for the supplier (all models). */
   auditsOf(address: string): number {
     return this.#entries.get(address.toLowerCase())?.audits ?? 0;
   }
 
-  /** Counts audits and evidence from the store (newest first lists), e.g. after a restart. */
+  /**
+   * Counts audits, evaluation-set items and evidence from the store (newest first lists), e.g. after a
+   * restart. Evaluation-set scores are not restored: the next run publishes them.
+   */
   restore(audits: readonly AuditRecord[], evidence: readonly EvidenceRecord[]): void {
-    for (const audit of audits) this.recordAudit(audit.supplier, audit.passed);
+    for (const audit of audits) {
+      if (audit.kind === "evaluation") this.recordEvaluationItem(audit.supplier, audit.passed);
+      else this.recordAudit(audit.supplier, audit.passed);
+    }
     for (const record of evidence) this.recordEvidence(record.supplier);
   }
 
@@ -168,6 +218,7 @@ export class SupplierEvaluationBook {
         tokensPerSecond: { p50: null, p90: null },
         audits: 0,
         auditPassRate: null,
+        evaluationSet: { runs: 0, items: 0, passRate: null, score: null, updatedAt: null },
         billingAccuracy: null,
         flagged: false,
         evidence: 0,
@@ -187,6 +238,7 @@ export class SupplierEvaluationBook {
       },
       audits: entry.audits,
       auditPassRate: share(entry.auditPasses, entry.audits),
+      evaluationSet: evaluationSetResult(entry, round),
       billingAccuracy: share(entry.billingPasses, entry.billingChecks),
       flagged: entry.evidence > 0,
       evidence: entry.evidence,
@@ -194,4 +246,25 @@ export class SupplierEvaluationBook {
         entry.prices.size === 0 ? null : [...entry.prices].map(([model, prices]) => ({ model, ...prices })),
     };
   }
+}
+
+function evaluationSetResult(
+  entry: Entry,
+  round: (value: number | null, digits?: number) => number | null,
+): SupplierEvaluationSetResult {
+  const scores = [...entry.evaluationScores.values()];
+  return {
+    runs: entry.evaluationRuns,
+    items: entry.evaluationItems,
+    passRate:
+      entry.evaluationItems > 0
+        ? Math.round((entry.evaluationPasses / entry.evaluationItems) * 10_000) / 10_000
+        : null,
+    score:
+      scores.length > 0 ? round(scores.reduce((sum, run) => sum + run.score, 0) / scores.length, 2) : null,
+    updatedAt: scores.reduce<string | null>(
+      (latest, run) => (latest === null || run.updatedAt > latest ? run.updatedAt : latest),
+      null,
+    ),
+  };
 }

@@ -1,21 +1,28 @@
 import { aviarySettlementAbi, relayCost, relayReceiptSchema, relayRequestSchema } from "@aviary/protocol";
-import type { SupplierStatsBook } from "@aviary/sdk";
 import type { Logger } from "pino";
 import { type Address, getAddress, type Hex, type PublicClient } from "viem";
 import type { GatewayStore } from "../store/GatewayStore.ts";
 
-export type ClaimMismatch = {
+/**
+ * A claim larger than the receipts this gateway holds for it. Not evidence: relays signed by other parties
+ * (the application itself on the direct route, another gateway it delegated to) are in the claim too, and this
+ * gateway cannot see them. Evidence comes only from proven leaves (see `reconcileProvenLeaves`).
+ */
+export type UnreconciledClaim = {
   claimKey: Hex;
   supplier: Address;
   application: Address;
+  model: Hex;
   session: bigint;
   /** What the claim asks to be paid (sum / p). */
   claimedAmount: bigint;
-  /** What the receipts this gateway holds for the same supplier, application and session add up to. */
+  /** What the receipts this gateway holds for the same supplier, application, model and session add up to. */
   receivedCost: bigint;
+  /** `claimedAmount − receivedCost`: what other signers may account for. */
+  excess: bigint;
   claimedCount: bigint;
   receivedCount: number;
-  /** The supplier's stake the claim locked (`max(missingProofPenalty, amount)`): what it loses if slashed. */
+  /** The supplier's stake the claim locked (`max(missingProofPenalty, amount)`). */
   collateral: bigint;
 };
 
@@ -23,32 +30,37 @@ export type ReconcileClaimsParameters = {
   publicClient: PublicClient;
   settlement: Address;
   store: GatewayStore;
-  /** The applications this gateway alone signs for: only their claims can be held against its records. */
+  /** The applications this gateway signs for: only their claims are compared with its receipts. */
   applications: readonly Address[];
-  book?: SupplierStatsBook;
-  logger?: Pick<Logger, "warn">;
+  logger?: Pick<Logger, "info">;
   fromBlock: bigint;
   toBlock?: bigint;
   /**
    * Claims for earlier sessions are skipped: the gateway no longer holds (pruned) or never held (it was not
-   * running) their receipts, so comparing would accuse honest suppliers. @default 0n
+   * running) their receipts. @default 0n
    */
   fromSession?: bigint;
-  /** Relative excess tolerated before a claim is evidence (sampling noise when p < 1). @default 0.25 */
+  /** Relative excess tolerated before a claim is reported (sampling noise when p < 1). @default 0.25 */
   tolerance?: number;
 };
 
+/** Every claim of the range that exceeds this gateway's receipts, in event order. */
+export type ReconcileClaimsReturnType = UnreconciledClaim[];
+
 /**
- * Reconciles every claim made on this gateway's applications (`Claimed` events) with its own receipts: a
- * claim whose amount (`sum / p`, the estimate of everything served) exceeds what the gateway received
- * receipts for, beyond the tolerance, is evidence of over-claiming: returned, logged, and a reputation hit
- * for the supplier. With p = 1 the comparison is exact (any excess is a mismatch). Each claim is compared
- * with the receipts of its own supplier, application and session.
+ * Compares every claim made on this gateway's applications (`Claimed` events) with its own receipts for the
+ * same supplier, application, model and session. A claim whose amount (`sum / p`, the estimate of everything
+ * served) exceeds them beyond the tolerance (exactly, when p = 1) is reported as unreconciled (returned, logged
+ * at info) and nothing else: an application may relay directly with its own key or delegate to several
+ * gateways, and their relays are in the same claim. No reputation changes and no evidence is filed here; a
+ * supplier's over-claiming is proven by the leaves it proves (`reconcileProvenLeaves`).
  *
  * @example
- * const mismatches = await reconcileClaims({ publicClient, settlement, store, applications, fromBlock: 0n });
+ * const unreconciled = await reconcileClaims({ publicClient, settlement, store, applications, fromBlock: 0n });
  */
-export async function reconcileClaims(parameters: ReconcileClaimsParameters): Promise<ClaimMismatch[]> {
+export async function reconcileClaims(
+  parameters: ReconcileClaimsParameters,
+): Promise<ReconcileClaimsReturnType> {
   const ours = new Set(parameters.applications.map((application) => getAddress(application)));
   const events = await parameters.publicClient.getContractEvents({
     address: parameters.settlement,
@@ -58,7 +70,7 @@ export async function reconcileClaims(parameters: ReconcileClaimsParameters): Pr
     toBlock: parameters.toBlock ?? "latest",
     strict: true,
   });
-  const mismatches: ClaimMismatch[] = [];
+  const unreconciled: UnreconciledClaim[] = [];
   for (const event of events) {
     const { claimKey, supplier, application, model, session, rootCount, amount, collateral } = event.args;
     if (!ours.has(getAddress(application))) continue;
@@ -78,30 +90,29 @@ export async function reconcileClaims(parameters: ReconcileClaimsParameters): Pr
     }
     const tolerance = parameters.tolerance ?? 0.25;
     const allowed = receivedCost + (receivedCost * BigInt(Math.round(tolerance * 10_000))) / 10_000n;
-    const exact = rootCount > 0n && amount > 0n && (await isProbabilityOne(parameters, claimKey));
-    if (exact ? amount <= receivedCost : amount <= allowed) continue;
-    const mismatch: ClaimMismatch = {
+    if (amount <= receivedCost) continue;
+    const exact = rootCount > 0n && (await isProbabilityOne(parameters, claimKey));
+    if (!exact && amount <= allowed) continue;
+    const claim: UnreconciledClaim = {
       claimKey,
       supplier: getAddress(supplier),
       application: getAddress(application),
+      model,
       session,
       claimedAmount: amount,
       receivedCost,
+      excess: amount - receivedCost,
       claimedCount: rootCount,
       receivedCount: receipts.length,
       collateral,
     };
-    parameters.logger?.warn(
-      { ...mismatch },
-      "a claim exceeds the receipts this gateway received: evidence of over-claiming",
+    parameters.logger?.info(
+      { ...claim },
+      "a claim exceeds the receipts this gateway holds: unreconciled, other signers may account for it",
     );
-    parameters.book?.recordFailure(
-      { address: mismatch.supplier, endpoint: parameters.book.get(mismatch.supplier)?.endpoint ?? "" },
-      { kind: "audit-fail", now: Date.now() },
-    );
-    mismatches.push(mismatch);
+    unreconciled.push(claim);
   }
-  return mismatches;
+  return unreconciled;
 }
 
 async function isProbabilityOne(parameters: ReconcileClaimsParameters, claimKey: Hex): Promise<boolean> {

@@ -1,7 +1,10 @@
 import {
   aviarySettlementAbi,
+  claimKey as computeClaimKey,
+  relayKey as computeRelayKey,
   hashRelayReceipt,
   type RelayReceipt,
+  type RelayRequest,
   recoverDigestSigner,
   relayReceiptSchema,
   relayRequestSchema,
@@ -21,14 +24,26 @@ import {
   type WalletClient,
 } from "viem";
 import type { GatewayStore, ReceiptRecord } from "../store/GatewayStore.ts";
+import { equivocationEvidence } from "./equivocationEvidence.ts";
 
 export type ReconcileProvenLeavesParameters = {
   publicClient: PublicClient;
   /** Sends equivocation reports (the gateway's key). */
   walletClient: WalletClient<Transport, Chain, Account>;
   settlement: Address;
+  /** Where receipts are read and evidence is stored (`putEvidence`, published at `/public/v1/evidence`). */
   store: GatewayStore;
+  /** Takes the reputation hit of a bad receipt for each equivocation. */
   book?: SupplierStatsBook;
+  /** Counts each piece of evidence in what is published about the supplier. */
+  evaluation?: { recordEvidence(address: string): void };
+  /** The model's name for an evidence record. @default the model id */
+  modelName?: (modelId: Hex) => Promise<string>;
+  /**
+   * The address this gateway signs relays with: only leaves whose request it signed are its to judge.
+   * @default walletClient.account.address
+   */
+  gateway?: Address;
   logger?: Pick<Logger, "info" | "warn">;
   fromBlock: bigint;
   toBlock?: bigint;
@@ -49,13 +64,24 @@ export type Equivocation = {
   alreadyReported?: boolean;
   /** Why no report was sent, or why it failed. */
   error?: string;
+  /** The evidence record's id (`/public/v1/evidence`), when it is a fraud proof the contract accepts. */
+  evidenceId?: string;
 };
 
 export type ReconcileProvenLeavesReturnType = {
-  /** Proven leaves this gateway holds a receipt for. */
+  /** Proven leaves of requests this gateway signed and holds a receipt for. */
   checked: number;
   /** Of those, leaves whose receipt is the one this gateway received. */
   matched: number;
+  /**
+   * Proven leaves of requests this gateway signed but holds no receipt for: not evidence (the relay may have
+   * been served while the gateway lost the answer: a client hang-up, a hedged or failed-over attempt the
+   * supplier finished, a crash before the receipt was committed, pruning). The contract already checked that
+   * the operator signed the receipt and that it bills within the signed `maxCost`.
+   */
+  unreceipted: number;
+  /** Proven leaves of requests someone else signed (the application itself, another delegated gateway). */
+  foreign: number;
   equivocations: Equivocation[];
 };
 
@@ -63,6 +89,8 @@ export type ReconcileProvenLeavesReturnType = {
 type ProvenLeaf = {
   relayKey: Hex;
   drawnBy: ProofDrawKind[];
+  request: RelayRequest;
+  requestSignature: Hex;
   receipt: RelayReceipt;
   receiptSignature: Hex;
 };
@@ -71,12 +99,20 @@ type ProvenLeaf = {
  * Compares every leaf proven on-chain with the receipt this gateway received for the same request. Proofs
  * are public: the `prove(claimKey, proofs)` calldata holds each proven relay whole, one leaf when the sum
  * and count draws land on the same leaf, else two (`[sum-drawn, count-drawn]`, the `Proven` event's
- * `sumRelayKey` and `countRelayKey`). A different receipt signed by the same operator for one request is a
- * fraud proof: it is reported (`reportEquivocation`, which slashes the supplier and pays the reporter) and
- * the supplier's reputation takes the hit of a bad receipt.
+ * `sumRelayKey` and `countRelayKey`).
  *
- * Only fraud proofs the contract accepts are sent: both receipts must recover, under the one signature rule
- * (v 27/28, low s), to the same signer; a relay already reported is not reported again.
+ * Only leaves whose request this gateway signed are judged (the request signature recovers to `gateway`); a
+ * leaf signed by the application itself or by another of its gateways is counted as `foreign`, one this
+ * gateway signed but holds no receipt for as `unreceipted`: neither is evidence. A different receipt signed
+ * by the same operator for a request this gateway signed is a fraud proof: it is stored as evidence (with
+ * the signed request and both receipts, published at `/public/v1/evidence`), the supplier's reputation takes
+ * the hit of a bad receipt, and it is reported (`reportEquivocation`, which slashes the supplier and pays the
+ * reporter).
+ *
+ * Only fraud proofs the contract accepts count: both receipts must recover, under the one signature rule
+ * (v 27/28, low s), to the same signer; a relay already reported is not reported again. Proofs are read (one
+ * request each) only when they carry a relay this gateway holds a receipt for, or belong to a claim it holds
+ * receipts for.
  *
  * @example
  * const { equivocations } = await reconcileProvenLeaves({ publicClient, walletClient, settlement, store, fromBlock: 0n });
@@ -85,6 +121,7 @@ export async function reconcileProvenLeaves(
   parameters: ReconcileProvenLeavesParameters,
 ): Promise<ReconcileProvenLeavesReturnType> {
   const { publicClient, settlement } = parameters;
+  const gateway = parameters.gateway ?? parameters.walletClient.account.address;
   const events = await publicClient.getContractEvents({
     address: settlement,
     abi: aviarySettlementAbi,
@@ -93,17 +130,35 @@ export async function reconcileProvenLeaves(
     toBlock: parameters.toBlock ?? "latest",
     strict: true,
   });
-  const result: ReconcileProvenLeavesReturnType = { checked: 0, matched: 0, equivocations: [] };
+  const result: ReconcileProvenLeavesReturnType = {
+    checked: 0,
+    matched: 0,
+    unreceipted: 0,
+    foreign: 0,
+    equivocations: [],
+  };
   if (events.length === 0) return result;
-  const receipts = new Map(
-    (await parameters.store.receiptsFor({})).map((receipt) => [receipt.relayKey.toLowerCase(), receipt]),
-  );
+  const stored = await parameters.store.receiptsFor({});
+  const receipts = new Map(stored.map((receipt) => [receipt.relayKey.toLowerCase(), receipt]));
+  // The claims this gateway relayed for: their proofs are read even when no drawn leaf is one of ours.
+  const claims = new Set<string>();
+  for (const receipt of stored) {
+    claims.add(
+      computeClaimKey({
+        supplier: receipt.supplier as Address,
+        application: receipt.application as Address,
+        model: receipt.model as Hex,
+        session: receipt.session,
+      }).toLowerCase(),
+    );
+  }
   const chainId = publicClient.chain?.id ?? (await publicClient.getChainId());
   const domain = { chainId, verifyingContract: settlement };
   for (const event of events) {
     const { claimKey, sumRelayKey, countRelayKey } = event.args;
-    // Reading the calldata costs a request: only for proofs that carry a relay of ours.
-    if (!receipts.has(sumRelayKey.toLowerCase()) && !receipts.has(countRelayKey.toLowerCase())) continue;
+    // Reading the calldata costs a request: only for proofs that can concern a relay of ours.
+    const ours = (key: Hex) => receipts.has(key.toLowerCase());
+    if (!ours(sumRelayKey) && !ours(countRelayKey) && !claims.has(claimKey.toLowerCase())) continue;
     const leaves = await provenLeaves(publicClient, event.transactionHash, {
       claimKey,
       sumRelayKey,
@@ -117,16 +172,39 @@ export async function reconcileProvenLeaves(
       continue;
     }
     for (const leaf of leaves) {
-      const ours = receipts.get(leaf.relayKey.toLowerCase());
-      if (!ours) continue;
+      const record = receipts.get(leaf.relayKey.toLowerCase());
+      // Ours when the request recovers to this gateway: the stored signature when we hold the relay (a store
+      // shared with another key holds relays that are not ours), else the one the proof carries.
+      const signer = recoverDigestSigner(
+        hexToBytes(computeRelayKey({ domain, request: leaf.request })),
+        (record?.requestSignature as Hex | undefined) ?? leaf.requestSignature,
+      );
+      if (!signer || !isAddressEqual(signer, gateway)) {
+        result.foreign += 1;
+        continue;
+      }
+      if (!record) {
+        result.unreceipted += 1;
+        parameters.logger?.info(
+          { claimKey, relayKey: leaf.relayKey, supplier: leaf.request.supplier },
+          "a proven leaf is a relay this gateway signed but holds no receipt for: not evidence",
+        );
+        continue;
+      }
       result.checked += 1;
-      const ourReceipt = relayReceiptSchema.parse(JSON.parse(ours.receipt));
+      const ourReceipt = relayReceiptSchema.parse(JSON.parse(record.receipt));
       if (sameReceipt(leaf.receipt, ourReceipt)) {
         result.matched += 1;
         continue;
       }
       result.equivocations.push(
-        await reportEquivocation(parameters, domain, { claimKey, leaf, ours, ourReceipt }),
+        await reportEquivocation(parameters, domain, {
+          claimKey,
+          proveTransaction: event.transactionHash,
+          leaf,
+          ours: record,
+          ourReceipt,
+        }),
       );
     }
   }
@@ -155,6 +233,8 @@ async function provenLeaves(
   const leaf = (proof: typeof sumDrawn, relayKey: Hex, drawnBy: ProofDrawKind[]): ProvenLeaf => ({
     relayKey,
     drawnBy,
+    request: proof.leaf.request,
+    requestSignature: proof.leaf.requestSignature,
     receipt: proof.leaf.receipt,
     receiptSignature: proof.leaf.receiptSignature,
   });
@@ -173,11 +253,20 @@ function sameReceipt(proven: RelayReceipt, ours: RelayReceipt): boolean {
   );
 }
 
-/** Reports one equivocation, unless the contract would refuse the report (or already has one). */
+/**
+ * Files one equivocation: evidence and the reputation hit, then the on-chain report unless the contract would
+ * refuse it (or already has one). A difference that is no fraud proof the contract accepts is only logged.
+ */
 async function reportEquivocation(
   parameters: ReconcileProvenLeavesParameters,
   domain: { chainId: number; verifyingContract: Address },
-  found: { claimKey: Hex; leaf: ProvenLeaf; ours: ReceiptRecord; ourReceipt: RelayReceipt },
+  found: {
+    claimKey: Hex;
+    proveTransaction: Hex;
+    leaf: ProvenLeaf;
+    ours: ReceiptRecord;
+    ourReceipt: RelayReceipt;
+  },
 ): Promise<Equivocation> {
   const { publicClient, settlement, logger, book } = parameters;
   const { claimKey, leaf, ours, ourReceipt } = found;
@@ -194,7 +283,7 @@ async function reportEquivocation(
   const provenSigner = signerOf(leaf.receipt, leaf.receiptSignature);
   if (!ourSigner || !provenSigner || !isAddressEqual(ourSigner, provenSigner)) {
     // Not a fraud proof the contract accepts (a receipt kept before the one signature rule, say): the
-    // difference is logged, nobody is reported.
+    // difference is logged, nobody is reported, nothing is held against the supplier.
     equivocation.error = !ourSigner
       ? "the receipt this gateway holds breaks the one signature rule: not reported"
       : "the two receipts are not signed by the same operator: not reported";
@@ -205,9 +294,10 @@ async function reportEquivocation(
     { ...equivocation, ours: ourReceipt, proven: leaf.receipt },
     "a proven leaf carries a different receipt than the one we received: reporting equivocation",
   );
+  const now = Date.now();
   book?.recordFailure(
     { address: request.supplier, endpoint: book.get(request.supplier)?.endpoint ?? "" },
-    { kind: "bad-receipt", now: Date.now() },
+    { kind: "bad-receipt", now },
   );
   try {
     const reported = await publicClient.readContract({
@@ -218,19 +308,43 @@ async function reportEquivocation(
     });
     if (reported) {
       equivocation.alreadyReported = true;
-      return equivocation;
+    } else {
+      const hash = await parameters.walletClient.writeContract({
+        address: settlement,
+        abi: aviarySettlementAbi,
+        functionName: "reportEquivocation",
+        args: [request, ourReceipt, ours.receiptSignature as Hex, leaf.receipt, leaf.receiptSignature],
+      });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success") throw new Error(`reportEquivocation reverted (${hash})`);
+      equivocation.transactionHash = hash;
     }
-    const hash = await parameters.walletClient.writeContract({
-      address: settlement,
-      abi: aviarySettlementAbi,
-      functionName: "reportEquivocation",
-      args: [request, ourReceipt, ours.receiptSignature as Hex, leaf.receipt, leaf.receiptSignature],
-    });
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`reportEquivocation reverted (${hash})`);
-    equivocation.transactionHash = hash;
   } catch (error) {
     equivocation.error = (error as Error).message.split("\n")[0];
+  }
+  // The evidence stands whether or not the report went through: anyone can send it from the record.
+  try {
+    const model = parameters.modelName
+      ? await parameters.modelName(request.model).catch(() => request.model)
+      : request.model;
+    const record = equivocationEvidence({
+      relayKey: leaf.relayKey,
+      model,
+      request,
+      requestSignature: ours.requestSignature as Hex,
+      received: { receipt: ourReceipt, signature: ours.receiptSignature as Hex },
+      proven: { receipt: leaf.receipt, signature: leaf.receiptSignature },
+      claimKey,
+      proveTransaction: found.proveTransaction,
+      drawnBy: leaf.drawnBy,
+      ...(equivocation.transactionHash ? { reportTransaction: equivocation.transactionHash } : {}),
+      now,
+    });
+    await parameters.store.putEvidence(record);
+    parameters.evaluation?.recordEvidence(request.supplier);
+    equivocation.evidenceId = record.id;
+  } catch (error) {
+    logger?.warn({ err: error, relayKey: leaf.relayKey }, "storing the equivocation's evidence failed");
   }
   return equivocation;
 }

@@ -42,6 +42,12 @@ export type RelayObserver = {
 export type RelayHooks = {
   /** Called with the completed relay, after the response (or the stream's end) went out. */
   onRelayed?(exchange: RelayedExchange): void;
+  /**
+   * False: only failed attempts feed routing (reputation, latency, success rate). For the public evaluation
+   * set, whose fixed prompts a supplier can recognise and answer honestly: they must not earn it standing.
+   * @default true
+   */
+  countsForRouting?: boolean;
 };
 
 /**

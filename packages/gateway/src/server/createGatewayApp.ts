@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { getAddress } from "viem";
 import { z } from "zod";
 import type { ImageAuditRender } from "../audit/ImageAuditGallery.ts";
+import type { SequentialTestSnapshot } from "../audit/SequentialEvidence.ts";
 import type { ModelEvaluationBoard } from "../evaluation/ModelEvaluationBoard.ts";
 import type { SupplierEvaluationBook } from "../evaluation/SupplierEvaluationBook.ts";
 import type { ApiKeyRecord, EvidenceRecord, GatewayStore } from "../store/GatewayStore.ts";
@@ -27,6 +28,8 @@ export type GatewayAppParameters = {
   board?: ModelEvaluationBoard;
   /** The latest covert image audits' renders, newest first (never a user's image). */
   imageAudits?: () => readonly ImageAuditRender[];
+  /** Each (supplier, model)'s accumulating-evidence test: its statistic against its threshold. */
+  sequentialTests?: () => readonly SequentialTestSnapshot[];
 };
 
 const evidenceQuerySchema = z
@@ -69,8 +72,11 @@ function publicEvidence(record: EvidenceRecord) {
 
 /**
  * The gateway's OpenAI-compatible API but for the relay routes (`/v1/chat/completions`, `/v1/completions`,
- * `/v1/embeddings`: `createRelayListener`, dispatched before this app): `/v1/models` and `/v1/models/{id}`, plus `/health` and `/metrics`, and the public, unauthenticated evaluation routes
- * `/public/v1/suppliers`, `/public/v1/evidence` and `/public/v1/models/evaluation`. Errors are OpenAI-shaped.
+ * `/v1/embeddings`, `/v1/responses`, `/v1/images/generations` and `GET /v1/images/<id>.png`:
+ * `createRelayListener`, dispatched before this app): `/v1/models` and `/v1/models/{id}`, plus `/health` and
+ * `/metrics`, and the public, unauthenticated evaluation routes `/public/v1/suppliers`, `/public/v1/evidence`,
+ * `/public/v1/models/evaluation`, `/public/v1/audits/images` and `/public/v1/audits/sequential`. Errors are
+ * OpenAI-shaped.
  */
 export function createGatewayApp(
   parameters: GatewayAppParameters,
@@ -162,6 +168,9 @@ export function createGatewayApp(
   );
 
   // The latest covert image audits of each supplier: its render beside the reference's (audit prompts only).
+  app.get("/public/v1/audits/sequential", (context) =>
+    context.json({ gateway: parameters.address, tests: parameters.sequentialTests?.() ?? [] }),
+  );
   app.get("/public/v1/audits/images", (context) =>
     context.json({ gateway: parameters.address, audits: parameters.imageAudits?.() ?? [] }),
   );

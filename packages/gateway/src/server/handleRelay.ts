@@ -176,7 +176,7 @@ export async function handleRelay(
           hedgeAfterMs: context.hedgeAfterMs,
           onAttempt: (report) => {
             attempted += 1;
-            onAttempt(context, report, prepared.model);
+            onAttempt(context, report, prepared.model, hooks.countsForRouting !== false);
           },
           // A hedge that lost but was served is a real, billed relay: keep its receipt for reconciliation.
           onHedgeLoser: (loser) => {
@@ -280,13 +280,17 @@ export async function handleRelay(
   });
 }
 
-/** Routing learns from every attempt; observers and metrics hear of it too. */
+/**
+ * Routing learns from every attempt; with `countsForRouting: false` only from failures (an evaluation item can
+ * cost a supplier standing, never earn it). Observers and metrics hear of every attempt.
+ */
 function onAttempt(
   context: RelayHandlerContext,
   report: RelayAttemptReport<PlannedCandidate>,
   model: string,
+  countsForRouting: boolean,
 ): void {
-  reportRelayAttempt(context, report);
+  if (countsForRouting || !report.outcome.ok) reportRelayAttempt(context, report);
   const { observer } = context;
   if (observer?.onAttempt) deferObserver(() => observer.onAttempt?.(report, model));
   context.metrics.attempts.inc({

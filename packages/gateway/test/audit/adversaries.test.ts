@@ -2,7 +2,14 @@
 // embedded runtime on the generated test model) through its own relay path. One is honest; the others serve
 // (a) a different model, (b) a Q8_0 copy of the registered F16 weights, (c) inflated output units, (d) cut
 // outputs. (a), (c) and (d) must be flagged within 20 audits, the honest one never; (b)'s rate is measured.
-import { decodeReceiptHeader, recoverRelayReceiptSigner, recoverRelayRequestSigner } from "@aviary/protocol";
+import {
+  decodeReceiptHeader,
+  drawAuditPrompt,
+  recoverRelayReceiptSigner,
+  recoverRelayRequestSigner,
+  requestLogprobs,
+  seededRandom,
+} from "@aviary/protocol";
 import OpenAI from "openai";
 import { type Address, getAddress, type Hex, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -103,6 +110,55 @@ describe("covert audits against cheating suppliers", () => {
     expect(all.some((outcome) => !outcome.stream)).toBe(true);
     expect(all.some((outcome) => outcome.temperature === 0)).toBe(true);
     expect(all.some((outcome) => outcome.temperature > 0)).toBe(true);
+  });
+
+  it("flags the Q8_0 copy within 10 covert audits that ask for logprobs, with accumulated evidence", async () => {
+    const integrity = gateway.integrity;
+    if (!integrity) throw new Error("integrity is not enabled");
+    const random = seededRandom(15);
+    const flagged: AuditOutcome[] = [];
+    for (let index = 0; index < 10 && flagged.length === 0; index++) {
+      const drawn = drawAuditPrompt(random, { maxTokens: { min: 16, max: 40 } });
+      // As a share of users would: here every audit asks (the schedule's share is a setting).
+      const outcome = await integrity.runAudit({
+        supplier: supplierOf("lower-precision"),
+        model: testModelName,
+        prompt: requestLogprobs(drawn),
+      });
+      if (outcome.status === "judged" && outcome.evidence.length > 0) flagged.push(outcome);
+    }
+    expect(flagged).toHaveLength(1);
+    const checks = flagged[0]?.status === "judged" ? flagged[0].evidence.map((record) => record.check) : [];
+    console.log("Q8_0 flagged with", checks);
+    const response = await fetch(`${gateway.url}/public/v1/evidence?limit=100`);
+    const { evidence } = (await response.json()) as {
+      evidence: Array<{ supplier: string; check: string; kind: string }>;
+    };
+    const against = evidence.filter(
+      (record) => record.supplier === getAddress(supplierOf("lower-precision").address),
+    );
+    expect(against.length).toBeGreaterThan(0);
+    if (checks.includes("accumulated-evidence"))
+      expect(
+        against.some((record) => record.check === "accumulated-evidence" && record.kind === "distribution"),
+      ).toBe(true);
+  });
+
+  it("publishes each supplier's sequential test; the honest supplier's never flags", () => {
+    const integrity = gateway.integrity;
+    if (!integrity) throw new Error("integrity is not enabled");
+    console.table(
+      kinds.map((kind) => {
+        const test = integrity.sequentialTests({ supplier: supplierOf(kind).address })[0];
+        return { supplier: kind, statistic: test?.statistic, flags: test?.flags, flips: test?.flips };
+      }),
+    );
+    const [honest] = integrity.sequentialTests({
+      supplier: supplierOf("honest").address,
+      model: testModelName,
+    });
+    expect(honest).toMatchObject({ model: testModelName, flags: 0, threshold: 14 });
+    expect(honest?.statistic).toBeLessThan(7);
   });
 
   it("cuts the cheaters' reputation and keeps the honest supplier's", () => {

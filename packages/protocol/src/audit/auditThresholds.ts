@@ -110,6 +110,42 @@ export const auditThresholdsSchema = z
       })
       .strict()
       .default({ window: 40, minSamples: 12, alpha: 1e-5 }),
+    /**
+     * The sequential test that accumulates evidence across a supplier's covert audits (`weighAuditEvidence`,
+     * `updateSequentialTest`): a CUSUM of log-likelihood ratios of "runtime noise `alternativeNoise`" against
+     * "runtime noise `nullNoise`" (standard deviations per logit, nats).
+     */
+    evidence: z
+      .object({
+        /**
+         * Runtime noise an honest supplier may have (another build, other kernels, F32 against F16 weights).
+         * Default 0.005: 3× what F32 weights give against the test model's F16 ones (0.0015 RMS, 0.0067 at
+         * most); a copy within it is not told apart (the tolerance's cost in power).
+         */
+        nullNoise: z.number().positive().default(0.005),
+        /** The noise the test is tuned to detect. Default 0.03 (a Q8_0 copy of the test model: 0.037 RMS). */
+        alternativeNoise: z.number().positive().default(0.03),
+        /** Flag when the statistic reaches this, nats: e^threshold audits expected before a false flag. Default 14. */
+        threshold: z.number().positive().default(14),
+        /** Most evidence one position may add, nats (one odd token cannot flag alone). Default 8. */
+        maxPositionWeight: z.number().positive().default(8),
+      })
+      .strict()
+      .refine((value) => value.alternativeNoise > value.nullNoise, "alternativeNoise must exceed nullNoise")
+      .default({ nullNoise: 0.005, alternativeNoise: 0.03, threshold: 14, maxPositionWeight: 8 }),
+    /** Reported log-probabilities (audits that ask for `logprobs`), compared token by token with the reference's. */
+    logprobs: z
+      .object({
+        /**
+         * Fail an audit when the root mean square of reported − reference log-probability exceeds this, nats.
+         * Default 0.015: 10× an F32 runtime against F16 weights (0.0015); a Q8_0 copy gives 0.03–0.04.
+         */
+        maxRms: z.number().positive().default(0.015),
+        /** Compare only outputs with at least this many comparable tokens. Default 4. */
+        minTokens: z.number().int().min(1).default(4),
+      })
+      .strict()
+      .default({ maxRms: 0.015, minTokens: 4 }),
   })
   .strict();
 

@@ -16,8 +16,9 @@ const chat = (content: string, maxTokens = 32): AuditPrompt => ({
 /**
  * `aviary-eval-v1`: twelve greedy requests (chat and completions, 32 output tokens each). Greedy, so every
  * honest supplier of a model gives the reference's own answer and the score measures fidelity to the
- * registered weights (100 = identical). Public and fixed: it ranks suppliers, it is not a covert check (the
- * covert audits draw from `drawAuditPrompt`).
+ * registered weights (100 = identical). Public and fixed: it ranks suppliers, it is not a covert check. Its
+ * runs feed the public model evaluation only: they do not count as audits and do not move reputation, and
+ * `drawAuditPrompt` never draws a request containing one of its items (the covert audits draw from there).
  *
  * @example
  * ```ts

@@ -27,7 +27,26 @@ export type AuditPositionScore = {
   stopSampledProbability: number | null;
   /** Whether `token` is inside the `top_p` nucleus (the larger of the nuclei of `p` and of `q`); true for `top_p = 1`. */
   inNucleus: boolean;
+  /**
+   * `ln p` of the likeliest tokens other than `token` (at most {@link ALTERNATIVE_LOG_PROBS}, likeliest first):
+   * how close the served token came to losing (or how far it was from winning) an argmax. Optional so that
+   * hand-built scores stay valid; `accumulateAuditEvidence` treats a missing list as no near-ties.
+   */
+  alternativeLogProbs?: number[];
+  /**
+   * Sampled audits: `ln` of the token's probability as a runtime may report it in `logprobs`, one value per
+   * convention: as llama.cpp samples (top-k 40, then `top_p` on the renormalized `p`, then temperature), for
+   * the cut-offs as computed and one token either way (other numerics can swap the tokens at an edge). The
+   * model's own `ln p` and the whole-vocabulary sampler's are `logProb` and `sampledLogProb`.
+   */
+  truncatedLogProbs?: number[];
 };
+
+/** The top-k of llama.cpp's (and node-llama-cpp's) default sampler chain. */
+export const RUNTIME_TOP_K = 40;
+
+/** How many competitors' log-probabilities a score keeps (`AuditPositionScore.alternativeLogProbs`). */
+export const ALTERNATIVE_LOG_PROBS = 4;
 
 export type ScoreAuditPositionParameters = {
   /** The reference's next-token distribution: token ids, sorted by probability, highest first. */
@@ -115,6 +134,10 @@ export function scoreAuditPosition({
       if (p > 0) weightAbove -= Math.exp((Math.log(p) - topLog) / temperature);
     }
   }
+  const alternativeLogProbs: number[] = [];
+  for (let position = 0; position < count && alternativeLogProbs.length < ALTERNATIVE_LOG_PROBS; position++) {
+    if (position !== index) alternativeLogProbs.push(Math.log(probabilities[position] as number));
+  }
   let inNucleus = true;
   if (index >= 0 && topP < 1)
     inNucleus = index < nucleusSize(probabilities, count, topP, temperature, topLog);
@@ -136,6 +159,8 @@ export function scoreAuditPosition({
     }
     stopSampledProbability = stopWeight / weightSum;
   }
+  const truncatedLogProbs =
+    sampled && index >= 0 ? truncatedLogProbsOf(probabilities, count, index, topP, temperature) : undefined;
   return {
     token: target,
     rank: index >= 0 ? index + 1 : token === undefined ? 0 : count + 1,
@@ -148,7 +173,51 @@ export function scoreAuditPosition({
     tailMass,
     stopSampledProbability,
     inNucleus,
+    alternativeLogProbs,
+    ...(truncatedLogProbs ? { truncatedLogProbs } : {}),
   };
+}
+
+/**
+ * `ln q(token)` after top-k, `top_p` and temperature, as llama.cpp samples, for the cut-offs as computed and one
+ * token either way (other numerics can swap the tokens at an edge: k ∈ {K − 1, K, K + 1}, and so the nucleus).
+ */
+function truncatedLogProbsOf(
+  probabilities: ArrayLike<number>,
+  count: number,
+  index: number,
+  topP: number,
+  temperature: number,
+): number[] {
+  const limit = Math.min(count, RUNTIME_TOP_K + 1);
+  if (index >= limit) return [];
+  const topLog = Math.log(probabilities[0] as number);
+  // Prefix sums of p and of the tempered weights (p / p_top)^(1/T).
+  const mass = new Float64Array(limit + 1);
+  const weights = new Float64Array(limit + 1);
+  for (let position = 0; position < limit; position++) {
+    const p = probabilities[position] as number;
+    mass[position + 1] = (mass[position] as number) + p;
+    weights[position + 1] =
+      (weights[position] as number) + (p > 0 ? Math.exp((Math.log(p) - topLog) / temperature) : 0);
+  }
+  const target = Math.log((weights[index + 1] as number) - (weights[index] as number));
+  const values: number[] = [];
+  for (const kept of [RUNTIME_TOP_K, RUNTIME_TOP_K + 1, RUNTIME_TOP_K - 1]) {
+    if (kept > limit || kept <= index) continue;
+    let size = kept;
+    for (let position = 0; position < kept; position++) {
+      if ((mass[position + 1] as number) / (mass[kept] as number) >= topP) {
+        size = position + 1;
+        break;
+      }
+    }
+    for (const nucleus of [size, size + 1, size - 1]) {
+      if (nucleus < 1 || nucleus > kept || index >= nucleus) continue;
+      values.push(target - Math.log(weights[nucleus] as number));
+    }
+  }
+  return values;
 }
 
 /** Size of the `top_p` nucleus: the larger of those of `p` and of `q ∝ p^(1/T)`, plus ties at its edge. */

@@ -9,7 +9,9 @@ export const AUDIT_CHECKS = [
   "token-rank",
   "logprob-gap",
   "repetition",
+  "logprob-mismatch",
   "distribution",
+  "accumulated-evidence",
 ] as const;
 
 /**
@@ -22,7 +24,11 @@ export const AUDIT_CHECKS = [
  * - `token-rank`: too many tokens outside the reference's top choice (greedy) or the `top_p` nucleus (sampled).
  * - `logprob-gap`: the output is far less likely under the reference than the reference's own output.
  * - `repetition`: a phrase repeated more than allowed.
+ * - `logprob-mismatch`: the log-probabilities the supplier reported differ from the reference's beyond the
+ *   tolerance for other runtime builds.
  * - `distribution`: sampled outputs, taken together, differ from reference samples (two-sample test).
+ * - `accumulated-evidence`: the sequential test over a supplier's audits crossed its threshold
+ *   (`updateSequentialTest`).
  */
 export type AuditCheckName = (typeof AUDIT_CHECKS)[number];
 

@@ -7,15 +7,24 @@ import { TruncatingBackend } from "./TruncatingBackend.ts";
 
 /**
  * - `honest`: the registered model (tiny, f16, seed 42) on the embedded runtime.
+ * - `other-build`: honest on a different runtime build: the same weights stored as F32, so every log-probability
+ *   moves a little (0.0015 nats RMS, 0.0067 at most on the test model) and near-ties may flip. Never a cheat.
  * - `other-model` (a): same shape, another seed (7): a different model.
  * - `lower-precision` (b): the registered model quantized to Q8_0.
  * - `inflate` (c): the registered model, billing 25 % more completion tokens (at least one more).
  * - `truncate` (d): the registered model, generating half of `max_tokens` and claiming it stopped.
  */
-export type AdversaryKind = "honest" | "other-model" | "lower-precision" | "inflate" | "truncate";
+export type AdversaryKind =
+  | "honest"
+  | "other-build"
+  | "other-model"
+  | "lower-precision"
+  | "inflate"
+  | "truncate";
 
 export const adversaryKinds: readonly AdversaryKind[] = [
   "honest",
+  "other-build",
   "other-model",
   "lower-precision",
   "inflate",
@@ -31,7 +40,7 @@ export async function createAdversaryBackend(
   directory: string,
   options: { sequences?: number } = {},
 ): Promise<Backend> {
-  const embedded = async (parameters: { seed: number; type: "f16" | "q8_0" }) => {
+  const embedded = async (parameters: { seed: number; type: "f16" | "f32" | "q8_0" }) => {
     const file = await ensureTestModel({ directory, preset: "tiny", ...parameters });
     // A cheating supplier loads whatever file it likes: the digest it checks is the file's own.
     return new EmbeddedBackend({
@@ -44,6 +53,8 @@ export async function createAdversaryBackend(
   switch (kind) {
     case "honest":
       return embedded({ seed: registeredModel.seed, type: registeredModel.type });
+    case "other-build":
+      return embedded({ seed: registeredModel.seed, type: "f32" });
     case "other-model":
       return embedded({ seed: 7, type: "f16" });
     case "lower-precision":
