@@ -1,5 +1,5 @@
 // npm run bench:images — images/s and latency of the embedded image runtime, called directly and through a
-// supplier node, on the generated test image model (256x256, 20 steps, n=1, concurrency 1).
+// supplier node, on the generated test image model (256x256, 20 steps, n=1, concurrency 1 unless set below).
 //
 // (a) `loadImagePipeline(...).render` called directly, in this process;
 // (b) the same render through a supplier node in this process (relay checks, metering, receipt signing, relay
@@ -7,6 +7,8 @@
 // (c) through a gateway in front of a supplier node (`throughGateway` below).
 // The paths run in interleaved rounds (the order rotates) so that noise on shared cores hits them alike; the
 // served PNGs are compared with the direct ones. Timing is printed, never asserted.
+// Environment: BENCH_IMAGES_ROUNDS (20), BENCH_IMAGES_SIZE (256x256: one of the test model's sizes),
+// BENCH_IMAGES_STEPS (20), BENCH_IMAGES_THREADS (1, the runtime's intra-op threads).
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,8 +26,10 @@ import { presignRelays } from "./presignRelays.ts";
 
 const rounds = Number(process.env.BENCH_IMAGES_ROUNDS ?? 20);
 const threads = Number(process.env.BENCH_IMAGES_THREADS ?? 1);
-const size = { width: 256, height: 256 };
-const steps = 20;
+const [width, height] = (process.env.BENCH_IMAGES_SIZE ?? "256x256").split("x").map(Number);
+if (!width || !height) throw new Error('BENCH_IMAGES_SIZE must be "WxH", e.g. 512x512');
+const size = { width, height };
+const steps = Number(process.env.BENCH_IMAGES_STEPS ?? 20);
 /** Images/s through the supplier over the runtime directly that issue 14 asks for. */
 const goal = 0.95;
 
