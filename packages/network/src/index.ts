@@ -16,6 +16,8 @@ export {
 export { type NetworkModel, resolveNetworkModel } from "./resolveNetworkModel.ts";
 export {
   type LocalNetwork,
+  type LocalNetworkExplorer,
+  type LocalNetworkExplorerParameters,
   localSupplierImagePrices,
   localSupplierPrices,
   type StartLocalNetworkParameters,

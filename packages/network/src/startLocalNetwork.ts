@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { type Devnet, devnetChain, startDevnet, token, writeDevnetState } from "@aviary/devnet";
 import { createGatewayStore } from "@aviary/gateway";
 import { aviaryRegistryAbi } from "@aviary/protocol";
@@ -30,21 +30,58 @@ export type StartLocalNetworkParameters = {
   modelPath?: string;
   /** An OpenAI-compatible server to serve instead of the embedded runtime, and what it supports beyond text. */
   backend?: ResolveNetworkModelParameters["backend"];
-  /** Start the explorer. @default true */
-  explorer?: boolean;
+  /**
+   * The explorer, run as one more supervised node with the arguments it gives (`devnet up` passes the CLI's
+   * `aviary explorer start --config …`). @default none: no explorer
+   */
+  explorer?: LocalNetworkExplorer;
   /** Let the gateway audit the suppliers against the local weights (embedded text runtime) and the image model. @default true */
   audits?: boolean;
   /** 0 picks free ports (tests). @default 8080 (gateway), 8081–8083 (suppliers), 8090 (explorer) */
   ports?: { gateway?: number; suppliers?: [number, number, number]; explorer?: number };
   /** The nodes' log level (their logs are files under `<home>/logs`). @default "info" */
   logLevel?: "info" | "debug" | "warn" | "silent";
-  /** How each node is run: `aviary <args…>`. @default this repository's CLI through tsx */
-  cli?: { command: string; args: string[]; cwd?: string };
+  /**
+   * How each node is run: `<command> <args…> <the node's args…>`, the node's args being what `aviary` takes
+   * (`supplier start --config …`). The caller passes its CLI (`devnet up` passes itself).
+   */
+  cli: { command: string; args: string[]; cwd?: string };
   /** Aborting stops what was started and rejects (Ctrl-C while starting). */
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
   /** Lines about the nodes once they run: one died, is restarting, came back. @default onProgress */
   onReport?: (message: string) => void;
+};
+
+/** Where the explorer finds the chain and the gateway, and where it serves: what `LocalNetworkExplorer` is given. */
+export type LocalNetworkExplorerParameters = {
+  /** The network's state folder (a configuration file may be written here). */
+  home: string;
+  rpcUrl: string;
+  chainId: number;
+  contracts: { token: Address; registry: Address; settlement: Address };
+  /** The deployment's block (decimal string): logs are read from here. */
+  deployBlock: string;
+  /** The gateways' server roots, for their public APIs. */
+  gateways: string[];
+  host: string;
+  port: number;
+  logLevel: NonNullable<StartLocalNetworkParameters["logLevel"]>;
+};
+
+/**
+ * How the network starts the explorer without depending on it: the caller (the CLI, which knows the
+ * explorer) turns the network's facts into the CLI arguments that serve it, and the network supervises that
+ * process like the other nodes (`<home>/logs/explorer.log`, restarts, `processes.json`).
+ *
+ * @example
+ * const explorer: LocalNetworkExplorer = {
+ *   args: (parameters) => ["explorer", "start", "--config", writeExplorerConfig(parameters)],
+ * };
+ */
+export type LocalNetworkExplorer = {
+  /** The arguments after the CLI's command (`aviary <args…>`) that serve the explorer on `parameters.port`. */
+  args: (parameters: LocalNetworkExplorerParameters) => string[];
 };
 
 export type LocalNetwork = {
@@ -86,33 +123,32 @@ export const localSupplierImagePrices = [
   { inputPrice: 0n, outputPrice: 4_000_000_000_000n },
 ] as const;
 
-const repository = resolve(import.meta.dirname, "../../..");
-const defaultCli = {
-  command: process.execPath,
-  args: ["--conditions=aviary-source", "--import", "tsx", join(repository, "packages/cli/src/bin.ts")],
-  cwd: repository,
-};
-
 /**
  * Starts the whole local network: anvil with the contracts (or the saved chain), the model and the
- * generated test image model registered for the model source, three staked suppliers serving both, an application delegated to a gateway, the
- * gateway with an API key, and the explorer. The on-chain setup is done here; each node then runs as its
- * own process (`aviary supplier start --config <home>/supplier-N.json`, `aviary gateway start …`, `aviary
- * explorer start …`), logging to `<home>/logs/<name>.log` and restarted with backoff when it dies; their
- * pids, states and restarts are kept in `<home>/processes.json`. Resolves once every node is ready (each
- * supplier answers, the gateway lists the models and answers a real chat and a real image request, the explorer has indexed the
- * chain), after writing `devnet.json`.
+ * generated test image model registered for the model source, three staked suppliers serving both, an
+ * application delegated to a gateway, the gateway with an API key, and the explorer when the caller passes
+ * `explorer`. The on-chain setup is done here; each node then runs as its own process of the caller's `cli`
+ * (`aviary supplier start --config <home>/supplier-N.json`, `aviary gateway start …`, and what `explorer`
+ * gives), logging to `<home>/logs/<name>.log` and restarted with backoff when it dies; their pids, states
+ * and restarts are kept in `<home>/processes.json`. Resolves once every node is ready (each supplier
+ * answers, the gateway lists the models and answers a real chat and a real image request, the explorer has
+ * indexed the chain), after writing `devnet.json`. Nothing here depends on the CLI or the explorer: the
+ * caller says how to run them.
  *
  * @example
- * const network = await startLocalNetwork({ onProgress: console.log });
- * console.log(network.gateway.baseUrl, network.gateway.apiKey);
+ * const network = await startLocalNetwork({
+ *   cli: { command: "npx", args: ["aviary"] },
+ *   explorer: { args: ({ home }) => ["explorer", "start", "--config", `${home}/explorer.json`] },
+ *   onProgress: console.log,
+ * });
+ * console.log(network.gateway.baseUrl, network.gateway.apiKey, network.explorerUrl);
  * await network.stop();
  */
-export async function startLocalNetwork(parameters: StartLocalNetworkParameters = {}): Promise<LocalNetwork> {
+export async function startLocalNetwork(parameters: StartLocalNetworkParameters): Promise<LocalNetwork> {
   const progress = parameters.onProgress ?? (() => {});
   const report = parameters.onReport ?? progress;
   const blockTime = parameters.blockTime ?? 1;
-  const cli = parameters.cli ?? defaultCli;
+  const cli = parameters.cli;
   // Ctrl-C while starting, or the chain gone: what was started is stopped and the start rejects.
   const chainGone = new AbortController();
   const signal = parameters.signal
@@ -227,8 +263,8 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
           "--supplier-port (the first of three ports)",
         ),
       );
-    const explorerEnabled = parameters.explorer ?? true;
-    const explorerPort = explorerEnabled
+    const explorer = parameters.explorer;
+    const explorerPort = explorer
       ? await reservePort(parameters.ports?.explorer ?? 8090, "the explorer", "--explorer-port")
       : 0;
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
@@ -406,8 +442,9 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
     );
 
     let explorerUrl: string | undefined;
-    if (explorerEnabled) {
-      const explorerConfigPath = writeConfig("explorer", {
+    if (explorer) {
+      const explorerArgs = explorer.args({
+        home,
         rpcUrl: devnet.rpcUrl,
         chainId: devnet.chainId,
         contracts,
@@ -418,7 +455,7 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters 
         logLevel,
       });
       progress(`starting the explorer on port ${explorerPort} (log in logs/explorer.log)`);
-      supervise("explorer", ["explorer", "start", "--config", explorerConfigPath], explorerPort);
+      supervise("explorer", explorerArgs, explorerPort);
       explorerUrl = `http://127.0.0.1:${explorerPort}`;
     }
 

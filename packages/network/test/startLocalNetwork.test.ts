@@ -11,6 +11,7 @@ import { startInstantOpenAiServer } from "../../supplier/test/utils/instantOpenA
 import { LocalNetworkModelError } from "../src/errors.ts";
 import { resolveNetworkModel } from "../src/resolveNetworkModel.ts";
 import { startLocalNetwork } from "../src/startLocalNetwork.ts";
+import { repositoryCli } from "./utils/repositoryCli.ts";
 
 const homes: string[] = [];
 const home = () => {
@@ -27,9 +28,9 @@ describe("startLocalNetwork", () => {
   it("serves a GGUF given with --model under its file name, registered with its sha256", async () => {
     const file = await ensureTestModel({ directory: home(), preset: "tiny", seed: 7 });
     const network = await startLocalNetwork({
+      cli: repositoryCli,
       home: home(),
       persist: false,
-      explorer: false,
       modelPath: file.path,
       ports: freePorts,
     });
@@ -51,9 +52,9 @@ describe("startLocalNetwork", () => {
   it("serves an external OpenAI-compatible server given with --backend", async () => {
     const upstream = await startInstantOpenAiServer();
     const network = await startLocalNetwork({
+      cli: repositoryCli,
       home: home(),
       persist: false,
-      explorer: false,
       backend: { baseUrl: `${upstream.baseUrl}`, model: "instant", capabilities: { logprobs: true } },
       ports: freePorts,
     });

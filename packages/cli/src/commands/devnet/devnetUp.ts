@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { recordCurrentHome, resolveAviaryHome } from "@aviary/devnet";
 import { type LocalNetwork, startLocalNetwork } from "@aviary/network";
 import type { OpenAiBackendCapabilities } from "@aviary/supplier";
+import { aviaryCommand } from "../../io/aviaryCommand.ts";
+import { devnetExplorer } from "../explorer/devnetExplorer.ts";
 
 export type DevnetUpOptions = {
   home?: string;
@@ -74,6 +76,7 @@ export async function devnetUp(options: DevnetUpOptions): Promise<void> {
   let network: LocalNetwork;
   try {
     network = await startLocalNetwork({
+      cli: aviaryCommand,
       home,
       blockTime: options.blockTime,
       fresh: options.fresh,
@@ -86,7 +89,7 @@ export async function devnetUp(options: DevnetUpOptions): Promise<void> {
             ...(options.backendCapabilities ? { capabilities: options.backendCapabilities } : {}),
           }
         : undefined,
-      explorer: options.explorer,
+      explorer: options.explorer ? devnetExplorer : undefined,
       ports: {
         gateway: options.gatewayPort,
         explorer: options.explorerPort,
