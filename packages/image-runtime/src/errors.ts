@@ -205,3 +205,19 @@ export class ImagePipelineOptionsInvalidError extends ImageRuntimeError {
     super(`Invalid image pipeline options: ${reason}`, { cause });
   }
 }
+
+/**
+ * A pipeline's tokenizer files are unusable: `vocab.json` is not a token → id object, a `merges.txt` line is
+ * malformed, or a special token is missing from the vocabulary.
+ *
+ * @example
+ * ```ts
+ * throw new ImagePipelineTokenizerInvalidError({ reason: "the end token <|endoftext|> is not in the vocabulary" });
+ * ```
+ */
+export class ImagePipelineTokenizerInvalidError extends ImageRuntimeError {
+  override name = "ImagePipelineTokenizerInvalidError";
+  constructor({ reason, cause }: { reason: string; cause?: unknown }) {
+    super(`Image pipeline tokenizer is invalid: ${reason}.`, { cause });
+  }
+}

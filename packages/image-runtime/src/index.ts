@@ -12,6 +12,7 @@ export {
   ImagePipelinePartDigestMismatchError,
   ImagePipelinePartInvalidError,
   ImagePipelinePartMissingError,
+  ImagePipelineTokenizerInvalidError,
   ImageRenderFailedError,
   ImageRenderInvalidError,
   type ImageRenderParameterName,
@@ -35,10 +36,24 @@ export {
   readImagePipelineManifest,
 } from "./manifest/readImagePipelineManifest.ts";
 export { createSeededRandom, type SeededRandom } from "./random/createSeededRandom.ts";
+export { eulerDiscreteFromDiffusersConfig } from "./scheduler/eulerDiscreteFromDiffusersConfig.ts";
 export { type EulerDiscreteSchedule, eulerDiscreteSchedule } from "./scheduler/eulerDiscreteSchedule.ts";
 export { testImageModelName } from "./testModel/testImageModelManifest.ts";
+export {
+  bytesToUnicode,
+  type CreateClipBpeTokenizerParameters,
+  createClipBpeTokenizer,
+  type PromptTokenizer,
+} from "./tokenizer/createClipBpeTokenizer.ts";
+export { loadPromptTokenizer } from "./tokenizer/loadPromptTokenizer.ts";
 export { tokenizePrompt } from "./tokenizer/tokenizePrompt.ts";
 export { validateRenderParameters } from "./validateRenderParameters.ts";
+export {
+  stableDiffusionOnnxLayout,
+  type WriteStableDiffusionOnnxManifestParameters,
+  type WriteStableDiffusionOnnxManifestReturnType,
+  writeStableDiffusionOnnxManifest,
+} from "./writeStableDiffusionOnnxManifest.ts";
 export {
   encodeTestImageModel,
   type TestImageModelFileContents,

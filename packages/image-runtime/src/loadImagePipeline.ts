@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { encode as encodePng } from "fast-png";
@@ -22,7 +23,7 @@ import type { ImagePipelineManifest, ImagePipelinePartName } from "./manifest/im
 import { readImagePipelineManifest } from "./manifest/readImagePipelineManifest.ts";
 import { createSeededRandom } from "./random/createSeededRandom.ts";
 import { eulerDiscreteSchedule } from "./scheduler/eulerDiscreteSchedule.ts";
-import { tokenizePrompt } from "./tokenizer/tokenizePrompt.ts";
+import { loadPromptTokenizer } from "./tokenizer/loadPromptTokenizer.ts";
 import { validateRenderParameters } from "./validateRenderParameters.ts";
 
 const loadImagePipelineOptionsSchema = z.object({
@@ -35,9 +36,9 @@ export type LoadImagePipelineOptions = z.input<typeof loadImagePipelineOptionsSc
 type Sessions = Record<ImagePipelinePartName, InferenceSession>;
 
 /**
- * Loads an image pipeline: reads and validates its manifest, checks every part file against the SHA-256 the
- * manifest pins, and opens one ONNX Runtime CPU session per part. The returned pipeline renders one request at
- * a time (later ones wait in a queue), so concurrent requests never oversubscribe the CPU.
+ * Loads an image pipeline: reads and validates its manifest, checks every part file (and tokenizer file)
+ * against the SHA-256 the manifest pins, and opens one ONNX Runtime CPU session per part. The returned pipeline
+ * renders one request at a time (later ones wait in a queue), so concurrent requests never oversubscribe the CPU.
  *
  * A render: for image `i`, standard Gaussian noise from `createSeededRandom(seed + i)` times the scheduler's
  * initial sigma; `steps` Euler steps, each denoising the conditional (and, unless `guidanceScale` is 1, the
@@ -48,7 +49,9 @@ type Sessions = Record<ImagePipelinePartName, InferenceSession>;
  * @param options - `threads`: intra-op threads per session (default 1).
  * @throws {ImagePipelineManifestMissingError | ImagePipelineManifestInvalidError} for a bad manifest.
  * @throws {ImagePipelinePartMissingError | ImagePipelinePartDigestMismatchError | ImagePipelinePartInvalidError}
- * for a bad part, naming its file.
+ * for a bad part (an ONNX file, its external data, or a tokenizer file), naming its file; `PartInvalid` also when
+ * a part lacks a named tensor or an input's element type differs from the manifest's.
+ * @throws {ImagePipelineTokenizerInvalidError} for an unusable `clip-bpe` vocabulary or merges file.
  * @example
  * ```ts
  * const model = await ensureTestImageModel({ directory: ".aviary/models" });
@@ -71,44 +74,51 @@ export async function loadImagePipeline(
   }
   const { threads } = parsedOptions.data;
   const { path: manifestPath, directory, manifest, digest } = await readImagePipelineManifest(path);
+  const tokenize = await loadPromptTokenizer(manifest.tokenizer, directory);
 
   const partNames: ImagePipelinePartName[] = ["promptEncoder", "denoiser", "decoder"];
-  // Read and hash every part before opening any session, so a bad part fails fast and leaks nothing.
-  const partBytes = await Promise.all(
+  // Hash every part (and its external data) before opening any session, so a bad part fails fast and leaks nothing.
+  const checkedParts = await Promise.all(
     partNames.map(async (part) => {
-      const partPath = join(directory, manifest.parts[part].file);
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(partPath);
-      } catch (cause) {
-        throw new ImagePipelinePartMissingError({ part, path: partPath, cause });
+      const { file, sha256, externalData } = manifest.parts[part];
+      const partPath = join(directory, file);
+      if (externalData === undefined) {
+        // Read once: the session is created from the bytes just hashed, so what runs is what was checked.
+        const bytes = await readPinnedFile(part, partPath, sha256, "bytes");
+        return { part, path: partPath, source: bytes };
       }
-      const actual = `0x${createHash("sha256").update(bytes).digest("hex")}`;
-      if (actual !== manifest.parts[part].sha256)
-        throw new ImagePipelinePartDigestMismatchError({
-          part,
-          path: partPath,
-          expected: manifest.parts[part].sha256,
-          actual,
-        });
-      return { part, path: partPath, bytes };
+      // A model with external data is opened by path (ONNX Runtime resolves the data file beside it), so both
+      // files are hashed as streams: the data file can exceed what one Buffer holds.
+      await Promise.all([
+        readPinnedFile(part, partPath, sha256, "stream"),
+        readPinnedFile(
+          `${part}.externalData`,
+          join(directory, externalData.file),
+          externalData.sha256,
+          "stream",
+        ),
+      ]);
+      return { part, path: partPath, source: partPath };
     }),
   );
 
   const opened: InferenceSession[] = [];
   const sessions = {} as Sessions;
   try {
-    for (const { part, path: partPath, bytes } of partBytes) {
+    for (const { part, path: partPath, source } of checkedParts) {
       let session: InferenceSession;
       try {
-        // The session is created from the bytes just hashed, not the path, so what runs is what was checked.
-        session = await InferenceSession.create(bytes, {
+        const sessionOptions: InferenceSession.SessionOptions = {
           executionProviders: ["cpu"],
           intraOpNumThreads: threads,
           interOpNumThreads: 1,
           executionMode: "sequential",
           graphOptimizationLevel: "all",
-        });
+        };
+        session =
+          typeof source === "string"
+            ? await InferenceSession.create(source, sessionOptions)
+            : await InferenceSession.create(source, sessionOptions);
       } catch (cause) {
         throw new ImagePipelinePartInvalidError({
           part,
@@ -119,6 +129,7 @@ export async function loadImagePipeline(
       }
       opened.push(session);
       checkTensorNames(manifest, part, partPath, session);
+      checkTensorTypes(manifest, part, partPath, session);
       sessions[part] = session;
     }
   } catch (error) {
@@ -144,11 +155,9 @@ export async function loadImagePipeline(
     async render(parameters: RenderImagesParameters): Promise<RenderedImages> {
       if (closed) throw new ImagePipelineClosedError({ path: manifestPath });
       const guidanceScale = validateRenderParameters(parameters, limits);
-      const promptIds = tokenizePrompt(parameters.prompt, manifest.tokenizer, "prompt");
+      const promptIds = tokenize(parameters.prompt, "prompt");
       const negativeIds =
-        guidanceScale === 1
-          ? undefined
-          : tokenizePrompt(parameters.negativePrompt ?? "", manifest.tokenizer, "negative_prompt");
+        guidanceScale === 1 ? undefined : tokenize(parameters.negativePrompt ?? "", "negative_prompt");
       const run = queueTail.then(() =>
         renderImages({ manifest, sessions, parameters, guidanceScale, promptIds, negativeIds }),
       );
@@ -162,6 +171,30 @@ export async function loadImagePipeline(
       await Promise.all(Object.values(sessions).map((session) => session.release()));
     },
   };
+}
+
+async function readPinnedFile(part: string, path: string, sha256: string, mode: "bytes"): Promise<Buffer>;
+async function readPinnedFile(part: string, path: string, sha256: string, mode: "stream"): Promise<undefined>;
+async function readPinnedFile(
+  part: string,
+  path: string,
+  sha256: string,
+  mode: "bytes" | "stream",
+): Promise<Buffer | undefined> {
+  const hash = createHash("sha256");
+  let bytes: Buffer | undefined;
+  try {
+    if (mode === "bytes") {
+      bytes = await readFile(path);
+      hash.update(bytes);
+    } else for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch (cause) {
+    throw new ImagePipelinePartMissingError({ part, path, cause });
+  }
+  const actual = `0x${hash.digest("hex")}`;
+  if (actual !== sha256)
+    throw new ImagePipelinePartDigestMismatchError({ part, path, expected: sha256, actual });
+  return bytes;
 }
 
 function checkTensorNames(
@@ -190,6 +223,14 @@ function checkTensorNames(
         path: partPath,
         reason: `it has no input \`${name}\` (inputs: ${session.inputNames.join(", ")})`,
       });
+  // An input the runtime never feeds (SDXL's `text_embeds`, LCM's `timestep_cond`) would fail every render.
+  for (const name of session.inputNames)
+    if (!expected.inputs.includes(name))
+      throw new ImagePipelinePartInvalidError({
+        part,
+        path: partPath,
+        reason: `it takes an input \`${name}\` the runtime does not feed (it feeds ${expected.inputs.join(", ")})`,
+      });
   for (const name of expected.outputs)
     if (!session.outputNames.includes(name))
       throw new ImagePipelinePartInvalidError({
@@ -197,6 +238,46 @@ function checkTensorNames(
         path: partPath,
         reason: `it has no output \`${name}\` (outputs: ${session.outputNames.join(", ")})`,
       });
+}
+
+// The element types the manifest's `inputIdsType` / `timestepType` must agree with, when the model declares them.
+function checkTensorTypes(
+  manifest: ImagePipelineManifest,
+  part: ImagePipelinePartName,
+  partPath: string,
+  session: InferenceSession,
+): void {
+  const expected: Array<{ name: string; type: string; field: string }> =
+    part === "promptEncoder"
+      ? [
+          {
+            name: manifest.parts.promptEncoder.inputIds,
+            type: manifest.parts.promptEncoder.inputIdsType,
+            field: "inputIdsType",
+          },
+        ]
+      : part === "denoiser"
+        ? [
+            {
+              name: manifest.parts.denoiser.timestep,
+              type: manifest.parts.denoiser.timestepType,
+              field: "timestepType",
+            },
+            { name: manifest.parts.denoiser.sample, type: "float32", field: "sample" },
+          ]
+        : [{ name: manifest.parts.decoder.latent, type: "float32", field: "latent" }];
+  // Older runtimes expose no metadata; then a mismatch surfaces as a render failure instead.
+  const metadata =
+    (session as { inputMetadata?: readonly InferenceSession.ValueMetadata[] }).inputMetadata ?? [];
+  for (const { name, type, field } of expected) {
+    const input = metadata.find((value) => value.name === name);
+    if (input?.isTensor && input.type !== type)
+      throw new ImagePipelinePartInvalidError({
+        part,
+        path: partPath,
+        reason: `its input \`${name}\` is ${input.type}, the manifest's \`${field}\` says ${type}`,
+      });
+  }
 }
 
 type RenderImagesContext = {
@@ -234,10 +315,11 @@ async function renderImages({
     timestep: number,
     condition: Tensor,
   ): Promise<Float32Array> => {
+    const timestepDims = parts.denoiser.timestepShape === "[]" ? [] : [1];
     const timestepTensor =
       parts.denoiser.timestepType === "int64"
-        ? new Tensor("int64", BigInt64Array.of(BigInt(Math.round(timestep))), [1])
-        : new Tensor("float32", Float32Array.of(timestep), [1]);
+        ? new Tensor("int64", BigInt64Array.of(BigInt(Math.round(timestep))), timestepDims)
+        : new Tensor("float32", Float32Array.of(timestep), timestepDims);
     const output = await runPart(sessions.denoiser, "denoiser", {
       [parts.denoiser.sample]: new Tensor("float32", sample, latentShape),
       [parts.denoiser.timestep]: timestepTensor,

@@ -15,11 +15,22 @@ export type OnnxNode = {
 };
 
 export type OnnxInitializer =
-  | { name: string; type: "float32"; dimensions: number[]; values: Float32Array }
+  | {
+      name: string;
+      type: "float32";
+      dimensions: number[];
+      values: Float32Array;
+      /** Stored in an external data file at this byte offset instead of inline (see `externalDataFile`). */
+      externalOffset?: number;
+    }
   | { name: string; type: "int64"; dimensions: number[]; values: number[] };
 
 /** A graph input or output: `dimensions` entries are fixed sizes or symbolic names (dynamic axes). */
-export type OnnxValueInfo = { name: string; type: "float32" | "int64"; dimensions: Array<number | string> };
+export type OnnxValueInfo = {
+  name: string;
+  type: "float32" | "int64" | "int32";
+  dimensions: Array<number | string>;
+};
 
 export type EncodeOnnxModelParameters = {
   name: string;
@@ -28,6 +39,8 @@ export type EncodeOnnxModelParameters = {
   inputs: OnnxValueInfo[];
   outputs: OnnxValueInfo[];
   docString?: string;
+  /** The external data file's name (beside the model) that initializers with `externalOffset` point into. */
+  externalDataFile?: string;
 };
 
 /** ONNX IR version 8 and opset 15: what onnx-proto's schema (ONNX 1.10) describes and ONNX Runtime 1.22 runs. */
@@ -57,6 +70,7 @@ export function encodeOnnxModel({
   inputs,
   outputs,
   docString,
+  externalDataFile,
 }: EncodeOnnxModelParameters): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion,
@@ -75,7 +89,7 @@ export function encodeOnnxModel({
           encodeAttribute(attributeName, value, node.floatAttributes?.includes(attributeName) ?? false),
         ),
       })),
-      initializer: initializers.map(encodeInitializer),
+      initializer: initializers.map((initializer) => encodeInitializer(initializer, externalDataFile)),
       input: inputs.map(encodeValueInfo),
       output: outputs.map(encodeValueInfo),
     },
@@ -100,8 +114,25 @@ function encodeAttribute(
     : { name, type: AttributeType.INT, i: value };
 }
 
-function encodeInitializer(initializer: OnnxInitializer): onnxProto.onnx.ITensorProto {
+function encodeInitializer(
+  initializer: OnnxInitializer,
+  externalDataFile: string | undefined,
+): onnxProto.onnx.ITensorProto {
   const { DataType } = onnx.TensorProto;
+  // Without an `externalDataFile` an `externalOffset` is ignored and the tensor is stored inline.
+  if (initializer.type === "float32" && initializer.externalOffset !== undefined && externalDataFile) {
+    return {
+      name: initializer.name,
+      dims: initializer.dimensions,
+      dataType: DataType.FLOAT,
+      dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      externalData: [
+        { key: "location", value: externalDataFile },
+        { key: "offset", value: String(initializer.externalOffset) },
+        { key: "length", value: String(initializer.values.length * 4) },
+      ],
+    };
+  }
   if (initializer.type === "float32") {
     const raw = new Uint8Array(initializer.values.length * 4);
     const view = new DataView(raw.buffer);
@@ -124,7 +155,7 @@ function encodeValueInfo({ name, type, dimensions }: OnnxValueInfo): onnxProto.o
     name,
     type: {
       tensorType: {
-        elemType: type === "float32" ? DataType.FLOAT : DataType.INT64,
+        elemType: type === "float32" ? DataType.FLOAT : type === "int32" ? DataType.INT32 : DataType.INT64,
         shape: {
           dim: dimensions.map((dimension) =>
             typeof dimension === "number" ? { dimValue: dimension } : { dimParam: dimension },

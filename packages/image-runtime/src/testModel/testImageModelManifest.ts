@@ -1,4 +1,4 @@
-import type { ImagePipelineManifest } from "../manifest/imagePipelineManifestSchema.ts";
+import type { ImagePipelineManifestInput } from "../manifest/imagePipelineManifestSchema.ts";
 import { testImageModelShape, testImageModelTensorNames } from "./encodeTestImageModelParts.ts";
 
 /**
@@ -28,7 +28,7 @@ export function testImageModelManifest(digests: {
   promptEncoder: `0x${string}`;
   denoiser: `0x${string}`;
   decoder: `0x${string}`;
-}): ImagePipelineManifest {
+}): ImagePipelineManifestInput {
   const names = testImageModelTensorNames;
   return {
     format: "aviary-image-pipeline",

@@ -1,5 +1,5 @@
 import { ImageRenderInvalidError } from "../errors.ts";
-import type { ImagePipelineTokenizer } from "../manifest/imagePipelineManifestSchema.ts";
+import type { Utf8BytesTokenizer } from "../manifest/imagePipelineManifestSchema.ts";
 
 /**
  * Turns a prompt into the prompt encoder's ids with the `utf8-bytes` tokenizer: the begin token (when the
@@ -16,7 +16,7 @@ import type { ImagePipelineTokenizer } from "../manifest/imagePipelineManifestSc
  */
 export function tokenizePrompt(
   prompt: string,
-  tokenizer: ImagePipelineTokenizer,
+  tokenizer: Utf8BytesTokenizer,
   param: "prompt" | "negative_prompt",
 ): number[] {
   const ids: number[] = [];
