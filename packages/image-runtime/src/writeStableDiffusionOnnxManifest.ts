@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ImagePipelineManifestInvalidError, ImagePipelinePartMissingError } from "./errors.ts";
 import {
@@ -10,6 +10,7 @@ import {
 } from "./manifest/imagePipelineManifestSchema.ts";
 import { imagePipelineManifestFileName } from "./manifest/readImagePipelineManifest.ts";
 import { eulerDiscreteFromDiffusersConfig } from "./scheduler/eulerDiscreteFromDiffusersConfig.ts";
+import { writeFileAtomically } from "./writeFileAtomically.ts";
 
 /** Where an optimum (`optimum-cli export onnx`) export of a Stable Diffusion 1.x/2.x pipeline keeps its files. */
 export const stableDiffusionOnnxLayout = {
@@ -156,14 +157,7 @@ export async function writeStableDiffusionOnnxManifest({
     });
   }
   const bytes = new TextEncoder().encode(`${JSON.stringify(input, null, 2)}\n`);
-  const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(path, bytes);
   return { path, sha256: `0x${createHash("sha256").update(bytes).digest("hex")}`, manifest: parsed.data };
 }
 

@@ -1,9 +1,10 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { encodeTestImageModelParts } from "./testModel/encodeTestImageModelParts.ts";
 import { testImageModelFiles, testImageModelManifest } from "./testModel/testImageModelManifest.ts";
+import { writeFileAtomically } from "./writeFileAtomically.ts";
 
 const testImageModelParametersSchema = z.object({
   seed: z.number().int().min(0).max(0xffffffff).default(42),
@@ -82,17 +83,6 @@ export async function writeTestImageModel({
     sha256: sha256Hex(manifest.bytes),
     bytes: files.reduce((total, file) => total + file.bytes.length, 0),
   };
-}
-
-async function writeFileAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
 }
 
 function sha256Hex(bytes: Uint8Array): `0x${string}` {
