@@ -84,6 +84,10 @@ export function judgeAudit({
   let minLogProb = Number.POSITIVE_INFINITY;
   let maxRank = 0;
   let minTail = Number.POSITIVE_INFINITY;
+  // The second-lowest tail: a sampled output is judged on a rebuilt tokenization, which can split one place of
+  // an honest output into a token the runtime never drew (about once in 10⁴ audits of code-like text, measured
+  // in honest.test.ts); two such tokens in one output are what another model produces.
+  let secondTail = Number.POSITIVE_INFINITY;
   let outsideNucleus = 0;
   let worstContinue = Number.NEGATIVE_INFINITY; // greedy: max ln(p_stop / p_served)
   let minContinue = Number.POSITIVE_INFINITY; // sampled: min q(continue)
@@ -100,7 +104,10 @@ export function judgeAudit({
       deviation += position.logProb - position.expectedLogProb;
       variance += Math.max(position.logProbVariance, thresholds.sampled.varianceFloor);
     }
-    if (position.tailMass !== null) minTail = Math.min(minTail, position.tailMass);
+    if (position.tailMass !== null) {
+      if (position.tailMass < minTail) [secondTail, minTail] = [minTail, position.tailMass];
+      else secondTail = Math.min(secondTail, position.tailMass);
+    }
     if (position.stopSampledProbability !== null)
       minContinue = Math.min(minContinue, 1 - position.stopSampledProbability);
   }
@@ -189,10 +196,10 @@ export function judgeAudit({
     } else {
       checks.push({
         check: "implausible-token",
-        passed: minTail >= thresholds.sampled.minTailMass,
-        value: minTail,
+        passed: secondTail >= thresholds.sampled.minTailMass,
+        value: secondTail,
         limit: thresholds.sampled.minTailMass,
-        detail: `a token the sampler draws with tail probability ${minTail.toExponential(2)}; limit ${thresholds.sampled.minTailMass}`,
+        detail: `two tokens the sampler draws with tail probability at most ${secondTail.toExponential(2)} (the lowest ${minTail.toExponential(2)}); limit ${thresholds.sampled.minTailMass}`,
       });
     }
     // Rank.
