@@ -35,7 +35,7 @@ export {
   type ReadImagePipelineManifestReturnType,
   readImagePipelineManifest,
 } from "./manifest/readImagePipelineManifest.ts";
-export { createSeededRandom, type SeededRandom } from "./random/createSeededRandom.ts";
+export { createSeededRandom, hashName, type SeededRandom } from "./random/createSeededRandom.ts";
 export { eulerDiscreteFromDiffusersConfig } from "./scheduler/eulerDiscreteFromDiffusersConfig.ts";
 export { type EulerDiscreteSchedule, eulerDiscreteSchedule } from "./scheduler/eulerDiscreteSchedule.ts";
 export { testImageModelName } from "./testModel/testImageModelManifest.ts";

@@ -407,6 +407,59 @@ export class IntegrityMonitor {
     return `${model}\u0000${supplier.toLowerCase()}`;
   }
 
+  /**
+   * Relays an audit request through the gateway's own path, restricted to `supplier`, reads the answer to its
+   * end like a client, and waits for the verified exchange: the exchange, or why there is none.
+   */
+  async #relayAudit({
+    route,
+    body,
+    supplier,
+    countsForRouting,
+    brokenStream,
+  }: {
+    route: OpenAiRoute;
+    body: Record<string, unknown>;
+    supplier: AuditTarget;
+    countsForRouting: boolean;
+    /** Appended to the no-receipt reason (a text audit may have been streamed). */
+    brokenStream: string;
+  }): Promise<{ exchange: RelayedExchange } | { failure: string }> {
+    const bytes = new TextEncoder().encode(
+      JSON.stringify({ ...body, provider: { only: [supplier.address], allow_fallbacks: false } }),
+    );
+    let deliver: (exchange: RelayedExchange) => void = () => {};
+    const delivered = new Promise<RelayedExchange>((resolve) => {
+      deliver = resolve;
+    });
+    let response: Response;
+    try {
+      response = await this.#parameters.relay(
+        route,
+        bytes,
+        { onRelayed: (exchange) => deliver(exchange), countsForRouting },
+        AbortSignal.any([AbortSignal.timeout(this.#parameters.config.relayTimeoutMs), this.#stopping.signal]),
+      );
+      // Read it to the end like a client (a stream flows only while read).
+      await response.arrayBuffer();
+    } catch (error) {
+      return { failure: `the relay threw: ${(error as Error).message.split("\n")[0]}` };
+    }
+    if (response.status !== 200) return { failure: `HTTP ${response.status}` };
+    let timer: NodeJS.Timeout | undefined;
+    const exchange = await Promise.race([
+      delivered,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), 10_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!exchange) return { failure: `the relay completed without a verified receipt${brokenStream}` };
+    if (exchange.supplier.address.toLowerCase() !== supplier.address.toLowerCase())
+      return { failure: `another supplier answered (${exchange.supplier.address})` };
+    return { exchange };
+  }
+
   /** A covert audit's request: like a user's, asking for logprobs at `logprobShare` where they are offered. */
   #drawAuditPrompt(supplier: AuditTarget): AuditPrompt {
     const { config } = this.#parameters;
@@ -516,45 +569,22 @@ export class IntegrityMonitor {
     const { config, logger } = this.#parameters;
     const audited = this.#requireModel(model);
     const draw = prompt ?? this.#drawAuditPrompt(supplier);
-    const body = new TextEncoder().encode(
-      JSON.stringify({ model, ...draw.body, provider: { only: [supplier.address], allow_fallbacks: false } }),
-    );
     const failed = (reason: string): AuditOutcome => ({
       status: "failed",
       supplier: supplier.address,
       model,
       reason,
     });
-    let deliver: (exchange: RelayedExchange) => void = () => {};
-    const delivered = new Promise<RelayedExchange>((resolve) => {
-      deliver = resolve;
+    const relayed = await this.#relayAudit({
+      route: draw.route,
+      body: { model, ...draw.body },
+      supplier,
+      // An evaluation item's success earns no routing standing (its prompts are public and recognisable).
+      countsForRouting: kind !== "evaluation",
+      brokenStream: " (a broken stream)",
     });
-    let response: Response;
-    try {
-      response = await this.#parameters.relay(
-        draw.route,
-        body,
-        // An evaluation item's success earns no routing standing (its prompts are public and recognisable).
-        { onRelayed: (exchange) => deliver(exchange), countsForRouting: kind !== "evaluation" },
-        AbortSignal.any([AbortSignal.timeout(config.relayTimeoutMs), this.#stopping.signal]),
-      );
-      // Read it to the end like a client (a stream flows only while read).
-      await response.arrayBuffer();
-    } catch (error) {
-      return failed(`the relay threw: ${(error as Error).message.split("\n")[0]}`);
-    }
-    if (response.status !== 200) return failed(`HTTP ${response.status}`);
-    let timer: NodeJS.Timeout | undefined;
-    const exchange = await Promise.race([
-      delivered,
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), 10_000);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!exchange) return failed("the relay completed without a verified receipt (a broken stream)");
-    if (exchange.supplier.address.toLowerCase() !== supplier.address.toLowerCase())
-      return failed(`another supplier answered (${exchange.supplier.address})`);
+    if ("failure" in relayed) return failed(relayed.failure);
+    const { exchange } = relayed;
 
     const audit = await auditRelayedOutput({
       reference: audited.reference,
@@ -742,7 +772,7 @@ export class IntegrityMonitor {
     model: string;
     body?: Record<string, unknown>;
   }): Promise<ImageAuditOutcome> {
-    const { config, logger } = this.#parameters;
+    const { logger } = this.#parameters;
     const audited = this.#parameters.imageModels?.get(model);
     if (!audited) throw new Error(`image model "${model}" is not audited by this gateway`);
     const draw =
@@ -758,38 +788,15 @@ export class IntegrityMonitor {
       model,
       reason,
     });
-    const body = new TextEncoder().encode(
-      JSON.stringify({ model, ...draw, provider: { only: [supplier.address], allow_fallbacks: false } }),
-    );
-    let deliver: (exchange: RelayedExchange) => void = () => {};
-    const delivered = new Promise<RelayedExchange>((resolve) => {
-      deliver = resolve;
+    const relayed = await this.#relayAudit({
+      route: "images/generations",
+      body: { model, ...draw },
+      supplier,
+      countsForRouting: true,
+      brokenStream: "",
     });
-    const signal = AbortSignal.any([AbortSignal.timeout(config.relayTimeoutMs), this.#stopping.signal]);
-    let response: Response;
-    try {
-      response = await this.#parameters.relay(
-        "images/generations",
-        body,
-        { onRelayed: (exchange) => deliver(exchange) },
-        signal,
-      );
-      await response.arrayBuffer();
-    } catch (error) {
-      return failed(`the relay threw: ${(error as Error).message.split("\n")[0]}`);
-    }
-    if (response.status !== 200) return failed(`HTTP ${response.status}`);
-    let timer: NodeJS.Timeout | undefined;
-    const exchange = await Promise.race([
-      delivered,
-      new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), 10_000);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!exchange) return failed("the relay completed without a verified receipt");
-    if (exchange.supplier.address.toLowerCase() !== supplier.address.toLowerCase())
-      return failed(`another supplier answered (${exchange.supplier.address})`);
+    if ("failure" in relayed) return failed(relayed.failure);
+    const { exchange } = relayed;
 
     const audit = await auditImageExchange({
       pipeline: audited.pipeline,

@@ -1,15 +1,10 @@
 import { loadImagePipeline } from "@aviary/image-runtime";
-import { aviaryRegistryAbi } from "@aviary/protocol";
 import type { Address, PublicClient } from "viem";
-import { keccak256, toHex } from "viem";
 import type { AuditedImageModelConfig } from "../config/gatewayConfig.ts";
 import type { ImageComparison } from "./auditImageExchange.ts";
-import {
-  AuditModelNotRegisteredError,
-  ReferenceModelDigestMismatchError,
-  ReferenceModelLoadError,
-} from "./errors.ts";
+import { ReferenceModelDigestMismatchError, ReferenceModelLoadError } from "./errors.ts";
 import type { AuditedImageModel } from "./IntegrityMonitor.ts";
+import { readAuditedModelRegistration } from "./readAuditedModelRegistration.ts";
 
 export type LoadAuditedImageModelsParameters = {
   publicClient: PublicClient;
@@ -38,14 +33,11 @@ export async function loadAuditedImageModels({
   const loaded = new Map<string, AuditedImageModel>();
   try {
     for (const model of models) {
-      const modelId = keccak256(toHex(model.name));
-      const registered = await publicClient.readContract({
-        address: registry,
-        abi: aviaryRegistryAbi,
-        functionName: "getModel",
-        args: [modelId],
-      });
-      if (!registered.name) throw new AuditModelNotRegisteredError({ model: model.name });
+      const { modelId, weightsDigest } = await readAuditedModelRegistration(
+        publicClient,
+        registry,
+        model.name,
+      );
       const pipeline = await loadImagePipeline(model.referencePath, { threads: model.threads }).catch(
         (cause: unknown) => {
           throw new ReferenceModelLoadError({
@@ -55,12 +47,12 @@ export async function loadAuditedImageModels({
           });
         },
       );
-      if (pipeline.digest.toLowerCase() !== registered.weightsDigest.toLowerCase()) {
+      if (pipeline.digest.toLowerCase() !== weightsDigest.toLowerCase()) {
         await pipeline.close().catch(() => undefined);
         throw new ReferenceModelDigestMismatchError({
           model: model.name,
           path: pipeline.path,
-          expected: registered.weightsDigest,
+          expected: weightsDigest,
           actual: pipeline.digest,
         });
       }

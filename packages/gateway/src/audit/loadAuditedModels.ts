@@ -1,10 +1,8 @@
-import { aviaryRegistryAbi } from "@aviary/protocol";
 import type { Address, PublicClient } from "viem";
-import { keccak256, toHex } from "viem";
 import type { AuditConfig } from "../config/gatewayConfig.ts";
-import { AuditModelNotRegisteredError } from "./errors.ts";
 import type { AuditedModel } from "./IntegrityMonitor.ts";
 import { ReferenceModel } from "./ReferenceModel.ts";
+import { readAuditedModelRegistration } from "./readAuditedModelRegistration.ts";
 
 export type LoadAuditedModelsParameters = {
   publicClient: PublicClient;
@@ -33,18 +31,15 @@ export async function loadAuditedModels({
   const loaded = new Map<string, AuditedModel>();
   try {
     for (const model of models) {
-      const modelId = keccak256(toHex(model.name));
-      const registered = await publicClient.readContract({
-        address: registry,
-        abi: aviaryRegistryAbi,
-        functionName: "getModel",
-        args: [modelId],
-      });
-      if (!registered.name) throw new AuditModelNotRegisteredError({ model: model.name });
+      const { modelId, weightsDigest } = await readAuditedModelRegistration(
+        publicClient,
+        registry,
+        model.name,
+      );
       const reference = await ReferenceModel.load({
         model: model.name,
         path: model.referencePath,
-        expectedSha256: registered.weightsDigest,
+        expectedSha256: weightsDigest,
         contextSize: model.contextSize,
         threads: model.threads,
         speculativeWindow: model.speculativeWindow,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createSeededRandom, hashName } from "@aviary/image-runtime";
 import { sha256File } from "@aviary/sdk";
 import { z } from "zod";
 import { encodeGgmlTensor, type GgmlTensorType } from "./gguf/encodeGgmlTensor.ts";
@@ -225,49 +226,9 @@ export async function ensureTestModel({
  * the tensor's name, so every tensor is independent of the others and of their order.
  */
 function randomValues(seed: number, name: string, count: number, standardDeviation: number): Float32Array {
-  const next = xoshiro128(seed ^ fnv1a(name));
+  const random = createSeededRandom((seed ^ hashName(name)) >>> 0);
   const halfWidth = Math.sqrt(3) * standardDeviation;
   const values = new Float32Array(count);
-  for (let index = 0; index < count; index++) values[index] = ((next() / 4294967296) * 2 - 1) * halfWidth;
+  for (let index = 0; index < count; index++) values[index] = (random.nextUniform() * 2 - 1) * halfWidth;
   return values;
-}
-
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-/** xoshiro128** (Blackman & Vigna), state filled by splitmix32. Returns uint32s. */
-function xoshiro128(seed: number): () => number {
-  let splitState = seed >>> 0;
-  const splitmix32 = () => {
-    splitState = (splitState + 0x9e3779b9) >>> 0;
-    let z = splitState;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-  let s0 = splitmix32();
-  let s1 = splitmix32();
-  let s2 = splitmix32();
-  let s3 = splitmix32();
-  return () => {
-    const result = Math.imul(rotateLeft(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotateLeft(s3, 11);
-    return result;
-  };
-}
-
-function rotateLeft(value: number, bits: number): number {
-  return (value << bits) | (value >>> (32 - bits));
 }
