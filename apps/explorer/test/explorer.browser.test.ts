@@ -4,13 +4,13 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { aviaryRegistryAbi, aviarySettlementAbi } from "@aviary/protocol";
+import { launchChromium } from "@aviary/testkit/chromium";
 import pino from "pino";
 import type { Browser, Page } from "playwright-core";
 import { formatUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startExplorer } from "../src/index.ts";
 import { closedPort } from "./utils/closedPort.ts";
-import { launchChromium } from "./utils/launchChromium.ts";
 import { type SettledNetwork, startSettledNetwork } from "./utils/settledNetwork.ts";
 
 const screenshots = fileURLToPath(new URL("../screenshots/", import.meta.url));

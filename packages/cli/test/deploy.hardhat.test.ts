@@ -21,6 +21,7 @@ import {
 } from "@aviary/protocol";
 import { getClaim } from "@aviary/sdk";
 import { parseSupplierConfig, type SupplierNode, startSupplier } from "@aviary/supplier";
+import { type InstantServer, startInstantOpenAiServer } from "@aviary/testkit";
 import pino from "pino";
 import {
   type Address,
@@ -36,10 +37,6 @@ import {
 } from "viem";
 import { mnemonicToAccount, nonceManager } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type InstantServer,
-  startInstantOpenAiServer,
-} from "../../supplier/test/utils/instantOpenAiServer.ts";
 import { runCli } from "./utils/runCli.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));

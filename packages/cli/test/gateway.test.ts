@@ -4,9 +4,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Devnet, startDevnet } from "@aviary/devnet";
 import { createTestClient, http } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, startDevnet } from "../../devnet/src/index.ts";
 import { bin, inBatches, runCli } from "./utils/runCli.ts";
 
 const slow = { timeout: 300_000 };

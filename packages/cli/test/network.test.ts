@@ -6,6 +6,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Devnet, startDevnet, token } from "@aviary/devnet";
 import {
   buildSumTrie,
   isMined,
@@ -15,9 +16,6 @@ import {
   type SignedRelay,
   sessionWindows,
 } from "@aviary/protocol";
-import { type Hex, keccak256, stringToBytes, toHex } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, startDevnet, token } from "../../devnet/src/index.ts";
 import {
   type Actor,
   actor,
@@ -29,7 +27,9 @@ import {
   signRelay,
   testModelId,
   testModelName,
-} from "../../devnet/test/utils/scenario.ts";
+} from "@aviary/testkit";
+import { type Hex, keccak256, stringToBytes, toHex } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "./utils/runCli.ts";
 
 // Every step is a real `aviary` process (about a second each, several under load on two shared cores).

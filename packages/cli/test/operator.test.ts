@@ -4,8 +4,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { recordCurrentHome } from "@aviary/devnet";
 import { describe, expect, it } from "vitest";
-import { recordCurrentHome } from "../../devnet/src/index.ts";
 import { exitCodeOf } from "../src/errors.ts";
 import { bin, type CliResult, inBatches, runCli } from "./utils/runCli.ts";
 

@@ -4,10 +4,10 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Devnet, startDevnet } from "@aviary/devnet";
 import { aviaryRegistryAbi } from "@aviary/protocol";
 import { type Address, createPublicClient, http, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, startDevnet } from "../../devnet/src/index.ts";
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "aviary.js");
 

@@ -30,9 +30,6 @@ import {
   sessionWindows,
 } from "@aviary/protocol";
 import { type AviaryWriteClients, claim, prove, settle } from "@aviary/sdk";
-import { createWalletClient, type Hex, http, type PublicClient } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { startDevnet, token } from "../src/index.ts";
 import {
   type Actor,
   actor,
@@ -43,7 +40,10 @@ import {
   setUpNetwork,
   signRelay,
   testModelId,
-} from "../test/utils/scenario.ts";
+} from "@aviary/testkit";
+import { createWalletClient, type Hex, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { startDevnet, token } from "../src/index.ts";
 
 const sizes = (process.env.BENCH_TRIE_SIZES ?? "1000,100000,1000000").split(",").map(Number);
 const realRelays = 1000;

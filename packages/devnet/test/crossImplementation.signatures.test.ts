@@ -24,6 +24,7 @@ import {
   signRelayReceipt,
   signRelayRequest,
 } from "@aviary/protocol";
+import { contractRecover, inChunks, Rng } from "@aviary/testkit/cross-implementation";
 import {
   type Address,
   createPublicClient,
@@ -37,7 +38,6 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Devnet, devnetChain, startDevnet } from "../src/index.ts";
-import { contractRecover, inChunks, Rng } from "./utils/crossImplementation.ts";
 
 /** secp256k1's group order n and n / 2. */
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

@@ -40,22 +40,14 @@ import {
   verifyWeightedProof,
 } from "@aviary/protocol";
 import {
-  type Address,
-  createPublicClient,
-  createWalletClient,
-  encodeAbiParameters,
-  type Hex,
-  hashStruct,
-  hashTypedData,
-  http,
-  keccak256,
-  type PublicClient,
-  parseEventLogs,
-  recoverTypedDataAddress,
-} from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, devnetChain, devnetRegistryParameters, startDevnet, token } from "../src/index.ts";
+  type Actor,
+  actor,
+  type Clients,
+  clients,
+  relayKeyOf,
+  setUpNetwork,
+  signRelay,
+} from "@aviary/testkit";
 import {
   bitAt,
   type CompactProof,
@@ -76,16 +68,24 @@ import {
   verdictCode,
   weightOf,
   ZERO32,
-} from "./utils/crossImplementation.ts";
+} from "@aviary/testkit/cross-implementation";
 import {
-  type Actor,
-  actor,
-  type Clients,
-  clients,
-  relayKeyOf,
-  setUpNetwork,
-  signRelay,
-} from "./utils/scenario.ts";
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  encodeAbiParameters,
+  type Hex,
+  hashStruct,
+  hashTypedData,
+  http,
+  keccak256,
+  type PublicClient,
+  parseEventLogs,
+  recoverTypedDataAddress,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Devnet, devnetChain, devnetRegistryParameters, startDevnet, token } from "../src/index.ts";
 
 const repositoryRoot = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 const WAD = 10n ** 18n;

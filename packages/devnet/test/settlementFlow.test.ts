@@ -33,10 +33,6 @@ import {
   prove,
   settle,
 } from "@aviary/sdk";
-import { type Address, createWalletClient, type Hex, http, keccak256, type PublicClient, toHex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, devnetSettlementParameters, startDevnet, token } from "../src/index.ts";
 import {
   type Actor,
   actor,
@@ -49,7 +45,11 @@ import {
   setUpNetwork,
   signRelay,
   testModelId,
-} from "./utils/scenario.ts";
+} from "@aviary/testkit";
+import { type Address, createWalletClient, type Hex, http, keccak256, type PublicClient, toHex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Devnet, devnetSettlementParameters, startDevnet, token } from "../src/index.ts";
 
 const sessionParams = devnetSessionParams;
 const settlementParameters = devnetSettlementParameters();

@@ -19,13 +19,18 @@ import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Devnet, startDevnet, token } from "@aviary/devnet";
 import { aviaryRegistryAbi, RELAY_HEADER } from "@aviary/protocol";
+import {
+  actor,
+  clients,
+  type LoadResult,
+  presignRelays,
+  residentMemoryMiB,
+  runLoad,
+  setUpNetwork,
+} from "@aviary/testkit";
 import { type Address, type Hex, keccak256, toBytes } from "viem";
-import { type Devnet, startDevnet, token } from "../../devnet/src/index.ts";
-import { residentMemoryMiB } from "../../devnet/test/utils/processes.ts";
-import { type LoadResult, runLoad } from "../../devnet/test/utils/runLoad.ts";
-import { actor, clients, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
-import { presignRelays } from "../../supplier/bench/presignRelays.ts";
 import { type Child, startChild, stopAllChildren, whenAChildDies } from "./children.ts";
 import { topSelfTime } from "./cpuProfile.ts";
 import { poolFor, probe, send, type Target } from "./httpTarget.ts";

@@ -1,14 +1,12 @@
 export { ApplicationPool } from "./applications/ApplicationPool.ts";
 export {
-  AuditModelNotRegisteredError,
-  AuditRelayFailedError,
-  ReferenceModelDigestMismatchError,
-  ReferenceModelLoadError,
-} from "./audit/errors.ts";
-export { type AuditOutcome, IntegrityMonitor } from "./audit/IntegrityMonitor.ts";
-export { ReferenceModel } from "./audit/ReferenceModel.ts";
+  type AuditThresholds,
+  type AuditThresholdsInput,
+  auditThresholdsSchema,
+} from "./config/auditThresholdsSchema.ts";
 export {
   type AuditConfig,
+  type AuditedImageModelConfig,
   auditConfigSchema,
   type GatewayConfig,
   GatewayConfigError,
@@ -18,8 +16,19 @@ export {
   loadGatewayConfig,
   parseGatewayConfig,
 } from "./config/gatewayConfig.ts";
+export { createEvaluationObserver } from "./evaluation/createEvaluationObserver.ts";
 export { ModelEvaluationBoard, type ModelEvaluations } from "./evaluation/ModelEvaluationBoard.ts";
 export { type SupplierEvaluation, SupplierEvaluationBook } from "./evaluation/SupplierEvaluationBook.ts";
+export { IntegrityFactoryMissingError } from "./integrity/errors.ts";
+export type {
+  AuditTarget,
+  GatewayIntegrity,
+  GatewayIntegrityContext,
+  GatewayIntegrityFactory,
+  ImageAuditRender,
+  IntegrityRelay,
+  SequentialTestSnapshot,
+} from "./integrity/GatewayIntegrity.ts";
 export {
   type ReconcileClaimsReturnType,
   reconcileClaims,
@@ -31,14 +40,15 @@ export {
   reconcileProvenLeaves,
 } from "./reconcile/reconcileProvenLeaves.ts";
 export { createGatewayApp } from "./server/createGatewayApp.ts";
-export type { RelayedExchange, RelayObserver } from "./server/handleRelay.ts";
+export type { RelayedExchange, RelayedResponse, RelayHooks, RelayObserver } from "./server/handleRelay.ts";
 export { GatewayMetrics } from "./server/metrics.ts";
-export { type GatewayNode, startGateway } from "./startGateway.ts";
+export { type GatewayNode, type StartGatewayOptions, startGateway } from "./startGateway.ts";
 export { createGatewayStore } from "./store/createGatewayStore.ts";
 export type {
   ApiKeyRecord,
   AuditRecord,
   CreatedApiKey,
+  EvidenceKind,
   EvidenceRecord,
   GatewayStore,
   UsageRecord,

@@ -15,14 +15,12 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ApplicationPool } from "./applications/ApplicationPool.ts";
-import { ImageAuditGallery } from "./audit/ImageAuditGallery.ts";
-import { IntegrityMonitor } from "./audit/IntegrityMonitor.ts";
-import { loadAuditedImageModels } from "./audit/loadAuditedImageModels.ts";
-import { loadAuditedModels } from "./audit/loadAuditedModels.ts";
 import { type GatewayConfig, gatewayStoreOptions } from "./config/gatewayConfig.ts";
 import { createEvaluationObserver } from "./evaluation/createEvaluationObserver.ts";
 import { ModelEvaluationBoard } from "./evaluation/ModelEvaluationBoard.ts";
 import { SupplierEvaluationBook } from "./evaluation/SupplierEvaluationBook.ts";
+import { IntegrityFactoryMissingError } from "./integrity/errors.ts";
+import type { GatewayIntegrity, GatewayIntegrityFactory } from "./integrity/GatewayIntegrity.ts";
 import { ReconcileMetrics } from "./reconcile/ReconcileMetrics.ts";
 import { reconcileClaims } from "./reconcile/reconcileClaims.ts";
 import { reconcileProvenLeaves } from "./reconcile/reconcileProvenLeaves.ts";
@@ -34,7 +32,7 @@ import { GatewayMetrics } from "./server/metrics.ts";
 import { createGatewayStore } from "./store/createGatewayStore.ts";
 import type { GatewayStore } from "./store/GatewayStore.ts";
 
-export type GatewayNode = {
+export type GatewayNode<Integrity extends GatewayIntegrity = GatewayIntegrity> = {
   /** e.g. http://127.0.0.1:8080 (the OpenAI base URL is `${url}/v1`). */
   url: string;
   address: Address;
@@ -46,26 +44,42 @@ export type GatewayNode = {
   evaluation: SupplierEvaluationBook;
   /** Evaluation-set scores per model (`GET /public/v1/models/evaluation`). */
   board: ModelEvaluationBoard;
-  /** The integrity loop (covert audits, billing audits, evidence), when `audit.enabled`. */
-  integrity: IntegrityMonitor | undefined;
-  /** The latest covert image audits' renders (`GET /public/v1/audits/images`). */
-  imageAudits: ImageAuditGallery;
+  /**
+   * The integrity loop (covert audits, billing audits, evidence) that `options.integrity` created, when
+   * `audit.enabled`.
+   */
+  integrity: Integrity | undefined;
   /** Stops taking requests (503), lets in-flight streams finish (grace period), then closes. */
   stop: () => Promise<void>;
+};
+
+export type StartGatewayOptions<Integrity extends GatewayIntegrity = GatewayIntegrity> = {
+  /** @default pino at `config.log.level` */
+  logger?: Logger;
+  /**
+   * Creates the integrity auditor (`createIntegrityMonitor` of `@aviary/audit`): required when
+   * `config.audit.enabled`, unused otherwise (a gateway without audits loads no model runtime).
+   */
+  integrity?: GatewayIntegrityFactory<Integrity>;
 };
 
 /**
  * Starts a gateway: the OpenAI-compatible API over the network's suppliers, signing relays as a delegated
  * gateway for the configured applications.
  *
+ * @throws {IntegrityFactoryMissingError} `audit.enabled` without `options.integrity`.
  * @example
  * const gateway = await startGateway(loadGatewayConfig("gateway.json"));
  * const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey });
+ * // With audits (`audit.enabled`), given the auditor of @aviary/audit:
+ * const audited = await startGateway(config, { integrity: createIntegrityMonitor });
  */
-export async function startGateway(
+export async function startGateway<Integrity extends GatewayIntegrity = GatewayIntegrity>(
   config: GatewayConfig,
-  options: { logger?: Logger } = {},
-): Promise<GatewayNode> {
+  options: StartGatewayOptions<Integrity> = {},
+): Promise<GatewayNode<Integrity>> {
+  const createIntegrity = options.integrity;
+  if (config.audit.enabled && !createIntegrity) throw new IntegrityFactoryMissingError();
   const logger = options.logger ?? pino({ level: config.log.level });
   const chain = aviaryChain({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId });
   const publicClient = createPublicClient({
@@ -291,11 +305,11 @@ export async function startGateway(
     observer: createEvaluationObserver(evaluation),
   };
 
-  // Integrity (protocol.md §8): references verified against the registered digests, audits relayed through
-  // the same path as users' requests, under an API key of the gateway's own.
-  let integrity: IntegrityMonitor | undefined;
-  const imageAudits = new ImageAuditGallery({ perSupplier: config.audit.imageRendersPerSupplier });
-  if (config.audit.enabled) {
+  // Integrity (protocol.md §8): an auditor of the caller's (`@aviary/audit`), its references verified against
+  // the registered digests, its audits relayed through the same path as users' requests, under an API key of
+  // the gateway's own.
+  let integrity: Integrity | undefined;
+  if (config.audit.enabled && createIntegrity) {
     const abandon = async (error: unknown) => {
       if (headTimer) clearTimeout(headTimer);
       if (reconcileTimer) clearTimeout(reconcileTimer);
@@ -303,46 +317,35 @@ export async function startGateway(
       await store.close();
       throw error;
     };
-    const models = await loadAuditedModels({ publicClient, registry, models: config.audit.models }).catch(
-      abandon,
-    );
-    const imageModels = await loadAuditedImageModels({
-      publicClient,
-      registry,
-      models: config.audit.imageModels,
-    }).catch(async (error) => {
-      for (const model of models.values()) await model.reference.close().catch(() => undefined);
-      return abandon(error);
-    });
-    const auditKeyName = "aviary-integrity-audits";
-    const auditKey =
-      (await store.listKeys()).find((key) => key.name === auditKeyName && key.revokedAt === null) ??
-      (await store.createKey({ name: auditKeyName })).record;
-    integrity = new IntegrityMonitor({
+    integrity = await createIntegrity({
       config: config.audit,
-      models,
-      imageModels,
-      gallery: imageAudits,
       store,
       book,
       evaluation,
       board,
       logger,
-      auditKeyId: auditKey.id,
-      relay: (route, body, hooks, signal) => handleRelay(relayContext, route, auditKey, body, signal, hooks),
+      publicClient,
+      registry,
+      openAuditKey: async () => {
+        const auditKeyName = "aviary-integrity-audits";
+        const auditKey =
+          (await store.listKeys()).find((key) => key.name === auditKeyName && key.revokedAt === null) ??
+          (await store.createKey({ name: auditKeyName })).record;
+        return {
+          keyId: auditKey.id,
+          relay: (route, body, hooks, signal) =>
+            handleRelay(relayContext, route, auditKey, body, signal, hooks),
+        };
+      },
       suppliersOf: async (modelId) =>
         (await directory.get(modelId, currentSession())).map((supplier) => ({
           address: supplier.address,
           endpoint: supplier.endpoint,
           ...(supplier.capabilities ? { capabilities: supplier.capabilities } : {}),
         })),
-    });
+    }).catch(abandon);
     relayContext.observer = integrity.observer;
     await integrity.restore();
-    logger.info(
-      { models: [...models.keys()], imageModels: [...imageModels.keys()] },
-      "integrity audits enabled",
-    );
   }
 
   const appParameters = {
@@ -356,7 +359,7 @@ export async function startGateway(
     accepting: () => accepting,
     evaluation,
     board,
-    imageAudits: () => imageAudits.list(),
+    imageAudits: () => integrity?.imageAudits() ?? [],
     sequentialTests: () => integrity?.sequentialTests() ?? [],
   };
   const app = createGatewayApp(appParameters);
@@ -412,7 +415,6 @@ export async function startGateway(
     evaluation,
     board,
     integrity,
-    imageAudits,
     stop,
   };
 }

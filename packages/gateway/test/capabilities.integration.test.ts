@@ -2,9 +2,6 @@
 // attempt being made, and `models.retrieve`: the official `openai` client against a gateway over three real
 // supplier nodes whose declared capabilities and prices differ.
 import { estimateMaxCost } from "@aviary/sdk";
-import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GatewayNode } from "../src/startGateway.ts";
 import {
   inputPrice,
   outputPrice,
@@ -12,7 +9,10 @@ import {
   startTestNetwork,
   type TestNetwork,
   testModelName,
-} from "./network.ts";
+} from "@aviary/testkit/network";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GatewayNode } from "../src/startGateway.ts";
 
 let network: TestNetwork;
 let gateway: GatewayNode;

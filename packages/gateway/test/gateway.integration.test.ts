@@ -2,18 +2,18 @@
 // (anvil, the contracts, the embedded runtime on the test model); failover under faults; and settlement
 // afterwards matching the gateway's own records.
 import { claimKey as computeClaimKey } from "@aviary/protocol";
-import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { driveSessionToSettlement, settlement } from "../../devnet/test/utils/scenario.ts";
-import { reconcileClaims } from "../src/reconcile/reconcileClaims.ts";
-import type { GatewayNode } from "../src/startGateway.ts";
+import { driveSessionToSettlement, settlement } from "@aviary/testkit";
 import {
   addresses,
   startNetworkGateway,
   startTestNetwork,
   type TestNetwork,
   testModelName,
-} from "./network.ts";
+} from "@aviary/testkit/network";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reconcileClaims } from "../src/reconcile/reconcileClaims.ts";
+import type { GatewayNode } from "../src/startGateway.ts";
 
 let network: TestNetwork;
 let gateway: GatewayNode;

@@ -1,8 +1,14 @@
 // Hedging, session rollover and graceful shutdown of the gateway, over real supplier nodes.
+
+import {
+  startNetworkGateway,
+  startTestNetwork,
+  type TestNetwork,
+  testModelName,
+} from "@aviary/testkit/network";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GatewayNode } from "../src/startGateway.ts";
-import { startNetworkGateway, startTestNetwork, type TestNetwork, testModelName } from "./network.ts";
 
 let network: TestNetwork;
 let gateway: GatewayNode;

@@ -3,11 +3,9 @@
 // runtime (anvil, the contracts, signed relays, verified receipts). The PNGs must equal the runtime's own
 // render for the same prompt, seed, steps and size, byte for byte; bad input is an OpenAI-shaped 400 naming
 // the field; the key's budget and usage count images × steps × the price.
-import { decodePng, type ImagePipeline, loadImagePipeline, testImageModelName } from "@aviary/image-runtime";
+import { decodePng, type ImagePipeline, loadImagePipeline } from "@aviary/image-runtime";
 import { openAiRequestFields } from "@aviary/protocol";
-import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { GatewayNode } from "../src/startGateway.ts";
+import { testImageModelName } from "@aviary/test-models";
 import {
   directOpenAiClient,
   imageOutputPrice,
@@ -15,7 +13,10 @@ import {
   startTestNetwork,
   type TestNetwork,
   testModelName,
-} from "./network.ts";
+} from "@aviary/testkit/network";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { GatewayNode } from "../src/startGateway.ts";
 
 type ImageBody = Record<string, unknown> & { model: string; prompt: string };
 type ImagesAnswer = {

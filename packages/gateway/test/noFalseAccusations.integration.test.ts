@@ -5,16 +5,15 @@
 // receipts of relays a gateway signed (an equivocation: the client got one receipt, the claim proves another)
 // still loses reputation at that gateway (the second one, which signs for the first application only), and the
 // evidence is published with the signed request and both receipts.
+
+import { token } from "@aviary/devnet";
 import {
   claimKey as computeClaimKey,
   type RelayReceipt,
   recoverDigestSigner,
   signRelayReceipt,
 } from "@aviary/protocol";
-import OpenAI from "openai";
-import { type Hex, hexToBytes, isAddressEqual } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { token } from "../../devnet/src/index.ts";
+import type { RelayRecord } from "@aviary/supplier";
 import {
   type Actor,
   actor,
@@ -22,17 +21,19 @@ import {
   devnetSessionParams,
   driveSessionToSettlement,
   registry,
-} from "../../devnet/test/utils/scenario.ts";
-import type { RelayRecord } from "../../supplier/src/store/RelayStore.ts";
-import { EQUIVOCATION_CHECK } from "../src/reconcile/equivocationEvidence.ts";
-import type { GatewayNode } from "../src/startGateway.ts";
+} from "@aviary/testkit";
 import {
   directOpenAiClient,
   startNetworkGateway,
   startTestNetwork,
   type TestNetwork,
   testModelName,
-} from "./network.ts";
+} from "@aviary/testkit/network";
+import OpenAI from "openai";
+import { type Hex, hexToBytes, isAddressEqual } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EQUIVOCATION_CHECK } from "../src/reconcile/equivocationEvidence.ts";
+import type { GatewayNode } from "../src/startGateway.ts";
 
 /** The cheater's prices: high enough that one of its claims always reaches the proof threshold (100 AVY). */
 const cheaterPrice = 2n * 10n ** 18n;

@@ -5,17 +5,18 @@
 // contracts, two supplier nodes on the embedded runtime with the random-weights test model) for the file:
 // the model writes noise, so the schemas below keep its output short (enums, integers, booleans, bounded
 // strings and arrays) and the checks are on shape and consistency, never on meaning.
-import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
-import type { GatewayNode } from "../src/startGateway.ts";
+
 import {
   directOpenAiClient,
   startNetworkGateway,
   startTestNetwork,
   type TestNetwork,
   testModelName,
-} from "./network.ts";
+} from "@aviary/testkit/network";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import type { GatewayNode } from "../src/startGateway.ts";
 
 let network: TestNetwork;
 let gateway: GatewayNode;

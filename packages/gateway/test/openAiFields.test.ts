@@ -5,11 +5,7 @@
 // not OpenAI's is a 400 naming it. One network (one supplier on the embedded runtime) for the whole file.
 // The text routes only: the images route's fields are covered by images.integration.test.ts (an image model).
 import { type OpenAiRoute, openAiRequestFields, type RequestField, requestField } from "@aviary/protocol";
-import OpenAI from "openai";
-import type { Address } from "viem";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { sendRelay } from "../../supplier/test/utils/relayClient.ts";
-import type { GatewayNode } from "../src/startGateway.ts";
+import { sendRelay } from "@aviary/testkit";
 import {
   directOpenAiClient,
   inputPrice,
@@ -18,7 +14,11 @@ import {
   startTestNetwork,
   type TestNetwork,
   testModelName,
-} from "./network.ts";
+} from "@aviary/testkit/network";
+import OpenAI from "openai";
+import type { Address } from "viem";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { GatewayNode } from "../src/startGateway.ts";
 
 type Body = Record<string, unknown>;
 type TextRoute = Exclude<OpenAiRoute, "images/generations">;

@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Devnet, startDevnet, token } from "@aviary/devnet";
 import {
   decodeRelayHeader,
   encodeReceiptHeader,
@@ -15,11 +16,10 @@ import {
   RELAY_HEADER,
   signRelayReceipt,
 } from "@aviary/protocol";
+import { actor, type Clients, clients, registry, setUpNetwork } from "@aviary/testkit";
 import pino from "pino";
 import { type Hex, hexToBytes, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, startDevnet, token } from "../../devnet/src/index.ts";
-import { actor, type Clients, clients, registry, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
 import { parseGatewayConfig } from "../src/config/gatewayConfig.ts";
 import { type GatewayNode, startGateway } from "../src/startGateway.ts";
 

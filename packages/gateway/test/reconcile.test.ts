@@ -6,6 +6,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { devnetChain, devnetSettlementParameters, startDevnet, token } from "@aviary/devnet";
 import {
   buildSumTrie,
   type CompactWeightedProof,
@@ -25,6 +26,16 @@ import {
 } from "@aviary/protocol";
 import { SupplierStatsBook } from "@aviary/sdk";
 import {
+  type Actor,
+  actor,
+  type Clients,
+  clients,
+  registry,
+  settlement,
+  setUpNetwork,
+  signRelay,
+} from "@aviary/testkit";
+import {
   type Address,
   createWalletClient,
   type Hex,
@@ -36,17 +47,6 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
-import { devnetChain, devnetSettlementParameters, startDevnet, token } from "../../devnet/src/index.ts";
-import {
-  type Actor,
-  actor,
-  type Clients,
-  clients,
-  registry,
-  settlement,
-  setUpNetwork,
-  signRelay,
-} from "../../devnet/test/utils/scenario.ts";
 import { EQUIVOCATION_CHECK } from "../src/reconcile/equivocationEvidence.ts";
 import { reconcileClaims } from "../src/reconcile/reconcileClaims.ts";
 import { reconcileProvenLeaves } from "../src/reconcile/reconcileProvenLeaves.ts";

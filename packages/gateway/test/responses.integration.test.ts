@@ -3,12 +3,17 @@
 // gateway over a real supplier node (anvil, the contracts, the embedded runtime on the random-weights test
 // model). Each request is an ordinary chat/completions relay underneath: billed and receipted as one.
 import { createOpenAI } from "@ai-sdk/openai";
+import {
+  startNetworkGateway,
+  startTestNetwork,
+  type TestNetwork,
+  testModelName,
+} from "@aviary/testkit/network";
 import { generateObject, generateText, jsonSchema, stepCountIs, streamText, tool } from "ai";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { GatewayNode } from "../src/startGateway.ts";
-import { startNetworkGateway, startTestNetwork, type TestNetwork, testModelName } from "./network.ts";
 
 let network: TestNetwork;
 let gateway: GatewayNode;

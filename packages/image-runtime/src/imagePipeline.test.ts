@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureTestImageModel, writeTestImageModel } from "@aviary/test-models";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   decodePng,
-  ensureTestImageModel,
   type ImagePipeline,
   ImagePipelineManifestInvalidError,
   ImagePipelinePartDigestMismatchError,
@@ -13,8 +13,6 @@ import {
   ImageRenderInvalidError,
   loadImagePipeline,
   type RenderImagesParameters,
-  testImageModelName,
-  writeTestImageModel,
 } from "./index.ts";
 
 /** The parts of `pipeline.json` the bad-manifest cases corrupt. */
@@ -46,41 +44,6 @@ const render = async (overrides: Partial<RenderImagesParameters> = {}) => {
   const { images } = await pipeline.render({ ...base, ...overrides });
   return images.map(hash);
 };
-
-describe("test image model", () => {
-  test("test_writeTestImageModel_twice_byteIdentical", async () => {
-    const first = await writeTestImageModel({ directory: join(directory, "first") });
-    const second = await writeTestImageModel({ directory: join(directory, "second") });
-    expect(second.sha256).toBe(first.sha256);
-    for (const file of ["pipeline.json", "prompt-encoder.onnx", "denoiser.onnx", "decoder.onnx"])
-      expect(await readFile(join(directory, "second", file))).toEqual(
-        await readFile(join(directory, "first", file)),
-      );
-    expect(first.bytes).toBeLessThan(300_000);
-  });
-
-  test("test_ensureTestImageModel_digest_stableAndMatchesManifest", async () => {
-    const model = await ensureTestImageModel({ directory });
-    expect(model.name).toBe(testImageModelName);
-    expect(model.path).toBe(manifestPath);
-    expect(model.sha256).toBe(`0x${hash(await readFile(model.path))}`);
-    expect(pipeline.digest).toBe(model.sha256);
-    // Pinned: a change to the generator changes every digest downstream; update deliberately.
-    expect(model.sha256).toMatchInlineSnapshot(
-      `"0x2cf6d6f4823c8c9ad391e16d76e32ad8cacae57a07a037c1021ce6e9f47876f4"`,
-    );
-  });
-
-  test("test_ensureTestImageModel_tamperedPart_rewritten", async () => {
-    const tamperedDirectory = join(directory, "tampered-ensure");
-    const model = await ensureTestImageModel({ directory: tamperedDirectory });
-    const decoderPath = join(tamperedDirectory, `${testImageModelName}-seed42`, "decoder.onnx");
-    await writeFile(decoderPath, "not onnx");
-    const again = await ensureTestImageModel({ directory: tamperedDirectory });
-    expect(again.sha256).toBe(model.sha256);
-    await (await loadImagePipeline(again.path)).close();
-  });
-});
 
 describe("render", () => {
   test("test_render_sameParameters_samePngBytes_acrossPipelines", async () => {

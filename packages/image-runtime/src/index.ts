@@ -1,10 +1,5 @@
 export { type DecodePngReturnType, decodePng } from "./decodePng.ts";
 export {
-  type EnsureTestImageModelParameters,
-  type EnsureTestImageModelReturnType,
-  ensureTestImageModel,
-} from "./ensureTestImageModel.ts";
-export {
   ImagePipelineClosedError,
   ImagePipelineManifestInvalidError,
   ImagePipelineManifestMissingError,
@@ -38,7 +33,6 @@ export {
 export { createSeededRandom, hashName, type SeededRandom } from "./random/createSeededRandom.ts";
 export { eulerDiscreteFromDiffusersConfig } from "./scheduler/eulerDiscreteFromDiffusersConfig.ts";
 export { type EulerDiscreteSchedule, eulerDiscreteSchedule } from "./scheduler/eulerDiscreteSchedule.ts";
-export { testImageModelName } from "./testModel/testImageModelManifest.ts";
 export {
   bytesToUnicode,
   type CreateClipBpeTokenizerParameters,
@@ -48,17 +42,10 @@ export {
 export { loadPromptTokenizer } from "./tokenizer/loadPromptTokenizer.ts";
 export { tokenizePrompt } from "./tokenizer/tokenizePrompt.ts";
 export { validateRenderParameters } from "./validateRenderParameters.ts";
+export { writeFileAtomically } from "./writeFileAtomically.ts";
 export {
   stableDiffusionOnnxLayout,
   type WriteStableDiffusionOnnxManifestParameters,
   type WriteStableDiffusionOnnxManifestReturnType,
   writeStableDiffusionOnnxManifest,
 } from "./writeStableDiffusionOnnxManifest.ts";
-export {
-  encodeTestImageModel,
-  type TestImageModelFileContents,
-  type TestImageModelParameters,
-  type WriteTestImageModelParameters,
-  type WriteTestImageModelReturnType,
-  writeTestImageModel,
-} from "./writeTestImageModel.ts";

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { encodeOnnxModel, type OnnxInitializer } from "@aviary/test-models";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   decodePng,
@@ -17,7 +18,6 @@ import {
   writeStableDiffusionOnnxManifest,
 } from "./index.ts";
 import { createSeededRandom } from "./random/createSeededRandom.ts";
-import { encodeOnnxModel, type OnnxInitializer } from "./testModel/encodeOnnxModel.ts";
 
 // A synthetic export with the layout, tensor names, dtypes and ranks of `optimum-cli export onnx` for a
 // Stable Diffusion 1.x pipeline; random weights, tiny graphs, a nine-token CLIP-style vocabulary.

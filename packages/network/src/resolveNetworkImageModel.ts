@@ -1,5 +1,5 @@
 import { pathToFileURL } from "node:url";
-import { ensureTestImageModel, testImageModelName } from "@aviary/image-runtime";
+import { ensureTestImageModel, testImageModelName } from "@aviary/test-models";
 import type { Hex } from "viem";
 import type { NetworkModel } from "./resolveNetworkModel.ts";
 

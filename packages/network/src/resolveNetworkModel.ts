@@ -4,7 +4,7 @@ import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { sha256File } from "@aviary/sdk";
 import type { OpenAiBackendCapabilities } from "@aviary/supplier";
-import { ensureTestModel, testModelName } from "@aviary/supplier";
+import { ensureTestModel, testModelName } from "@aviary/test-models";
 import type { Hex } from "viem";
 import { LocalNetworkModelError } from "./errors.ts";
 

@@ -7,13 +7,10 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { devnetStateSchema } from "@aviary/devnet";
 import { createGatewayStore } from "@aviary/gateway";
-import {
-  decodePng,
-  ensureTestImageModel,
-  loadImagePipeline,
-  testImageModelName,
-} from "@aviary/image-runtime";
+import { decodePng, loadImagePipeline } from "@aviary/image-runtime";
 import { aviarySettlementAbi, relayCost, splitPayment } from "@aviary/protocol";
+import { ensureTestImageModel, testImageModelName } from "@aviary/test-models";
+import { launchChromium } from "@aviary/testkit/chromium";
 import OpenAI from "openai";
 import {
   type Address,
@@ -26,7 +23,6 @@ import {
   toHex,
 } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../../../apps/explorer/test/utils/launchChromium.ts";
 import { localSupplierImagePrices } from "../src/startLocalNetwork.ts";
 
 const run = promisify(execFile);

@@ -4,10 +4,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureTestModel } from "@aviary/supplier";
+import { ensureTestModel } from "@aviary/test-models";
+import { startInstantOpenAiServer } from "@aviary/testkit";
 import OpenAI from "openai";
 import { afterAll, describe, expect, it } from "vitest";
-import { startInstantOpenAiServer } from "../../supplier/test/utils/instantOpenAiServer.ts";
 import { LocalNetworkModelError } from "../src/errors.ts";
 import { resolveNetworkModel } from "../src/resolveNetworkModel.ts";
 import { startLocalNetwork } from "../src/startLocalNetwork.ts";

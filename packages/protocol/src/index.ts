@@ -3,8 +3,6 @@
 // proof draws, money, sessions, sparse Merkle sum trie.
 
 export * from "./abis.generated.ts";
-// Integrity audits (protocol.md §8–§9)
-export * from "./audit/index.ts";
 // Chain definition
 export { type AviaryChainParameters, aviaryChain } from "./chain/aviaryChain.ts";
 export * from "./constants.ts";
@@ -48,6 +46,8 @@ export * from "./pricing/relayCost.ts";
 export * from "./pricing/sessionBudget.ts";
 export * from "./pricing/settlementPayout.ts";
 export * from "./pricing/splitPayment.ts";
+// Deterministic randomness for reproducible draws (kept here: sdk and supplier tests share it with @aviary/audit)
+export * from "./random/seededRandom.ts";
 export * from "./sessions/pendingSessions.ts";
 export * from "./sessions/sessionChecks.ts";
 export * from "./sessions/sessionOf.ts";

@@ -17,6 +17,12 @@ export {
   delegateGateway,
 } from "./actions/delegateGateway.ts";
 export {
+  type GetApplicationDelegatesErrorType,
+  type GetApplicationDelegatesParameters,
+  type GetApplicationDelegatesReturnType,
+  getApplicationDelegates,
+} from "./actions/getApplicationDelegates.ts";
+export {
   type GetApplicationStakeErrorType,
   type GetApplicationStakeParameters,
   type GetApplicationStakeReturnType,
@@ -54,6 +60,12 @@ export {
   getMiningSeed,
 } from "./actions/getMiningSeed.ts";
 export {
+  type GetModelErrorType,
+  type GetModelParameters,
+  type GetModelReturnType,
+  getModel,
+} from "./actions/getModel.ts";
+export {
   type GetProofDrawsErrorType,
   type GetProofDrawsParameters,
   type GetProofDrawsReturnType,
@@ -72,6 +84,12 @@ export {
   getProofSeed,
 } from "./actions/getProofSeed.ts";
 export {
+  type GetRegistryParamsErrorType,
+  type GetRegistryParamsParameters,
+  type GetRegistryParamsReturnType,
+  getRegistryParams,
+} from "./actions/getRegistryParams.ts";
+export {
   type GetSessionTotalErrorType,
   type GetSessionTotalParameters,
   type GetSessionTotalReturnType,
@@ -84,6 +102,12 @@ export {
   getSessionWindows,
 } from "./actions/getSessionWindows.ts";
 export {
+  type GetStakeTokenErrorType,
+  type GetStakeTokenParameters,
+  type GetStakeTokenReturnType,
+  getStakeToken,
+} from "./actions/getStakeToken.ts";
+export {
   type GetSupplierCollateralErrorType,
   type GetSupplierCollateralParameters,
   type GetSupplierCollateralReturnType,
@@ -95,11 +119,41 @@ export {
   type GetSupplierOfferReturnType,
   getSupplierOffer,
 } from "./actions/getSupplierOffer.ts";
+export {
+  type GetSupplierStakeErrorType,
+  type GetSupplierStakeParameters,
+  type GetSupplierStakeReturnType,
+  getSupplierStake,
+} from "./actions/getSupplierStake.ts";
+export {
+  type GetTokenBalanceErrorType,
+  type GetTokenBalanceParameters,
+  type GetTokenBalanceReturnType,
+  getTokenBalance,
+} from "./actions/getTokenBalance.ts";
+export {
+  type GetTokenDecimalsErrorType,
+  type GetTokenDecimalsParameters,
+  type GetTokenDecimalsReturnType,
+  getTokenDecimals,
+} from "./actions/getTokenDecimals.ts";
+export {
+  type GetTotalHeldErrorType,
+  type GetTotalHeldParameters,
+  type GetTotalHeldReturnType,
+  getTotalHeld,
+} from "./actions/getTotalHeld.ts";
 export type {
   AviaryWriteClients,
   AviaryWriteOptions,
   AviaryWriteReturnType,
 } from "./actions/internal/clients.ts";
+export {
+  type IsDelegatedAtErrorType,
+  type IsDelegatedAtParameters,
+  type IsDelegatedAtReturnType,
+  isDelegatedAt,
+} from "./actions/isDelegatedAt.ts";
 export {
   type AviaryClaimEntry,
   type ClaimStatus,
@@ -115,6 +169,12 @@ export {
   type ListModelsReturnType,
   listModels,
 } from "./actions/listModels.ts";
+export {
+  type ListSuppliersErrorType,
+  type ListSuppliersParameters,
+  type ListSuppliersReturnType,
+  listSuppliers,
+} from "./actions/listSuppliers.ts";
 export {
   type LeafProof,
   type ProveErrorType,

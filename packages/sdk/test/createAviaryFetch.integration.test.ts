@@ -2,6 +2,7 @@
 // supplier nodes on the generated test model: chat (plain and streamed), completions, the model list, errors;
 // plus the chain actions the setup did not already exercise.
 import { decodeReceiptHeader } from "@aviary/protocol";
+import { startTestNetwork, type TestNetwork, testModelName } from "@aviary/testkit/direct-network";
 import OpenAI from "openai";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +15,6 @@ import { undelegateGateway } from "../src/actions/undelegateGateway.ts";
 import { createAviaryFetch } from "../src/createAviaryFetch.ts";
 import { discoverSuppliers } from "../src/discovery/discoverSuppliers.ts";
 import { SupplierDirectory } from "../src/discovery/SupplierDirectory.ts";
-import { startTestNetwork, type TestNetwork, testModelName } from "./utils/network.ts";
 
 let network: TestNetwork;
 let openai: OpenAI;

@@ -1,6 +1,13 @@
 // Failover through createAviaryFetch with the openai client, against two real supplier nodes behind proxies a
 // test can switch: connection refused, HTTP 500, and a body byte flipped so that the receipt no longer covers
 // it (not trusted: retried elsewhere when not streamed; an explicit error, never [DONE], when streamed).
+
+import {
+  startTestNetwork,
+  type TestNetwork,
+  type TestSupplier,
+  testModelName,
+} from "@aviary/testkit/direct-network";
 import OpenAI from "openai";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +15,6 @@ import { createAviaryFetch } from "../src/createAviaryFetch.ts";
 import type { SupplierCandidateInfo } from "../src/discovery/discoverSuppliers.ts";
 import { ReceiptInvalidError } from "../src/errors.ts";
 import type { RelayAttemptReport } from "../src/relay/relayWithFailover.ts";
-import { startTestNetwork, type TestNetwork, type TestSupplier, testModelName } from "./utils/network.ts";
 
 let network: TestNetwork;
 let first: TestSupplier;

@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
+import { startTestNetwork, type TestNetwork, testModelName } from "@aviary/testkit/direct-network";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestNetwork, type TestNetwork, testModelName } from "./utils/network.ts";
 
 const run = promisify(execFile);
 const repository = resolve(import.meta.dirname, "../../..");

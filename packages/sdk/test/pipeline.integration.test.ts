@@ -1,10 +1,16 @@
 // The relay pipeline through createAviaryFetch, on what it now shares with the gateway: hedging (a slow first
 // supplier is raced by the next one, with `hedgeAfterMs`), and the `/models` listing's Unix `created`.
+
+import {
+  startTestNetwork,
+  type TestNetwork,
+  type TestSupplier,
+  testModelName,
+} from "@aviary/testkit/direct-network";
 import OpenAI from "openai";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAviaryFetch } from "../src/createAviaryFetch.ts";
-import { startTestNetwork, type TestNetwork, type TestSupplier, testModelName } from "./utils/network.ts";
 
 let network: TestNetwork;
 let first: TestSupplier;

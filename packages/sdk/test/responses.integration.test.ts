@@ -2,11 +2,11 @@
 // `responses.create`, plain, streamed and with a function tool, relayed straight to a real supplier node on
 // the test model as one chat/completions relay, its receipt verified by the SDK.
 import { decodeReceiptHeader } from "@aviary/protocol";
+import { startTestNetwork, type TestNetwork, testModelName } from "@aviary/testkit/direct-network";
 import OpenAI from "openai";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAviaryFetch } from "../src/createAviaryFetch.ts";
-import { startTestNetwork, type TestNetwork, testModelName } from "./utils/network.ts";
 
 let network: TestNetwork;
 let openai: OpenAI;

@@ -5,6 +5,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Devnet, devnetSettlementParameters, startDevnet, token } from "@aviary/devnet";
 import {
   buildSumTrie,
   type CompactWeightedProof,
@@ -17,10 +18,6 @@ import {
   sessionWindows,
   toCompactProof,
 } from "@aviary/protocol";
-import { createWalletClient, type Hex, http, type PublicClient } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, devnetSettlementParameters, startDevnet, token } from "../../devnet/src/index.ts";
 import {
   type Actor,
   actor,
@@ -31,7 +28,10 @@ import {
   setUpNetwork,
   signRelay,
   testModelId,
-} from "../../devnet/test/utils/scenario.ts";
+} from "@aviary/testkit";
+import { createWalletClient, type Hex, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claim } from "../src/actions/claim.ts";
 import { getApplicationStake } from "../src/actions/getApplicationStake.ts";
 import { getClaim } from "../src/actions/getClaim.ts";

@@ -12,17 +12,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureTestImageModel, loadImagePipeline, testImageModelName } from "@aviary/image-runtime";
+import { startDevnet, token } from "@aviary/devnet";
+import { loadImagePipeline } from "@aviary/image-runtime";
 import { RELAY_HEADER } from "@aviary/protocol";
+import { ensureTestImageModel, testImageModelName } from "@aviary/test-models";
+import { actor, clients, presignRelays, setUpNetwork } from "@aviary/testkit";
+import { startNetworkGateway, startTestNetwork } from "@aviary/testkit/network";
 import pino from "pino";
 import { type Address, type Hex, keccak256, toBytes } from "viem";
-import { startDevnet, token } from "../../devnet/src/index.ts";
-import { actor, clients, setUpNetwork } from "../../devnet/test/utils/scenario.ts";
-import { startNetworkGateway, startTestNetwork } from "../../gateway/test/network.ts";
 import { EmbeddedImageBackend } from "../src/backends/image/EmbeddedImageBackend.ts";
 import { parseSupplierConfig } from "../src/config/supplierConfig.ts";
 import { startSupplier } from "../src/startSupplier.ts";
-import { presignRelays } from "./presignRelays.ts";
 
 const rounds = Number(process.env.BENCH_IMAGES_ROUNDS ?? 20);
 const threads = Number(process.env.BENCH_IMAGES_THREADS ?? 1);

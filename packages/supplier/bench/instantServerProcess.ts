@@ -1,5 +1,5 @@
 // Runs the instant OpenAI-compatible server in its own process (for bench:supplier), printing its URL.
-import { startInstantOpenAiServer } from "../test/utils/instantOpenAiServer.ts";
+import { startInstantOpenAiServer } from "@aviary/testkit";
 
 const server = await startInstantOpenAiServer({ chunks: 8 });
 console.log(`listening ${server.baseUrl}`);

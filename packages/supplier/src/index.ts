@@ -35,9 +35,3 @@ export { type SupplierNode, startSupplier, supplierVersion } from "./startSuppli
 export { FileRelayStore, type FileRelayStoreParameters } from "./store/FileRelayStore.ts";
 export { MemoryRelayStore } from "./store/MemoryRelayStore.ts";
 export type { ClaimState, ClaimStatus, RelayRecord, RelayStore } from "./store/RelayStore.ts";
-export {
-  ensureTestModel,
-  testModelName,
-  testModelPresets,
-  writeTestModelGguf,
-} from "./testModel/writeTestModelGguf.ts";

@@ -5,20 +5,21 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type Devnet, startDevnet, token } from "@aviary/devnet";
 import { claimKey as computeClaimKey, RECEIPT_HEADER, sessionWindows } from "@aviary/protocol";
-import type { Address, Hex } from "viem";
-import { afterAll, describe, expect, it } from "vitest";
-import { type Devnet, startDevnet, token } from "../../devnet/src/index.ts";
+import { ensureTestModel, testModelName } from "@aviary/test-models";
 import {
   actor,
   clients,
   driveSessionToSettlement,
+  type RelayTarget,
+  sendRelay,
   settlement,
   setUpNetwork,
-} from "../../devnet/test/utils/scenario.ts";
+} from "@aviary/testkit";
+import type { Address, Hex } from "viem";
+import { afterAll, describe, expect, it } from "vitest";
 import { FileRelayStore } from "../src/store/FileRelayStore.ts";
-import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelGguf.ts";
-import { type RelayTarget, sendRelay } from "./utils/relayClient.ts";
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "cli", "bin", "aviary.js");
 const sessionParams = { sessionBlocks: 20n, graceBlocks: 4n, claimBlocks: 8n, proofBlocks: 8n };

@@ -4,23 +4,29 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodePng, ensureTestImageModel, testImageModelName } from "@aviary/image-runtime";
+import { type Devnet, startDevnet, token } from "@aviary/devnet";
+import { decodePng } from "@aviary/image-runtime";
 import { aviaryRegistryAbi, decodeReceiptHeader, hashRelayRequest, RECEIPT_HEADER } from "@aviary/protocol";
-import pino from "pino";
-import { type Address, type Hex, keccak256, toHex } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, startDevnet, token } from "../../devnet/src/index.ts";
+import {
+  ensureTestImageModel,
+  ensureTestModel,
+  testImageModelName,
+  testModelName,
+} from "@aviary/test-models";
 import {
   actor,
   type Clients,
   clients,
   devnetSessionParams,
+  type RelayTarget,
+  sendRelay,
   setUpNetwork,
-} from "../../devnet/test/utils/scenario.ts";
+} from "@aviary/testkit";
+import pino from "pino";
+import { type Address, type Hex, keccak256, toHex } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSupplierConfig } from "../src/config/supplierConfig.ts";
 import { type SupplierNode, startSupplier } from "../src/startSupplier.ts";
-import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelGguf.ts";
-import { type RelayTarget, sendRelay } from "./utils/relayClient.ts";
 
 const textPrices = { inputPrice: 10n ** 12n, outputPrice: 3n * 10n ** 12n };
 const imageOutputPrice = 5n * 10n ** 12n;

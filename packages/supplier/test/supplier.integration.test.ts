@@ -4,6 +4,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Devnet, devnetSettlementParameters, startDevnet, token } from "@aviary/devnet";
 import {
   claimAmount,
   claimKey as computeClaimKey,
@@ -22,24 +23,24 @@ import {
   settlementPayout,
   splitPayment,
 } from "@aviary/protocol";
-import pino from "pino";
-import { type Address, bytesToHex, type Hex, hexToBytes, keccak256, toBytes } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, devnetSettlementParameters, startDevnet, token } from "../../devnet/src/index.ts";
+import { ensureTestModel, testModelName } from "@aviary/test-models";
 import {
   actor,
   type Clients,
   clients,
   devnetSessionParams,
   driveSessionToSettlement,
+  type RelayTarget,
   registry,
+  sendRelay,
   settlement,
   setUpNetwork,
-} from "../../devnet/test/utils/scenario.ts";
+} from "@aviary/testkit";
+import pino from "pino";
+import { type Address, bytesToHex, type Hex, hexToBytes, keccak256, toBytes } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSupplierConfig } from "../src/config/supplierConfig.ts";
 import { type SupplierNode, startSupplier } from "../src/startSupplier.ts";
-import { ensureTestModel, testModelName } from "../src/testModel/writeTestModelGguf.ts";
-import { type RelayTarget, sendRelay } from "./utils/relayClient.ts";
 
 const inputPrice = 10n ** 12n;
 const outputPrice = 3n * 10n ** 12n;
@@ -238,7 +239,7 @@ describe("supplier node", () => {
       );
     });
     it("a malformed signature", async () => {
-      const { header } = await import("./utils/relayClient.ts").then((module) =>
+      const { header } = await import("@aviary/testkit").then((module) =>
         module.signedRelayHeader(target, app().address, app().privateKey, JSON.stringify(chatBody("x"))),
       );
       const decoded = decodeRelayHeader(header);
@@ -253,7 +254,7 @@ describe("supplier node", () => {
       );
     });
     it("a v = 0/1 signature (the contract accepts only 27/28)", async () => {
-      const { signedRelayHeader } = await import("./utils/relayClient.ts");
+      const { signedRelayHeader } = await import("@aviary/testkit");
       const { header } = await signedRelayHeader(
         target,
         app().address,
@@ -321,7 +322,7 @@ describe("supplier node", () => {
     });
     it("a tampered body", async () => {
       const signedFor = JSON.stringify(chatBody("original"));
-      const { signedRelayHeader } = await import("./utils/relayClient.ts");
+      const { signedRelayHeader } = await import("@aviary/testkit");
       const { header } = await signedRelayHeader(target, app().address, app().privateKey, signedFor);
       await expectRefusal(
         sendRelay(target, app().address, app().privateKey, chatBody("tampered"), { header }),
@@ -331,7 +332,7 @@ describe("supplier node", () => {
     });
     it("a replayed nonce", async () => {
       const bodyText = JSON.stringify(chatBody("once"));
-      const { signedRelayHeader } = await import("./utils/relayClient.ts");
+      const { signedRelayHeader } = await import("@aviary/testkit");
       const { header, relayKey } = await signedRelayHeader(target, app().address, app().privateKey, bodyText);
       const first = await sendRelay(target, app().address, app().privateKey, {}, { header, bodyText });
       expect(first.response.status).toBe(200);

@@ -8,6 +8,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Devnet, startDevnet, token } from "@aviary/devnet";
+import { type GatewayNode, parseGatewayConfig, startGateway } from "@aviary/gateway";
 import {
   buildSumTrie,
   claimKey as computeClaimKey,
@@ -20,9 +22,6 @@ import {
   signRelayReceipt,
 } from "@aviary/protocol";
 import { recordFailure, recordSuccess } from "@aviary/sdk";
-import pino from "pino";
-import type { Hex } from "viem";
-import { type Devnet, startDevnet, token } from "../../../../packages/devnet/src/index.ts";
 import {
   type Actor,
   actor,
@@ -33,12 +32,9 @@ import {
   setUpNetwork,
   signRelay,
   testModelName,
-} from "../../../../packages/devnet/test/utils/scenario.ts";
-import {
-  type GatewayNode,
-  parseGatewayConfig,
-  startGateway,
-} from "../../../../packages/gateway/src/index.ts";
+} from "@aviary/testkit";
+import pino from "pino";
+import type { Hex } from "viem";
 
 export type EvaluationScore = { score: number; passRate: number; items: number; updatedAt: string };
 

@@ -6,8 +6,8 @@ import {
   resolveAviaryHome,
 } from "@aviary/devnet";
 import type { DeploymentFile } from "@aviary/protocol";
-import { aviaryChain, aviaryRegistryAbi } from "@aviary/protocol";
-import type { AviaryWriteClients } from "@aviary/sdk";
+import { aviaryChain } from "@aviary/protocol";
+import { type AviaryWriteClients, getStakeToken } from "@aviary/sdk";
 import {
   type Address,
   type Chain,
@@ -18,21 +18,14 @@ import {
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import type { z } from "zod";
+import type { chainOptionsSchema } from "../commands/options.ts";
 import { CliInputError } from "../errors.ts";
 import { checkChainAnswers } from "./checkChainAnswers.ts";
 import { parseAddress } from "./parseAddress.ts";
 
-/** The chain options every on-chain command takes (see `addChainOptions` in bin.ts). */
-export type ChainOptions = {
-  /** State folder holding devnet.json. @default $AVIARY_HOME or ./.aviary */
-  home?: string;
-  /** With `registry` and `settlement`: a chain other than the local devnet. */
-  rpcUrl?: string;
-  registry?: string;
-  settlement?: string;
-  /** A deployment file from `aviary deploy`: the contracts, chain id and deployment block (RPC: --rpc-url or $AVIARY_RPC_URL). */
-  deployment?: string;
-};
+/** The chain options every on-chain command takes (see `addChainOptions` in commands/options.ts). */
+export type ChainOptions = z.infer<typeof chainOptionsSchema>;
 
 /** Where the contracts are and a client to read them. */
 export type ResolvedChain = {
@@ -139,11 +132,7 @@ export async function resolveChain(options: ChainOptions): Promise<ResolvedChain
   const publicClient = createPublicClient({ chain, transport: http(rpcUrl, { batch: true }), cacheTime: 0 });
   if (token === undefined) {
     try {
-      token = await publicClient.readContract({
-        address: registry,
-        abi: aviaryRegistryAbi,
-        functionName: "token",
-      });
+      token = await getStakeToken(publicClient as PublicClient, { registry });
     } catch (cause) {
       throw new CliInputError(`--registry ${registry} is not an Aviary registry on ${rpcUrl}.`, [
         `Reading token() failed: ${(cause as Error).message.split("\n")[0]}`,

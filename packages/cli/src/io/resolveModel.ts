@@ -1,18 +1,6 @@
-import { aviaryRegistryAbi } from "@aviary/protocol";
+import { type AviaryModel, getModel } from "@aviary/sdk";
 import { type Address, type Hex, keccak256, type PublicClient, stringToBytes } from "viem";
 import { CliInputError } from "../errors.ts";
-
-/** A registered model as the registry stores it. */
-export type RegisteredModel = {
-  modelId: Hex;
-  name: string;
-  weightsDigest: Hex;
-  uri: string;
-  kind: number;
-  source: Address;
-  sourceShareBps: number;
-  registeredAt: bigint;
-};
 
 /**
  * Finds a registered model by name (its id is `keccak256(bytes(name))`) or by id (0x + 64 hex digits), or
@@ -30,21 +18,16 @@ export async function resolveModel(
   registry: Address,
   nameOrId: string,
   what: string,
-): Promise<RegisteredModel> {
+): Promise<AviaryModel> {
   if (nameOrId.trim() === "") throw new CliInputError(`${what} must be a model name or id, got "".`);
   const modelId = /^0x[0-9a-fA-F]{64}$/.test(nameOrId)
     ? (nameOrId.toLowerCase() as Hex)
     : keccak256(stringToBytes(nameOrId));
-  const model = await publicClient.readContract({
-    address: registry,
-    abi: aviaryRegistryAbi,
-    functionName: "getModel",
-    args: [modelId],
-  });
-  if (model.registeredAt === 0n) {
+  const model = await getModel(publicClient, { registry, model: modelId });
+  if (model === undefined) {
     throw new CliInputError(`Unknown model "${nameOrId}": no model with that name or id is registered.`, [
       "`aviary model list` shows the registered models.",
     ]);
   }
-  return { modelId, ...model };
+  return model;
 }

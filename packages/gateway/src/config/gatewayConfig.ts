@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { auditThresholdsSchema, BaseError } from "@aviary/protocol";
+import { BaseError } from "@aviary/protocol";
 import { applyDeploymentFile } from "@aviary/sdk";
 import { z } from "zod";
+import { auditThresholdsSchema } from "./auditThresholdsSchema.ts";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an 0x-prefixed 20-byte address");
 const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be an 0x-prefixed 32-byte private key");
@@ -68,7 +69,10 @@ const auditedImageModelSchema = z
   })
   .strict();
 
-/** Covert audits, billing audits and public evaluation (protocol.md §8–§9). Off unless configured. */
+/**
+ * Covert audits, billing audits and public evaluation (protocol.md §8–§9). Off unless configured. Validated
+ * here with the rest of the file; run by the auditor the caller passes to `startGateway` (`@aviary/audit`).
+ */
 export const auditConfigSchema = z
   .object({
     enabled: z.boolean().default(false),

@@ -1,7 +1,11 @@
 import type { OpenAiRoute, RelayRequest } from "@aviary/protocol";
 import type { RelayAttemptReport, SupplierCandidateInfo, VerifiedReceipt } from "@aviary/sdk";
 import type { Hex } from "viem";
-import type { RelayedResponse } from "../audit/parseRelayedOutput.ts";
+
+/** The response as the gateway passed it on: a JSON body, or the data payloads of a stream, in order. */
+export type RelayedResponse =
+  | { kind: "json"; body: Uint8Array }
+  | { kind: "stream"; events: readonly string[] };
 
 /**
  * A relay that completed (receipt verified, response passed on), as observers see it once the client has

@@ -1,14 +1,15 @@
 // The gateway's relay path on the pipeline it shares with the SDK, over two real supplier nodes behind proxies a
 // test can switch: a supplier caught with a bad receipt is only a last resort afterwards (distrust, as in the
 // SDK); `/v1/models` answers a Unix `created`; a `max_tokens` no application could ever pay for is a 400.
-import pino from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+
 import {
   startTestNetwork,
   type TestNetwork,
   type TestSupplier,
   testModelName,
-} from "../../../sdk/test/utils/network.ts";
+} from "@aviary/testkit/direct-network";
+import pino from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseGatewayConfig } from "../config/gatewayConfig.ts";
 import { type GatewayNode, startGateway } from "../startGateway.ts";
 

@@ -27,18 +27,23 @@ import {
 import type { Logger } from "pino";
 import { type Address, hexToBytes } from "viem";
 import type { ApplicationPool } from "../applications/ApplicationPool.ts";
-import type { RelayedResponse } from "../audit/parseRelayedOutput.ts";
 import type { ApiKeyRecord, GatewayStore } from "../store/GatewayStore.ts";
 import { accountRelay, type RelayUsageBase } from "./accountRelay.ts";
 import { admitRelay } from "./admitRelay.ts";
 import { KeyReservation } from "./KeyReservation.ts";
 import type { GatewayMetrics } from "./metrics.ts";
-import { deferObserver, type RelayedExchange, type RelayHooks, type RelayObserver } from "./RelayObserver.ts";
+import {
+  deferObserver,
+  type RelayedExchange,
+  type RelayedResponse,
+  type RelayHooks,
+  type RelayObserver,
+} from "./RelayObserver.ts";
 import { relayFailureAnswer } from "./relayFailureAnswer.ts";
 import { storeRelayReceipt } from "./storeRelayReceipt.ts";
 
 export { ApplicationsExhaustedError } from "./errors.ts";
-export type { RelayedExchange, RelayHooks, RelayObserver } from "./RelayObserver.ts";
+export type { RelayedExchange, RelayedResponse, RelayHooks, RelayObserver } from "./RelayObserver.ts";
 
 export type RelayHandlerContext = {
   store: GatewayStore;

@@ -1,16 +1,16 @@
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { GatewayStoreError } from "./errors.ts";
-import { describeGatewayStoreConformance } from "./gatewayStore.conformance.ts";
-import { crashAfterAdmit } from "./gatewayStore.crash.fixtures.ts";
-import { T0 } from "./gatewayStore.fixtures.ts";
-import { isRetryablePostgresError, PostgresGatewayStore } from "./PostgresGatewayStore.ts";
 import {
   createTemporaryDatabase,
   postgresAvailability,
   startTemporaryPostgres,
   type TemporaryPostgres,
-} from "./testing/startTemporaryPostgres.ts";
+} from "@aviary/testkit/postgres";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describeGatewayStoreConformance } from "../../test/store/gatewayStore.conformance.ts";
+import { crashAfterAdmit } from "../../test/store/gatewayStore.crash.fixtures.ts";
+import { T0 } from "../../test/store/gatewayStore.fixtures.ts";
+import { GatewayStoreError } from "./errors.ts";
+import { isRetryablePostgresError, PostgresGatewayStore } from "./PostgresGatewayStore.ts";
 
 const availability = postgresAvailability();
 if (!availability.available) {

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, test } from "vitest";
+import { describeGatewayStoreConformance } from "../../test/store/gatewayStore.conformance.ts";
+import { crashAfterAdmit } from "../../test/store/gatewayStore.crash.fixtures.ts";
+import { makeReceiptRecord, T0 } from "../../test/store/gatewayStore.fixtures.ts";
 import { GatewayStoreConfigError, GatewayStoreError } from "./errors.ts";
 import { DEFAULT_RESERVATION_TTL_MS } from "./GatewayStore.ts";
-import { describeGatewayStoreConformance } from "./gatewayStore.conformance.ts";
-import { crashAfterAdmit } from "./gatewayStore.crash.fixtures.ts";
-import { makeReceiptRecord, T0 } from "./gatewayStore.fixtures.ts";
 import { SqliteGatewayStore } from "./SqliteGatewayStore.ts";
 
 const directories: string[] = [];
@@ -53,7 +53,7 @@ async function startReplicaProcess(path: string, keyId: string) {
       "--conditions=aviary-source",
       "--import",
       "tsx",
-      fileURLToPath(new URL("./SqliteGatewayStore.replica.child.ts", import.meta.url)),
+      fileURLToPath(new URL("../../test/store/SqliteGatewayStore.replica.child.ts", import.meta.url)),
       path,
       keyId,
       String(T0),

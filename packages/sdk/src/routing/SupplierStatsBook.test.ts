@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { testAddress } from "./routing.conformance.ts";
+import { testAddress } from "../../test/routing/routing.conformance.ts";
 import { SupplierStatsBook } from "./SupplierStatsBook.ts";
 
 const ref = (index: number) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { testCandidate } from "../../test/routing/routing.conformance.ts";
 import { planAttempts } from "./planAttempts.ts";
-import { testCandidate } from "./routing.conformance.ts";
 
 describe("planAttempts", () => {
   const ranked = [1, 2, 3, 4].map((index) => testCandidate(index));

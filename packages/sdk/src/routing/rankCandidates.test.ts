@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom, testAddress } from "../../test/routing/routing.conformance.ts";
 import { planAttempts } from "./planAttempts.ts";
 import { rankCandidates } from "./rankCandidates.ts";
-import { seededRandom, testAddress } from "./routing.conformance.ts";
 import { routingStrategySchema } from "./routingStrategy.ts";
 import { SupplierStatsBook } from "./SupplierStatsBook.ts";
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { testCandidate } from "../../test/routing/routing.conformance.ts";
 import { isAvailable } from "./isAvailable.ts";
 import { rankCandidates } from "./rankCandidates.ts";
 import { recordFailure } from "./recordFailure.ts";
 import { recordSuccess } from "./recordSuccess.ts";
-import { testCandidate } from "./routing.conformance.ts";
 import { createSupplierStats, type FailureKind } from "./SupplierStats.ts";
 
 const fresh = () =>

@@ -3,9 +3,9 @@
 // with a clear reason, without a crash and without a transaction that would slash the supplier.
 import { createServer } from "node:net";
 import { claimKey, sessionWindows } from "@aviary/protocol";
+import { settlement } from "@aviary/testkit";
 import { createPublicClient, custom, type EIP1193RequestFn, type Hex, http, type PublicClient } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { settlement } from "../../../devnet/test/utils/scenario.ts";
 import {
   drive,
   expectedOwnerPay,
@@ -18,7 +18,7 @@ import {
   serveRelays,
   sessionParams,
   startLifecycleScenario,
-} from "./lifecycle.fixtures.ts";
+} from "../../test/pipeline/lifecycle.fixtures.ts";
 import type { LifecycleEvent } from "./types.ts";
 
 let s: LifecycleScenario;

@@ -7,11 +7,9 @@ import { cp } from "node:fs/promises";
 import { join } from "node:path";
 import { claimKey, proveClaim, type SignedRelay, sessionWindows } from "@aviary/protocol";
 import { getProofSeed, getSupplierCollateral } from "@aviary/sdk";
+import { relayKeyOf, settlement } from "@aviary/testkit";
 import type { Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { relayKeyOf, settlement } from "../../../devnet/test/utils/scenario.ts";
-import type { FileRelayStore } from "../store/FileRelayStore.ts";
-import type { RelayRecord } from "../store/RelayStore.ts";
 import {
   drive,
   expectedOwnerPay,
@@ -27,7 +25,9 @@ import {
   settlementParameters,
   startLifecycleScenario,
   supplierStake,
-} from "./lifecycle.fixtures.ts";
+} from "../../test/pipeline/lifecycle.fixtures.ts";
+import type { FileRelayStore } from "../store/FileRelayStore.ts";
+import type { RelayRecord } from "../store/RelayStore.ts";
 import type { LifecycleEvent } from "./types.ts";
 
 let s: LifecycleScenario;

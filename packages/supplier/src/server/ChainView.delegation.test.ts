@@ -5,7 +5,18 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Devnet, startDevnet, token } from "@aviary/devnet";
 import { encodeRelayHeader, type RelayRequest, seededRandom, signRelayRequest } from "@aviary/protocol";
+import {
+  type Actor,
+  actor,
+  approveRegistry,
+  type Clients,
+  clients,
+  devnetSessionParams,
+  registry,
+  setUpNetwork,
+} from "@aviary/testkit";
 import {
   type Address,
   createPublicClient,
@@ -19,17 +30,6 @@ import {
 } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Devnet, startDevnet, token } from "../../../devnet/src/index.ts";
-import {
-  type Actor,
-  actor,
-  approveRegistry,
-  type Clients,
-  clients,
-  devnetSessionParams,
-  registry,
-  setUpNetwork,
-} from "../../../devnet/test/utils/scenario.ts";
 import type { Backend } from "../backends/Backend.ts";
 import { BudgetMeter } from "./BudgetMeter.ts";
 import { ChainView } from "./ChainView.ts";

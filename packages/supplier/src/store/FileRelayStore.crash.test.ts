@@ -10,7 +10,7 @@ import { afterEach, expect, test } from "vitest";
 import { FileRelayStore } from "./FileRelayStore.ts";
 
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
-const child = fileURLToPath(new URL("./FileRelayStore.crash.child.ts", import.meta.url));
+const child = fileURLToPath(new URL("../../test/store/FileRelayStore.crash.child.ts", import.meta.url));
 const directories: string[] = [];
 
 afterEach(async () => {

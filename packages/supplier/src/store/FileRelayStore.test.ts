@@ -2,11 +2,11 @@ import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/prom
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
+import { describeRelayStoreConformance } from "../../test/store/relayStore.conformance.ts";
+import { makeClaimState, makeRelayRecord } from "../../test/store/relayStore.fixtures.ts";
 import { RelayStoreCorruptError, RelayStoreDirectoryError, RelayStoreLockedError } from "./errors.ts";
 import { FileRelayStore, type FsyncPolicy } from "./FileRelayStore.ts";
 import type { RelayRecord } from "./RelayStore.ts";
-import { describeRelayStoreConformance } from "./relayStore.conformance.ts";
-import { makeClaimState, makeRelayRecord } from "./relayStore.fixtures.ts";
 
 async function temporaryDirectory(): Promise<string> {
   return mkdtemp(join(tmpdir(), "aviary-store-"));

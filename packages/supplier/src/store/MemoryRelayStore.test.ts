@@ -1,5 +1,5 @@
+import { describeRelayStoreConformance } from "../../test/store/relayStore.conformance.ts";
 import { MemoryRelayStore, memoryRelayStoreData } from "./MemoryRelayStore.ts";
-import { describeRelayStoreConformance } from "./relayStore.conformance.ts";
 
 // Memory appends are atomic, so there is no torn line to simulate: the suite skips that test.
 describeRelayStoreConformance("MemoryRelayStore", () => {

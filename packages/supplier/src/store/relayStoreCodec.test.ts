@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
+import { makeRelayRecord } from "../../test/store/relayStore.fixtures.ts";
 import { RelayRecordInvalidError } from "./errors.ts";
 import type { RelayRecord } from "./RelayStore.ts";
 import { fastDecodeRelayRecord, fastEncodeRelayRecord } from "./relayRecordFastCodec.ts";
-import { makeRelayRecord } from "./relayStore.fixtures.ts";
 import { decodeRelayRecordLine, encodeRelayRecord, relayRecordSchema } from "./relayStoreCodec.ts";
 
 /** What the zod path alone writes. */

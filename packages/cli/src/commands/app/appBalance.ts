@@ -1,13 +1,18 @@
-import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
-import { getApplicationStake, getSessionTotal } from "@aviary/sdk";
+import {
+  getApplicationDelegates,
+  getApplicationStake,
+  getCurrentSession,
+  getSessionTotal,
+  getTokenBalance,
+  isDelegatedAt,
+} from "@aviary/sdk";
 import { privateKeyToAccount } from "viem/accounts";
 import { formatTokens } from "../../io/formatTokens.ts";
 import { parseAddress } from "../../io/parseAddress.ts";
 import { printJson } from "../../io/printJson.ts";
 import { readPrivateKey } from "../../io/readPrivateKey.ts";
-import { type ChainOptions, resolveChain } from "../../io/resolveChain.ts";
-
-export type AppBalanceOptions = ChainOptions & { address?: string; keyEnv: string; json: boolean };
+import { resolveChain } from "../../io/resolveChain.ts";
+import type { AppBalanceOptions } from "./appBalance.command.ts";
 
 /**
  * `aviary app balance`: an application's tokens, stake, unbonding, the current session's budget and its
@@ -21,34 +26,17 @@ export async function appBalance(options: AppBalanceOptions): Promise<void> {
   const resolved = await resolveChain(options);
   const { registry, settlement, token } = resolved.contracts;
   const read = resolved.publicClient;
-  const session = BigInt(
-    await read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "currentSession" }),
-  );
+  const { session } = await getCurrentSession(read, { registry });
   const [stake, balance, { budget, total: spent }, delegates] = await Promise.all([
     getApplicationStake(read, { registry, application, session }),
-    read.readContract({
-      address: token,
-      abi: aviaryTokenAbi,
-      functionName: "balanceOf",
-      args: [application],
-    }),
+    getTokenBalance(read, { token, account: application }),
     getSessionTotal(read, { settlement, application, session }),
-    read.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName: "delegatesOf",
-      args: [application],
-    }),
+    getApplicationDelegates(read, { registry, application }),
   ]);
   const delegations = await Promise.all(
     delegates.map(async (gateway) => ({
       gateway,
-      activeThisSession: await read.readContract({
-        address: registry,
-        abi: aviaryRegistryAbi,
-        functionName: "isDelegatedAt",
-        args: [application, gateway, session],
-      }),
+      activeThisSession: await isDelegatedAt(read, { registry, application, gateway, session }),
     })),
   );
   const result = {

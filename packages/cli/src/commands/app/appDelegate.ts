@@ -1,12 +1,17 @@
-import { aviaryRegistryAbi } from "@aviary/protocol";
-import { delegateGateway, undelegateGateway } from "@aviary/sdk";
+import {
+  delegateGateway,
+  getApplicationDelegates,
+  getApplicationStake,
+  getCurrentSession,
+  getGatewayStake,
+  undelegateGateway,
+} from "@aviary/sdk";
 import { CliInputError } from "../../errors.ts";
 import { parseAddress } from "../../io/parseAddress.ts";
 import { readPrivateKey } from "../../io/readPrivateKey.ts";
-import { type ChainOptions, resolveChain, writeClients } from "../../io/resolveChain.ts";
+import { resolveChain, writeClients } from "../../io/resolveChain.ts";
 import { withProgress } from "../../io/withProgress.ts";
-
-export type AppDelegateOptions = ChainOptions & { gateway: string; keyEnv: string; undelegate: boolean };
+import type { AppDelegateOptions } from "./appDelegate.command.ts";
 
 /**
  * `aviary app delegate`: lets a staked gateway sign relays for the application (or, with `--undelegate`,
@@ -21,26 +26,11 @@ export async function appDelegate(options: AppDelegateOptions): Promise<void> {
   if (!application) throw new Error("unreachable: wallet without an account");
   const { registry } = resolved.contracts;
   const read = resolved.publicClient;
-  const [[applicationStake], [gatewayStake], delegates, session] = await Promise.all([
-    read.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName: "applicationStake",
-      args: [application],
-    }),
-    read.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName: "gatewayStake",
-      args: [gateway],
-    }),
-    read.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName: "delegatesOf",
-      args: [application],
-    }),
-    read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "currentSession" }),
+  const [{ stake: applicationStake }, { stake: gatewayStake }, delegates, { session }] = await Promise.all([
+    getApplicationStake(read, { registry, application }),
+    getGatewayStake(read, { registry, gateway }),
+    getApplicationDelegates(read, { registry, application }),
+    getCurrentSession(read, { registry }),
   ]);
   const delegated = delegates.some((address) => address.toLowerCase() === gateway.toLowerCase());
   if (options.undelegate) {

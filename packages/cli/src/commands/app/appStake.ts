@@ -1,13 +1,11 @@
-import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
-import { stakeApplication } from "@aviary/sdk";
+import { getApplicationStake, getRegistryParams, getTokenBalance, stakeApplication } from "@aviary/sdk";
 import { CliInputError } from "../../errors.ts";
 import { formatTokens } from "../../io/formatTokens.ts";
 import { parseTokenAmount } from "../../io/parseTokenAmount.ts";
 import { readPrivateKey } from "../../io/readPrivateKey.ts";
-import { type ChainOptions, resolveChain, writeClients } from "../../io/resolveChain.ts";
+import { resolveChain, writeClients } from "../../io/resolveChain.ts";
 import { withProgress } from "../../io/withProgress.ts";
-
-export type AppStakeOptions = ChainOptions & { amount: string; keyEnv: string };
+import type { AppStakeOptions } from "./appStake.command.ts";
 
 /**
  * `aviary app stake`: adds AVY to the application's stake (its spend escrow; the key in AVIARY_APP_KEY or
@@ -22,20 +20,10 @@ export async function appStake(options: AppStakeOptions): Promise<void> {
   if (!application) throw new Error("unreachable: wallet without an account");
   const { registry, token } = resolved.contracts;
   const read = resolved.publicClient;
-  const [balance, [stake], params] = await Promise.all([
-    read.readContract({
-      address: token,
-      abi: aviaryTokenAbi,
-      functionName: "balanceOf",
-      args: [application],
-    }),
-    read.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName: "applicationStake",
-      args: [application],
-    }),
-    read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "params" }),
+  const [balance, { stake }, params] = await Promise.all([
+    getTokenBalance(read, { token, account: application }),
+    getApplicationStake(read, { registry, application }),
+    getRegistryParams(read, { registry }),
   ]);
   if (balance < amount) {
     throw new CliInputError(

@@ -1,11 +1,17 @@
-import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
+import {
+  getApplicationStake,
+  getGatewayStake,
+  getRegistryParams,
+  getSupplierStake,
+  getTokenBalance,
+  getTotalHeld,
+} from "@aviary/sdk";
 import type { Address } from "viem";
 import { CliInputError } from "../../errors.ts";
 import { formatTokens } from "../../io/formatTokens.ts";
 import { printJson } from "../../io/printJson.ts";
 import { resolveChain } from "../../io/resolveChain.ts";
-
-export type BalancesOptions = { home?: string; json: boolean };
+import type { BalancesOptions } from "./balances.command.ts";
 
 /**
  * `aviary balances`: every dev account of devnet.json (role and address) with its AVY and its stakes as a
@@ -17,11 +23,7 @@ export async function balances(options: BalancesOptions): Promise<void> {
     throw new CliInputError("`aviary balances` lists the accounts of devnet.json: pass --home.");
   const { registry, token } = resolved.contracts;
   const read = resolved.publicClient;
-  const params = await read.readContract({
-    address: registry,
-    abi: aviaryRegistryAbi,
-    functionName: "params",
-  });
+  const params = await getRegistryParams(read, { registry });
   const accounts: { role: string; address: Address }[] = resolved.devnet.accounts.map((account) => ({
     role: account.role,
     address: account.address as Address,
@@ -29,30 +31,15 @@ export async function balances(options: BalancesOptions): Promise<void> {
   if (!accounts.some((account) => account.address.toLowerCase() === params.treasury.toLowerCase())) {
     accounts.push({ role: "treasury", address: params.treasury });
   }
-  const stakeOf = async (
-    functionName: "supplierStake" | "applicationStake" | "gatewayStake",
-    address: Address,
-  ) => {
-    const [stake, unbonding] = await read.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName,
-      args: [address],
-    });
-    return { stake, unbonding };
-  };
+  // Of each role's stake, what is staked and what unbonds (the JSON has `{ stake, unbonding }` for each).
+  const staked = ({ stake, unbonding }: { stake: bigint; unbonding: bigint }) => ({ stake, unbonding });
   const rows = await Promise.all(
     accounts.map(async ({ role, address }) => {
       const [balance, supplier, application, gateway] = await Promise.all([
-        read.readContract({
-          address: token,
-          abi: aviaryTokenAbi,
-          functionName: "balanceOf",
-          args: [address],
-        }),
-        stakeOf("supplierStake", address),
-        stakeOf("applicationStake", address),
-        stakeOf("gatewayStake", address),
+        getTokenBalance(read, { token, account: address }),
+        getSupplierStake(read, { registry, supplier: address }).then(staked),
+        getApplicationStake(read, { registry, application: address }).then(staked),
+        getGatewayStake(read, { registry, gateway: address }).then(staked),
       ]);
       return {
         role,
@@ -65,11 +52,7 @@ export async function balances(options: BalancesOptions): Promise<void> {
       };
     }),
   );
-  const held = await read.readContract({
-    address: registry,
-    abi: aviaryRegistryAbi,
-    functionName: "totalHeld",
-  });
+  const held = await getTotalHeld(read, { registry });
   if (options.json) {
     printJson({ token, treasury: params.treasury, registryHeld: held, accounts: rows });
     return;

@@ -3,14 +3,8 @@ import { CliInputError } from "../../errors.ts";
 import { formatTokens } from "../../io/formatTokens.ts";
 import { parseAddress } from "../../io/parseAddress.ts";
 import { printJson } from "../../io/printJson.ts";
-import { type ChainOptions, resolveChain } from "../../io/resolveChain.ts";
-
-export type ClaimsOptions = ChainOptions & {
-  supplier?: string;
-  application?: string;
-  session?: string;
-  json: boolean;
-};
+import { resolveChain } from "../../io/resolveChain.ts";
+import type { ClaimsOptions } from "./claims.command.ts";
 
 const statusText: Record<AviaryClaimEntry["status"], string> = {
   claimed: "claimed (waiting for the proof seed)",

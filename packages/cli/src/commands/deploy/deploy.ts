@@ -11,26 +11,12 @@ import {
   writeDeploymentFile,
 } from "@aviary/devnet";
 import { aviaryChain } from "@aviary/protocol";
-import { type Address, createPublicClient, erc20Abi, http, type PublicClient } from "viem";
+import { getTokenDecimals } from "@aviary/sdk";
+import { type Address, createPublicClient, http, type PublicClient } from "viem";
 import { ChainUnreachableError, CliInputError } from "../../errors.ts";
 import { parseAddress } from "../../io/parseAddress.ts";
+import type { DeployOptions } from "./deploy.command.ts";
 import { readDeployerAccount } from "./readDeployerAccount.ts";
-
-export type DeployOptions = {
-  rpcUrl: string;
-  /** The parameters file (JSON, see docs/deployment.md); default: the devnet parameters, treasury = deployer. */
-  params?: string;
-  /** An existing ERC-20 to stake and pay in. */
-  token?: string;
-  /** Deploy the test token (mintable by the deployer) instead. */
-  testToken?: boolean;
-  /** @default 1 */
-  confirmations?: number;
-  /** @default deployment.json */
-  out?: string;
-  keystore?: string;
-  passwordEnv?: string;
-};
 
 /**
  * `aviary deploy`: validates the parameters, deploys the registry and settlement (and the test token) to any
@@ -132,7 +118,7 @@ function parameters(input: unknown, source: string, decimals: number) {
 
 async function tokenDecimals(publicClient: PublicClient, token: Address): Promise<number> {
   try {
-    return await publicClient.readContract({ address: token, abi: erc20Abi, functionName: "decimals" });
+    return await getTokenDecimals(publicClient, { token });
   } catch (cause) {
     throw new CliInputError(`--token ${token} is not an ERC-20 on this chain.`, [
       `Reading decimals() failed: ${(cause as Error).message.split("\n")[0]}`,

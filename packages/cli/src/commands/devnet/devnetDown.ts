@@ -2,9 +2,10 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { resolveAviaryHome } from "@aviary/devnet";
 import { readNetworkProcesses } from "@aviary/network/processes";
+import type { DevnetDownOptions } from "./devnetDown.command.ts";
 
 /** `aviary devnet down`: stops a running `devnet up` (its state is saved), and with --reset deletes the state. */
-export async function devnetDown(options: { home?: string; reset: boolean }): Promise<void> {
+export async function devnetDown(options: DevnetDownOptions): Promise<void> {
   const home = resolveAviaryHome(options.home);
   const pidPath = join(home, "devnet.pid");
   let pid: number | undefined;

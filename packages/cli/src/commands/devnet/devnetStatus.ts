@@ -2,9 +2,10 @@ import { readDevnetState, resolveAviaryHome } from "@aviary/devnet";
 // The status file alone: importing the whole network package would cost seconds per command.
 import { type NetworkProcesses, readNetworkProcesses } from "@aviary/network/processes";
 import { createPublicClient, http } from "viem";
+import type { DevnetStatusOptions } from "./devnetStatus.command.ts";
 
 /** `aviary devnet status`: what devnet.json says, and whether the chain and each node answer. */
-export async function devnetStatus(options: { home?: string; json: boolean }): Promise<void> {
+export async function devnetStatus(options: DevnetStatusOptions): Promise<void> {
   const home = resolveAviaryHome(options.home);
   const state = readDevnetState(home);
   if (!state) {

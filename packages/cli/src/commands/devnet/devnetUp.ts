@@ -2,29 +2,9 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { recordCurrentHome, resolveAviaryHome } from "@aviary/devnet";
 import { type LocalNetwork, startLocalNetwork } from "@aviary/network";
-import type { OpenAiBackendCapabilities } from "@aviary/supplier";
 import { aviaryCommand } from "../../io/aviaryCommand.ts";
 import { devnetExplorer } from "../explorer/devnetExplorer.ts";
-
-export type DevnetUpOptions = {
-  home?: string;
-  blockTime: number;
-  fresh: boolean;
-  persist: boolean;
-  /** A GGUF file to serve instead of the generated test model. */
-  model?: string;
-  /** An OpenAI-compatible base URL to serve instead of the embedded runtime. */
-  backend?: string;
-  /** The model name that server knows. */
-  backendModel?: string;
-  /** What the --backend server supports beyond text (supplier config `capabilities`); default none. */
-  backendCapabilities?: OpenAiBackendCapabilities;
-  explorer: boolean;
-  gatewayPort: number;
-  explorerPort: number;
-  /** The first of three consecutive supplier ports. @default 8081 */
-  supplierPort?: number;
-};
+import type { DevnetUpOptions } from "./devnetUp.command.ts";
 
 /**
  * `aviary devnet up` (`npm start`): the whole local network (chain, contracts, model, three suppliers, an

@@ -3,6 +3,7 @@ import pino from "pino";
 import { z } from "zod";
 import { CliInputError } from "../../errors.ts";
 import { runUntilSignal } from "../../io/runUntilSignal.ts";
+import type { ExplorerStartOptions } from "./explorerStart.command.ts";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an 0x-prefixed 20-byte address");
 
@@ -28,7 +29,7 @@ export type ExplorerConfig = z.infer<typeof explorerConfigSchema>;
  * `aviary explorer start --config explorer.json`: indexes the chain, serves the web UI until SIGINT/SIGTERM,
  * then stops polling and closes the server.
  */
-export async function explorerStart(options: { config: string }): Promise<void> {
+export async function explorerStart(options: ExplorerStartOptions): Promise<void> {
   let input: unknown;
   try {
     input = JSON.parse(readFileSync(options.config, "utf8"));

@@ -1,5 +1,6 @@
 import { createGatewayStore, gatewayStoreOptions, loadGatewayConfig } from "@aviary/gateway";
 import { CliInputError } from "../../errors.ts";
+import type { GatewayKeysOptions } from "./gatewayKeys.command.ts";
 
 const positiveInteger = (value: string | undefined, name: string): number | null => {
   if (value === undefined) return null;
@@ -10,11 +11,8 @@ const positiveInteger = (value: string | undefined, name: string): number | null
 };
 
 /** `aviary gateway keys create|list|revoke`: API keys in the gateway's store (only hashes are kept). */
-export async function gatewayKeys(
-  action: string,
-  argument: string | undefined,
-  options: { config: string; budget?: string; rpm?: string; tpm?: string; json: boolean },
-): Promise<void> {
+export async function gatewayKeys(options: GatewayKeysOptions): Promise<void> {
+  const { action, nameOrKey: argument } = options;
   const config = loadGatewayConfig(options.config);
   const store = await createGatewayStore(gatewayStoreOptions(config.store));
   try {

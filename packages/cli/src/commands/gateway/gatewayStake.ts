@@ -1,12 +1,16 @@
-import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
-import { getGatewayStake, stakeGateway } from "@aviary/sdk";
+import {
+  getGatewayStake,
+  getRegistryParams,
+  getStakeToken,
+  getTokenBalance,
+  stakeGateway,
+} from "@aviary/sdk";
 import { CliInputError } from "../../errors.ts";
 import { formatTokens } from "../../io/formatTokens.ts";
 import { parseTokenAmount } from "../../io/parseTokenAmount.ts";
 import { withProgress } from "../../io/withProgress.ts";
 import { gatewayClients, gatewayServerUrl } from "./gatewayClients.ts";
-
-export type GatewayStakeOptions = { config: string; amount: string; metadataUrl?: string };
+import type { GatewayStakeOptions } from "./gatewayStake.command.ts";
 
 /**
  * `aviary gateway stake`: stakes AVY as the gateway of the config (its key: AVIARY_GATEWAY_KEY), approving the
@@ -19,11 +23,11 @@ export async function gatewayStake(options: GatewayStakeOptions): Promise<void> 
   if (options.metadataUrl !== undefined) parseMetadataUrl(options.metadataUrl);
   const { config, gateway, registry, clients } = await gatewayClients(options.config);
   const read = clients.publicClient;
-  const token = await read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "token" });
+  const token = await getStakeToken(read, { registry });
   const [balance, current, params] = await Promise.all([
-    read.readContract({ address: token, abi: aviaryTokenAbi, functionName: "balanceOf", args: [gateway] }),
+    getTokenBalance(read, { token, account: gateway }),
     getGatewayStake(read, { registry, gateway }),
-    read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "params" }),
+    getRegistryParams(read, { registry }),
   ]);
   if (balance < amount) {
     throw new CliInputError(

@@ -1,11 +1,15 @@
-import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
-import { getGatewayStake } from "@aviary/sdk";
+import {
+  getCurrentSession,
+  getGatewayStake,
+  getStakeToken,
+  getTokenBalance,
+  isDelegatedAt,
+} from "@aviary/sdk";
 import type { Address } from "viem";
 import { formatTokens } from "../../io/formatTokens.ts";
 import { printJson } from "../../io/printJson.ts";
 import { gatewayClients, gatewayServerUrl } from "./gatewayClients.ts";
-
-export type GatewayStatusOptions = { config: string; json: boolean };
+import type { GatewayStatusOptions } from "./gatewayStatus.command.ts";
 
 /**
  * `aviary gateway status`: the gateway's stake, unbonding and release session, its metadata URL, whether each
@@ -14,23 +18,16 @@ export type GatewayStatusOptions = { config: string; json: boolean };
 export async function gatewayStatus(options: GatewayStatusOptions): Promise<void> {
   const { config, gateway, registry, clients } = await gatewayClients(options.config);
   const read = clients.publicClient;
-  const session = BigInt(
-    await read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "currentSession" }),
-  );
-  const token = await read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "token" });
+  const { session } = await getCurrentSession(read, { registry });
+  const token = await getStakeToken(read, { registry });
   const [stake, balance, applications] = await Promise.all([
     getGatewayStake(read, { registry, gateway }),
-    read.readContract({ address: token, abi: aviaryTokenAbi, functionName: "balanceOf", args: [gateway] }),
+    getTokenBalance(read, { token, account: gateway }),
     // The config names the applications the gateway signs for: asking about each is cheap (no log scan).
     Promise.all(
       config.applications.map(async (application) => {
         const delegatedAt = (at: bigint) =>
-          read.readContract({
-            address: registry,
-            abi: aviaryRegistryAbi,
-            functionName: "isDelegatedAt",
-            args: [application as Address, gateway, at],
-          });
+          isDelegatedAt(read, { registry, application: application as Address, gateway, session: at });
         const [thisSession, nextSession] = await Promise.all([
           delegatedAt(session),
           delegatedAt(session + 1n),

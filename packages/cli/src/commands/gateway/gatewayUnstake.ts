@@ -1,12 +1,16 @@
-import { aviaryRegistryAbi } from "@aviary/protocol";
-import { getGatewayStake, unstakeGateway, withdrawGateway } from "@aviary/sdk";
+import {
+  getCurrentSession,
+  getGatewayStake,
+  getRegistryParams,
+  unstakeGateway,
+  withdrawGateway,
+} from "@aviary/sdk";
 import { CliInputError } from "../../errors.ts";
 import { formatTokens } from "../../io/formatTokens.ts";
 import { parseTokenAmount } from "../../io/parseTokenAmount.ts";
 import { withProgress } from "../../io/withProgress.ts";
 import { gatewayClients } from "./gatewayClients.ts";
-
-export type GatewayUnstakeOptions = { config: string; amount?: string; all: boolean; withdraw: boolean };
+import type { GatewayUnstakeOptions } from "./gatewayUnstake.command.ts";
 
 /**
  * `aviary gateway unstake`: moves `--amount` (or `--all`) of the gateway's stake into unbonding (slashable until
@@ -24,15 +28,15 @@ export async function gatewayUnstake(options: GatewayUnstakeOptions): Promise<vo
     options.amount === undefined ? undefined : parseTokenAmount(options.amount, "--amount");
   const { gateway, registry, clients } = await gatewayClients(options.config);
   const read = clients.publicClient;
-  const [current, params, session] = await Promise.all([
+  const [current, params, { session }] = await Promise.all([
     getGatewayStake(read, { registry, gateway }),
-    read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "params" }),
-    read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "currentSession" }),
+    getRegistryParams(read, { registry }),
+    getCurrentSession(read, { registry }),
   ]);
   if (options.withdraw) {
     if (current.unbonding === 0n)
       throw new CliInputError(`Gateway ${gateway} has nothing unbonding to withdraw.`);
-    if (BigInt(session) < current.releaseSession) {
+    if (session < current.releaseSession) {
       throw new CliInputError(
         `Gateway ${gateway}'s ${formatTokens(current.unbonding)} unbonding is withdrawable from session ${current.releaseSession}; this is session ${session}.`,
       );

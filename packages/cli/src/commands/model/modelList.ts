@@ -1,10 +1,8 @@
-import { aviaryRegistryAbi } from "@aviary/protocol";
-import { listModels } from "@aviary/sdk";
-import type { Address } from "viem";
+import { getCurrentSession, getSupplierOffer, listModels, listSuppliers } from "@aviary/sdk";
+import type { Hex } from "viem";
 import { printJson } from "../../io/printJson.ts";
-import { type ChainOptions, resolveChain } from "../../io/resolveChain.ts";
-
-export type ModelListOptions = ChainOptions & { json: boolean };
+import { resolveChain } from "../../io/resolveChain.ts";
+import type { ModelListOptions } from "./modelList.command.ts";
 
 /**
  * `aviary model list`: every registered model (from the registry's `ModelRegistered` events, read back as
@@ -14,31 +12,15 @@ export async function modelList(options: ModelListOptions): Promise<void> {
   const resolved = await resolveChain(options);
   const { registry } = resolved.contracts;
   const read = resolved.publicClient;
-  const [models, count, session] = await Promise.all([
+  const [models, suppliers, { session }] = await Promise.all([
     listModels(read, { registry, fromBlock: resolved.fromBlock }),
-    read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "supplierCount" }),
-    read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "currentSession" }),
+    listSuppliers(read, { registry }),
+    getCurrentSession(read, { registry }),
   ]);
-  const suppliers: readonly Address[] =
-    count === 0n
-      ? []
-      : await read.readContract({
-          address: registry,
-          abi: aviaryRegistryAbi,
-          functionName: "suppliers",
-          args: [0n, count],
-        });
-  const offering = (model: `0x${string}`, at: bigint) =>
+  const offering = (model: Hex, at: bigint) =>
     Promise.all(
-      suppliers.map((supplier) =>
-        read.readContract({
-          address: registry,
-          abi: aviaryRegistryAbi,
-          functionName: "offerAt",
-          args: [supplier, model, at],
-        }),
-      ),
-    ).then((offers) => offers.filter(([active]) => active).length);
+      suppliers.map((supplier) => getSupplierOffer(read, { registry, supplier, model, session: at })),
+    ).then((offers) => offers.filter(({ active }) => active).length);
   const rows = await Promise.all(
     models.map(async (model) => ({
       name: model.name,
@@ -49,8 +31,8 @@ export async function modelList(options: ModelListOptions): Promise<void> {
       source: model.source,
       sourceShareBps: model.sourceShareBps,
       registeredAt: model.registeredAt,
-      suppliers: await offering(model.modelId, BigInt(session)),
-      suppliersNextSession: await offering(model.modelId, BigInt(session) + 1n),
+      suppliers: await offering(model.modelId, session),
+      suppliersNextSession: await offering(model.modelId, session + 1n),
     })),
   );
   if (options.json) {

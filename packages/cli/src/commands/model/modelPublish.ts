@@ -1,26 +1,23 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { aviaryRegistryAbi } from "@aviary/protocol";
-import { type ModelKind, modelKinds, registerModel, sha256File } from "@aviary/sdk";
+import {
+  getModel,
+  getRegistryParams,
+  type ModelKind,
+  modelKinds,
+  registerModel,
+  sha256File,
+} from "@aviary/sdk";
 import { keccak256, stringToBytes } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CliInputError } from "../../errors.ts";
 import { parseAddress } from "../../io/parseAddress.ts";
 import { progressLine } from "../../io/progressLine.ts";
 import { readPrivateKey } from "../../io/readPrivateKey.ts";
-import { type ChainOptions, resolveChain, writeClients } from "../../io/resolveChain.ts";
+import { resolveChain, writeClients } from "../../io/resolveChain.ts";
 import { withProgress } from "../../io/withProgress.ts";
-
-export type ModelPublishOptions = ChainOptions & {
-  file: string;
-  name: string;
-  uri?: string;
-  kind: string;
-  shareBps: string;
-  source?: string;
-  keyEnv: string;
-};
+import type { ModelPublishOptions } from "./modelPublish.command.ts";
 
 /**
  * `aviary model publish`: registers a model by content address: the weights file's sha256 is computed here
@@ -52,15 +49,10 @@ export async function modelPublish(options: ModelPublishOptions): Promise<void> 
   const { registry } = resolved.contracts;
   const modelId = keccak256(stringToBytes(options.name));
   const [existing, params] = await Promise.all([
-    resolved.publicClient.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName: "getModel",
-      args: [modelId],
-    }),
-    resolved.publicClient.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "params" }),
+    getModel(resolved.publicClient, { registry, model: modelId }),
+    getRegistryParams(resolved.publicClient, { registry }),
   ]);
-  if (existing.registeredAt !== 0n) {
+  if (existing !== undefined) {
     throw new CliInputError(
       `--name ${options.name} is already registered (digest ${existing.weightsDigest}).`,
       ["A model's name is its id: publish new weights under a new name."],

@@ -16,19 +16,23 @@ import { sha256File } from "@aviary/sdk";
 import type { Hex } from "viem";
 import { ModelPullError } from "../../errors.ts";
 import { progressLine } from "../../io/progressLine.ts";
-import { type ChainOptions, resolveChain } from "../../io/resolveChain.ts";
+import { resolveChain } from "../../io/resolveChain.ts";
 import { resolveModel } from "../../io/resolveModel.ts";
-
-export type ModelPullOptions = ChainOptions & { out?: string };
+import type { ModelPullOptions } from "./modelPull.command.ts";
 
 /**
  * `aviary model pull`: fetches a registered model's weights from its uri (`file://`, `http://`, `https://`)
  * into a temporary file beside the destination, checks the sha256 against the registered digest, and only
  * then renames it into place. A mismatch deletes the download and fails naming both digests.
  */
-export async function modelPull(nameOrId: string, options: ModelPullOptions): Promise<void> {
+export async function modelPull(options: ModelPullOptions): Promise<void> {
   const resolved = await resolveChain(options);
-  const model = await resolveModel(resolved.publicClient, resolved.contracts.registry, nameOrId, "model");
+  const model = await resolveModel(
+    resolved.publicClient,
+    resolved.contracts.registry,
+    options.nameOrId,
+    "model",
+  );
   const expected = model.weightsDigest.toLowerCase() as Hex;
   let url: URL;
   try {

@@ -1,20 +1,14 @@
 import { join } from "node:path";
 import { resolveAviaryHome } from "@aviary/devnet";
-import { ensureTestModel } from "@aviary/supplier";
+import { ensureTestModel } from "@aviary/test-models";
 import { CliInputError } from "../../errors.ts";
+import type { ModelTestModelOptions } from "./modelTestModel.command.ts";
 
 /**
  * `aviary model test-model`: writes the generated TEST model (meaningless output) and prints its digest. The
  * folder is `--out`, else `models` in the state folder (`--home`, $AVIARY_HOME or ./.aviary).
  */
-export async function modelTestModel(options: {
-  out?: string;
-  home?: string;
-  preset: string;
-  seed: string;
-  type: string;
-  json: boolean;
-}): Promise<void> {
+export async function modelTestModel(options: ModelTestModelOptions): Promise<void> {
   if (!["tiny", "small"].includes(options.preset))
     throw new CliInputError(`--preset must be tiny or small, got "${options.preset}".`);
   if (!["f32", "f16", "q8_0"].includes(options.type))

@@ -1,19 +1,11 @@
-import { aviaryRegistryAbi } from "@aviary/protocol";
-import { getSupplierOffer, removeOffer, setOffer } from "@aviary/sdk";
+import { getCurrentSession, getSupplierOffer, getSupplierStake, removeOffer, setOffer } from "@aviary/sdk";
 import { loadSupplierConfig } from "@aviary/supplier";
 import { CliInputError } from "../../errors.ts";
 import { parseWei } from "../../io/parseWei.ts";
 import { resolveModel } from "../../io/resolveModel.ts";
 import { withProgress } from "../../io/withProgress.ts";
 import { ownerClients } from "./ownerClients.ts";
-
-export type SupplierOfferOptions = {
-  config: string;
-  model?: string;
-  inputPrice?: string;
-  outputPrice?: string;
-  remove?: string;
-};
+import type { SupplierOfferOptions } from "./supplierOffer.command.ts";
 
 /**
  * `aviary supplier offer`: sets the offers of every model in the configuration at its prices, or of one model
@@ -36,16 +28,11 @@ export async function supplierOffer(options: SupplierOfferOptions): Promise<void
   const config = loadSupplierConfig(options.config);
   const { clients, owner, registry } = await ownerClients(config, "Setting offers");
   const read = clients.publicClient;
-  const [[stake], session] = await Promise.all([
-    read.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName: "supplierStake",
-      args: [owner],
-    }),
-    read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "currentSession" }),
+  const [{ stake }, { session }] = await Promise.all([
+    getSupplierStake(read, { registry, supplier: owner }),
+    getCurrentSession(read, { registry }),
   ]);
-  const next = BigInt(session) + 1n;
+  const next = session + 1n;
 
   if (options.remove !== undefined) {
     const model = await resolveModel(read, registry, options.remove, "--remove");

@@ -1,5 +1,11 @@
-import { aviaryRegistryAbi, aviaryTokenAbi } from "@aviary/protocol";
-import { setOffer, stakeSupplier } from "@aviary/sdk";
+import {
+  getRegistryParams,
+  getStakeToken,
+  getSupplierStake,
+  getTokenBalance,
+  setOffer,
+  stakeSupplier,
+} from "@aviary/sdk";
 import { loadSupplierConfig } from "@aviary/supplier";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -9,16 +15,13 @@ import { parseTokenAmount } from "../../io/parseTokenAmount.ts";
 import { resolveModel } from "../../io/resolveModel.ts";
 import { withProgress } from "../../io/withProgress.ts";
 import { ownerClients } from "./ownerClients.ts";
+import type { SupplierStakeOptions } from "./supplierStake.command.ts";
 
 /**
  * `aviary supplier stake`: stakes (first time: registers with the operator and endpoint), then sets the
  * offer of every model in the configuration (effective next session). Needs the owner key.
  */
-export async function supplierStake(options: {
-  config: string;
-  amount: string;
-  endpoint?: string;
-}): Promise<void> {
+export async function supplierStake(options: SupplierStakeOptions): Promise<void> {
   const amount = parseTokenAmount(options.amount, "--amount");
   if (options.endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(options.endpoint)) {
     throw new CliInputError(`--endpoint must be an http(s) URL, got "${options.endpoint}".`);
@@ -29,16 +32,11 @@ export async function supplierStake(options: {
   const operator = privateKeyToAccount(config.operatorKey as Address).address;
   const endpoint =
     options.endpoint ?? config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
-  const token = await read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "token" });
-  const [balance, [stake], params] = await Promise.all([
-    read.readContract({ address: token, abi: aviaryTokenAbi, functionName: "balanceOf", args: [owner] }),
-    read.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName: "supplierStake",
-      args: [owner],
-    }),
-    read.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "params" }),
+  const token = await getStakeToken(read, { registry });
+  const [balance, { stake }, params] = await Promise.all([
+    getTokenBalance(read, { token, account: owner }),
+    getSupplierStake(read, { registry, supplier: owner }),
+    getRegistryParams(read, { registry }),
   ]);
   if (balance < amount) {
     throw new CliInputError(

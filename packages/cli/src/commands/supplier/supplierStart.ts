@@ -1,8 +1,9 @@
 import { loadSupplierConfig, startSupplier } from "@aviary/supplier";
 import { runUntilSignal } from "../../io/runUntilSignal.ts";
+import type { SupplierStartOptions } from "./supplierStart.command.ts";
 
 /** `aviary supplier start`: runs the node until SIGINT/SIGTERM, then finishes in-flight relays and stops. */
-export async function supplierStart(options: { config: string }): Promise<void> {
+export async function supplierStart(options: SupplierStartOptions): Promise<void> {
   const config = loadSupplierConfig(options.config);
   const node = await startSupplier(config);
   console.log(

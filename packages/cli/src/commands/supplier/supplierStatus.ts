@@ -1,26 +1,21 @@
-import { aviaryRegistryAbi } from "@aviary/protocol";
-import { getSupplierCollateral, getSupplierOffer } from "@aviary/sdk";
+import { getCurrentSession, getSupplierCollateral, getSupplierOffer, getSupplierStake } from "@aviary/sdk";
 import { loadSupplierConfig } from "@aviary/supplier";
 import { type Address, createPublicClient, formatUnits, http, keccak256, toHex } from "viem";
+import type { SupplierStatusOptions } from "./supplierStatus.command.ts";
 
 /**
  * `aviary supplier status`: stake (and how much of it unsettled claims lock as collateral) and offers on-chain,
  * and what the running node says about itself.
  */
-export async function supplierStatus(options: { config: string; json: boolean }): Promise<void> {
+export async function supplierStatus(options: SupplierStatusOptions): Promise<void> {
   const config = loadSupplierConfig(options.config);
   const client = createPublicClient({ transport: http(config.chain.rpcUrl) });
   const registry = config.chain.registry as Address;
   const supplier = config.supplier as Address;
-  const [[stake, unbonding, releaseSession], collateral, session] = await Promise.all([
-    client.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName: "supplierStake",
-      args: [supplier],
-    }),
+  const [{ stake, unbonding, releaseSession }, collateral, { session }] = await Promise.all([
+    getSupplierStake(client, { registry, supplier }),
     getSupplierCollateral(client, { registry, supplier }),
-    client.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "currentSession" }),
+    getCurrentSession(client, { registry }),
   ]);
   const offers = [];
   for (const model of config.models) {
@@ -28,7 +23,7 @@ export async function supplierStatus(options: { config: string; json: boolean })
       registry,
       supplier,
       model: keccak256(toHex(model.name)),
-      session: BigInt(session),
+      session,
     });
     offers.push({
       model: model.name,

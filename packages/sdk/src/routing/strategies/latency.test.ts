@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeStrategyConformance, testCandidate } from "../routing.conformance.ts";
+import { describeStrategyConformance, testCandidate } from "../../../test/routing/routing.conformance.ts";
 import { rankByLatency } from "./latency.ts";
 
 describeStrategyConformance("latency", { type: "latency" });

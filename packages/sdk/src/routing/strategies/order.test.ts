@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { describeStrategyConformance, testAddress, testCandidate } from "../routing.conformance.ts";
+import {
+  describeStrategyConformance,
+  testAddress,
+  testCandidate,
+} from "../../../test/routing/routing.conformance.ts";
 import { rankByOrder } from "./order.ts";
 
 describeStrategyConformance("order", {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
+import {
+  describeStrategyConformance,
+  seededRandom,
+  testCandidate,
+} from "../../../test/routing/routing.conformance.ts";
 import { rankCandidates } from "../rankCandidates.ts";
-import { describeStrategyConformance, seededRandom, testCandidate } from "../routing.conformance.ts";
 import { qualityPriceScores, rankByQualityPrice } from "./qualityPrice.ts";
 
 describeStrategyConformance("quality-price", { type: "quality-price" });

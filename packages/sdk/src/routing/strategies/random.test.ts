@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { describeStrategyConformance, seededRandom, testCandidate } from "../routing.conformance.ts";
+import {
+  describeStrategyConformance,
+  seededRandom,
+  testCandidate,
+} from "../../../test/routing/routing.conformance.ts";
 import { pickIndex, rankRandomly } from "./random.ts";
 
 describeStrategyConformance("random", { type: "random" });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeStrategyConformance, testCandidate } from "../routing.conformance.ts";
+import { describeStrategyConformance, testCandidate } from "../../../test/routing/routing.conformance.ts";
 import { rankByThroughput } from "./throughput.ts";
 
 describeStrategyConformance("throughput", { type: "throughput" });

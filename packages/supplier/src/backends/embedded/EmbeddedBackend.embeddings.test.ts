@@ -1,9 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureTestModel, testModelVocabulary } from "@aviary/test-models";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { testModelVocabulary } from "../../testModel/testModelVocabulary.ts";
-import { ensureTestModel } from "../../testModel/writeTestModelGguf.ts";
 import { BackendInvalidRequestError } from "../errors.ts";
 import { EmbeddedBackend } from "./EmbeddedBackend.ts";
 

@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureTestModel, type WriteTestModelGgufReturnType } from "@aviary/test-models";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ensureTestModel, type WriteTestModelGgufReturnType } from "../../testModel/writeTestModelGguf.ts";
-import { describeBackendConformance } from "../backend.conformance.ts";
+import { describeBackendConformance } from "../../../test/backends/backend.conformance.ts";
 import {
   BackendContextLengthExceededError,
   BackendModelDigestMismatchError,

@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decodePng, ensureTestImageModel, loadImagePipeline } from "@aviary/image-runtime";
+import { decodePng, loadImagePipeline } from "@aviary/image-runtime";
+import { ensureTestImageModel } from "@aviary/test-models";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describeImageBackendConformance } from "../../../test/backends/imageBackend.conformance.ts";
 import type { BackendRequest } from "../Backend.ts";
 import { BackendError } from "../errors.ts";
 import { EmbeddedImageBackend } from "./EmbeddedImageBackend.ts";
-import { describeImageBackendConformance } from "./imageBackend.conformance.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "aviary-image-backend-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -1,15 +1,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureTestImageModel } from "@aviary/image-runtime";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { BackendError, BackendOptionsInvalidError } from "../errors.ts";
-import { EmbeddedImageBackend } from "../image/EmbeddedImageBackend.ts";
-import { describeImageBackendConformance } from "../image/imageBackend.conformance.ts";
+import { ensureTestImageModel } from "@aviary/test-models";
 import {
   type StartOpenAiImageTestServerReturnType,
   startOpenAiImageTestServer,
-} from "../image/startOpenAiImageTestServer.ts";
+} from "@aviary/testkit/openai";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describeImageBackendConformance } from "../../../test/backends/imageBackend.conformance.ts";
+import { BackendError, BackendOptionsInvalidError } from "../errors.ts";
+import { EmbeddedImageBackend } from "../image/EmbeddedImageBackend.ts";
 import { OpenAiCompatibleBackend } from "./OpenAiCompatibleBackend.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "aviary-openai-images-"));

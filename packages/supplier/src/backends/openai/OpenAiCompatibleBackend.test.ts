@@ -3,10 +3,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureTestModel, testModelName } from "@aviary/test-models";
+import { startOpenAiTestServer } from "@aviary/testkit/openai";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ensureTestModel, testModelName } from "../../testModel/writeTestModelGguf.ts";
+import { describeBackendConformance } from "../../../test/backends/backend.conformance.ts";
 import type { BackendRequest, BackendStreamEvent } from "../Backend.ts";
-import { describeBackendConformance } from "../backend.conformance.ts";
 import { EmbeddedBackend } from "../embedded/EmbeddedBackend.ts";
 import {
   BackendError,
@@ -17,7 +18,6 @@ import {
   BackendUsageMissingError,
 } from "../errors.ts";
 import { OpenAiCompatibleBackend } from "./OpenAiCompatibleBackend.ts";
-import { startOpenAiTestServer } from "./startOpenAiTestServer.ts";
 
 describeBackendConformance("OpenAiCompatibleBackend", async () => {
   const directory = await mkdtemp(join(tmpdir(), "aviary-openai-"));
