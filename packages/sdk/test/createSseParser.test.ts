@@ -1,5 +1,7 @@
 // The incremental SSE parser: chunk boundaries anywhere (inside CRLF, inside UTF-8 characters), comments with
 // their byte offsets (what the receipt hash covers), CR / LF / CRLF line ends, and the spec's field rules.
+
+import { seededRandom as prng } from "@aviary/protocol";
 import { describe, expect, it } from "vitest";
 import { createSseParser, type SseItem } from "../src/relay/createSseParser.ts";
 
@@ -22,18 +24,6 @@ function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   }
   chunks.push(bytes.slice(from));
   return chunks;
-}
-
-/** A deterministic PRNG (mulberry32) for random splits. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const supplierStream =

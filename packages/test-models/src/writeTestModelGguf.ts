@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { createSeededRandom, hashName } from "@aviary/image-runtime";
+import { createSeededRandom, hashName, writeFileAtomically } from "@aviary/image-runtime";
 import { sha256File } from "@aviary/sdk";
 import { z } from "zod";
 import { encodeGgmlTensor, type GgmlTensorType } from "./gguf/encodeGgmlTensor.ts";
@@ -178,14 +178,7 @@ export async function writeTestModelGguf({
   ...parameters
 }: WriteTestModelGgufParameters): Promise<WriteTestModelGgufReturnType> {
   const bytes = encodeTestModelGguf(parameters);
-  const temporary = `${path}.${randomBytes(6).toString("hex")}.tmp`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(path, bytes);
   return { path, sha256: `0x${createHash("sha256").update(bytes).digest("hex")}`, bytes: bytes.length };
 }
 

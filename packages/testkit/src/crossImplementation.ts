@@ -1,7 +1,7 @@
 // Helpers of the cross-implementation tests: a seeded PRNG, an independent (viem-only) reference sum trie and
 // weighted prover, the contract's verifier and signature recovery as calls, batching and a CLI runner.
 import { spawn } from "node:child_process";
-import { aviarySettlementAbi } from "@aviary/protocol";
+import { aviarySettlementAbi, seededRandom } from "@aviary/protocol";
 import { type Address, encodePacked, type Hex, keccak256, type PublicClient } from "viem";
 
 /** What the tests need of a trie node and a compact proof (structurally the library's types). */
@@ -18,17 +18,13 @@ export const EMPTY: Node = Object.freeze({ hash: ZERO32, sum: 0n, count: 0n }) a
 
 /** A small deterministic generator (mulberry32), so every failure reproduces from its seed. */
 export class Rng {
-  #state: number;
+  readonly #random: () => number;
   constructor(seed: number) {
-    this.#state = seed >>> 0;
+    this.#random = seededRandom(seed);
   }
   /** A uniform uint32. */
   next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return this.#random() * 0x1_0000_0000;
   }
   /** A uniform integer in [0, n). */
   int(n: number): number {

@@ -9,24 +9,13 @@
  */
 import { describe, expect, test } from "vitest";
 import { WAD } from "../constants.ts";
+import { seededRandom as seeded } from "../random/seededRandom.ts";
 import { type DifficultyState, foldDifficulty, initialDifficultyState } from "./foldDifficulty.ts";
 
 const TARGET = 1_000n;
 const ALPHA_WAD = WAD / 10n;
 const LAG = 3;
 const UINT64_MAX = (1n << 64n) - 1n;
-
-/** mulberry32 */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Binomial(n, p): normal approximation when the variance is large, Poisson (Knuth) when n·p is small. */
 function binomial(random: () => number, n: number, p: number): number {

@@ -15,6 +15,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { describe, expect, test } from "vitest";
 import { SignatureInvalidError } from "../errors/signatures.ts";
 import { HexInvalidError, ValueOutOfRangeError } from "../errors/values.ts";
+import { seededRandom as seeded } from "../random/seededRandom.ts";
 import { hashRelayReceipt } from "./hashRelayReceipt.ts";
 import { hashRelayRequest } from "./hashRelayRequest.ts";
 import { recoverRelayReceiptSigner } from "./recoverRelayReceiptSigner.ts";
@@ -33,16 +34,6 @@ import {
 import { signRelayReceipt } from "./signRelayReceipt.ts";
 import { signRelayRequest } from "./signRelayRequest.ts";
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = seeded(42);
 const randomHex = (bytes: number): Hex =>
   toHex(Uint8Array.from({ length: bytes }, () => Math.floor(random() * 256)));

@@ -2,22 +2,13 @@ import { type Address, encodeAbiParameters, type Hex, keccak256, toHex } from "v
 import { describe, expect, test } from "vitest";
 import { HASH_UNIT_PER_WAD, WAD } from "../constants.ts";
 import { HexInvalidError, ProbabilityInvalidError } from "../errors/values.ts";
+import { seededRandom as seeded } from "../random/seededRandom.ts";
 import { claimKey } from "./claimKey.ts";
 import { isBelow } from "./isBelow.ts";
 import { isMined } from "./isMined.ts";
 import { isProofRequired } from "./isProofRequired.ts";
 import { proofDraws } from "./proofDraws.ts";
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = seeded(9);
 const randomHex = (bytes: number): Hex =>
   toHex(Uint8Array.from({ length: bytes }, () => Math.floor(random() * 256)));

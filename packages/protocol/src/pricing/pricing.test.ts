@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { WAD } from "../constants.ts";
 import { ProbabilityInvalidError, ValueOutOfRangeError } from "../errors/values.ts";
+import { seededRandom as seeded } from "../random/seededRandom.ts";
 import { claimAmount } from "./claimAmount.ts";
 import { claimCollateral } from "./claimCollateral.ts";
 import { isRelayCostValid } from "./isRelayCostValid.ts";
@@ -9,16 +10,6 @@ import { sessionBudget } from "./sessionBudget.ts";
 import { settlementPayout } from "./settlementPayout.ts";
 import { splitPayment } from "./splitPayment.ts";
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = seeded(21);
 const randomUint = (bits: number): bigint => {
   let value = 0n;

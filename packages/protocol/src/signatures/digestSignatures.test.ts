@@ -9,6 +9,7 @@ import type { RelayRequest } from "../eip712/schemas.ts";
 import { signRelayReceipt } from "../eip712/signRelayReceipt.ts";
 import { signRelayRequest } from "../eip712/signRelayRequest.ts";
 import { SignatureInvalidError } from "../errors/signatures.ts";
+import { seededRandom as seeded } from "../random/seededRandom.ts";
 import { recoverDigestSigner, signDigest } from "./digestSignatures.ts";
 import { isValidSignatureEncoding } from "./isValidSignatureEncoding.ts";
 
@@ -16,16 +17,6 @@ import { isValidSignatureEncoding } from "./isValidSignatureEncoding.ts";
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const HALF = N >> 1n;
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = seeded(31);
 const randomBytes = (length: number) => Uint8Array.from({ length }, () => Math.floor(random() * 256));
 const word = (value: bigint) => value.toString(16).padStart(64, "0");

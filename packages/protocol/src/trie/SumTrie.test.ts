@@ -7,6 +7,7 @@ import {
   TrieInputError,
   TrieSumOverflowError,
 } from "../errors/trie.ts";
+import { seededRandom as seeded } from "../random/seededRandom.ts";
 import { buildSumTrie } from "./buildSumTrie.ts";
 import { hashTrieInner } from "./hashTrieInner.ts";
 import { hashTrieLeaf } from "./hashTrieLeaf.ts";
@@ -50,16 +51,6 @@ function referenceRoot(leaves: TrieLeaf[], depth = 0): TrieNode {
   );
 }
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function randomHex(random: () => number, bytes = 32): Hex {
   return toHex(Uint8Array.from({ length: bytes }, () => Math.floor(random() * 256)));
 }

@@ -1,17 +1,7 @@
 import { keccak_256 } from "@noble/hashes/sha3";
 import { describe, expect, test } from "vitest";
+import { seededRandom as seeded } from "../random/seededRandom.ts";
 import { keccak256Bytes, keccak256Into } from "./keccak.ts";
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("keccak256 (unrolled)", () => {
   test("test_keccak_matchesNoble_everyLengthUpTo600", () => {

@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { ProofInvalidError, TrieInputError } from "../errors/trie.ts";
 import { ValueOutOfRangeError } from "../errors/values.ts";
 import { proofDraws } from "../mining/proofDraws.ts";
+import { seededRandom as seeded } from "../random/seededRandom.ts";
 import { buildSumTrie } from "./buildSumTrie.ts";
 import { fromCompactProof } from "./fromCompactProof.ts";
 import { hashTrieInner } from "./hashTrieInner.ts";
@@ -19,16 +20,6 @@ import {
 } from "./types.ts";
 import { verifyWeightedProof } from "./verifyWeightedProof.ts";
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const randomHex = (random: () => number, bytes = 32): Hex =>
   toHex(Uint8Array.from({ length: bytes }, () => Math.floor(random() * 256)));
 function randomLeaves(random: () => number, count: number): TrieLeaf[] {

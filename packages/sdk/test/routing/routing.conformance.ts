@@ -1,3 +1,4 @@
+import { seededRandom } from "@aviary/protocol";
 import { describe, expect, it } from "vitest";
 import type { Candidate } from "../../src/routing/Candidate.ts";
 import { isAvailable } from "../../src/routing/isAvailable.ts";
@@ -11,17 +12,8 @@ import { supplierIdMatcher } from "../../src/routing/supplierId.ts";
 // The suite every routing strategy passes (like hono's `common.case.test.ts` for routers). Each strategy's
 // test file calls `describeStrategyConformance`; strategy-specific behaviour is tested beside it.
 
-/** A deterministic uniform source in [0, 1) (mulberry32), for reproducible rankings. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The strategies' tests draw their rankings from the protocol's seededRandom (mulberry32).
+export { seededRandom };
 
 /** An address made from a small number (`0x…0001`), for readable fixtures. */
 export function testAddress(index: number): string {
