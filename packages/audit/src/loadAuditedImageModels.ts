@@ -4,6 +4,7 @@ import type { Address, PublicClient } from "viem";
 import type { ImageComparison } from "./auditImageExchange.ts";
 import { ReferenceModelDigestMismatchError, ReferenceModelLoadError } from "./errors.ts";
 import type { AuditedImageModel } from "./IntegrityMonitor.ts";
+import { loadEachAuditedModel } from "./loadEachAuditedModel.ts";
 import { readAuditedModelRegistration } from "./readAuditedModelRegistration.ts";
 
 export type LoadAuditedImageModelsParameters = {
@@ -30,9 +31,9 @@ export async function loadAuditedImageModels({
   registry,
   models,
 }: LoadAuditedImageModelsParameters): Promise<Map<string, AuditedImageModel>> {
-  const loaded = new Map<string, AuditedImageModel>();
-  try {
-    for (const model of models) {
+  return loadEachAuditedModel(
+    models,
+    async (model) => {
       const { modelId, weightsDigest } = await readAuditedModelRegistration(
         publicClient,
         registry,
@@ -68,7 +69,7 @@ export async function loadAuditedImageModels({
         });
       }
       const comparison: ImageComparison = { comparison: model.comparison, maxDistance: model.maxDistance };
-      loaded.set(model.name, {
+      return {
         name: model.name,
         modelId,
         pipeline,
@@ -76,11 +77,8 @@ export async function loadAuditedImageModels({
         steps: { min: Math.min(model.steps.min, maxSteps), max: Math.min(model.steps.max, maxSteps) },
         maxImages: model.maxImages,
         sizes,
-      });
-    }
-  } catch (error) {
-    for (const model of loaded.values()) await model.pipeline.close().catch(() => undefined);
-    throw error;
-  }
-  return loaded;
+      };
+    },
+    (model) => model.pipeline.close(),
+  );
 }

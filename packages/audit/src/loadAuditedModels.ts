@@ -1,6 +1,7 @@
 import type { AuditConfig } from "@aviary/gateway";
 import type { Address, PublicClient } from "viem";
 import type { AuditedModel } from "./IntegrityMonitor.ts";
+import { loadEachAuditedModel } from "./loadEachAuditedModel.ts";
 import { ReferenceModel } from "./ReferenceModel.ts";
 import { readAuditedModelRegistration } from "./readAuditedModelRegistration.ts";
 
@@ -28,9 +29,9 @@ export async function loadAuditedModels({
   registry,
   models,
 }: LoadAuditedModelsParameters): Promise<Map<string, AuditedModel>> {
-  const loaded = new Map<string, AuditedModel>();
-  try {
-    for (const model of models) {
+  return loadEachAuditedModel(
+    models,
+    async (model) => {
       const { modelId, weightsDigest } = await readAuditedModelRegistration(
         publicClient,
         registry,
@@ -45,11 +46,8 @@ export async function loadAuditedModels({
         speculativeWindow: model.speculativeWindow,
         ...(model.batchSize === null ? {} : { batchSize: model.batchSize }),
       });
-      loaded.set(model.name, { name: model.name, modelId, reference, thresholds: model.thresholds });
-    }
-  } catch (error) {
-    for (const model of loaded.values()) await model.reference.close().catch(() => undefined);
-    throw error;
-  }
-  return loaded;
+      return { name: model.name, modelId, reference, thresholds: model.thresholds };
+    },
+    (model) => model.reference.close(),
+  );
 }

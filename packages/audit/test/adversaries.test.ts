@@ -10,19 +10,14 @@ import {
   recoverRelayRequestSigner,
   seededRandom,
 } from "@aviary/protocol";
-import {
-  startNetworkGateway,
-  startTestNetwork,
-  type TestNetwork,
-  testModelName,
-} from "@aviary/testkit/network";
+import { startTestNetwork, type TestNetwork, testModelName } from "@aviary/testkit/network";
 import OpenAI from "openai";
 import { type Address, getAddress, type Hex, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createIntegrityMonitor } from "../src/createIntegrityMonitor.ts";
 import type { AuditOutcome, IntegrityMonitor } from "../src/IntegrityMonitor.ts";
 import { drawAuditPrompt, requestLogprobs } from "../src/statistics/index.ts";
 import { type AdversaryKind, createAdversaryBackend } from "./adversaries/createAdversaryBackend.ts";
+import { startTestDrivenAuditGateway } from "./startTestDrivenAuditGateway.ts";
 
 const kinds: AdversaryKind[] = ["honest", "other-model", "lower-precision", "inflate", "truncate"];
 const maxAudits = 20;
@@ -45,28 +40,7 @@ beforeAll(async () => {
       kind === "honest" ? undefined : (directory: string) => createAdversaryBackend(kind, directory),
     ),
   });
-  gateway = await startNetworkGateway(
-    network,
-    {
-      routing: {
-        strategy: "quality-price",
-        maxAttempts: 1,
-        firstByteTimeoutMs: 20_000,
-        idleTimeoutMs: 20_000,
-      },
-      defaultMaxTokens: 48,
-      audit: {
-        enabled: true,
-        models: [{ name: testModelName, referencePath: network.model.path }],
-        // Audits are driven by the test (the schedule has its own test): rate 0 draws none.
-        ratePerMinute: 0,
-        evaluationIntervalMs: null,
-        maxTokens: { min: 16, max: 40 },
-        seed: 6,
-      },
-    },
-    { integrity: createIntegrityMonitor },
-  );
+  gateway = await startTestDrivenAuditGateway(network, { seed: 6 });
 });
 
 afterAll(async () => {

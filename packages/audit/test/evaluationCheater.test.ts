@@ -14,17 +14,12 @@ import type {
   BackendRoute,
   BackendStreamEvent,
 } from "@aviary/supplier";
-import {
-  startNetworkGateway,
-  startTestNetwork,
-  type TestNetwork,
-  testModelName,
-} from "@aviary/testkit/network";
+import { startTestNetwork, type TestNetwork, testModelName } from "@aviary/testkit/network";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createIntegrityMonitor } from "../src/createIntegrityMonitor.ts";
 import type { AuditOutcome, IntegrityMonitor } from "../src/IntegrityMonitor.ts";
 import { AVIARY_EVALUATION_SET } from "../src/statistics/index.ts";
 import { createAdversaryBackend } from "./adversaries/createAdversaryBackend.ts";
+import { startTestDrivenAuditGateway } from "./startTestDrivenAuditGateway.ts";
 
 const textsOf = (body: Record<string, unknown>) =>
   JSON.stringify(
@@ -115,29 +110,7 @@ beforeAll(async () => {
           },
     ),
   });
-  gateway = await startNetworkGateway(
-    network,
-    {
-      routing: {
-        strategy: "quality-price",
-        maxAttempts: 1,
-        firstByteTimeoutMs: 20_000,
-        idleTimeoutMs: 20_000,
-      },
-      defaultMaxTokens: 48,
-      audit: {
-        enabled: true,
-        models: [{ name: testModelName, referencePath: network.model.path }],
-        // Driven by the test: rate 0 schedules no covert audit, no evaluation timer.
-        ratePerMinute: 0,
-        evaluationIntervalMs: null,
-        distributionTest: false,
-        maxTokens: { min: 16, max: 40 },
-        seed: 15,
-      },
-    },
-    { integrity: createIntegrityMonitor },
-  );
+  gateway = await startTestDrivenAuditGateway(network, { distributionTest: false, seed: 15 });
 });
 
 afterAll(async () => {

@@ -15,7 +15,7 @@ import {
   startSupplier,
 } from "@aviary/supplier";
 import { ensureTestImageModel, testImageModelName, writeTestImageModel } from "@aviary/test-models";
-import { type Actor, actor, clients, setUpNetwork } from "@aviary/testkit";
+import { type Actor, actor, clients, devnetChainConfig, setUpNetwork } from "@aviary/testkit";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { compareImages } from "../src/compareImages.ts";
@@ -74,12 +74,7 @@ beforeAll(async () => {
   const suppliers: Setup["suppliers"] = [];
   for (const [index, owner] of owners.entries()) {
     const config = parseSupplierConfig({
-      chain: {
-        rpcUrl: devnet.rpcUrl,
-        chainId: devnet.chainId,
-        registry: devnet.contracts.registry,
-        settlement: devnet.contracts.settlement,
-      },
+      chain: devnetChainConfig(devnet),
       supplier: owner.address,
       operatorKey: owner.privateKey,
       server: { host: "127.0.0.1", port: 0 },
@@ -117,12 +112,7 @@ beforeAll(async () => {
   }
   const gateway = await startGateway(
     parseGatewayConfig({
-      chain: {
-        rpcUrl: devnet.rpcUrl,
-        chainId: devnet.chainId,
-        registry: devnet.contracts.registry,
-        settlement: devnet.contracts.settlement,
-      },
+      chain: devnetChainConfig(devnet),
       gatewayKey: gatewayActor.privateKey,
       applications: [application.address],
       server: { host: "127.0.0.1", port: 0 },

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Devnet, startDevnet } from "@aviary/devnet";
 import { aviaryRegistryAbi } from "@aviary/protocol";
+import { devnetChainConfig } from "@aviary/testkit";
 import { type Address, createPublicClient, http, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -89,12 +90,7 @@ describe("aviary model / supplier commands", slow, () => {
     writeFileSync(
       configPath,
       JSON.stringify({
-        chain: {
-          rpcUrl: devnet.rpcUrl,
-          chainId: devnet.chainId,
-          registry: devnet.contracts.registry,
-          settlement: devnet.contracts.settlement,
-        },
+        chain: devnetChainConfig(devnet),
         supplier: owner.address,
         operatorKey: account("spare-1").privateKey,
         server: { host: "127.0.0.1", port: 8099 },

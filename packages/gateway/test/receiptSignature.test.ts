@@ -16,7 +16,7 @@ import {
   RELAY_HEADER,
   signRelayReceipt,
 } from "@aviary/protocol";
-import { actor, type Clients, clients, registry, setUpNetwork } from "@aviary/testkit";
+import { actor, type Clients, clients, devnetChainConfig, registry, setUpNetwork } from "@aviary/testkit";
 import pino from "pino";
 import { type Hex, hexToBytes, keccak256, toHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -105,12 +105,7 @@ beforeAll(async () => {
   await c.mineTo(session * 20n + 4n);
   gateway = await startGateway(
     parseGatewayConfig({
-      chain: {
-        rpcUrl: devnet.rpcUrl,
-        chainId: devnet.chainId,
-        registry: devnet.contracts.registry,
-        settlement: devnet.contracts.settlement,
-      },
+      chain: devnetChainConfig(devnet),
       gatewayKey: gatewayActor.privateKey,
       applications: [application.address],
       server: { host: "127.0.0.1", port: 0, shutdownGraceMs: 0 },

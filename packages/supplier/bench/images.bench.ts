@@ -16,7 +16,7 @@ import { startDevnet, token } from "@aviary/devnet";
 import { loadImagePipeline } from "@aviary/image-runtime";
 import { RELAY_HEADER } from "@aviary/protocol";
 import { ensureTestImageModel, testImageModelName } from "@aviary/test-models";
-import { actor, clients, presignRelays, setUpNetwork } from "@aviary/testkit";
+import { actor, clients, devnetChainConfig, presignRelays, setUpNetwork } from "@aviary/testkit";
 import { startNetworkGateway, startTestNetwork } from "@aviary/testkit/network";
 import pino from "pino";
 import { type Address, type Hex, keccak256, toBytes } from "viem";
@@ -102,12 +102,7 @@ const { session, modelId } = await setUpNetwork(c, {
 // The node runs in this process, as the baseline does (see bench:supplier's runtime part for why).
 const node = await startSupplier(
   parseSupplierConfig({
-    chain: {
-      rpcUrl: devnet.rpcUrl,
-      chainId: devnet.chainId,
-      registry: devnet.contracts.registry,
-      settlement: devnet.contracts.settlement,
-    },
+    chain: devnetChainConfig(devnet),
     supplier: owner.address,
     operatorKey: operator.privateKey,
     server: { host: "127.0.0.1", port: 0 },

@@ -16,7 +16,15 @@ import { fileURLToPath } from "node:url";
 import { startDevnet, token } from "@aviary/devnet";
 import { RELAY_HEADER } from "@aviary/protocol";
 import { ensureTestModel, testModelName } from "@aviary/test-models";
-import { actor, clients, presignRelays, runLoad as run, setUpNetwork, spawnAndWait } from "@aviary/testkit";
+import {
+  actor,
+  clients,
+  devnetChainConfig,
+  presignRelays,
+  runLoad as run,
+  setUpNetwork,
+  spawnAndWait,
+} from "@aviary/testkit";
 import pino from "pino";
 import { type Address, type Hex, keccak256, toBytes } from "viem";
 import { EmbeddedBackend } from "../src/backends/embedded/EmbeddedBackend.ts";
@@ -61,12 +69,7 @@ async function protocolOverhead(): Promise<void> {
   writeFileSync(
     configPath,
     JSON.stringify({
-      chain: {
-        rpcUrl: devnet.rpcUrl,
-        chainId: devnet.chainId,
-        registry: devnet.contracts.registry,
-        settlement: devnet.contracts.settlement,
-      },
+      chain: devnetChainConfig(devnet),
       supplier: owner.address,
       operatorKey: operator.privateKey,
       server: { host: "127.0.0.1", port: 0 },
@@ -210,12 +213,7 @@ async function runtimeThroughput(): Promise<void> {
   // node's event loop here, which counts against the supplier, never for it.
   const node = await startSupplier(
     parseSupplierConfig({
-      chain: {
-        rpcUrl: devnet.rpcUrl,
-        chainId: devnet.chainId,
-        registry: devnet.contracts.registry,
-        settlement: devnet.contracts.settlement,
-      },
+      chain: devnetChainConfig(devnet),
       supplier: owner.address,
       operatorKey: operator.privateKey,
       server: { host: "127.0.0.1", port: 0 },

@@ -11,6 +11,7 @@ import { ensureTestModel, testModelName } from "@aviary/test-models";
 import {
   actor,
   clients,
+  devnetChainConfig,
   driveSessionToSettlement,
   type RelayTarget,
   sendRelay,
@@ -79,12 +80,7 @@ describe("supplier crash safety", () => {
     writeFileSync(
       configPath,
       JSON.stringify({
-        chain: {
-          rpcUrl: devnet.rpcUrl,
-          chainId: devnet.chainId,
-          registry: devnet.contracts.registry,
-          settlement: devnet.contracts.settlement,
-        },
+        chain: devnetChainConfig(devnet),
         supplier: owner.address,
         operatorKey: operator.privateKey,
         server: { host: "127.0.0.1", port: 0 },

@@ -17,6 +17,7 @@ import {
   actor,
   type Clients,
   clients,
+  devnetChainConfig,
   devnetSessionParams,
   type RelayTarget,
   sendRelay,
@@ -103,12 +104,7 @@ beforeAll(async () => {
   await c.mineTo(session * devnetSessionParams.sessionBlocks);
 
   const config = parseSupplierConfig({
-    chain: {
-      rpcUrl: devnet.rpcUrl,
-      chainId: devnet.chainId,
-      registry: devnet.contracts.registry,
-      settlement: devnet.contracts.settlement,
-    },
+    chain: devnetChainConfig(devnet),
     supplier: owner.address,
     operatorKey: operator.privateKey,
     server: { host: "127.0.0.1", port: 0 },

@@ -28,6 +28,7 @@ import {
   actor,
   type Clients,
   clients,
+  devnetChainConfig,
   devnetSessionParams,
   driveSessionToSettlement,
   type RelayTarget,
@@ -83,12 +84,7 @@ beforeAll(async () => {
   });
   modelId = setup.modelId;
   const config = parseSupplierConfig({
-    chain: {
-      rpcUrl: devnet.rpcUrl,
-      chainId: devnet.chainId,
-      registry: devnet.contracts.registry,
-      settlement: devnet.contracts.settlement,
-    },
+    chain: devnetChainConfig(devnet),
     supplier: owner.address,
     operatorKey: operator.privateKey,
     server: { host: "127.0.0.1", port: 0 },

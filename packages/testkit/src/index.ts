@@ -5,7 +5,9 @@
 // `@aviary/testkit/openai` (OpenAI-compatible test servers over a backend), `@aviary/testkit/postgres` (a
 // temporary PostgreSQL), `@aviary/testkit/chromium` and `@aviary/testkit/cross-implementation` (the reference
 // sum trie and contract checks).
+
 export { type ControlledProxy, type ProxyMode, startControlledProxy } from "./controlledProxy.ts";
+export { devnetChainConfig } from "./devnetChainConfig.ts";
 export { type InstantServer, startInstantOpenAiServer } from "./instantOpenAiServer.ts";
 export { type PresignRelaysParameters, presignRelays } from "./presignRelays.ts";
 export { residentMemoryMiB, spawnAndWait } from "./processes.ts";

@@ -35,6 +35,7 @@ import OpenAI from "openai";
 import pino from "pino";
 import { type Address, type Hex, keccak256, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { devnetChainConfig } from "./devnetChainConfig.ts";
 import { type Actor, actor, type Clients, clients, devnetSessionParams, setUpNetwork } from "./scenario.ts";
 
 export type Fault = {
@@ -268,12 +269,7 @@ export async function startTestNetwork(options: {
   const suppliers: TestSupplier[] = [];
   for (const [index, owner] of owners.entries()) {
     const config = parseSupplierConfig({
-      chain: {
-        rpcUrl: devnet.rpcUrl,
-        chainId: devnet.chainId,
-        registry: devnet.contracts.registry,
-        settlement: devnet.contracts.settlement,
-      },
+      chain: devnetChainConfig(devnet),
       supplier: owner.address,
       operatorKey: owner.privateKey,
       server: { host: "127.0.0.1", port: 0 },

@@ -27,6 +27,7 @@ import {
   actor,
   type Clients,
   clients,
+  devnetChainConfig,
   relayKeyOf,
   settlement,
   setUpNetwork,
@@ -221,12 +222,7 @@ export async function startSettledNetwork(): Promise<SettledNetwork> {
 
     gateway = await startGateway(
       parseGatewayConfig({
-        chain: {
-          rpcUrl: devnet.rpcUrl,
-          chainId: devnet.chainId,
-          registry: devnet.contracts.registry,
-          settlement: devnet.contracts.settlement,
-        },
+        chain: devnetChainConfig(devnet),
         gatewayKey: gatewayActor.privateKey,
         // An application without claims: the gateway's reconciliation charges claims it has no receipts
         // for to the supplier's reputation, which would race with the measurements fed below.

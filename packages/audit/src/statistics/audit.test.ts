@@ -183,75 +183,51 @@ describe("judgeAudit", () => {
     expect(verdict.failed?.check).toBe("billing-output");
   });
 
-  test("test_judgeAudit_sampled_zScore", () => {
-    const sampling = { temperature: 1, topP: 1, maxTokens: 20 };
-    const sampled = (logProb: number, token = 0): AuditPositionScore =>
-      greedyPosition({
-        token,
-        logProb,
-        expectedLogProb: -1,
-        logProbVariance: 1,
-        tailMass: 0.3,
-        stopSampledProbability: 1e-3,
-        sampledLogProb: logProb,
-      });
-    const honest = Array.from({ length: 20 }, (_, index) => sampled(index % 2 ? -0.5 : -1.5, index));
-    const ok = judgeAudit({
+  // A sampled position (T = 1) expected at ln p = −1 with variance 1; 20 of them make an output.
+  const sampled = (logProb: number, token: number): AuditPositionScore =>
+    greedyPosition({
+      token,
+      logProb,
+      expectedLogProb: -1,
+      logProbVariance: 1,
+      tailMass: 0.3,
+      stopSampledProbability: 1e-3,
+      sampledLogProb: logProb,
+    });
+  const judgeSampled = (positions: AuditPositionScore[]) =>
+    judgeAudit({
       ...base,
-      sampling,
+      sampling: { temperature: 1, topP: 1, maxTokens: 20 },
       maxOutputTokens: 20,
-      positions: honest,
+      positions,
       finishReason: "length",
       outputBytes: 60,
     });
+
+  test("test_judgeAudit_sampled_zScore", () => {
+    const honest = Array.from({ length: 20 }, (_, index) => sampled(index % 2 ? -0.5 : -1.5, index));
+    const ok = judgeSampled(honest);
     expect(ok.passed).toBe(true);
     expect(ok.metrics.z).toBeCloseTo(0);
     const unlikely = Array.from({ length: 20 }, (_, index) => sampled(-9, index));
-    const bad = judgeAudit({
-      ...base,
-      sampling,
-      maxOutputTokens: 20,
-      positions: unlikely,
-      finishReason: "length",
-      outputBytes: 60,
-    });
+    const bad = judgeSampled(unlikely);
     expect(bad.failed?.check).toBe("logprob-gap");
     // Each token 8σ below its expectation, clipped at maxTokenDeviation (6σ): still far below minZ (−12).
     expect(bad.metrics.z).toBeCloseTo(-6 * Math.sqrt(20));
   });
 
   test("test_judgeAudit_sampled_oneTokenFarOff_clippedAndPasses_manyFail", () => {
-    const sampling = { temperature: 1, topP: 1, maxTokens: 20 };
-    const sampled = (logProb: number, token: number): AuditPositionScore =>
-      greedyPosition({
-        token,
-        logProb,
-        expectedLogProb: -1,
-        logProbVariance: 1,
-        tailMass: 0.3,
-        stopSampledProbability: 1e-3,
-        sampledLogProb: logProb,
-      });
-    const judge = (positions: AuditPositionScore[]) =>
-      judgeAudit({
-        ...base,
-        sampling,
-        maxOutputTokens: 20,
-        positions,
-        finishReason: "length",
-        outputBytes: 60,
-      });
     // One token of a rebuilt tokenization at ln p = −60 (59σ off) in an otherwise typical output: unclipped,
     // z = −59/√20 = −13.2 would fail it.
     const oneOff = Array.from({ length: 20 }, (_, index) =>
       sampled(index === 7 ? -60 : index % 2 ? -0.5 : -1.5, index),
     );
-    const honest = judge(oneOff);
+    const honest = judgeSampled(oneOff);
     expect(honest.passed).toBe(true);
     // The other 19 deviate by −0.5 in all; the far one counts −6.
     expect(honest.metrics.z).toBeCloseTo((-6 - 0.5) / Math.sqrt(20));
     // Many tokens far off (another model): the clip does not save it.
-    const many = judge(Array.from({ length: 20 }, (_, index) => sampled(index % 2 ? -11 : -1, index)));
+    const many = judgeSampled(Array.from({ length: 20 }, (_, index) => sampled(index % 2 ? -11 : -1, index)));
     expect(many.failed?.check).toBe("logprob-gap");
   });
 
