@@ -1,4 +1,4 @@
-import { aviaryRegistryAbi } from "@aviary/protocol";
+import { getModel } from "@aviary/sdk";
 import { type Address, type Hex, keccak256, type PublicClient, toHex } from "viem";
 import { AuditModelNotRegisteredError } from "./errors.ts";
 
@@ -18,12 +18,7 @@ export async function readAuditedModelRegistration(
   name: string,
 ): Promise<{ modelId: Hex; weightsDigest: Hex }> {
   const modelId = keccak256(toHex(name));
-  const registered = await publicClient.readContract({
-    address: registry,
-    abi: aviaryRegistryAbi,
-    functionName: "getModel",
-    args: [modelId],
-  });
-  if (!registered.name) throw new AuditModelNotRegisteredError({ model: name });
+  const registered = await getModel(publicClient, { registry, model: modelId });
+  if (!registered) throw new AuditModelNotRegisteredError({ model: name });
   return { modelId, weightsDigest: registered.weightsDigest };
 }

@@ -1,7 +1,14 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { aviaryChain, aviaryRegistryAbi, pendingSessions, sessionBudget, sessionOf } from "@aviary/protocol";
-import { createModelListing, SupplierDirectory, SupplierDistrust, SupplierStatsBook } from "@aviary/sdk";
+import {
+  createModelListing,
+  getModel,
+  getRegistryParams,
+  SupplierDirectory,
+  SupplierDistrust,
+  SupplierStatsBook,
+} from "@aviary/sdk";
 import { getRequestListener } from "@hono/node-server";
 import pino, { type Logger } from "pino";
 import {
@@ -90,11 +97,7 @@ export async function startGateway<Integrity extends GatewayIntegrity = GatewayI
   const registry = getAddress(config.chain.registry);
   const settlement = getAddress(config.chain.settlement);
   const gateway = privateKeyToAccount(config.gatewayKey as Hex).address;
-  const params = await publicClient.readContract({
-    address: registry,
-    abi: aviaryRegistryAbi,
-    functionName: "params",
-  });
+  const params = await getRegistryParams(publicClient, { registry });
   const sessionParams = {
     sessionBlocks: params.sessionBlocks,
     graceBlocks: params.graceBlocks,
@@ -199,14 +202,7 @@ export async function startGateway<Integrity extends GatewayIntegrity = GatewayI
   const modelName = (modelId: Hex) => {
     let name = modelNames.get(modelId);
     if (!name) {
-      name = publicClient
-        .readContract({
-          address: registry,
-          abi: aviaryRegistryAbi,
-          functionName: "getModel",
-          args: [modelId],
-        })
-        .then((model) => model.name || modelId);
+      name = getModel(publicClient, { registry, model: modelId }).then((model) => model?.name || modelId);
       name.catch(() => modelNames.delete(modelId));
       modelNames.set(modelId, name);
     }

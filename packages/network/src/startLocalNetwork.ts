@@ -3,7 +3,7 @@ import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { type Devnet, devnetChain, startDevnet, token, writeDevnetState } from "@aviary/devnet";
 import { createGatewayStore } from "@aviary/gateway";
-import { aviaryRegistryAbi } from "@aviary/protocol";
+import { getRegistryParams } from "@aviary/sdk";
 import { type Address, createPublicClient, createTestClient, type Hex, http, keccak256, toHex } from "viem";
 import { ensureOnChainSetup, type Signer } from "./ensureOnChainSetup.ts";
 import { LocalNetworkStartError } from "./errors.ts";
@@ -306,11 +306,7 @@ export async function startLocalNetwork(parameters: StartLocalNetworkParameters)
     aborted();
     if (changed) {
       // Offers, stakes and delegations apply from the next session: move there now rather than wait.
-      const params = await publicClient.readContract({
-        address: contracts.registry,
-        abi: aviaryRegistryAbi,
-        functionName: "params",
-      });
+      const params = await getRegistryParams(publicClient, { registry: contracts.registry });
       const head = await publicClient.getBlockNumber();
       const next = (head / params.sessionBlocks + 1n) * params.sessionBlocks;
       await testClient.mine({ blocks: Number(next - head) });

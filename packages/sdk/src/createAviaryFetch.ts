@@ -1,4 +1,4 @@
-import { aviaryChain, aviaryRegistryAbi, type OpenAiRoute, openAiError } from "@aviary/protocol";
+import { aviaryChain, type OpenAiRoute, openAiError } from "@aviary/protocol";
 import {
   type Address,
   createPublicClient,
@@ -7,6 +7,7 @@ import {
   type LocalAccount,
   type PublicClient,
 } from "viem";
+import { getRegistryParams } from "./actions/getRegistryParams.ts";
 import type { SupplierCandidateInfo } from "./discovery/discoverSuppliers.ts";
 import { SupplierDirectory } from "./discovery/SupplierDirectory.ts";
 import { ChainReadError, RelayAbortedError, RelayBodyInvalidError } from "./errors.ts";
@@ -162,12 +163,10 @@ export function createAviaryFetch(parameters: CreateAviaryFetchParameters): type
   let paramsPromise: Promise<{ sessionBlocks: bigint; graceBlocks: bigint }> | undefined;
   const sessionParams = () => {
     if (!paramsPromise) {
-      const loading = publicClient
-        .readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "params" })
-        .then((params) => ({
-          sessionBlocks: BigInt(params.sessionBlocks),
-          graceBlocks: BigInt(params.graceBlocks),
-        }));
+      const loading = getRegistryParams(publicClient, { registry }).then((params) => ({
+        sessionBlocks: BigInt(params.sessionBlocks),
+        graceBlocks: BigInt(params.graceBlocks),
+      }));
       // Fixed at deployment: read once; a failed read is retried by the next request.
       loading.catch(() => {
         if (paramsPromise === loading) paramsPromise = undefined;

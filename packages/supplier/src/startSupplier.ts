@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { aviaryChain, aviaryRegistryAbi, relayCost, sessionOf } from "@aviary/protocol";
+import { aviaryChain, relayCost, sessionOf } from "@aviary/protocol";
+import { getModel, getRegistryParams } from "@aviary/sdk";
 import pino, { type Logger } from "pino";
 import {
   type Address,
@@ -103,7 +104,7 @@ export async function startSupplier(
 
   let registryParams: Awaited<ReturnType<typeof readParams>>;
   async function readParams() {
-    return publicClient.readContract({ address: registry, abi: aviaryRegistryAbi, functionName: "params" });
+    return getRegistryParams(publicClient, { registry });
   }
   try {
     registryParams = await readParams();
@@ -124,13 +125,8 @@ export async function startSupplier(
   const models: ServedModel[] = [];
   for (const model of config.models) {
     const modelId = keccak256(toHex(model.name));
-    const registered = await publicClient.readContract({
-      address: registry,
-      abi: aviaryRegistryAbi,
-      functionName: "getModel",
-      args: [modelId],
-    });
-    if (!registered.name) {
+    const registered = await getModel(publicClient, { registry, model: modelId });
+    if (!registered) {
       logger.error({ model: model.name, modelId }, "model is not registered on-chain: not serving it");
       continue;
     }

@@ -1,5 +1,6 @@
-import { aviaryRegistryAbi, type SessionParams, type SessionWindows, sessionWindows } from "@aviary/protocol";
+import { type SessionParams, type SessionWindows, sessionWindows } from "@aviary/protocol";
 import type { Address, PublicClient, ReadContractErrorType } from "viem";
+import { getRegistryParams } from "./getRegistryParams.ts";
 
 export type GetCurrentSessionParameters = {
   /** The registry contract. */
@@ -37,12 +38,7 @@ export async function getCurrentSession(
 ): Promise<GetCurrentSessionReturnType> {
   const [blockNumber, params] = await Promise.all([
     parameters.blockNumber ?? publicClient.getBlockNumber(),
-    parameters.sessionParams ??
-      publicClient.readContract({
-        address: parameters.registry,
-        abi: aviaryRegistryAbi,
-        functionName: "params",
-      }),
+    parameters.sessionParams ?? getRegistryParams(publicClient, { registry: parameters.registry }),
   ]);
   const sessionParams = {
     sessionBlocks: BigInt(params.sessionBlocks),

@@ -7,7 +7,8 @@ import type {
   PublicClient,
   ReadContractErrorType,
 } from "viem";
-import { type ModelKind, modelKinds } from "./registerModel.ts";
+import { getModel } from "./getModel.ts";
+import type { ModelKind } from "./registerModel.ts";
 
 export type ListModelsParameters = {
   /** The registry contract. */
@@ -61,30 +62,6 @@ export async function listModels(
   const ids = [
     ...new Set(events.map((event) => event.args.modelId).filter((id): id is Hex => id !== undefined)),
   ];
-  const models = await Promise.all(
-    ids.map((modelId) =>
-      publicClient.readContract({
-        address: registry,
-        abi: aviaryRegistryAbi,
-        functionName: "getModel",
-        args: [modelId],
-      }),
-    ),
-  );
-  const result: AviaryModel[] = [];
-  models.forEach((model, index) => {
-    const modelId = ids[index];
-    if (!modelId || model.registeredAt === 0n) return;
-    result.push({
-      modelId,
-      name: model.name,
-      weightsDigest: model.weightsDigest,
-      uri: model.uri,
-      kind: modelKinds[model.kind] ?? "chat",
-      source: model.source,
-      sourceShareBps: model.sourceShareBps,
-      registeredAt: model.registeredAt,
-    });
-  });
-  return result;
+  const models = await Promise.all(ids.map((model) => getModel(publicClient, { registry, model })));
+  return models.filter((model): model is AviaryModel => model !== undefined);
 }

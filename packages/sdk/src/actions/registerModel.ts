@@ -1,6 +1,7 @@
 import { aviaryRegistryAbi } from "@aviary/protocol";
 import { type Address, type Hex, keccak256, stringToBytes } from "viem";
 import type { AccountMissingError, TransactionRevertedError } from "../errors.ts";
+import { getRegistryParams } from "./getRegistryParams.ts";
 import {
   type AviaryWriteClients,
   type AviaryWriteReturnType,
@@ -55,11 +56,7 @@ export async function registerModel(
 ): Promise<RegisterModelReturnType> {
   const account = accountOf(clients, "registerModel");
   const { registry } = parameters;
-  const registryParams = await clients.publicClient.readContract({
-    address: registry,
-    abi: aviaryRegistryAbi,
-    functionName: "params",
-  });
+  const registryParams = await getRegistryParams(clients.publicClient, { registry });
   await ensureAllowance(clients, {
     registry,
     amount: registryParams.modelFee,
