@@ -13,7 +13,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { seededRandom } from "@aviary/protocol";
+import { samplerSeed, seededRandom } from "@aviary/protocol";
 import { ensureTestModel, testModelName } from "@aviary/test-models";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { alignReportedLogprobs } from "../src/alignReportedLogprobs.ts";
@@ -44,6 +44,12 @@ const logprobShare = Number(process.env.BENCH_AUDIT_LOGPROB_SHARE ?? 0.3);
 const maxTokens = { min: 16, max: Number(process.env.BENCH_AUDIT_MAX_TOKENS ?? 64) };
 const trialLength = 200;
 
+/** The seed the supplier sampled with: the body's, else the relay's. */
+function replaySeedOf({ prompt, relaySeed }: { prompt: AuditPrompt; relaySeed: number }): number {
+  const seed = (prompt.body as { seed?: unknown }).seed;
+  return typeof seed === "number" ? samplerSeed(seed) : relaySeed;
+}
+
 const quantile = (values: number[], q: number) => {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -69,7 +75,7 @@ const reference = await ReferenceModel.load({
 // 1. Cost per output length: greedy and sampled prompts with max_tokens fixed, the honest supplier.
 console.log("\n## Cost of an audit (reference scoring) vs the generation it checks");
 console.log(
-  "| output tokens (max_tokens) | outputs | generation median | scoring median | scoring / generation (median of ratios) | total ratio |",
+  "| output tokens (max_tokens) | outputs | generation median | audit median (scoring, and the replay of sampled answers) | audit / generation (median of ratios) | total ratio |",
 );
 console.log("|---|---|---|---|---|---|");
 {
@@ -82,11 +88,13 @@ console.log("|---|---|---|---|---|---|");
     const ratios: number[] = [];
     for (let index = 0; index < costOutputs; index++) {
       const prompt = drawAuditPrompt(random, { maxTokens: { min: length, max: length } });
-      const exchange = await generateExchange(backend, prompt, testModelName);
+      const entry = { prompt, logprobs: false, relaySeed: Math.floor(random() * 2 ** 32) };
+      const exchange = await generateExchange(backend, prompt, testModelName, entry.relaySeed);
       const audit = await auditRelayedOutput({
         reference,
         ...exchange,
         thresholds: DEFAULT_AUDIT_THRESHOLDS,
+        replaySeed: replaySeedOf(entry),
       });
       if (!audit.ok) throw new Error(audit.reason);
       generation.push(exchange.generationMs);
@@ -185,14 +193,22 @@ type Judged = {
   positions: Parameters<typeof weighAuditEvidence>[0]["positions"];
   sampling: Parameters<typeof weighAuditEvidence>[0]["sampling"];
   reported: (number | null)[] | undefined;
+  /** The seeded replay of a sampled answer (null: greedy). */
+  replay: { comparedTokens: number; diverged: boolean } | null;
 };
 type Pool = { kind: AdversaryKind | "f16-copy-of-f32"; judged: Judged[]; exchanges: GeneratedExchange[] };
 
-const judge = async (model: ReferenceModel, exchange: GeneratedExchange, logprobs: boolean) => {
+const judge = async (
+  model: ReferenceModel,
+  exchange: GeneratedExchange,
+  logprobs: boolean,
+  replaySeed: number,
+) => {
   const audit = await auditRelayedOutput({
     reference: model,
     ...exchange,
     thresholds: DEFAULT_AUDIT_THRESHOLDS,
+    replaySeed,
   });
   if (!audit.ok) throw new Error(audit.reason);
   const greedy = audit.request.temperature === 0;
@@ -210,28 +226,33 @@ const judge = async (model: ReferenceModel, exchange: GeneratedExchange, logprob
     reported: audit.output.logprobs
       ? alignReportedLogprobs(audit.scored.tokenBytes, audit.output.logprobs)
       : undefined,
+    replay: audit.replay && { comparedTokens: audit.replay.comparedTokens, diverged: audit.replay.diverged },
   } satisfies Judged;
 };
 
 const pools: Pool[] = [];
-const prompts: { prompt: AuditPrompt; logprobs: boolean }[] = [];
+// Each audit's relay seed: what a supplier node's embedded runtime samples with when the body names no seed
+// (`relaySamplingSeed` of the relay key; here drawn directly, the harness has no relay).
+const prompts: { prompt: AuditPrompt; logprobs: boolean; relaySeed: number }[] = [];
 {
   const random = seededRandom(7);
   for (let index = 0; index < Math.max(poolSize, honestAudits); index++) {
     const drawn = drawAuditPrompt(random, { maxTokens });
     const logprobs = random() < logprobShare;
-    prompts.push({ prompt: logprobs ? requestLogprobs(drawn) : drawn, logprobs });
+    const relaySeed = Math.floor(random() * 2 ** 32);
+    prompts.push({ prompt: logprobs ? requestLogprobs(drawn) : drawn, logprobs, relaySeed });
   }
 }
+
 const started = performance.now();
 for (const kind of adversaryKinds) {
   const backend = await createAdversaryBackend(kind, directory);
   await backend.start();
   const count = kind === "honest" || kind === "other-build" ? honestAudits : poolSize;
   const pool: Pool = { kind, judged: [], exchanges: [] };
-  for (const { prompt, logprobs } of prompts.slice(0, count)) {
-    const exchange = await generateExchange(backend, prompt, testModelName);
-    pool.judged.push(await judge(reference, exchange, logprobs));
+  for (const entry of prompts.slice(0, count)) {
+    const exchange = await generateExchange(backend, entry.prompt, testModelName, entry.relaySeed);
+    pool.judged.push(await judge(reference, exchange, entry.logprobs, replaySeedOf(entry)));
     if (kind === "honest") pool.exchanges.push(exchange);
   }
   await backend.close();
@@ -251,18 +272,26 @@ await reference.close();
   });
   const honest = pools.find((pool) => pool.kind === "honest") as Pool;
   const pool: Pool = { kind: "f16-copy-of-f32", judged: [], exchanges: [] };
-  for (const [index, exchange] of honest.exchanges.slice(0, poolSize).entries())
-    pool.judged.push(await judge(f32Reference, exchange, prompts[index]?.logprobs ?? false));
+  for (const [index, exchange] of honest.exchanges.slice(0, poolSize).entries()) {
+    const entry = prompts[index] as (typeof prompts)[number];
+    pool.judged.push(await judge(f32Reference, exchange, entry.logprobs, replaySeedOf(entry)));
+  }
   await f32Reference.close();
   pools.push(pool);
 }
 await rm(directory, { recursive: true, force: true });
 
-const weight = (audit: Judged, thresholds: AuditThresholds["evidence"], withLogprobs = true) =>
+const weight = (
+  audit: Judged,
+  thresholds: AuditThresholds["evidence"],
+  withLogprobs = true,
+  withReplay = true,
+) =>
   weighAuditEvidence({
     positions: audit.positions,
     sampling: audit.sampling,
     ...(withLogprobs && audit.reported ? { reportedLogProbs: audit.reported } : {}),
+    ...(withReplay && audit.replay ? { replay: audit.replay } : {}),
     thresholds,
   }).logLikelihoodRatio;
 
@@ -297,15 +326,19 @@ const summarize = (firsts: (number | null)[]) => {
 
 const evidence = DEFAULT_AUDIT_THRESHOLDS.evidence;
 console.log(
-  `\n## Detection (audits to first flag over ${trials} trials; sequential test: runtime noise ${evidence.alternativeNoise} vs ${evidence.nullNoise} nats, threshold ${evidence.threshold}, per position at most ${evidence.maxPositionWeight})`,
+  `\n## Detection (audits to first flag over ${trials} trials; sequential test: runtime noise ${evidence.alternativeNoise} vs ${evidence.nullNoise} nats, replay divergence ${evidence.replayAlternativeRate} vs ${evidence.replayNullRate} per token, threshold ${evidence.threshold}, per position at most ${evidence.maxPositionWeight})`,
 );
 console.log(
-  "| supplier | pool | per-audit flags in pool | greedy audits flipping a token | any flag (with logprobs): median / p95 / ≤10 | sequential only (with logprobs): median / p95 / ≤10 | any flag, no logprobs served: median / p95 / ≤10 |",
+  "| supplier | pool | per-audit flags in pool | greedy audits flipping a token | sampled audits whose replay diverged (tokens replayed) | any flag (with logprobs): median / p95 / ≤10 | sequential only (with logprobs): median / p95 / ≤10 | any flag, no logprobs served: median / p95 / ≤10 | the same without replay (the baseline): median / p95 / ≤10 |",
 );
-console.log("|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|");
 for (const pool of pools) {
   const weights = pool.judged.map((audit) => weight(audit, evidence));
   const noLogprobWeights = pool.judged.map((audit) => weight(audit, evidence, false));
+  const noReplayWeights = pool.judged.map((audit) => weight(audit, evidence, false, false));
+  const replayed = pool.judged.filter((audit) => audit.replay);
+  const replayedTokens = sum(replayed.map((audit) => audit.replay?.comparedTokens ?? 0));
+  const diverged = replayed.filter((audit) => audit.replay?.diverged).length;
   const flips = pool.judged.filter(
     (audit) => audit.greedy && audit.positions.some((position) => position.logProb < position.topLogProb),
   ).length;
@@ -313,6 +346,7 @@ for (const pool of pools) {
   const failed = pool.judged.filter((audit) => !audit.passed);
   const checks = new Map<string, number>();
   for (const audit of failed) checks.set(audit.check ?? "?", (checks.get(audit.check ?? "?") ?? 0) + 1);
+  const runWithout = (weights: number[]) => run(weights, { logprobs: false });
   const run = (weights: number[], options: { verdicts?: boolean; logprobs?: boolean }) => {
     const random = seededRandom(99);
     return summarize(
@@ -320,7 +354,7 @@ for (const pool of pools) {
     );
   };
   console.log(
-    `| ${pool.kind} | ${pool.judged.length} | ${failed.length} (${[...checks].map(([check, count]) => `${check} ${count}`).join(", ") || "–"}) | ${flips}/${greedy} | ${run(weights, {})} | ${run(weights, { verdicts: false })} | ${run(noLogprobWeights, { logprobs: false })} |`,
+    `| ${pool.kind} | ${pool.judged.length} | ${failed.length} (${[...checks].map(([check, count]) => `${check} ${count}`).join(", ") || "–"}) | ${flips}/${greedy} | ${diverged}/${replayed.length} (${replayedTokens}) | ${run(weights, {})} | ${run(weights, { verdicts: false })} | ${run(noLogprobWeights, { logprobs: false })} | ${runWithout(noReplayWeights)} |`,
   );
 }
 

@@ -1,4 +1,5 @@
 import { open, stat } from "node:fs/promises";
+import { EMBEDDED_SAMPLER_CHAIN, samplerSeed } from "@aviary/protocol";
 import { sha256File } from "@aviary/sdk";
 import {
   type ChatHistoryItem,
@@ -268,6 +269,30 @@ export class ReferenceModel {
     return this.#enqueue(() => this.#sample(parameters));
   }
 
+  /**
+   * Seeded replay (protocol.md §8): samples `prompt` with the seed the supplier's embedded runtime used and its
+   * sampler chain (`EMBEDDED_SAMPLER_CHAIN` after temperature and `top_p`) and compares the result with the
+   * supplier's `output`, token by token. An honest supplier on the same runtime and weights gives the same text;
+   * another build of the same weights diverges now and then (a draw that lands where the two distributions'
+   * cumulative sums differ); a lower-precision copy diverges far more often.
+   *
+   * @returns the reference tokens compared (up to and including the first that diverged), whether one did, and
+   *   the reference's text.
+   * @example
+   * ```ts
+   * const replay = await reference.replay({ prompt, sampling, seed: relaySamplingSeed(relayKey), output: "…" });
+   * if (replay.diverged) console.log(`diverged at token ${replay.comparedTokens}`);
+   * ```
+   */
+  replay(parameters: {
+    prompt: RenderedPrompt;
+    sampling: AuditSampling;
+    seed: number;
+    output: string;
+  }): Promise<ReplayedOutput> {
+    return this.#enqueue(() => this.#replay(parameters));
+  }
+
   /** Frees the context, the model and the runtime. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -455,15 +480,15 @@ export class ReferenceModel {
     };
   }
 
-  async #sample({
-    prompt,
-    sampling,
-    seed,
-  }: {
-    prompt: RenderedPrompt;
-    sampling: AuditSampling;
-    seed: number;
-  }): Promise<{ text: string; finishReason: "stop" | "length"; tokens: number }> {
+  /**
+   * Samples `prompt` token by token with temperature, `top_p` and `chain` (top-k, min-p), ending
+   * at an end-of-generation or stop token, `maxTokens`, the context's end, or when `keepGoing(tokens)` says so.
+   */
+  async #draw(
+    { prompt, sampling, seed }: { prompt: RenderedPrompt; sampling: AuditSampling; seed: number },
+    chain: { topK: number; minP: number },
+    keepGoing: (generated: Token[]) => boolean = () => true,
+  ): Promise<{ generated: Token[]; finishReason: "stop" | "length" }> {
     if (this.#closed) throw new ReferenceModelLoadError({ path: this.path, reason: "closed" });
     const sequence = this.#sequence;
     const promptTokens = prompt.tokens as Token[];
@@ -475,37 +500,80 @@ export class ReferenceModel {
     const iterator = sequence.evaluate(promptTokens, {
       temperature: sampling.temperature,
       topP: sampling.topP,
-      topK: 0,
-      minP: 0,
-      seed,
+      ...chain,
+      // As the supplier's runtime takes it (`samplerSeed`): the same wrap, or a replay of a large seed differs.
+      seed: samplerSeed(seed),
       yieldEogToken: true,
     });
     try {
       while (generated.length < limit) {
         const step = await iterator.next();
-        if (step.done) {
-          finishReason = "stop";
-          break;
-        }
-        if (stopTokens.has(step.value)) {
+        if (step.done || stopTokens.has(step.value)) {
           finishReason = "stop";
           break;
         }
         generated.push(step.value);
+        if (!keepGoing(generated)) break;
       }
     } finally {
       await iterator.return();
     }
-    let text = this.#model.detokenize(generated, false, promptTokens.slice(-8));
+    return { generated, finishReason };
+  }
+
+  /** The text of `generated` after `prompt`, cut at the first stop string (then the finish is a stop). */
+  #textOf(prompt: RenderedPrompt, generated: Token[]): { text: string; cut: boolean } {
+    const text = this.#model.detokenize(generated, false, (prompt.tokens as Token[]).slice(-8));
     let cut = -1;
     for (const stop of prompt.stopStrings) {
       const index = text.indexOf(stop);
       if (index >= 0 && (cut < 0 || index < cut)) cut = index;
     }
-    if (cut >= 0) {
-      text = text.slice(0, cut);
-      finishReason = "stop";
-    }
-    return { text, finishReason, tokens: generated.length };
+    return cut < 0 ? { text, cut: false } : { text: text.slice(0, cut), cut: true };
+  }
+
+  async #sample(parameters: {
+    prompt: RenderedPrompt;
+    sampling: AuditSampling;
+    seed: number;
+  }): Promise<{ text: string; finishReason: "stop" | "length"; tokens: number }> {
+    // OpenAI's semantics: temperature and `top_p` over the whole vocabulary.
+    const { generated, finishReason } = await this.#draw(parameters, { topK: 0, minP: 0 });
+    const { text, cut } = this.#textOf(parameters.prompt, generated);
+    return { text, finishReason: cut ? "stop" : finishReason, tokens: generated.length };
+  }
+
+  async #replay(parameters: {
+    prompt: RenderedPrompt;
+    sampling: AuditSampling;
+    seed: number;
+    output: string;
+  }): Promise<ReplayedOutput> {
+    const { prompt, output } = parameters;
+    let diverged = false;
+    // Compared after every token, so a diverging supplier costs only the tokens up to the divergence. A piece
+    // that ends inside a UTF-8 sequence (U+FFFD) is judged at the token that completes it.
+    const { generated } = await this.#draw(parameters, EMBEDDED_SAMPLER_CHAIN, (tokens) => {
+      const { text, cut } = this.#textOf(prompt, tokens);
+      if (cut) {
+        diverged = text !== output;
+        return false;
+      }
+      if (text.endsWith("\uFFFD") || output.startsWith(text)) return true;
+      diverged = true;
+      return false;
+    });
+    const { text } = this.#textOf(prompt, generated);
+    if (!diverged) diverged = text !== output;
+    return { comparedTokens: Math.max(1, generated.length), diverged, text };
   }
 }
+
+/** What {@link ReferenceModel.replay} found. */
+export type ReplayedOutput = {
+  /** Reference tokens compared: all of them when none diverged, else up to and including the first that did. */
+  comparedTokens: number;
+  diverged: boolean;
+  /** The reference's own output for the seed. */
+  text: string;
+};

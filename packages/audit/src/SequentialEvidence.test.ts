@@ -11,6 +11,8 @@ const weight = (logLikelihoodRatio: number) => ({
   flips: logLikelihoodRatio > 0 ? 1 : 0,
   logProbTokens: 0,
   logProbRms: 0,
+  replayedTokens: 0,
+  replayDivergences: 0,
 });
 const encoder = new TextEncoder();
 

@@ -61,6 +61,8 @@ export class SequentialEvidence {
       greedyPositions: 0,
       flips: 0,
       logProbTokens: 0,
+      replayedTokens: 0,
+      replayDivergences: 0,
       flags: 0,
       updatedAt: now,
       relayKeys: [],
@@ -76,6 +78,8 @@ export class SequentialEvidence {
     state.greedyPositions += weight.greedyPositions;
     state.flips += weight.flips;
     state.logProbTokens += weight.logProbTokens;
+    state.replayedTokens += weight.replayedTokens;
+    state.replayDivergences += weight.replayDivergences;
     state.updatedAt = now;
     // Only audits that moved the statistic up are part of the evidence; a reset to 0 forgets the rest.
     if (step.reached === 0) state.relayKeys = [];
@@ -90,7 +94,7 @@ export class SequentialEvidence {
       passed: false,
       value: step.reached,
       limit: thresholds.threshold,
-      detail: `the evidence of ${state.audits} covert audits (${state.flips} of ${state.greedyPositions} greedy tokens off the reference's argmax, ${state.logProbTokens} reported log-probabilities) reached a log-likelihood ratio of ${step.reached.toFixed(1)} nats for runtime noise ${thresholds.alternativeNoise} against ${thresholds.nullNoise}; limit ${thresholds.threshold}`,
+      detail: `the evidence of ${state.audits} covert audits (${state.flips} of ${state.greedyPositions} greedy tokens off the reference's argmax, ${state.logProbTokens} reported log-probabilities, ${state.replayDivergences} divergences in ${state.replayedTokens} replayed tokens) reached a log-likelihood ratio of ${step.reached.toFixed(1)} nats for runtime noise ${thresholds.alternativeNoise} against ${thresholds.nullNoise}; limit ${thresholds.threshold}`,
     };
     const relayKeys = state.relayKeys;
     const snapshot = snapshotOf({ ...state, statistic: step.reached, flags: state.flags + 1 });
@@ -100,6 +104,8 @@ export class SequentialEvidence {
       greedyPositions: 0,
       flips: 0,
       logProbTokens: 0,
+      replayedTokens: 0,
+      replayDivergences: 0,
       flags: state.flags + 1,
       relayKeys: [],
     });

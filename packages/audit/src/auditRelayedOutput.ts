@@ -1,7 +1,7 @@
 import { alignReportedLogprobs } from "./alignReportedLogprobs.ts";
 import { type AuditedRequest, parseAuditedRequest } from "./parseAuditedRequest.ts";
 import { parseRelayedOutput, type RelayedOutput, type RelayedResponse } from "./parseRelayedOutput.ts";
-import type { ReferenceModel, ScoredOutput } from "./ReferenceModel.ts";
+import type { ReferenceModel, ReplayedOutput, ScoredOutput } from "./ReferenceModel.ts";
 import {
   AUDIT_CHECKS,
   type AuditCheckResult,
@@ -25,6 +25,12 @@ export type AuditRelayedOutputParameters = {
   /** The units the supplier's signed receipt bills. */
   receipt: { inputUnits: bigint; outputUnits: bigint };
   thresholds: AuditThresholds;
+  /**
+   * The seed the supplier's runtime sampled with (the body's `seed`, else `relaySamplingSeed(relayKey)`), for a
+   * supplier whose runtime replays seeds (the embedded one): a sampled answer is then replayed by the reference.
+   * Absent: no replay.
+   */
+  replaySeed?: number;
 };
 
 export type AuditRelayedOutputReturnType =
@@ -36,7 +42,9 @@ export type AuditRelayedOutputReturnType =
       scored: ScoredOutput;
       /** What this audit adds to the supplier's sequential test (`weighAuditEvidence`). */
       evidence: AuditEvidenceWeight;
-      /** Milliseconds spent scoring (the audit's cost). */
+      /** The seeded replay of a sampled answer, when one ran. */
+      replay: ReplayedOutput | null;
+      /** Milliseconds spent scoring and replaying (the audit's cost). */
       scoringMs: number;
     }
   | { ok: false; reason: string };
@@ -71,6 +79,7 @@ export async function auditRelayedOutput({
   response,
   receipt,
   thresholds,
+  replaySeed,
 }: AuditRelayedOutputParameters): Promise<AuditRelayedOutputReturnType> {
   const request = parseAuditedRequest(route, relayBody);
   if (!request) return { ok: false, reason: "the relayed request is not a chat or completion request" };
@@ -88,7 +97,14 @@ export async function auditRelayedOutput({
   const sampling = { temperature: request.temperature, topP: request.topP, maxTokens: request.maxTokens };
   const started = performance.now();
   const scored = await reference.score({ prompt, output: output.text, sampling });
+  // A tool-call answer's text is rebuilt from its calls, not sampled as is: only plain text is replayed.
+  const replay =
+    replaySeed !== undefined && request.temperature > 0 && output.toolCalls.length === 0
+      ? await reference.replay({ prompt, sampling, seed: replaySeed, output: output.text })
+      : null;
   const scoringMs = performance.now() - started;
+  // Replayed to the same text: the output is the reference's own tokens, so the bill is recounted exactly.
+  const replayedExactly = replay !== null && !replay.diverged;
   const stopped = output.finishReason === "stop";
   const stopStringBytes = stopped
     ? Math.max(0, ...prompt.stopStrings.map((stop) => encoder.encode(stop).length))
@@ -97,15 +113,16 @@ export async function auditRelayedOutput({
   const billing: AuditCheckResult[] = judgeBilling({
     receipt,
     promptTokens: prompt.tokens.length,
-    outputTokens:
-      greedy && scored.complete
+    outputTokens: replayedExactly
+      ? replay.comparedTokens + (stopped ? 1 + stopStringBytes : 0)
+      : greedy && scored.complete
         ? scored.tokens.length + (stopped ? 1 + stopStringBytes : 0)
         : outputTokenBound({
             outputBytes: scored.outputBytes,
             finishReason: output.finishReason,
             stopStringBytes,
           }),
-    outputExact: greedy && scored.complete,
+    outputExact: replayedExactly || (greedy && scored.complete),
   });
   const verdict = judgeAudit({
     positions: scored.positions,
@@ -127,6 +144,7 @@ export async function auditRelayedOutput({
     positions: scored.positions,
     sampling,
     ...(reportedLogProbs ? { reportedLogProbs } : {}),
+    ...(replay ? { replay } : {}),
     thresholds: thresholds.evidence,
   });
   if (reportedLogProbs && evidence.logProbTokens >= thresholds.logprobs.minTokens) {
@@ -139,7 +157,7 @@ export async function auditRelayedOutput({
       detail: `the reported log-probabilities of ${evidence.logProbTokens} tokens differ from the reference's by ${evidence.logProbRms.toFixed(4)} nats RMS; limit ${maxRms}`,
     });
   }
-  return { ok: true, verdict, request, output, scored, evidence, scoringMs };
+  return { ok: true, verdict, request, output, scored, evidence, replay, scoringMs };
 }
 
 /** Adds a check to a verdict, keeping `failed` the first failure in {@link AUDIT_CHECKS} order. */

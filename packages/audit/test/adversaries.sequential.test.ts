@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { seededRandom } from "@aviary/protocol";
+import { samplerSeed, seededRandom } from "@aviary/protocol";
 import type { Backend } from "@aviary/supplier";
 import { ensureTestModel, testModelName } from "@aviary/test-models";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -59,8 +59,17 @@ async function auditsToFirstFlag(kind: AdversaryKind, random: () => number, limi
   const backend = backends.get(kind) as Backend;
   const tests = new SequentialEvidence();
   for (let index = 1; index <= limit; index++) {
-    const exchange = await generateExchange(backend, drawPrompt(random), testModelName);
-    const audit = await auditRelayedOutput({ reference, ...exchange, thresholds });
+    // Sampled with a relay's seed as a supplier node's embedded runtime samples, and replayed by the audit.
+    const prompt = drawPrompt(random);
+    const relaySeed = Math.floor(random() * 2 ** 32);
+    const bodySeed = (prompt.body as { seed?: number }).seed;
+    const exchange = await generateExchange(backend, prompt, testModelName, relaySeed);
+    const audit = await auditRelayedOutput({
+      reference,
+      ...exchange,
+      thresholds,
+      replaySeed: bodySeed === undefined ? relaySeed : samplerSeed(bodySeed),
+    });
     if (!audit.ok) throw new Error(audit.reason);
     const step = tests.add({
       supplier: kind,

@@ -27,7 +27,13 @@ let gateway: GatewayNode<IntegrityMonitor>;
 const supplierOf = (kind: AdversaryKind) => {
   const supplier = network.suppliers[kinds.indexOf(kind)];
   if (!supplier) throw new Error(`no supplier ${kind}`);
-  return { address: supplier.owner.address, endpoint: supplier.endpoint };
+  // As discovery gives them (`GET /v1/supplier`): the embedded runtime, so sampled answers are replayed; no
+  // logprobs offered, so the drawn audits ask for none unless a test says so.
+  return {
+    address: supplier.owner.address,
+    endpoint: supplier.endpoint,
+    capabilities: { logprobs: false, backend: "embedded" as const },
+  };
 };
 const outcomes = new Map<AdversaryKind, AuditOutcome[]>();
 
@@ -134,7 +140,14 @@ describe("covert audits against cheating suppliers", () => {
     console.table(
       kinds.map((kind) => {
         const test = integrity.sequentialTests({ supplier: supplierOf(kind).address })[0];
-        return { supplier: kind, statistic: test?.statistic, flags: test?.flags, flips: test?.flips };
+        return {
+          supplier: kind,
+          statistic: test?.statistic,
+          flags: test?.flags,
+          flips: test?.flips,
+          replayed: test?.replayedTokens,
+          diverged: test?.replayDivergences,
+        };
       }),
     );
     const [honest] = integrity.sequentialTests({
@@ -143,6 +156,10 @@ describe("covert audits against cheating suppliers", () => {
     });
     expect(honest).toMatchObject({ model: testModelName, flags: 0, threshold: 14 });
     expect(honest?.statistic).toBeLessThan(7);
+    // Relayed through the supplier node, its sampled answers replay exactly (protocol.md §8): the node sampled
+    // each with the relay's seed, and the gateway replayed it.
+    expect(honest?.replayedTokens ?? 0).toBeGreaterThan(0);
+    expect(honest?.replayDivergences).toBe(0);
   });
 
   it("cuts the cheaters' reputation and keeps the honest supplier's", () => {

@@ -19,15 +19,21 @@ export type GeneratedExchange = {
 
 const encoder = new TextEncoder();
 
-/** Sends `prompt` to `backend` as a supplier node would (streamed or not) and records the exchange. */
+/**
+ * Sends `prompt` to `backend` as a supplier node would (streamed or not) and records the exchange. With
+ * `relaySeed`, a text request that names no seed is sampled with it, as a supplier node's embedded runtime
+ * samples with the relay's seed (`relaySamplingSeed`): the backend sees it, the relayed body does not.
+ */
 export async function generateExchange(
   backend: Backend,
   prompt: AuditPrompt,
   model: string,
+  relaySeed?: number,
 ): Promise<GeneratedExchange> {
-  const body: Record<string, unknown> = { model, ...prompt.body };
-  if (prompt.stream) body.stream_options = { include_usage: true };
-  const relayBody = encoder.encode(JSON.stringify(body));
+  const relayed: Record<string, unknown> = { model, ...prompt.body };
+  if (prompt.stream) relayed.stream_options = { include_usage: true };
+  const relayBody = encoder.encode(JSON.stringify(relayed));
+  const body = relaySeed === undefined || relayed.seed != null ? relayed : { ...relayed, seed: relaySeed };
   const signal = new AbortController().signal;
   const started = performance.now();
   if (!prompt.stream) {

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RelayedExchange } from "@aviary/gateway";
-import { seededRandom } from "@aviary/protocol";
+import { samplerSeed, seededRandom } from "@aviary/protocol";
 import type { Backend } from "@aviary/supplier";
 import { ensureTestModel, testModelName } from "@aviary/test-models";
 import { keccak256, toHex } from "viem";
@@ -57,17 +57,31 @@ describe("honest supplier", () => {
     let distributionTests = 0;
     let lowestP = 1;
     let lowestZ = 0;
+    let replayed = 0;
     for (let index = 0; index < honestAudits; index++) {
       const prompt = drawAuditPrompt(random, { maxTokens: { min: 12, max: 32 } });
-      const exchange = await generateExchange(honest, prompt, testModelName);
+      // Sampled as a supplier node's embedded runtime samples a relay: with the relay's seed, unless the body
+      // names one; the audit replays it.
+      const relaySeed = Math.floor(random() * 2 ** 32);
+      const bodySeed = (prompt.body as { seed?: number }).seed;
+      const exchange = await generateExchange(honest, prompt, testModelName, relaySeed);
       const audit = await auditRelayedOutput({
         reference,
         ...exchange,
         thresholds: DEFAULT_AUDIT_THRESHOLDS,
+        replaySeed: bodySeed === undefined ? relaySeed : samplerSeed(bodySeed),
       });
       if (!audit.ok) throw new Error(audit.reason);
       if (!audit.verdict.passed)
         failures.push(`#${index}: ${audit.verdict.failed?.check} ${audit.verdict.failed?.detail}`);
+      // Same runtime, same weights, same seed: the replay gives the same text, token for token.
+      if (audit.replay) {
+        replayed++;
+        if (audit.replay.diverged)
+          failures.push(`#${index}: the replay diverged at token ${audit.replay.comparedTokens}`);
+        if (audit.evidence.logLikelihoodRatio > 0)
+          failures.push(`#${index}: an identical replay weighed ${audit.evidence.logLikelihoodRatio} nats`);
+      }
       // The prompt recount is exact: what the supplier's runtime evaluated, token for token.
       const input = audit.verdict.checks.find((check) => check.check === "billing-input");
       if (input?.value !== input?.limit)
@@ -101,11 +115,56 @@ describe("honest supplier", () => {
       }
     }
     console.log(
-      `${honestAudits} honest audits: ${greedy} greedy, ${honestAudits - greedy} sampled (lowest z ${lowestZ.toFixed(2)}), ${streamed} streamed; ${distributionTests} two-sample tests, lowest p ${lowestP.toExponential(2)}; flags: ${failures.length}`,
+      `${honestAudits} honest audits: ${greedy} greedy, ${honestAudits - greedy} sampled (lowest z ${lowestZ.toFixed(2)}, ${replayed} replayed), ${streamed} streamed; ${distributionTests} two-sample tests, lowest p ${lowestP.toExponential(2)}; flags: ${failures.length}`,
     );
     expect(failures).toEqual([]);
+    expect(replayed).toBeGreaterThan(honestAudits / 2);
     expect(greedy).toBeGreaterThan(honestAudits / 5);
     expect(distributionTests).toBeGreaterThan(0);
+  });
+
+  test("test_replay_theSupplierSeedGivesItsText_anotherSeedDiverges_aCheapCopyDiverges", async () => {
+    const prompt = {
+      route: "completions" as const,
+      body: { prompt: "The river carried", max_tokens: 24, temperature: 0.8 },
+      stream: false,
+    } as Parameters<typeof generateExchange>[1];
+    const exchange = await generateExchange(honest, prompt, testModelName, 1234);
+    const audit = (replaySeed: number, from = exchange) =>
+      auditRelayedOutput({ reference, ...from, thresholds: DEFAULT_AUDIT_THRESHOLDS, replaySeed });
+    const same = await audit(1234);
+    if (!same.ok) throw new Error(same.reason);
+    expect(same.replay).toMatchObject({ diverged: false });
+    expect(same.replay?.comparedTokens).toBe(Number(exchange.receipt.outputUnits));
+    expect(same.replay?.text).toBe(same.output.text);
+    // Replayed exactly, the bill is recounted exactly: one output token more is refused.
+    expect(same.verdict.checks.find((check) => check.check === "billing-output")?.detail).toMatch(
+      /stop token/,
+    );
+    expect(same.evidence.replayedTokens).toBe(same.replay?.comparedTokens);
+    expect(same.evidence.logLikelihoodRatio).toBeLessThan(0);
+    const other = await audit(1235);
+    if (!other.ok) throw new Error(other.reason);
+    expect(other.replay?.diverged).toBe(true);
+    expect(other.replay?.comparedTokens).toBeLessThan(Number(exchange.receipt.outputUnits));
+    expect(other.evidence.replayDivergences).toBe(1);
+    // No seed to replay with: no replay, as for a supplier on another runtime.
+    const none = await auditRelayedOutput({ reference, ...exchange, thresholds: DEFAULT_AUDIT_THRESHOLDS });
+    expect(none.ok && none.replay).toBeNull();
+    // A Q8_0 copy sampled with the same seed: its text leaves the reference's within a few tokens.
+    const copy = await createAdversaryBackend("lower-precision", directory);
+    await copy.start();
+    try {
+      let diverged = 0;
+      for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+        const copied = await generateExchange(copy, prompt, testModelName, seed);
+        const judged = await audit(seed, copied);
+        if (judged.ok && judged.replay?.diverged) diverged++;
+      }
+      expect(diverged).toBeGreaterThanOrEqual(5);
+    } finally {
+      await copy.close();
+    }
   });
 
   test("test_checkRelayBilling_flagsImpossibleCounts_passesHonest", async () => {

@@ -528,7 +528,8 @@ async function main(): Promise<void> {
     `the measured nodes stopped on SIGTERM: gateway exit ${stoppedGateway}, supplier exit ${stoppedSupplier}`,
   );
   const profileDir = (name: string) => {
-    const directory = join(home, "profiles", name);
+    // BENCH_GATEWAY_PROFILE_DIR keeps the profiles after the run (the bench's home is removed with the devnet).
+    const directory = join(process.env.BENCH_GATEWAY_PROFILE_DIR ?? join(home, "profiles"), name);
     mkdirSync(directory, { recursive: true });
     return directory;
   };

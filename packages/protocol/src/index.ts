@@ -47,6 +47,7 @@ export * from "./pricing/sessionBudget.ts";
 export * from "./pricing/settlementPayout.ts";
 export * from "./pricing/splitPayment.ts";
 // Deterministic randomness for reproducible draws (kept here: sdk and supplier tests share it with @aviary/audit)
+export * from "./random/relaySamplingSeed.ts";
 export * from "./random/seededRandom.ts";
 export * from "./sessions/pendingSessions.ts";
 export * from "./sessions/sessionChecks.ts";

@@ -18,6 +18,7 @@ import {
   RECEIPT_SSE_PREFIX,
   recoverDigestSigner,
   relayCost,
+  relaySamplingSeed,
   sessionBudget,
   sessionWindows,
   settlementPayout,
@@ -168,6 +169,26 @@ describe("supplier node", () => {
     );
     expect(signer).toBe(actor(devnet, "spare-1").address);
     served.push(relayKey);
+  });
+
+  it("samples a relay that names no seed with the relay's own seed (seeded replay), one that names one with it", async () => {
+    const sampled = (extra: Record<string, unknown> = {}) =>
+      chatBody("Tell me about rivers", { temperature: 0.9, max_tokens: 16, ...extra });
+    const text = async (relay: Awaited<ReturnType<typeof sendRelay>>) => {
+      expect(relay.response.status).toBe(200);
+      served.push(relay.relayKey);
+      const body = (await relay.response.json()) as { choices: [{ message: { content: string } }] };
+      return body.choices[0].message.content;
+    };
+    const unseeded = await sendRelay(target, app().address, app().privateKey, sampled());
+    const unseededText = await text(unseeded);
+    // The same request naming the relay's seed itself: the same tokens (the gateway's replay relies on it).
+    const seed = relaySamplingSeed(unseeded.relayKey);
+    const seeded = await text(await sendRelay(target, app().address, app().privateKey, sampled({ seed })));
+    expect(seeded).toBe(unseededText);
+    // Another unseeded relay has another nonce, so another seed: users still get fresh samples.
+    const again = await text(await sendRelay(target, app().address, app().privateKey, sampled()));
+    expect(again).not.toBe(unseededText);
   });
 
   it("streams chunks as they come and puts the receipt in an SSE comment right before [DONE]", async () => {

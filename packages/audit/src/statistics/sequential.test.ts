@@ -148,6 +148,8 @@ describe("weighAuditEvidence", () => {
       flips: 0,
       logProbTokens: 0,
       logProbRms: 0,
+      replayedTokens: 0,
+      replayDivergences: 0,
     });
     // A runtime reporting after temperature (ln q = ln(0.3²/0.38)), with honest noise: matched, no evidence.
     const tempered = Math.log(0.09 / 0.38);
@@ -207,6 +209,49 @@ describe("weighAuditEvidence", () => {
   });
 });
 
+describe("seeded replay evidence", () => {
+  const sampled = { temperature: 0.8, topP: 1, maxTokens: 64 };
+  const weigh = (replay: { comparedTokens: number; diverged: boolean }) =>
+    weighAuditEvidence({ positions: [], sampling: sampled, replay, thresholds: evidence });
+
+  test("test_weighAuditEvidence_replay_matchesWeighAgainst_aDivergenceFor", () => {
+    const { replayNullRate: r0, replayAlternativeRate: r1 } = evidence;
+    const identical = weigh({ comparedTokens: 40, diverged: false });
+    expect(identical.logLikelihoodRatio).toBeCloseTo(40 * Math.log((1 - r1) / (1 - r0)), 10);
+    expect(identical).toMatchObject({ replayedTokens: 40, replayDivergences: 0 });
+    const early = weigh({ comparedTokens: 3, diverged: true });
+    expect(early.logLikelihoodRatio).toBeCloseTo(2 * Math.log((1 - r1) / (1 - r0)) + Math.log(r1 / r0), 10);
+    expect(early.logLikelihoodRatio).toBeGreaterThan(0);
+    expect(early).toMatchObject({ replayedTokens: 3, replayDivergences: 1 });
+    // A divergence late in a long output is what another build does: no evidence of a cheat.
+    expect(weigh({ comparedTokens: 60, diverged: true }).logLikelihoodRatio).toBeLessThan(0);
+    // Greedy answers are not replayed; nothing replayed weighs nothing.
+    expect(weigh({ comparedTokens: 0, diverged: false }).logLikelihoodRatio).toBe(0);
+  });
+
+  test("test_fuzz_replayEvidence_atTheToleratedRate_driftsDown_atTheCheatsRate_up", () => {
+    // Replays of outputs of 16–64 tokens with divergences drawn per token at a given rate.
+    const drift = (rate: number, seed: number) => {
+      const random = seededRandom(seed);
+      let total = 0;
+      for (let audit = 0; audit < 2000; audit++) {
+        const length = 16 + Math.floor(random() * 49);
+        let compared = 0;
+        let diverged = false;
+        while (compared < length && !diverged) {
+          compared++;
+          diverged = random() < rate;
+        }
+        total += weigh({ comparedTokens: compared, diverged }).logLikelihoodRatio;
+      }
+      return total / 2000;
+    };
+    expect(drift(0, 1)).toBeLessThan(0);
+    expect(drift(evidence.replayNullRate, 2)).toBeLessThan(0);
+    expect(drift(evidence.replayAlternativeRate, 3)).toBeGreaterThan(0);
+  });
+});
+
 describe("updateSequentialTest", () => {
   test("test_updateSequentialTest_cusum_floorsAtZero_flagsAndRestarts", () => {
     expect(updateSequentialTest({ statistic: 0, increment: -3, threshold: 14 })).toEqual({
@@ -234,7 +279,13 @@ describe("evidence thresholds", () => {
       alternativeNoise: 0.03,
       threshold: 14,
       maxPositionWeight: 8,
+      replayNullRate: 0.03,
+      replayAlternativeRate: 0.11,
     });
+    expect(() => resolveAuditThresholds({ evidence: { replayNullRate: 0.2 } })).toThrow(
+      /replayAlternativeRate/,
+    );
+    expect(() => resolveAuditThresholds({ evidence: { replayNullRate: 1 } })).toThrow();
     expect(DEFAULT_AUDIT_THRESHOLDS.logprobs).toEqual({ maxRms: 0.015, minTokens: 4 });
     expect(resolveAuditThresholds({ evidence: { threshold: 20 } }).evidence.nullNoise).toBe(0.005);
     expect(() => resolveAuditThresholds({ evidence: { nullNoise: 0.05 } })).toThrow(/alternativeNoise/);

@@ -12,6 +12,11 @@ export type WeighAuditEvidenceParameters = {
    * `null` where a position cannot be compared (another tokenization, a floored value). Absent: none reported.
    */
   reportedLogProbs?: readonly (number | null)[];
+  /**
+   * The seeded replay of a sampled answer (`ReferenceModel.replay`): reference tokens compared, and whether the
+   * last of them diverged. Absent: not replayed (greedy, or a runtime that does not replay seeds).
+   */
+  replay?: { comparedTokens: number; diverged: boolean };
   thresholds: AuditThresholds["evidence"];
 };
 
@@ -30,6 +35,10 @@ export type AuditEvidenceWeight = {
   logProbTokens: number;
   /** Root mean square of reported − reference log-probability over those, nats (0 when none). */
   logProbRms: number;
+  /** Tokens compared by a seeded replay (0: not replayed). */
+  replayedTokens: number;
+  /** 1 when the replay diverged, else 0. */
+  replayDivergences: number;
 };
 
 /**
@@ -46,7 +55,10 @@ export type AuditEvidenceWeight = {
  * - Reported log-probabilities: the difference to the reference's, on the logits' scale, is N(0, σ²), weighed as
  *   such. Runtimes report different distributions above temperature 0 (the model's own, the sampler's, or after
  *   llama.cpp's top-k and `top_p`): the convention that fits the audit best is taken.
- * - Sampled tokens add nothing: at these noise levels one drawn token tells σ apart by O(σ⁴/T⁴) nats.
+ * - Sampled tokens add nothing by themselves: at these noise levels one drawn token tells σ apart by
+ *   O(σ⁴/T⁴) nats. Replayed with the supplier's seed they do: each replayed token either matches or is where
+ *   the replay diverged, a Bernoulli draw at rate `replayNullRate` (honest: another build) against
+ *   `replayAlternativeRate` (the cheat); a replay stops at its first divergence.
  *
  * @param parameters - the positions, the sampling, the reported log-probabilities, the noise levels.
  * @returns the audit's log-likelihood ratio and what it was computed from.
@@ -60,6 +72,7 @@ export function weighAuditEvidence({
   positions,
   sampling,
   reportedLogProbs,
+  replay,
   thresholds,
 }: WeighAuditEvidenceParameters): AuditEvidenceWeight {
   const { nullNoise, alternativeNoise, maxPositionWeight } = thresholds;
@@ -92,7 +105,20 @@ export function weighAuditEvidence({
     logLikelihoodRatio += Math.min(logProbWeight, maxPositionWeight);
   }
   const logProbTokens = differences.length;
+  let replayedTokens = 0;
+  let replayDivergences = 0;
+  if (replay && replay.comparedTokens > 0) {
+    const { replayNullRate, replayAlternativeRate } = thresholds;
+    replayedTokens = replay.comparedTokens;
+    replayDivergences = replay.diverged ? 1 : 0;
+    const matched = replay.comparedTokens - replayDivergences;
+    logLikelihoodRatio += matched * Math.log((1 - replayAlternativeRate) / (1 - replayNullRate));
+    if (replay.diverged)
+      logLikelihoodRatio += Math.min(Math.log(replayAlternativeRate / replayNullRate), maxPositionWeight);
+  }
   return {
+    replayedTokens,
+    replayDivergences,
     logLikelihoodRatio,
     greedyPositions,
     flips,

@@ -138,10 +138,30 @@ export const auditThresholdsSchema = z
         threshold: z.number().positive().default(14),
         /** Most evidence one position may add, nats (one odd token cannot flag alone). Default 8. */
         maxPositionWeight: z.number().positive().default(8),
+        /**
+         * Seeded replay of sampled answers (suppliers on the embedded runtime): the share of replayed tokens an
+         * honest supplier may diverge at. Default 0.03: the tolerance of `nullNoise` (σ 0.005) on the test model,
+         * from divergence ∝ σ^0.63 fitted to F32 weights against its F16 ones (σ 0.0015: 0.0146 per token) and a
+         * Q8_0 copy (σ 0.037: 0.111); `bench:audit` measures both.
+         */
+        replayNullRate: z.number().gt(0).lt(1).default(0.03),
+        /** The divergence rate the replay term is tuned to detect. Default 0.11 (a Q8_0 copy: 0.111 per token). */
+        replayAlternativeRate: z.number().gt(0).lt(1).default(0.11),
       })
       .strict()
       .refine((value) => value.alternativeNoise > value.nullNoise, "alternativeNoise must exceed nullNoise")
-      .default({ nullNoise: 0.005, alternativeNoise: 0.03, threshold: 14, maxPositionWeight: 8 }),
+      .refine(
+        (value) => value.replayAlternativeRate > value.replayNullRate,
+        "replayAlternativeRate must exceed replayNullRate",
+      )
+      .default({
+        nullNoise: 0.005,
+        alternativeNoise: 0.03,
+        threshold: 14,
+        maxPositionWeight: 8,
+        replayNullRate: 0.03,
+        replayAlternativeRate: 0.11,
+      }),
     /** Reported log-probabilities (audits that ask for `logprobs`), compared token by token with the reference's. */
     logprobs: z
       .object({

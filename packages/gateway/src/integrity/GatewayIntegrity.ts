@@ -1,4 +1,4 @@
-import type { OpenAiRoute } from "@aviary/protocol";
+import type { BackendKind, OpenAiRoute } from "@aviary/protocol";
 import type { SupplierStatsBook } from "@aviary/sdk";
 import type { Logger } from "pino";
 import type { Address, Hex, PublicClient } from "viem";
@@ -17,8 +17,11 @@ import type { GatewayStore } from "../store/GatewayStore.ts";
 export type AuditTarget = {
   address: string;
   endpoint: string;
-  /** What it declares for the model (`GET /v1/supplier`), when known: audits ask for logprobs only if offered. */
-  capabilities?: { logprobs: boolean };
+  /**
+   * What it declares for the model (`GET /v1/supplier`), when known: audits ask for logprobs only if offered,
+   * and replay sampled answers only on the embedded runtime (`backend`).
+   */
+  capabilities?: { logprobs: boolean; backend?: BackendKind };
 };
 
 /**
@@ -71,6 +74,9 @@ export type SequentialTestSnapshot = {
   flips: number;
   /** Reported log-probabilities compared since the last flag. */
   logProbTokens: number;
+  /** Sampled tokens replayed with the supplier's seed, and replays that diverged, since the last flag. */
+  replayedTokens: number;
+  replayDivergences: number;
   /** Flags raised since the gateway started. */
   flags: number;
   /** Milliseconds since the epoch of the last audit weighed. */

@@ -6,6 +6,7 @@ import {
   RECEIPT_HEADER,
   RECEIPT_SSE_PREFIX,
   type RelayReceipt,
+  relaySamplingSeed,
   requestedImageUnits,
   requestedMaxTokens,
   signDigest,
@@ -191,6 +192,10 @@ export async function serveRelay(
     const requested = requestedMaxTokens(body as { max_tokens?: number }, context.defaultMaxTokens ?? 256);
     body.max_tokens = Math.min(requested, affordable);
     delete body.max_completion_tokens;
+    // Seeded replay (protocol.md §8): the embedded runtime samples a request that names no seed with the
+    // relay's own, so the gateway can replay the answer; an `openai` upstream gets the body as sent.
+    if (body.seed == null && relay.model.backend.capabilities().backend === "embedded")
+      body.seed = relaySamplingSeed(relay.relayKey);
   }
 
   if (!relay.stream) {

@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import { EMBEDDED_SAMPLER_CHAIN, samplerSeed } from "@aviary/protocol";
 import {
   type LlamaContextSequence,
   type LlamaGrammar,
@@ -128,7 +129,9 @@ export async function* generateText(
   const options: SequenceEvaluateOptions = {
     temperature: parameters.temperature,
     topP: parameters.topP,
-    seed: uint32(parameters.seed ?? randomInt(2 ** 32)),
+    // Explicit, since the gateway's replay mirrors it (`EMBEDDED_SAMPLER_CHAIN`: top-k 40, no min-p).
+    ...EMBEDDED_SAMPLER_CHAIN,
+    seed: samplerSeed(parameters.seed ?? randomInt(2 ** 32)),
     yieldEogToken: true,
   };
   if (frequencyPenalty !== 0 || presencePenalty !== 0) {
@@ -271,11 +274,6 @@ export async function* generateText(
     };
     void finish();
   }
-}
-
-/** The seed as the runtime's sampler takes it (uint32): negative or large seeds wrap instead of clamping to 0. */
-function uint32(seed: number): number {
-  return Number(BigInt.asUintN(32, BigInt(Math.trunc(seed))));
 }
 
 /**
