@@ -193,8 +193,8 @@ type Judged = {
   positions: Parameters<typeof weighAuditEvidence>[0]["positions"];
   sampling: Parameters<typeof weighAuditEvidence>[0]["sampling"];
   reported: (number | null)[] | undefined;
-  /** The seeded replay of a sampled answer (null: greedy). */
-  replay: { comparedTokens: number; diverged: boolean } | null;
+  /** The seeded replay of a sampled answer: positions checked, and those that diverged (null: greedy). */
+  replay: { comparedTokens: number; divergences: number } | null;
 };
 type Pool = { kind: AdversaryKind | "f16-copy-of-f32"; judged: Judged[]; exchanges: GeneratedExchange[] };
 
@@ -226,7 +226,7 @@ const judge = async (
     reported: audit.output.logprobs
       ? alignReportedLogprobs(audit.scored.tokenBytes, audit.output.logprobs)
       : undefined,
-    replay: audit.replay && { comparedTokens: audit.replay.comparedTokens, diverged: audit.replay.diverged },
+    replay: audit.replay,
   } satisfies Judged;
 };
 
@@ -329,7 +329,7 @@ console.log(
   `\n## Detection (audits to first flag over ${trials} trials; sequential test: runtime noise ${evidence.alternativeNoise} vs ${evidence.nullNoise} nats, replay divergence ${evidence.replayAlternativeRate} vs ${evidence.replayNullRate} per token, threshold ${evidence.threshold}, per position at most ${evidence.maxPositionWeight})`,
 );
 console.log(
-  "| supplier | pool | per-audit flags in pool | greedy audits flipping a token | sampled audits whose replay diverged (tokens replayed) | any flag (with logprobs): median / p95 / ≤10 | sequential only (with logprobs): median / p95 / ≤10 | any flag, no logprobs served: median / p95 / ≤10 | the same without replay (the baseline): median / p95 / ≤10 |",
+  "| supplier | pool | per-audit flags in pool | greedy audits flipping a token | replayed sampled tokens that diverged | any flag (with logprobs): median / p95 / ≤10 | sequential only (with logprobs): median / p95 / ≤10 | any flag, no logprobs served: median / p95 / ≤10 | the same without replay (the baseline): median / p95 / ≤10 |",
 );
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const pool of pools) {
@@ -338,7 +338,7 @@ for (const pool of pools) {
   const noReplayWeights = pool.judged.map((audit) => weight(audit, evidence, false, false));
   const replayed = pool.judged.filter((audit) => audit.replay);
   const replayedTokens = sum(replayed.map((audit) => audit.replay?.comparedTokens ?? 0));
-  const diverged = replayed.filter((audit) => audit.replay?.diverged).length;
+  const diverged = sum(replayed.map((audit) => audit.replay?.divergences ?? 0));
   const flips = pool.judged.filter(
     (audit) => audit.greedy && audit.positions.some((position) => position.logProb < position.topLogProb),
   ).length;
@@ -354,7 +354,7 @@ for (const pool of pools) {
     );
   };
   console.log(
-    `| ${pool.kind} | ${pool.judged.length} | ${failed.length} (${[...checks].map(([check, count]) => `${check} ${count}`).join(", ") || "–"}) | ${flips}/${greedy} | ${diverged}/${replayed.length} (${replayedTokens}) | ${run(weights, {})} | ${run(weights, { verdicts: false })} | ${run(noLogprobWeights, { logprobs: false })} | ${runWithout(noReplayWeights)} |`,
+    `| ${pool.kind} | ${pool.judged.length} | ${failed.length} (${[...checks].map(([check, count]) => `${check} ${count}`).join(", ") || "–"}) | ${flips}/${greedy} | ${diverged}/${replayedTokens} (${percent(diverged, replayedTokens)}; ${replayed.length} audits) | ${run(weights, {})} | ${run(weights, { verdicts: false })} | ${run(noLogprobWeights, { logprobs: false })} | ${runWithout(noReplayWeights)} |`,
   );
 }
 

@@ -15,7 +15,13 @@ import {
   type SupplierEvaluationBook,
 } from "@aviary/gateway";
 import type { ImagePipeline } from "@aviary/image-runtime";
-import { type OpenAiRoute, relaySamplingSeed, samplerSeed, seededRandom } from "@aviary/protocol";
+import {
+  type OpenAiRoute,
+  RANDOM_SEED,
+  relaySamplingSeed,
+  samplerSeed,
+  seededRandom,
+} from "@aviary/protocol";
 import type { SupplierStatsBook } from "@aviary/sdk";
 import type { Logger } from "pino";
 import type { Hex } from "viem";
@@ -976,5 +982,7 @@ function replaySeedOf(
   } catch {
     return {};
   }
-  return { replaySeed: typeof seed === "number" ? samplerSeed(seed) : relaySamplingSeed(exchange.relayKey) };
+  const replaySeed = typeof seed === "number" ? samplerSeed(seed) : relaySamplingSeed(exchange.relayKey);
+  // A body that asks the runtime for a random seed was sampled unreplayably.
+  return replaySeed === RANDOM_SEED ? {} : { replaySeed };
 }

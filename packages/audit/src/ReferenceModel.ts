@@ -1,5 +1,5 @@
 import { open, stat } from "node:fs/promises";
-import { EMBEDDED_SAMPLER_CHAIN, samplerSeed } from "@aviary/protocol";
+import { samplerSeed } from "@aviary/protocol";
 import { sha256File } from "@aviary/sdk";
 import {
   type ChatHistoryItem,
@@ -23,6 +23,8 @@ import {
   type AuditSampling,
   longestMatchTokens,
   matchTokenPieces,
+  replaySampledToken,
+  samplerDraws,
   scoreAuditPosition,
   type TokenPieceIndex,
 } from "./statistics/index.ts";
@@ -242,12 +244,18 @@ export class ReferenceModel {
    * @example
    * ```ts
    * const { positions, end } = await reference.score({ prompt, output, sampling });
+   * const replayed = await reference.score({ prompt, output, sampling, seed: relaySamplingSeed(relayKey) });
    * ```
    */
   score(parameters: {
     prompt: RenderedPrompt;
     output: string;
     sampling: AuditSampling;
+    /**
+     * The seed the supplier's embedded runtime sampled with: each sampled position then also carries the token
+     * that runtime's sampler picks with that position's draw (`replayedToken`, seeded replay). Absent: none.
+     */
+    seed?: number;
   }): Promise<ScoredOutput> {
     return this.#enqueue(() => this.#score(parameters));
   }
@@ -267,30 +275,6 @@ export class ReferenceModel {
     seed: number;
   }): Promise<{ text: string; finishReason: "stop" | "length"; tokens: number }> {
     return this.#enqueue(() => this.#sample(parameters));
-  }
-
-  /**
-   * Seeded replay (protocol.md §8): samples `prompt` with the seed the supplier's embedded runtime used and its
-   * sampler chain (`EMBEDDED_SAMPLER_CHAIN` after temperature and `top_p`) and compares the result with the
-   * supplier's `output`, token by token. An honest supplier on the same runtime and weights gives the same text;
-   * another build of the same weights diverges now and then (a draw that lands where the two distributions'
-   * cumulative sums differ); a lower-precision copy diverges far more often.
-   *
-   * @returns the reference tokens compared (up to and including the first that diverged), whether one did, and
-   *   the reference's text.
-   * @example
-   * ```ts
-   * const replay = await reference.replay({ prompt, sampling, seed: relaySamplingSeed(relayKey), output: "…" });
-   * if (replay.diverged) console.log(`diverged at token ${replay.comparedTokens}`);
-   * ```
-   */
-  replay(parameters: {
-    prompt: RenderedPrompt;
-    sampling: AuditSampling;
-    seed: number;
-    output: string;
-  }): Promise<ReplayedOutput> {
-    return this.#enqueue(() => this.#replay(parameters));
   }
 
   /** Frees the context, the model and the runtime. Idempotent. */
@@ -325,9 +309,10 @@ export class ReferenceModel {
     token: number | undefined,
     sampling: AuditSampling,
     stopTokens: ReadonlySet<number>,
+    replayedToken?: number,
   ): AuditPositionScore {
     const count = this.#load(distribution);
-    return scoreAuditPosition({
+    const score = scoreAuditPosition({
       tokens: this.#tokenBuffer,
       probabilities: this.#probabilityBuffer,
       count,
@@ -336,20 +321,37 @@ export class ReferenceModel {
       topP: sampling.topP,
       stopTokens,
     });
+    return replayedToken === undefined ? score : { ...score, replayedToken };
+  }
+
+  /** The token the embedded runtime's sampler picks from `distribution` with `draw` (`replaySampledToken`). */
+  #replayToken(distribution: Distribution, sampling: AuditSampling, draw: number): number {
+    return replaySampledToken({
+      tokens: this.#tokenBuffer,
+      probabilities: this.#probabilityBuffer,
+      count: this.#load(distribution),
+      temperature: sampling.temperature,
+      topP: sampling.topP,
+      draw,
+    });
   }
 
   async #score({
     prompt,
     output,
     sampling,
+    seed,
   }: {
     prompt: RenderedPrompt;
     output: string;
     sampling: AuditSampling;
+    seed?: number;
   }): Promise<ScoredOutput> {
     if (this.#closed) throw new ReferenceModelLoadError({ path: this.path, reason: "closed" });
     const sequence = this.#sequence;
     const bytes = encoder.encode(output);
+    // One draw per output position, in order, as the supplier's sampler drew one per token it generated.
+    const draws = sampling.temperature > 0 && seed !== undefined ? samplerDraws(seed) : undefined;
     const stopTokens = new Set<number>([...this.#endOfGeneration, ...prompt.stopTokens]);
     // At the end, a stop string may have ended the output: its first tokens count as stopping too.
     const endStopTokens = new Set(stopTokens);
@@ -391,12 +393,17 @@ export class ReferenceModel {
         .map((match) => ({ ...match, probability: distribution.get(match.token as Token) ?? 0 }))
         .sort((a, b) => b.probability - a.probability || b.bytes - a.bytes);
       let chosen = candidates[0];
+      // Replayed: the token the supplier's sampler drew here, if the bytes allow it, is the split it made (a
+      // wrong split would shift every later position off its draw).
+      const replayedToken = draws ? this.#replayToken(distribution, sampling, draws()) : undefined;
+      const replayedPiece = candidates.find((candidate) => candidate.token === replayedToken);
       // Sampled outputs: the likeliest piece here may not be the one the sampler drew, and a wrong split makes
       // the rest of the text look unlikely. Unless one candidate dominates, look one token ahead: keep the
       // candidate whose best continuation is likeliest (two-token path probability).
       const contenders = candidates.slice(0, this.#lookahead);
       const second = contenders[1];
-      if (
+      if (replayedPiece) chosen = replayedPiece;
+      else if (
         sampling.temperature > 0 &&
         chosen &&
         second &&
@@ -436,7 +443,7 @@ export class ReferenceModel {
         complete = false;
         break;
       }
-      positions.push(this.#scorePosition(current, chosen.token, sampling, stopTokens));
+      positions.push(this.#scorePosition(current, chosen.token, sampling, stopTokens, replayedToken));
       tokens.push(chosen.token);
       tokenBytes.push(chosen.bytes);
       offset += chosen.bytes;
@@ -480,15 +487,15 @@ export class ReferenceModel {
     };
   }
 
-  /**
-   * Samples `prompt` token by token with temperature, `top_p` and `chain` (top-k, min-p), ending
-   * at an end-of-generation or stop token, `maxTokens`, the context's end, or when `keepGoing(tokens)` says so.
-   */
-  async #draw(
-    { prompt, sampling, seed }: { prompt: RenderedPrompt; sampling: AuditSampling; seed: number },
-    chain: { topK: number; minP: number },
-    keepGoing: (generated: Token[]) => boolean = () => true,
-  ): Promise<{ generated: Token[]; finishReason: "stop" | "length" }> {
+  async #sample({
+    prompt,
+    sampling,
+    seed,
+  }: {
+    prompt: RenderedPrompt;
+    sampling: AuditSampling;
+    seed: number;
+  }): Promise<{ text: string; finishReason: "stop" | "length"; tokens: number }> {
     if (this.#closed) throw new ReferenceModelLoadError({ path: this.path, reason: "closed" });
     const sequence = this.#sequence;
     const promptTokens = prompt.tokens as Token[];
@@ -500,80 +507,37 @@ export class ReferenceModel {
     const iterator = sequence.evaluate(promptTokens, {
       temperature: sampling.temperature,
       topP: sampling.topP,
-      ...chain,
-      // As the supplier's runtime takes it (`samplerSeed`): the same wrap, or a replay of a large seed differs.
+      topK: 0,
+      minP: 0,
       seed: samplerSeed(seed),
       yieldEogToken: true,
     });
     try {
       while (generated.length < limit) {
         const step = await iterator.next();
-        if (step.done || stopTokens.has(step.value)) {
+        if (step.done) {
+          finishReason = "stop";
+          break;
+        }
+        if (stopTokens.has(step.value)) {
           finishReason = "stop";
           break;
         }
         generated.push(step.value);
-        if (!keepGoing(generated)) break;
       }
     } finally {
       await iterator.return();
     }
-    return { generated, finishReason };
-  }
-
-  /** The text of `generated` after `prompt`, cut at the first stop string (then the finish is a stop). */
-  #textOf(prompt: RenderedPrompt, generated: Token[]): { text: string; cut: boolean } {
-    const text = this.#model.detokenize(generated, false, (prompt.tokens as Token[]).slice(-8));
+    let text = this.#model.detokenize(generated, false, promptTokens.slice(-8));
     let cut = -1;
     for (const stop of prompt.stopStrings) {
       const index = text.indexOf(stop);
       if (index >= 0 && (cut < 0 || index < cut)) cut = index;
     }
-    return cut < 0 ? { text, cut: false } : { text: text.slice(0, cut), cut: true };
-  }
-
-  async #sample(parameters: {
-    prompt: RenderedPrompt;
-    sampling: AuditSampling;
-    seed: number;
-  }): Promise<{ text: string; finishReason: "stop" | "length"; tokens: number }> {
-    // OpenAI's semantics: temperature and `top_p` over the whole vocabulary.
-    const { generated, finishReason } = await this.#draw(parameters, { topK: 0, minP: 0 });
-    const { text, cut } = this.#textOf(parameters.prompt, generated);
-    return { text, finishReason: cut ? "stop" : finishReason, tokens: generated.length };
-  }
-
-  async #replay(parameters: {
-    prompt: RenderedPrompt;
-    sampling: AuditSampling;
-    seed: number;
-    output: string;
-  }): Promise<ReplayedOutput> {
-    const { prompt, output } = parameters;
-    let diverged = false;
-    // Compared after every token, so a diverging supplier costs only the tokens up to the divergence. A piece
-    // that ends inside a UTF-8 sequence (U+FFFD) is judged at the token that completes it.
-    const { generated } = await this.#draw(parameters, EMBEDDED_SAMPLER_CHAIN, (tokens) => {
-      const { text, cut } = this.#textOf(prompt, tokens);
-      if (cut) {
-        diverged = text !== output;
-        return false;
-      }
-      if (text.endsWith("\uFFFD") || output.startsWith(text)) return true;
-      diverged = true;
-      return false;
-    });
-    const { text } = this.#textOf(prompt, generated);
-    if (!diverged) diverged = text !== output;
-    return { comparedTokens: Math.max(1, generated.length), diverged, text };
+    if (cut >= 0) {
+      text = text.slice(0, cut);
+      finishReason = "stop";
+    }
+    return { text, finishReason, tokens: generated.length };
   }
 }
-
-/** What {@link ReferenceModel.replay} found. */
-export type ReplayedOutput = {
-  /** Reference tokens compared: all of them when none diverged, else up to and including the first that did. */
-  comparedTokens: number;
-  diverged: boolean;
-  /** The reference's own output for the seed. */
-  text: string;
-};

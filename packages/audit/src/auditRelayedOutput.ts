@@ -1,7 +1,7 @@
 import { alignReportedLogprobs } from "./alignReportedLogprobs.ts";
 import { type AuditedRequest, parseAuditedRequest } from "./parseAuditedRequest.ts";
 import { parseRelayedOutput, type RelayedOutput, type RelayedResponse } from "./parseRelayedOutput.ts";
-import type { ReferenceModel, ReplayedOutput, ScoredOutput } from "./ReferenceModel.ts";
+import type { ReferenceModel, ScoredOutput } from "./ReferenceModel.ts";
 import {
   AUDIT_CHECKS,
   type AuditCheckResult,
@@ -11,6 +11,7 @@ import {
   judgeAudit,
   judgeBilling,
   outputTokenBound,
+  RUNTIME_TOP_K,
   weighAuditEvidence,
 } from "./statistics/index.ts";
 
@@ -27,8 +28,8 @@ export type AuditRelayedOutputParameters = {
   thresholds: AuditThresholds;
   /**
    * The seed the supplier's runtime sampled with (the body's `seed`, else `relaySamplingSeed(relayKey)`), for a
-   * supplier whose runtime replays seeds (the embedded one): a sampled answer is then replayed by the reference.
-   * Absent: no replay.
+   * supplier on the embedded runtime, whose sampler the reference replays: each sampled position is then also
+   * checked against the token that sampler picks with that position's draw. Absent: no replay.
    */
   replaySeed?: number;
 };
@@ -42,9 +43,12 @@ export type AuditRelayedOutputReturnType =
       scored: ScoredOutput;
       /** What this audit adds to the supplier's sequential test (`weighAuditEvidence`). */
       evidence: AuditEvidenceWeight;
-      /** The seeded replay of a sampled answer, when one ran. */
-      replay: ReplayedOutput | null;
-      /** Milliseconds spent scoring and replaying (the audit's cost). */
+      /**
+       * The seeded replay of a sampled answer: positions replayed, and those where the supplier's token is not
+       * the one its sampler picks with the position's draw. Null when not replayed.
+       */
+      replay: { comparedTokens: number; divergences: number } | null;
+      /** Milliseconds spent scoring (the audit's cost). */
       scoringMs: number;
     }
   | { ok: false; reason: string };
@@ -57,8 +61,11 @@ const encoder = new TextEncoder();
  * judges it (`judgeAudit`), billing included: greedy outputs are recounted exactly (their reconstruction is the
  * supplier's own token sequence); sampled ones against the bound any tokenization must respect. When the
  * supplier reported `logprobs`, they are compared with the reference's token by token, under the runtime
- * convention that fits them best (`logprob-mismatch` past `thresholds.logprobs.maxRms`). The audit's weight
- * as evidence for the sequential test comes with the verdict (`weighAuditEvidence`).
+ * convention that fits them best (`logprob-mismatch` past `thresholds.logprobs.maxRms`). With `replaySeed`, a
+ * sampled answer is also replayed position by position (the token the supplier's sampler picks from the
+ * reference's distribution with each draw of that seed): the differences feed the sequential test, and an
+ * answer replayed at every position is billed exactly. The audit's weight as evidence for the sequential
+ * test comes with the verdict (`weighAuditEvidence`).
  *
  * @param parameters - the reference, the relay (route, body, response, receipt units), the thresholds.
  * Requests whose output is not drawn from the model's own distribution (tools or a JSON `response_format`,
@@ -96,15 +103,23 @@ export async function auditRelayedOutput({
   const prompt = reference.renderPrompt(request);
   const sampling = { temperature: request.temperature, topP: request.topP, maxTokens: request.maxTokens };
   const started = performance.now();
-  const scored = await reference.score({ prompt, output: output.text, sampling });
   // A tool-call answer's text is rebuilt from its calls, not sampled as is: only plain text is replayed.
-  const replay =
+  const seed =
     replaySeed !== undefined && request.temperature > 0 && output.toolCalls.length === 0
-      ? await reference.replay({ prompt, sampling, seed: replaySeed, output: output.text })
-      : null;
+      ? replaySeed
+      : undefined;
+  const scored = await reference.score({
+    prompt,
+    output: output.text,
+    sampling,
+    ...(seed === undefined ? {} : { seed }),
+  });
   const scoringMs = performance.now() - started;
-  // Replayed to the same text: the output is the reference's own tokens, so the bill is recounted exactly.
-  const replayedExactly = replay !== null && !replay.diverged;
+  const replay = seed === undefined ? null : replayOf(scored);
+  // Every position replayed to the supplier's token: the tokens are the ones it sampled, so the bill is
+  // recounted exactly, as for a greedy answer.
+  const replayedExactly =
+    replay !== null && replay.divergences === 0 && replay.comparedTokens === scored.tokens.length;
   const stopped = output.finishReason === "stop";
   const stopStringBytes = stopped
     ? Math.max(0, ...prompt.stopStrings.map((stop) => encoder.encode(stop).length))
@@ -113,16 +128,15 @@ export async function auditRelayedOutput({
   const billing: AuditCheckResult[] = judgeBilling({
     receipt,
     promptTokens: prompt.tokens.length,
-    outputTokens: replayedExactly
-      ? replay.comparedTokens + (stopped ? 1 + stopStringBytes : 0)
-      : greedy && scored.complete
+    outputTokens:
+      (greedy || replayedExactly) && scored.complete
         ? scored.tokens.length + (stopped ? 1 + stopStringBytes : 0)
         : outputTokenBound({
             outputBytes: scored.outputBytes,
             finishReason: output.finishReason,
             stopStringBytes,
           }),
-    outputExact: replayedExactly || (greedy && scored.complete),
+    outputExact: (greedy || replayedExactly) && scored.complete,
   });
   const verdict = judgeAudit({
     positions: scored.positions,
@@ -158,6 +172,24 @@ export async function auditRelayedOutput({
     });
   }
   return { ok: true, verdict, request, output, scored, evidence, replay, scoringMs };
+}
+
+/**
+ * The replayed positions of a scored output, and how many of them the supplier's token differs at, up to the
+ * first served token the supplier's chain could not have drawn (outside the reference's top-k, one either way):
+ * from there on the rebuilt split of the text, or the runtime, is not the supplier's, and the draws no longer
+ * line up with its tokens (the per-audit verdicts judge such tokens).
+ */
+function replayOf(scored: ScoredOutput): { comparedTokens: number; divergences: number } {
+  let comparedTokens = 0;
+  let divergences = 0;
+  for (const position of scored.positions) {
+    if (position.replayedToken === undefined) continue;
+    if (position.rank > RUNTIME_TOP_K + 1) break;
+    comparedTokens++;
+    if (position.replayedToken !== position.token) divergences++;
+  }
+  return { comparedTokens, divergences };
 }
 
 /** Adds a check to a verdict, keeping `failed` the first failure in {@link AUDIT_CHECKS} order. */

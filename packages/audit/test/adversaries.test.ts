@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 
 describe("covert audits against cheating suppliers", () => {
-  it("flags (a) another model, (c) inflated units and (d) cut outputs within 20 audits; never the honest supplier", async () => {
+  it("flags (a) another model, (b) a Q8_0 copy, (c) inflated units and (d) cut outputs; never the honest supplier", async () => {
     const integrity = gateway.integrity;
     if (!integrity) throw new Error("integrity is not enabled");
     for (const kind of kinds) {
@@ -92,6 +92,14 @@ describe("covert audits against cheating suppliers", () => {
       expect(firstFlag(kind), kind).toBeGreaterThan(0);
       expect(firstFlag(kind), kind).toBeLessThanOrEqual(maxAudits);
     }
+    // The Q8_0 copy serves no logprobs here: its sampled answers, replayed with its relays' seeds, flag it
+    // through the sequential test (or a greedy flip through a verdict) within 10 audits.
+    const firstEvidence = judged("lower-precision").findIndex(
+      (outcome) =>
+        !outcome.passed || outcome.evidence.some((record) => record.check === "accumulated-evidence"),
+    );
+    expect(firstEvidence, "Q8_0 copy without logprobs").toBeGreaterThanOrEqual(0);
+    expect(firstEvidence + 1, "Q8_0 copy without logprobs").toBeLessThanOrEqual(10);
     expect(judged("inflate").at(-1)?.verdict.failed?.check).toBe("billing-output");
     expect(["premature-stop", "length-mismatch"]).toContain(judged("truncate").at(-1)?.verdict.failed?.check);
     // The audit mix is the user mix: both streamed and not, greedy and sampled.

@@ -12,6 +12,7 @@ export * from "./logStandardNormalCdf.ts";
 export * from "./mannWhitneyU.ts";
 export * from "./nextAuditDelay.ts";
 export * from "./outputTokenBound.ts";
+export * from "./replaySampledToken.ts";
 export * from "./requestLogprobs.ts";
 export * from "./scoreAuditPosition.ts";
 export * from "./standardNormalCdf.ts";

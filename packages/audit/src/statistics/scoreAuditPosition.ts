@@ -1,3 +1,4 @@
+import { EMBEDDED_SAMPLER_CHAIN } from "@aviary/protocol";
 import { AuditParameterInvalidError } from "./errors.ts";
 
 /** How the reference judges one served token (or, without `token`, the end of the output). */
@@ -40,10 +41,15 @@ export type AuditPositionScore = {
    * model's own `ln p` and the whole-vocabulary sampler's are `logProb` and `sampledLogProb`.
    */
   truncatedLogProbs?: number[];
+  /**
+   * Seeded replay (sampled audits of a supplier on the embedded runtime): the token that runtime's sampler picks
+   * here with this position's draw of the supplier's seed (`replaySampledToken`). Absent: not replayed.
+   */
+  replayedToken?: number;
 };
 
-/** The top-k of llama.cpp's (and node-llama-cpp's) default sampler chain. */
-export const RUNTIME_TOP_K = 40;
+/** The top-k of llama.cpp's (and node-llama-cpp's) default sampler chain: the embedded runtime's. */
+export const RUNTIME_TOP_K = EMBEDDED_SAMPLER_CHAIN.topK;
 
 /** How many competitors' log-probabilities a score keeps (`AuditPositionScore.alternativeLogProbs`). */
 export const ALTERNATIVE_LOG_PROBS = 4;

@@ -211,38 +211,43 @@ describe("weighAuditEvidence", () => {
 
 describe("seeded replay evidence", () => {
   const sampled = { temperature: 0.8, topP: 1, maxTokens: 64 };
-  const weigh = (replay: { comparedTokens: number; diverged: boolean }) =>
+  const weigh = (replay: { comparedTokens: number; divergences: number }) =>
     weighAuditEvidence({ positions: [], sampling: sampled, replay, thresholds: evidence });
 
-  test("test_weighAuditEvidence_replay_matchesWeighAgainst_aDivergenceFor", () => {
+  test("test_weighAuditEvidence_replay_matchesWeighAgainst_divergencesFor", () => {
     const { replayNullRate: r0, replayAlternativeRate: r1 } = evidence;
-    const identical = weigh({ comparedTokens: 40, diverged: false });
+    const identical = weigh({ comparedTokens: 40, divergences: 0 });
     expect(identical.logLikelihoodRatio).toBeCloseTo(40 * Math.log((1 - r1) / (1 - r0)), 10);
     expect(identical).toMatchObject({ replayedTokens: 40, replayDivergences: 0 });
-    const early = weigh({ comparedTokens: 3, diverged: true });
-    expect(early.logLikelihoodRatio).toBeCloseTo(2 * Math.log((1 - r1) / (1 - r0)) + Math.log(r1 / r0), 10);
-    expect(early.logLikelihoodRatio).toBeGreaterThan(0);
-    expect(early).toMatchObject({ replayedTokens: 3, replayDivergences: 1 });
-    // A divergence late in a long output is what another build does: no evidence of a cheat.
-    expect(weigh({ comparedTokens: 60, diverged: true }).logLikelihoodRatio).toBeLessThan(0);
-    // Greedy answers are not replayed; nothing replayed weighs nothing.
-    expect(weigh({ comparedTokens: 0, diverged: false }).logLikelihoodRatio).toBe(0);
+    const cheap = weigh({ comparedTokens: 40, divergences: 5 });
+    expect(cheap.logLikelihoodRatio).toBeCloseTo(
+      35 * Math.log((1 - r1) / (1 - r0)) + 5 * Math.log(r1 / r0),
+      10,
+    );
+    expect(cheap.logLikelihoodRatio).toBeGreaterThan(0);
+    expect(cheap).toMatchObject({ replayedTokens: 40, replayDivergences: 5 });
+    // One divergence in 40 is what another build does: no evidence of a cheat.
+    expect(weigh({ comparedTokens: 40, divergences: 1 }).logLikelihoodRatio).toBeLessThan(0);
+    // One output, however odd, adds at most maxPositionWeight.
+    expect(weigh({ comparedTokens: 40, divergences: 30 }).logLikelihoodRatio).toBe(
+      evidence.maxPositionWeight,
+    );
+    // More divergences than positions cannot be: counted as all of them.
+    expect(weigh({ comparedTokens: 3, divergences: 9 }).replayDivergences).toBe(3);
+    // Nothing replayed weighs nothing.
+    expect(weigh({ comparedTokens: 0, divergences: 0 }).logLikelihoodRatio).toBe(0);
   });
 
   test("test_fuzz_replayEvidence_atTheToleratedRate_driftsDown_atTheCheatsRate_up", () => {
-    // Replays of outputs of 16–64 tokens with divergences drawn per token at a given rate.
+    // Replays of outputs of 16–64 tokens, each position diverging at a given rate.
     const drift = (rate: number, seed: number) => {
       const random = seededRandom(seed);
       let total = 0;
       for (let audit = 0; audit < 2000; audit++) {
         const length = 16 + Math.floor(random() * 49);
-        let compared = 0;
-        let diverged = false;
-        while (compared < length && !diverged) {
-          compared++;
-          diverged = random() < rate;
-        }
-        total += weigh({ comparedTokens: compared, diverged }).logLikelihoodRatio;
+        let divergences = 0;
+        for (let position = 0; position < length; position++) if (random() < rate) divergences++;
+        total += weigh({ comparedTokens: length, divergences }).logLikelihoodRatio;
       }
       return total / 2000;
     };

@@ -13,10 +13,10 @@ export type WeighAuditEvidenceParameters = {
    */
   reportedLogProbs?: readonly (number | null)[];
   /**
-   * The seeded replay of a sampled answer (`ReferenceModel.replay`): reference tokens compared, and whether the
-   * last of them diverged. Absent: not replayed (greedy, or a runtime that does not replay seeds).
+   * The seeded replay of a sampled answer: positions replayed, and those where the supplier's token is not the
+   * one its runtime's sampler picks with the position's draw. Absent: not replayed (greedy, or another runtime).
    */
-  replay?: { comparedTokens: number; diverged: boolean };
+  replay?: { comparedTokens: number; divergences: number };
   thresholds: AuditThresholds["evidence"];
 };
 
@@ -35,9 +35,9 @@ export type AuditEvidenceWeight = {
   logProbTokens: number;
   /** Root mean square of reported − reference log-probability over those, nats (0 when none). */
   logProbRms: number;
-  /** Tokens compared by a seeded replay (0: not replayed). */
+  /** Positions checked by a seeded replay (0: not replayed). */
   replayedTokens: number;
-  /** 1 when the replay diverged, else 0. */
+  /** Of those, positions where the supplier's token was not the replayed one. */
   replayDivergences: number;
 };
 
@@ -56,9 +56,10 @@ export type AuditEvidenceWeight = {
  *   such. Runtimes report different distributions above temperature 0 (the model's own, the sampler's, or after
  *   llama.cpp's top-k and `top_p`): the convention that fits the audit best is taken.
  * - Sampled tokens add nothing by themselves: at these noise levels one drawn token tells σ apart by
- *   O(σ⁴/T⁴) nats. Replayed with the supplier's seed they do: each replayed token either matches or is where
- *   the replay diverged, a Bernoulli draw at rate `replayNullRate` (honest: another build) against
- *   `replayAlternativeRate` (the cheat); a replay stops at its first divergence.
+ *   O(σ⁴/T⁴) nats. Replayed with the draws of the supplier's seed they do: each position's token either is the
+ *   one the supplier's sampler picks from the reference's distribution with that draw or not, a Bernoulli
+ *   draw at rate `replayNullRate` (honest: another build) against `replayAlternativeRate` (the cheat); one
+ *   audit's replay adds at most `maxPositionWeight`.
  *
  * @param parameters - the positions, the sampling, the reported log-probabilities, the noise levels.
  * @returns the audit's log-likelihood ratio and what it was computed from.
@@ -110,11 +111,14 @@ export function weighAuditEvidence({
   if (replay && replay.comparedTokens > 0) {
     const { replayNullRate, replayAlternativeRate } = thresholds;
     replayedTokens = replay.comparedTokens;
-    replayDivergences = replay.diverged ? 1 : 0;
-    const matched = replay.comparedTokens - replayDivergences;
-    logLikelihoodRatio += matched * Math.log((1 - replayAlternativeRate) / (1 - replayNullRate));
-    if (replay.diverged)
-      logLikelihoodRatio += Math.min(Math.log(replayAlternativeRate / replayNullRate), maxPositionWeight);
+    replayDivergences = Math.min(replay.divergences, replay.comparedTokens);
+    const matched = replayedTokens - replayDivergences;
+    const replayWeight =
+      matched * Math.log((1 - replayAlternativeRate) / (1 - replayNullRate)) +
+      replayDivergences * Math.min(Math.log(replayAlternativeRate / replayNullRate), maxPositionWeight);
+    // One output adds at most `maxPositionWeight`: an odd output (a text split unlike the supplier's) cannot
+    // flag alone.
+    logLikelihoodRatio += Math.min(replayWeight, maxPositionWeight);
   }
   return {
     replayedTokens,

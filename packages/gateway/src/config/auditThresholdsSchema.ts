@@ -139,13 +139,14 @@ export const auditThresholdsSchema = z
         /** Most evidence one position may add, nats (one odd token cannot flag alone). Default 8. */
         maxPositionWeight: z.number().positive().default(8),
         /**
-         * Seeded replay of sampled answers (suppliers on the embedded runtime): the share of replayed tokens an
-         * honest supplier may diverge at. Default 0.03: the tolerance of `nullNoise` (σ 0.005) on the test model,
-         * from divergence ∝ σ^0.63 fitted to F32 weights against its F16 ones (σ 0.0015: 0.0146 per token) and a
-         * Q8_0 copy (σ 0.037: 0.111); `bench:audit` measures both.
+         * Seeded replay of sampled answers (suppliers on the embedded runtime): the share of replayed positions at
+         * which an honest supplier's token may differ from the one its sampler picks from the reference's
+         * distribution with that position's draw. Default 0.03: the tolerance of `nullNoise` (σ 0.005) on the
+         * test model, from a rate ∝ σ^0.86 fitted to F32 weights against its F16 ones (σ 0.0015: 0.0087 per
+         * position) and a Q8_0 copy (σ 0.037: 0.139), 0.025 at σ 0.005, rounded up (`bench:audit`).
          */
         replayNullRate: z.number().gt(0).lt(1).default(0.03),
-        /** The divergence rate the replay term is tuned to detect. Default 0.11 (a Q8_0 copy: 0.111 per token). */
+        /** The rate the replay term is tuned to detect. Default 0.11 (a Q8_0 copy of the test model: 0.139). */
         replayAlternativeRate: z.number().gt(0).lt(1).default(0.11),
       })
       .strict()

@@ -26,7 +26,8 @@ export function samplerSeed(seed: number): number {
 
 /**
  * The seed a text relay is sampled with when its body names none (protocol.md §8, seeded replay): the first
- * four bytes of `keccak256("aviary.sampling-seed" ‖ relayKey)`, big-endian. Both sides know the relay key, so
+ * four bytes of `keccak256("aviary.sampling-seed" ‖ relayKey)`, big-endian, never {@link RANDOM_SEED} (that one
+ * becomes `RANDOM_SEED − 1`). Both sides know the relay key, so
  * the gateway can replay any sampled answer of a supplier whose runtime replays seeds, while each request (a
  * fresh nonce) still samples differently. Domain-separated so the seed says nothing about whether the relay
  * is mined (that reads the relay key's own bits).
@@ -44,5 +45,9 @@ export function relaySamplingSeed(relayKey: Hex): number {
   const input = new Uint8Array(DOMAIN.length + 32);
   input.set(DOMAIN, 0);
   input.set(hexToBytes(relayKey), DOMAIN.length);
-  return Number.parseInt(keccak256Hex(input).slice(2, 10), 16);
+  const seed = Number.parseInt(keccak256Hex(input).slice(2, 10), 16);
+  return seed === RANDOM_SEED ? RANDOM_SEED - 1 : seed;
 }
+
+/** The seed llama.cpp reads as "draw a random one" (`LLAMA_DEFAULT_SEED`): a sample with it cannot be replayed. */
+export const RANDOM_SEED = 0xffff_ffff;
