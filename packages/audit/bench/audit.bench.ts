@@ -13,7 +13,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { samplerSeed, seededRandom } from "@aviary/protocol";
+import { seededRandom } from "@aviary/protocol";
 import { ensureTestModel, testModelName } from "@aviary/test-models";
 import { getLlama, LlamaLogLevel, type Token } from "node-llama-cpp";
 import { alignReportedLogprobs } from "../src/alignReportedLogprobs.ts";
@@ -43,12 +43,6 @@ const costOutputs = Number(process.env.BENCH_AUDIT_COST_N ?? 20);
 const logprobShare = Number(process.env.BENCH_AUDIT_LOGPROB_SHARE ?? 0.3);
 const maxTokens = { min: 16, max: Number(process.env.BENCH_AUDIT_MAX_TOKENS ?? 64) };
 const trialLength = 200;
-
-/** The seed the supplier sampled with: the body's, else the relay's. */
-function replaySeedOf({ prompt, relaySeed }: { prompt: AuditPrompt; relaySeed: number }): number {
-  const seed = (prompt.body as { seed?: unknown }).seed;
-  return typeof seed === "number" ? samplerSeed(seed) : relaySeed;
-}
 
 const quantile = (values: number[], q: number) => {
   if (values.length === 0) return Number.NaN;
@@ -88,13 +82,12 @@ console.log("|---|---|---|---|---|---|");
     const ratios: number[] = [];
     for (let index = 0; index < costOutputs; index++) {
       const prompt = drawAuditPrompt(random, { maxTokens: { min: length, max: length } });
-      const entry = { prompt, logprobs: false, relaySeed: Math.floor(random() * 2 ** 32) };
-      const exchange = await generateExchange(backend, prompt, testModelName, entry.relaySeed);
+      const relaySeed = Math.floor(random() * 2 ** 32);
+      const exchange = await generateExchange(backend, prompt, testModelName, relaySeed);
       const audit = await auditRelayedOutput({
         reference,
         ...exchange,
         thresholds: DEFAULT_AUDIT_THRESHOLDS,
-        replaySeed: replaySeedOf(entry),
       });
       if (!audit.ok) throw new Error(audit.reason);
       generation.push(exchange.generationMs);
@@ -198,17 +191,11 @@ type Judged = {
 };
 type Pool = { kind: AdversaryKind | "f16-copy-of-f32"; judged: Judged[]; exchanges: GeneratedExchange[] };
 
-const judge = async (
-  model: ReferenceModel,
-  exchange: GeneratedExchange,
-  logprobs: boolean,
-  replaySeed: number,
-) => {
+const judge = async (model: ReferenceModel, exchange: GeneratedExchange, logprobs: boolean) => {
   const audit = await auditRelayedOutput({
     reference: model,
     ...exchange,
     thresholds: DEFAULT_AUDIT_THRESHOLDS,
-    replaySeed,
   });
   if (!audit.ok) throw new Error(audit.reason);
   const greedy = audit.request.temperature === 0;
@@ -252,7 +239,7 @@ for (const kind of adversaryKinds) {
   const pool: Pool = { kind, judged: [], exchanges: [] };
   for (const entry of prompts.slice(0, count)) {
     const exchange = await generateExchange(backend, entry.prompt, testModelName, entry.relaySeed);
-    pool.judged.push(await judge(reference, exchange, entry.logprobs, replaySeedOf(entry)));
+    pool.judged.push(await judge(reference, exchange, entry.logprobs));
     if (kind === "honest") pool.exchanges.push(exchange);
   }
   await backend.close();
@@ -274,7 +261,7 @@ await reference.close();
   const pool: Pool = { kind: "f16-copy-of-f32", judged: [], exchanges: [] };
   for (const [index, exchange] of honest.exchanges.slice(0, poolSize).entries()) {
     const entry = prompts[index] as (typeof prompts)[number];
-    pool.judged.push(await judge(f32Reference, exchange, entry.logprobs, replaySeedOf(entry)));
+    pool.judged.push(await judge(f32Reference, exchange, entry.logprobs));
   }
   await f32Reference.close();
   pools.push(pool);

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { samplerSeed, seededRandom } from "@aviary/protocol";
+import { seededRandom } from "@aviary/protocol";
 import type { Backend } from "@aviary/supplier";
 import { ensureTestModel, testModelName } from "@aviary/test-models";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -61,15 +61,8 @@ async function auditsToFirstFlag(kind: AdversaryKind, random: () => number, limi
   for (let index = 1; index <= limit; index++) {
     // Sampled with a relay's seed as a supplier node's embedded runtime samples, and replayed by the audit.
     const prompt = drawPrompt(random);
-    const relaySeed = Math.floor(random() * 2 ** 32);
-    const bodySeed = (prompt.body as { seed?: number }).seed;
-    const exchange = await generateExchange(backend, prompt, testModelName, relaySeed);
-    const audit = await auditRelayedOutput({
-      reference,
-      ...exchange,
-      thresholds,
-      replaySeed: bodySeed === undefined ? relaySeed : samplerSeed(bodySeed),
-    });
+    const exchange = await generateExchange(backend, prompt, testModelName, Math.floor(random() * 2 ** 32));
+    const audit = await auditRelayedOutput({ reference, ...exchange, thresholds });
     if (!audit.ok) throw new Error(audit.reason);
     const step = tests.add({
       supplier: kind,

@@ -330,6 +330,7 @@ export {
   type ParseRelayBodyReturnType,
   parseRelayBody,
 } from "./relay/parseRelayBody.ts";
+export { type PlainRelayAnswer, plainRelayAnswer, rememberPlainAnswer } from "./relay/plainRelayAnswer.ts";
 export {
   type PlannedCandidate,
   type PlanRelayErrorType,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type OpenAiRoute, openAiError } from "@aviary/protocol";
-import { ResponseItemMemory, relayResponses } from "@aviary/sdk";
+import { plainRelayAnswer, ResponseItemMemory, relayResponses } from "@aviary/sdk";
 import { answerImageUrls } from "./answerImageUrls.ts";
 import { authenticateBearer } from "./authenticateBearer.ts";
 import type { GatewayAppParameters } from "./createGatewayApp.ts";
@@ -166,6 +166,16 @@ async function serve(
   // The supplier answered base64 (the gateway always relays `b64_json`): a `url` answer is served from here.
   if (route === "images/generations" && asksForUrls(body)) {
     response = await answerImageUrls({ response, images, origin: requestOrigin(incoming) });
+  }
+  // A JSON relay answer's own bytes, written as they are (no web stream to read them back out of).
+  const plain = plainRelayAnswer(response);
+  if (plain) {
+    outgoing.writeHead(plain.status, {
+      ...plain.headers,
+      "content-length": String(plain.body.length),
+    });
+    outgoing.end(plain.body);
+    return;
   }
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {

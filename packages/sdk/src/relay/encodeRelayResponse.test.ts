@@ -2,6 +2,7 @@ import type { Address } from "viem";
 import { describe, expect, it } from "vitest";
 import { ReceiptInvalidError } from "../errors.ts";
 import { encodeRelayResponse, type RelayStreamEnding } from "./encodeRelayResponse.ts";
+import { plainRelayAnswer } from "./plainRelayAnswer.ts";
 import type { RelayWithFailoverReturnType } from "./relayWithFailover.ts";
 import type { VerifiedReceipt } from "./verifyRelayReceipt.ts";
 
@@ -52,6 +53,24 @@ describe("encodeRelayResponse", () => {
     expect(passed.headers.get("x-a")).toBe("1");
     expect(await passed.text()).toBe('{"id":"x"}');
     expect(encodeRelayResponse({ result }).headers.get("aviary-receipt")).toBeNull();
+    // The same answer as plain bytes for a socket writer: the same status, headers and the very bytes.
+    const plain = plainRelayAnswer(
+      encodeRelayResponse({ result, includeReceipt: true, headers: { "x-a": "1" } }),
+    );
+    expect(plain?.status).toBe(200);
+    expect(plain?.body).toBe(body);
+    const fromResponse: Record<string, string> = {};
+    passed.headers.forEach((value, name) => {
+      fromResponse[name] = value;
+    });
+    expect(
+      Object.fromEntries(
+        Object.entries(plain?.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+      ),
+    ).toEqual(fromResponse);
+    // A stream, or any other Response, has none: it is read as a Response.
+    expect(plainRelayAnswer(encodeRelayResponse({ result: streamed(["a"], "verified") }))).toBeUndefined();
+    expect(plainRelayAnswer(new Response("x"))).toBeUndefined();
   });
 
   it("test_encodeRelayResponse_verifiedStream_endsWithDoneAfterTheReceipt", async () => {

@@ -1,4 +1,5 @@
 import { RECEIPT_HEADER, RECEIPT_SSE_PREFIX } from "@aviary/protocol";
+import { rememberPlainAnswer } from "./plainRelayAnswer.ts";
 import { streamErrorBody } from "./relayErrorResponse.ts";
 import type { RelayCandidate, RelayWithFailoverReturnType } from "./relayWithFailover.ts";
 import type { VerifiedReceipt } from "./verifyRelayReceipt.ts";
@@ -50,13 +51,15 @@ export function encodeRelayResponse<C extends RelayCandidate>(
 ): EncodeRelayResponseReturnType {
   const { result, includeReceipt = false } = parameters;
   if (result.kind === "json") {
-    return new Response(result.body, {
+    const headers = {
+      "content-type": "application/json",
+      ...(includeReceipt ? { [RECEIPT_HEADER]: result.receipt.encoded } : {}),
+      ...parameters.headers,
+    };
+    return rememberPlainAnswer(new Response(result.body, { status: 200, headers }), {
       status: 200,
-      headers: {
-        "content-type": "application/json",
-        ...(includeReceipt ? { [RECEIPT_HEADER]: result.receipt.encoded } : {}),
-        ...parameters.headers,
-      },
+      headers,
+      body: result.body,
     });
   }
   const iterator = result.events[Symbol.asyncIterator]();
