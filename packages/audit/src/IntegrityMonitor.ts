@@ -15,13 +15,7 @@ import {
   type SupplierEvaluationBook,
 } from "@aviary/gateway";
 import type { ImagePipeline } from "@aviary/image-runtime";
-import {
-  type OpenAiRoute,
-  RANDOM_SEED,
-  relaySamplingSeed,
-  samplerSeed,
-  seededRandom,
-} from "@aviary/protocol";
+import { type OpenAiRoute, relaySamplingSeed, seededRandom } from "@aviary/protocol";
 import type { SupplierStatsBook } from "@aviary/sdk";
 import type { Logger } from "pino";
 import type { Hex } from "viem";
@@ -604,7 +598,10 @@ export class IntegrityMonitor implements GatewayIntegrity {
       response: exchange.response,
       receipt: exchange.receipt,
       thresholds: audited.thresholds,
-      ...replaySeedOf(supplier, exchange),
+      // Replayed for the embedded runtime only: other samplers are not the reference's, a replay would only tell that.
+      ...(supplier.capabilities?.backend === "embedded"
+        ? { relaySeed: relaySamplingSeed(exchange.relayKey) }
+        : {}),
     });
     if (!audit.ok) return failed(audit.reason);
     const { verdict } = audit;
@@ -964,25 +961,4 @@ export class IntegrityMonitor implements GatewayIntegrity {
       this.#parameters.logger.warn({ err: error }, `${label} failed to run`);
     }
   }
-}
-
-/**
- * The seed to replay a sampled answer with (protocol.md §8): for a supplier that declares the embedded runtime
- * (whose sampler the reference's is), the body's `seed`, else the relay's own (`relaySamplingSeed`). Empty for
- * other runtimes: their samplers are not the reference's, so a replay would only tell that.
- */
-function replaySeedOf(
-  supplier: AuditTarget,
-  exchange: { relayBody: Uint8Array; relayKey: Hex },
-): { replaySeed?: number } {
-  if (supplier.capabilities?.backend !== "embedded") return {};
-  let seed: unknown;
-  try {
-    seed = (JSON.parse(new TextDecoder().decode(exchange.relayBody)) as { seed?: unknown }).seed;
-  } catch {
-    return {};
-  }
-  const replaySeed = typeof seed === "number" ? samplerSeed(seed) : relaySamplingSeed(exchange.relayKey);
-  // A body that asks the runtime for a random seed was sampled unreplayably.
-  return replaySeed === RANDOM_SEED ? {} : { replaySeed };
 }

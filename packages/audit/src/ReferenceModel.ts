@@ -122,6 +122,8 @@ export class ReferenceModel {
   readonly #lookahead: number;
   readonly #tokenBuffer: Int32Array;
   readonly #probabilityBuffer: Float64Array;
+  /** What the buffers hold now (`#load`). */
+  #loaded: { distribution: Distribution; count: number } | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -293,14 +295,19 @@ export class ReferenceModel {
     return run;
   }
 
-  /** Copies a sorted distribution into the reusable buffers; returns the entry count. */
+  /**
+   * Copies a sorted distribution into the reusable buffers; returns the entry count. The distribution in the
+   * buffers is remembered: a position replayed and then scored is copied once.
+   */
   #load(distribution: Distribution): number {
+    if (this.#loaded?.distribution === distribution) return this.#loaded.count;
     let count = 0;
     for (const [token, probability] of distribution) {
       this.#tokenBuffer[count] = token;
       this.#probabilityBuffer[count] = probability;
       count++;
     }
+    this.#loaded = { distribution, count };
     return count;
   }
 

@@ -17,6 +17,23 @@ export type SequentialEvidenceStep = {
 
 type State = SequentialTestSnapshot & { relayKeys: string[] };
 
+/** The counts an audit adds to (`AuditEvidenceWeight` fields of the same names). */
+const COUNTED = ["greedyPositions", "flips", "logProbTokens", "replayedTokens", "replayDivergences"] as const;
+
+/** A test with no evidence: where a new one starts, and where a flag restarts one. */
+function noEvidence(): Pick<State, "statistic" | "audits" | (typeof COUNTED)[number] | "relayKeys"> {
+  return {
+    statistic: 0,
+    audits: 0,
+    greedyPositions: 0,
+    flips: 0,
+    logProbTokens: 0,
+    replayedTokens: 0,
+    replayDivergences: 0,
+    relayKeys: [],
+  };
+}
+
 const KEPT_RELAY_KEYS = 32;
 
 /**
@@ -55,17 +72,10 @@ export class SequentialEvidence {
     const state = this.#states.get(key) ?? {
       supplier: supplier.toLowerCase(),
       model,
-      statistic: 0,
       threshold: thresholds.threshold,
-      audits: 0,
-      greedyPositions: 0,
-      flips: 0,
-      logProbTokens: 0,
-      replayedTokens: 0,
-      replayDivergences: 0,
       flags: 0,
       updatedAt: now,
-      relayKeys: [],
+      ...noEvidence(),
     };
     this.#states.set(key, state);
     const step = updateSequentialTest({
@@ -75,11 +85,7 @@ export class SequentialEvidence {
     });
     state.threshold = thresholds.threshold;
     state.audits++;
-    state.greedyPositions += weight.greedyPositions;
-    state.flips += weight.flips;
-    state.logProbTokens += weight.logProbTokens;
-    state.replayedTokens += weight.replayedTokens;
-    state.replayDivergences += weight.replayDivergences;
+    for (const name of COUNTED) state[name] += weight[name];
     state.updatedAt = now;
     // Only audits that moved the statistic up are part of the evidence; a reset to 0 forgets the rest.
     if (step.reached === 0) state.relayKeys = [];
@@ -98,17 +104,7 @@ export class SequentialEvidence {
     };
     const relayKeys = state.relayKeys;
     const snapshot = snapshotOf({ ...state, statistic: step.reached, flags: state.flags + 1 });
-    Object.assign(state, {
-      statistic: 0,
-      audits: 0,
-      greedyPositions: 0,
-      flips: 0,
-      logProbTokens: 0,
-      replayedTokens: 0,
-      replayDivergences: 0,
-      flags: state.flags + 1,
-      relayKeys: [],
-    });
+    Object.assign(state, { ...noEvidence(), flags: state.flags + 1 });
     return { snapshot, flagged, relayKeys };
   }
 

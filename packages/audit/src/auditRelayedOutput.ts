@@ -1,3 +1,4 @@
+import { RANDOM_SEED, samplerSeed } from "@aviary/protocol";
 import { alignReportedLogprobs } from "./alignReportedLogprobs.ts";
 import { type AuditedRequest, parseAuditedRequest } from "./parseAuditedRequest.ts";
 import { parseRelayedOutput, type RelayedOutput, type RelayedResponse } from "./parseRelayedOutput.ts";
@@ -27,11 +28,12 @@ export type AuditRelayedOutputParameters = {
   receipt: { inputUnits: bigint; outputUnits: bigint };
   thresholds: AuditThresholds;
   /**
-   * The seed the supplier's runtime sampled with (the body's `seed`, else `relaySamplingSeed(relayKey)`), for a
-   * supplier on the embedded runtime, whose sampler the reference replays: each sampled position is then also
-   * checked against the token that sampler picks with that position's draw. Absent: no replay.
+   * For a supplier on the embedded runtime, whose sampler the reference replays: the relay's own sampling seed
+   * (`relaySamplingSeed(relayKey)`), which that runtime samples with when the body names no `seed`. Each sampled
+   * position is then also checked against the token that sampler picks with that position's draw. Absent: no
+   * replay.
    */
-  replaySeed?: number;
+  relaySeed?: number;
 };
 
 export type AuditRelayedOutputReturnType =
@@ -61,9 +63,9 @@ const encoder = new TextEncoder();
  * judges it (`judgeAudit`), billing included: greedy outputs are recounted exactly (their reconstruction is the
  * supplier's own token sequence); sampled ones against the bound any tokenization must respect. When the
  * supplier reported `logprobs`, they are compared with the reference's token by token, under the runtime
- * convention that fits them best (`logprob-mismatch` past `thresholds.logprobs.maxRms`). With `replaySeed`, a
+ * convention that fits them best (`logprob-mismatch` past `thresholds.logprobs.maxRms`). With `relaySeed`, a
  * sampled answer is also replayed position by position (the token the supplier's sampler picks from the
- * reference's distribution with each draw of that seed): the differences feed the sequential test, and an
+ * reference's distribution with each draw of the seed it sampled with: the body's, else the relay's): the differences feed the sequential test, and an
  * answer replayed at every position is billed exactly. The audit's weight as evidence for the sequential
  * test comes with the verdict (`weighAuditEvidence`).
  *
@@ -86,7 +88,7 @@ export async function auditRelayedOutput({
   response,
   receipt,
   thresholds,
-  replaySeed,
+  relaySeed,
 }: AuditRelayedOutputParameters): Promise<AuditRelayedOutputReturnType> {
   const request = parseAuditedRequest(route, relayBody);
   if (!request) return { ok: false, reason: "the relayed request is not a chat or completion request" };
@@ -103,10 +105,16 @@ export async function auditRelayedOutput({
   const prompt = reference.renderPrompt(request);
   const sampling = { temperature: request.temperature, topP: request.topP, maxTokens: request.maxTokens };
   const started = performance.now();
-  // A tool-call answer's text is rebuilt from its calls, not sampled as is: only plain text is replayed.
+  // What the supplier sampled with: the body's seed, else the relay's. A tool-call answer's text is rebuilt from
+  // its calls, not sampled as is, and a seed that asks the runtime for a random one cannot be replayed.
+  const sampledWith =
+    relaySeed === undefined ? undefined : request.seed === undefined ? relaySeed : samplerSeed(request.seed);
   const seed =
-    replaySeed !== undefined && request.temperature > 0 && output.toolCalls.length === 0
-      ? replaySeed
+    sampledWith !== undefined &&
+    sampledWith !== RANDOM_SEED &&
+    request.temperature > 0 &&
+    output.toolCalls.length === 0
+      ? sampledWith
       : undefined;
   const scored = await reference.score({
     prompt,

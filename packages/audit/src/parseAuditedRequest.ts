@@ -25,6 +25,8 @@ export type AuditedRequest = (
   maxTokens: number;
   /** The request's stop strings. */
   stop: string[];
+  /** The request's own `seed`, when it names one. */
+  seed: number | undefined;
   /**
    * What makes the output's distribution differ from the model's own (a grammar: tools or a JSON response
    * format; `logit_bias`; a nonzero penalty), or undefined. The fidelity audit cannot score such outputs.
@@ -63,6 +65,7 @@ export function parseAuditedRequest(route: string, body: Uint8Array): AuditedReq
     stop: (parsed.stop == null ? [] : typeof parsed.stop === "string" ? [parsed.stop] : parsed.stop).filter(
       (text) => text !== "",
     ),
+    seed: parsed.seed ?? undefined,
     reshaped: reshapedBy(parsed),
   });
   if (route === "chat/completions") {

@@ -2,7 +2,6 @@
 // code judges the answer exactly as it judges a relayed one. Used for the 500 honest audits (running them as
 // full relays would take minutes) and by the benchmark; the network tests relay for real.
 
-import { RANDOM_SEED, samplerSeed } from "@aviary/protocol";
 import type { Backend, BackendUsage } from "@aviary/supplier";
 import type { RelayedResponse } from "../src/parseRelayedOutput.ts";
 import type { AuditPrompt } from "../src/statistics/index.ts";
@@ -16,11 +15,8 @@ export type GeneratedExchange = {
   receipt: { inputUnits: bigint; outputUnits: bigint };
   /** Milliseconds the backend took to answer. */
   generationMs: number;
-  /**
-   * With a relay seed: the seed the answer was sampled with (the body's, else the relay's), what the gateway
-   * replays it with (`auditRelayedOutput`'s `replaySeed`).
-   */
-  replaySeed?: number;
+  /** The relay seed the backend was given, for `auditRelayedOutput` to replay with. */
+  relaySeed?: number;
 };
 
 const encoder = new TextEncoder();
@@ -40,11 +36,7 @@ export async function generateExchange(
   if (prompt.stream) relayed.stream_options = { include_usage: true };
   const relayBody = encoder.encode(JSON.stringify(relayed));
   const body = relaySeed === undefined || relayed.seed != null ? relayed : { ...relayed, seed: relaySeed };
-  const sampledWith = typeof body.seed === "number" ? samplerSeed(body.seed) : undefined;
-  const replay =
-    relaySeed === undefined || sampledWith === undefined || sampledWith === RANDOM_SEED
-      ? {}
-      : { replaySeed: sampledWith };
+  const replay = relaySeed === undefined ? {} : { relaySeed };
   const signal = new AbortController().signal;
   const started = performance.now();
   if (!prompt.stream) {

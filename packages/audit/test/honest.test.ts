@@ -18,7 +18,7 @@ import { DistributionWindows } from "../src/DistributionWindows.ts";
 import { ReferenceModelDigestMismatchError, ReferenceModelLoadError } from "../src/errors.ts";
 import { ReferenceModel } from "../src/ReferenceModel.ts";
 import { referenceSampleZ } from "../src/referenceSampleZ.ts";
-import { DEFAULT_AUDIT_THRESHOLDS, drawAuditPrompt } from "../src/statistics/index.ts";
+import { DEFAULT_AUDIT_THRESHOLDS, drawAuditPrompt, RUNTIME_TOP_K } from "../src/statistics/index.ts";
 import { createAdversaryBackend } from "./adversaries/createAdversaryBackend.ts";
 import { generateExchange } from "./harness.ts";
 
@@ -133,12 +133,12 @@ describe("honest supplier", () => {
       stream: false,
     } as Parameters<typeof generateExchange>[1];
     const exchange = await generateExchange(honest, prompt, testModelName, 1234);
-    const audit = async (replaySeed: number, from = exchange) => {
+    const audit = async (relaySeed: number, from = exchange) => {
       const result = await auditRelayedOutput({
         reference,
         ...from,
         thresholds: DEFAULT_AUDIT_THRESHOLDS,
-        replaySeed,
+        relaySeed,
       });
       if (!result.ok) throw new Error(result.reason);
       return result;
@@ -161,7 +161,7 @@ describe("honest supplier", () => {
     // As evidence, one output adds at most maxPositionWeight, however far off.
     expect(other.evidence.logLikelihoodRatio).toBe(DEFAULT_AUDIT_THRESHOLDS.evidence.maxPositionWeight);
     // No seed: no replay, as for a supplier on another runtime.
-    const { replaySeed: _seed, ...unseeded } = exchange;
+    const { relaySeed: _seed, ...unseeded } = exchange;
     const none = await auditRelayedOutput({ reference, ...unseeded, thresholds: DEFAULT_AUDIT_THRESHOLDS });
     expect(none.ok && none.replay).toBeNull();
     // A Q8_0 copy sampled with its seed: the reference's distribution, with the same draws, picks other tokens
@@ -179,6 +179,19 @@ describe("honest supplier", () => {
       expect(divergences).toBeGreaterThan(compared * DEFAULT_AUDIT_THRESHOLDS.evidence.replayNullRate);
     } finally {
       await copy.close();
+    }
+    // Another model's text leaves what the chain could draw (the reference's top 41) within a few tokens: the
+    // replay stops there instead of weighing draws that no longer line up with its tokens.
+    const otherModel = await createAdversaryBackend("other-model", directory);
+    await otherModel.start();
+    try {
+      const judged = await audit(9, await generateExchange(otherModel, prompt, testModelName, 9));
+      expect(judged.scored.tokens.length).toBeGreaterThan(10);
+      expect(judged.replay?.comparedTokens).toBeLessThan(judged.scored.tokens.length);
+      const impossible = judged.scored.positions.findIndex((position) => position.rank > RUNTIME_TOP_K + 1);
+      expect(judged.replay?.comparedTokens).toBe(impossible);
+    } finally {
+      await otherModel.close();
     }
   });
 
@@ -209,7 +222,7 @@ describe("honest supplier", () => {
           reference,
           ...exchange,
           thresholds: DEFAULT_AUDIT_THRESHOLDS,
-          replaySeed: seed,
+          relaySeed: seed,
         });
         if (!audit.ok) throw new Error(audit.reason);
         compared += audit.replay?.comparedTokens ?? 0;
