@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Devnet, startDevnet, token } from "@aviary/devnet";
-import { type GatewayNode, parseGatewayConfig, startGateway } from "@aviary/gateway";
+import { type GatewayNode, type ImageAuditRender, parseGatewayConfig, startGateway } from "@aviary/gateway";
 import { aviaryRegistryAbi } from "@aviary/protocol";
 import type { Backend, BackendRequest } from "@aviary/supplier";
 import {
@@ -226,20 +226,7 @@ describe("image integrity audits", () => {
   test("GET /public/v1/audits/images publishes the latest audit renders, bounded per supplier", async () => {
     const response = await fetch(`${setup.gateway.url}/public/v1/audits/images`);
     expect(response.status).toBe(200);
-    const { audits } = (await response.json()) as {
-      audits: {
-        supplier: string;
-        model: string;
-        prompt: string;
-        seed: number;
-        steps: number;
-        size: string;
-        passed: boolean;
-        distance: number;
-        supplierImage: string;
-        referenceImage: string;
-      }[];
-    };
+    const { audits } = (await response.json()) as { audits: ImageAuditRender[] };
     expect(audits.length).toBeGreaterThan(0);
     const perSupplier = new Map<string, number>();
     for (const audit of audits) perSupplier.set(audit.supplier, (perSupplier.get(audit.supplier) ?? 0) + 1);

@@ -74,7 +74,7 @@ export type SequentialTestSnapshot = {
   flips: number;
   /** Reported log-probabilities compared since the last flag. */
   logProbTokens: number;
-  /** Sampled tokens replayed with the supplier's seed, and replays that diverged, since the last flag. */
+  /** Sampled positions replayed with the supplier's seed, and of those the ones that differed, since the last flag. */
   replayedTokens: number;
   replayDivergences: number;
   /** Flags raised since the gateway started. */

@@ -1,6 +1,7 @@
-import { type Hex, hexToBytes } from "viem";
+import type { Hex } from "viem";
 import { HexInvalidError } from "../errors/values.ts";
 import { keccak256Hex } from "../hashing/keccak256Hex.ts";
+import { hexInto } from "../internal/bytes.ts";
 
 const DOMAIN = new TextEncoder().encode("aviary.sampling-seed");
 
@@ -36,15 +37,14 @@ export function samplerSeed(seed: number): number {
  * @throws {HexInvalidError} when `relayKey` is not 32 bytes of hex.
  * @example
  * ```ts
- * const seed = relaySamplingSeed(relay.relayKey); // 0 … 2 ** 32 - 1
+ * const seed = relaySamplingSeed(relay.relayKey); // 0 … 2 ** 32 - 2
  * ```
  */
 export function relaySamplingSeed(relayKey: Hex): number {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(relayKey))
-    throw new HexInvalidError({ name: "relayKey", value: relayKey, bytes: 32 });
   const input = new Uint8Array(DOMAIN.length + 32);
   input.set(DOMAIN, 0);
-  input.set(hexToBytes(relayKey), DOMAIN.length);
+  if (!hexInto(relayKey, input, DOMAIN.length, 32))
+    throw new HexInvalidError({ name: "relayKey", value: relayKey, bytes: 32 });
   const seed = Number.parseInt(keccak256Hex(input).slice(2, 10), 16);
   return seed === RANDOM_SEED ? RANDOM_SEED - 1 : seed;
 }

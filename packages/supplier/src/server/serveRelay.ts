@@ -194,7 +194,7 @@ export async function serveRelay(
     delete body.max_completion_tokens;
     // Seeded replay (protocol.md §8): the embedded runtime samples a request that names no seed with the
     // relay's own, so the gateway can replay the answer; an `openai` upstream gets the body as sent.
-    if (body.seed == null && relay.model.backend.capabilities().backend === "embedded")
+    if (body.seed == null && relay.capabilities.backend === "embedded")
       body.seed = relaySamplingSeed(relay.relayKey);
   }
 

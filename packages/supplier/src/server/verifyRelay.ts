@@ -15,7 +15,7 @@ import {
   unsupportedRequestField,
 } from "@aviary/protocol";
 import { type Address, getAddress, type Hex, hexToBytes } from "viem";
-import type { Backend } from "../backends/Backend.ts";
+import type { Backend, BackendCapabilities } from "../backends/Backend.ts";
 import type { BudgetMeter } from "./BudgetMeter.ts";
 import type { ChainView } from "./ChainView.ts";
 import type { NonceGuard } from "./NonceGuard.ts";
@@ -57,6 +57,8 @@ export type VerifiedRelay = {
   includeUsage: boolean;
   /** The budget reserved (the request's maxCost): settle it with the actual cost. */
   reserved: bigint;
+  /** What the model's runtime declared when the relay was checked against it (`unsupportedRequestField`). */
+  capabilities: BackendCapabilities;
 };
 
 /**
@@ -217,7 +219,8 @@ export async function verifyRelay(
     );
   }
   // Never a silent drop: a field this runtime (or the declared upstream) would not honour is named in a 400.
-  const unsupported = unsupportedRequestField(route, body, model.backend.capabilities());
+  const capabilities = model.backend.capabilities();
+  const unsupported = unsupportedRequestField(route, body, capabilities);
   if (unsupported) return refusal(400, "unsupported_parameter", unsupported.message, unsupported.param);
   if (route === "images/generations") {
     const imageRefusal = refuseImageRelay(body, request.maxCost, request.outputPrice);
@@ -249,6 +252,7 @@ export async function verifyRelay(
     stream: body.stream === true,
     includeUsage: streamOptions?.include_usage === true,
     reserved: request.maxCost,
+    capabilities,
   };
 }
 
